@@ -1,0 +1,67 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// The numeric kernels need fused multiply-add: a baseline x86-64 build turns every
+// `SIMD.addingProduct` into a call to `fmaf` per lane and runs GEMM 100× slower.
+// Haswell (AVX2 + FMA) is the oldest x86 CPU we target; other architectures build as they are.
+#if arch(x86_64)
+let cpuSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let cpuSettings: [SwiftSetting] = []
+#endif
+
+let settings: [SwiftSetting] = cpuSettings + [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "aepo",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "aepo", targets: ["aepo"]),
+        .library(name: "AEPOModel", targets: ["AEPOModel"]),
+        .library(name: "AEPOTraining", targets: ["AEPOTraining"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Seeded randomness, atomic file writes, input errors, JSON Lines: shared by every layer.
+        .target(name: "AEPOCore", swiftSettings: settings),
+        // GEMM, thread pool, vectorised math and the per-layer forward/backward kernels.
+        .target(name: "AEPOKernels", dependencies: ["AEPOCore"], swiftSettings: settings),
+        // Qwen3: config, safetensors, parameters, forward/backward, KV cache, sampler.
+        .target(name: "AEPOModel", dependencies: ["AEPOKernels", "AEPOCore"], swiftSettings: settings),
+        // Byte-level BPE: Hugging Face tokenizer.json load/save, training.
+        .target(name: "AEPOTokenizer", dependencies: ["AEPOCore"], swiftSettings: settings),
+        // Tool protocol, search (BM25), page reader, calculator, trajectory format, reward.
+        .target(name: "AEPOTools", dependencies: ["AEPOCore"], swiftSettings: settings),
+        // The built-in deep-search benchmark: world, corpus, suites, SFT demonstrations.
+        .target(name: "AEPOBenchmark", dependencies: ["AEPOTools", "AEPOTokenizer", "AEPOCore"], swiftSettings: settings),
+        // Advantage estimators, policy losses, rollout branching rules, algorithm presets.
+        .target(name: "AEPOAlgorithms", dependencies: ["AEPOCore"], swiftSettings: settings),
+        // Optimizer, schedules, trainer loops, checkpoints, metrics.
+        .target(name: "AEPOTraining", dependencies: ["AEPOModel", "AEPOAlgorithms", "AEPOBenchmark", "AEPOCore"], swiftSettings: settings),
+        // The `aepo` subcommands (a library so tests can run them in-process).
+        .target(
+            name: "AEPOCommands",
+            dependencies: [
+                "AEPOCore", "AEPOKernels", "AEPOModel", "AEPOTokenizer", "AEPOTools",
+                "AEPOBenchmark", "AEPOAlgorithms", "AEPOTraining",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: settings
+        ),
+        .executableTarget(name: "aepo", dependencies: ["AEPOCommands"], swiftSettings: settings),
+
+        // Shared test helpers: fixture paths, finite differences, tolerances.
+        .target(name: "AEPOTestSupport", dependencies: ["AEPOCore"], path: "Tests/AEPOTestSupport", swiftSettings: settings),
+        .testTarget(name: "AEPOCoreTests", dependencies: ["AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOKernelsTests", dependencies: ["AEPOKernels", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOModelTests", dependencies: ["AEPOModel", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOTokenizerTests", dependencies: ["AEPOTokenizer", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOToolsTests", dependencies: ["AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOBenchmarkTests", dependencies: ["AEPOBenchmark", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOAlgorithmsTests", dependencies: ["AEPOAlgorithms", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOTrainingTests", dependencies: ["AEPOTraining", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOTestSupport"], swiftSettings: settings),
+    ]
+)

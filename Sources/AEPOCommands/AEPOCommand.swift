@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// `aepo`: train tool-using language-model agents with reinforcement learning (AEPO and its baselines).
+public struct AEPOCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "aepo",
+        abstract: "Train tool-using language-model agents with entropy-balanced reinforcement learning.",
+        subcommands: [
+            Inspect.self,
+        ]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,3 @@
+import AEPOCommands
+
+await AEPOCommand.main()

@@ -1,0 +1,1 @@
+// Tests of AEPOBenchmark go in this folder; remove this file once one exists.

@@ -1,0 +1,1 @@
+// Tests of AEPOModel go in this folder; remove this file once one exists.

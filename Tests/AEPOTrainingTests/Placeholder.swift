@@ -1,0 +1,1 @@
+// Tests of AEPOTraining go in this folder; remove this file once one exists.
