@@ -1,0 +1,18 @@
+/// A question a suite's composition proposes, before the suite checks it (answer not in the
+/// question, not on the subject's pages, not a duplicate) and assigns it an id and split.
+struct QuestionDraft: Sendable {
+    var composition: String
+    /// The wording variant, so that `composition#wording` names the template.
+    var wording: String
+    var question: String
+    var answers: [String]
+    var hops: Int
+    var chain: [String]
+    var subjects: [String]
+    var plan: OraclePlan
+
+    var template: String { "\(composition)#\(wording)" }
+    /// Two drafts with the same key ask the same thing, however worded (questions that name no
+    /// entity are told apart by their text).
+    var key: String { composition + "|" + (subjects.isEmpty ? question : subjects.joined(separator: "|")) }
+}
