@@ -87,13 +87,10 @@ enum ChainComposition {
             let choice = Int(rng.next() % UInt64(options.count))
             wording.append(String(choice))
             let question = Phrasing.fill(options[choice], phrase)
-            // Stopping one step short answers with the fact the previous lookup found.
-            var decoy: String?
-            if steps.count >= 2, case .lookup(let previous) = steps[steps.count - 2] { decoy = previous.fact }
             return QuestionDraft(composition: id, wording: wording.joined(separator: "."),
                                  question: Phrasing.capitalised(question),
                                  answers: answers, hops: relations.count + 1, chain: chain, subjects: [chain[0]],
-                                 plan: OraclePlan(steps: steps, answer: answers[0], decoy: decoy))
+                                 plan: OraclePlan(steps: steps, answer: answers[0]))
         }
     }
 }

@@ -60,9 +60,7 @@ enum ComparisonComposition {
             guard targetA.id != targetB.id, let valueA = targetA[number: attribute], let valueB = targetB[number: attribute],
                   valueA != valueB else { return nil }
             let winner = (valueA > valueB) == larger ? targetA : targetB
-            let loser = winner.id == targetA.id ? targetB : targetA
-            let (answer, decoy) = (world[winner[link: comparison.answer]!].name, world[loser[link: comparison.answer]!].name)
-            guard answer != decoy else { return nil }
+            let answer = world[winner[link: comparison.answer]!].name
             let variants = (Int(rng.next() % 2), Int(rng.next() % 2), Int(rng.next() % UInt64(wordings.count)))
             let phraseA = Phrasing.fill(Phrasing.nounPhrases(first)[variants.0], first.source.mention(subjectA.name, variant: 1))
             let phraseB = Phrasing.fill(Phrasing.nounPhrases(second)[variants.1], second.source.mention(subjectB.name, variant: 1))
@@ -77,7 +75,7 @@ enum ComparisonComposition {
             return QuestionDraft(composition: id, wording: "\(variants.0).\(variants.1).\(variants.2)", question: question,
                                  answers: [answer], hops: 3, chain: [subjectA.name, targetA.name, subjectB.name, targetB.name, answer],
                                  subjects: [subjectA.name, subjectB.name],
-                                 plan: OraclePlan(steps: steps, answer: answer, decoy: decoy))
+                                 plan: OraclePlan(steps: steps, answer: answer))
         }
     }
 }

@@ -4,6 +4,14 @@ struct OraclePlan: Sendable, Equatable {
     enum Step: Sendable, Equatable {
         case lookup(Lookup)
         case compute(Computation)
+
+        /// What the step finds: the looked-up fact or the computed value.
+        var finding: String {
+            switch self {
+            case .lookup(let lookup): return lookup.fact
+            case .compute(let computation): return computation.value
+            }
+        }
     }
 
     /// Find `fact` (a name or number, as the page writes it) on the page titled `page`, which is
@@ -39,8 +47,6 @@ struct OraclePlan: Sendable, Equatable {
     var steps: [Step]
     /// The canonical answer the oracle boxes.
     var answer: String
-    /// Plausible wrong answer an early-stopping demonstration gives (an intermediate fact), if any.
-    var decoy: String?
 }
 
 extension OraclePlan.Lookup {

@@ -143,4 +143,41 @@ enum Phrasing {
         }
         return [plain, String(grouped.reversed())]
     }
+
+    /// Search queries a reader might type to find `property` of `subject`, most direct first.
+    static func searchQueries(_ property: OraclePlan.Property, _ subject: String) -> [String] {
+        let templates: [String]
+        switch property {
+        case .relation(let relation):
+            switch relation {
+            case .director: templates = ["{x} director", "who directed {x}", "{x} directed by"]
+            case .studio: templates = ["{x} produced by", "{x} film studio", "which studio produced {x}"]
+            case .author: templates = ["{x} author", "who wrote {x}", "{x} written by"]
+            case .publisher: templates = ["{x} publisher", "{x} published by", "who published {x}"]
+            case .founder: templates = ["{x} founder", "who founded {x}", "{x} founded by"]
+            case .headquarters: templates = ["{x} headquarters", "{x} headquartered based", "where is {x} based"]
+            case .bornIn: templates = ["{x} birthplace", "{x} born city", "where was {x} born"]
+            case .studiedAt: templates = ["{x} studied at", "{x} university graduate", "where did {x} study"]
+            case .located: templates = ["{x} located", "where is {x}", "{x} university city"]
+            case .country: templates = ["{x} country", "{x} city in country", "which country is {x} in"]
+            case .capital: templates = ["{x} capital", "capital of {x}", "{x} capital city"]
+            }
+        case .attribute(let attribute):
+            switch attribute {
+            case .birthYear: templates = ["{x} born year", "{x} birth year", "when was {x} born"]
+            case .population: templates = ["{x} population", "how many people live in {x}", "{x} population inhabitants"]
+            case .foundedYear: templates = ["{x} founded", "when was {x} founded", "{x} founded established year"]
+            case .employees: templates = ["{x} employees", "how many people does {x} employ", "{x} workforce employees"]
+            case .releaseYear: templates = ["{x} film released", "when was {x} released", "{x} release year film"]
+            case .budget: templates = ["{x} budget", "{x} cost million dollars", "{x} film budget"]
+            case .runtime: templates = ["{x} running time minutes", "{x} runtime minutes", "how long is {x} minutes"]
+            case .publicationYear: templates = ["{x} published year", "when was {x} published", "{x} book published"]
+            case .pages: templates = ["{x} pages", "{x} number of pages", "how many pages {x}"]
+            case .students: templates = ["{x} students", "how many students at {x}", "{x} students study"]
+            case .occupation: templates = ["{x} occupation"]
+            case .industry: templates = ["{x} industry company"]
+            }
+        }
+        return templates.map { fill($0, subject) }
+    }
 }

@@ -15,4 +15,16 @@ struct QuestionDraft: Sendable {
     /// Two drafts with the same key ask the same thing, however worded (questions that name no
     /// entity are told apart by their text).
     var key: String { composition + "|" + (subjects.isEmpty ? question : subjects.joined(separator: "|")) }
+
+    /// The metadata stored with the question: template, composition, the chain of entity names
+    /// (joined by ` > `) and the subjects the question names (joined by ` | `).
+    var metadata: [String: String] {
+        var fields = ["template": template, "composition": composition]
+        if !chain.isEmpty { fields["chain"] = chain.joined(separator: QuestionDraft.chainSeparator) }
+        if !subjects.isEmpty { fields["subjects"] = subjects.joined(separator: QuestionDraft.subjectSeparator) }
+        return fields
+    }
+
+    static let chainSeparator = " > "
+    static let subjectSeparator = " | "
 }

@@ -49,9 +49,8 @@ struct QuestionGenerator {
         for (split, drafts) in [(QuestionSplit.train, train), (.test, test), (.testOOD, ood)] {
             for (index, draft) in drafts.enumerated() {
                 let id = "\(suite.name)-\(split.rawValue)-\(String(index).leftPadded(to: 5))"
-                let question = Question(id: id, suite: suite.name, split: split, question: draft.question, answers: draft.answers,
-                                        hops: draft.hops, metadata: QuestionMetadata(template: draft.template, composition: draft.composition,
-                                                                                     chain: draft.chain, subjects: draft.subjects))
+                let question = Question(id: id, suite: suite.name, split: split.rawValue, question: draft.question, answers: draft.answers,
+                                        hops: draft.hops, metadata: draft.metadata)
                 result.append(PlannedQuestion(question: question, plan: draft.plan))
             }
         }

@@ -62,7 +62,7 @@ enum WordProblem {
                 let steps: [OraclePlan.Step] = [.compute(OraclePlan.Computation(expression: expression, value: String(value)))]
                 return QuestionDraft(composition: "word:\(template.id)", wording: String(choice), question: question,
                                      answers: Phrasing.numberAnswers(value), hops: 0, chain: [], subjects: [],
-                                     plan: OraclePlan(steps: steps, answer: String(value), decoy: numbers.map(String.init).first))
+                                     plan: OraclePlan(steps: steps, answer: String(value)))
             }
         }
     }
