@@ -16,13 +16,14 @@ public enum DecodeBenchmark {
     }
 
     public static func run(
-        config: Qwen3Config, parameters: [Float],
+        model: Qwen3Model,
         sequences: Int = 16, promptLength: Int = 32, newTokens: Int = 224,
         settings: SamplingSettings = SamplingSettings(temperature: 1),
         repetitions: Int = 5, seed: UInt64 = 0
     ) throws -> Result {
         precondition(sequences > 0 && promptLength > 0 && newTokens > 0 && repetitions > 0, "empty benchmark")
-        let engine = InferenceEngine(config: config, parameters: parameters)
+        let config = model.config
+        let engine = InferenceEngine(model: model)
         let sampler = Sampler(settings: settings)
         var generator = SeededGenerator(seed: seed)
         let clock = ContinuousClock()

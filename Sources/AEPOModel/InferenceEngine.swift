@@ -15,13 +15,11 @@ import Foundation
 ///
 /// Not thread-safe; one engine per sampling loop.
 public final class InferenceEngine {
-    public let config: Qwen3Config
-    public let layout: ParameterLayout
+    /// The model whose parameters every pass reads (live: an optimizer step on the model is
+    /// seen by the next pass; sequences already cached keep keys computed with older weights).
+    public let model: Qwen3Model
     public let cache: KVCache
-    /// The weights in `ParameterLayout` order; replace them after an optimizer step.
-    public var parameters: [Float] {
-        didSet { precondition(parameters.count == layout.totalCount, "parameter count \(parameters.count) ≠ \(layout.totalCount)") }
-    }
+    public var config: Qwen3Config { model.config }
 
     /// Tokens run through the model, split by the call that ran them.
     public struct Statistics: Equatable, Sendable {
@@ -30,36 +28,20 @@ public final class InferenceEngine {
     }
     public private(set) var statistics = Statistics()
 
-    private let rotary: RotaryEmbedding
-    private let layers: [LayerOffsets]
-    private var workspace = Workspace()
+    private let layers: [LayerWeights]
+    private let workspace = Workspace()
 
-    /// Offsets of one decoder layer's weights inside `parameters`.
-    private struct LayerOffsets {
-        var inputNorm, qkv, qNorm, kNorm, output, postNorm, gateUp, down: Int
-    }
-
-    public init(config: Qwen3Config, parameters: [Float], blockSize: Int = 16) {
-        let layout = ParameterLayout(config: config)
-        precondition(parameters.count == layout.totalCount, "parameter count \(parameters.count) ≠ \(layout.totalCount)")
-        precondition(config.numAttentionHeads % config.numKeyValueHeads == 0, "heads must be a multiple of key/value heads")
-        self.config = config
-        self.layout = layout
-        self.parameters = parameters
-        self.cache = KVCache(config: config, blockSize: blockSize)
-        self.rotary = RotaryEmbedding(headDim: config.headDim, theta: config.ropeTheta, maxPositions: config.maxPositionEmbeddings)
-        self.layers = (0..<config.numHiddenLayers).map { l in
-            func offset(_ name: String) -> Int { layout["model.layers.\(l).\(name).weight"]!.offset }
-            let o = LayerOffsets(
-                inputNorm: offset("input_layernorm"), qkv: offset("self_attn.q_proj"),
-                qNorm: offset("self_attn.q_norm"), kNorm: offset("self_attn.k_norm"),
-                output: offset("self_attn.o_proj"), postNorm: offset("post_attention_layernorm"),
-                gateUp: offset("mlp.gate_proj"), down: offset("mlp.down_proj"))
-            // The fused projections rely on q|k|v and gate|up being adjacent in the layout.
-            precondition(offset("self_attn.k_proj") == o.qkv + config.queryWidth * config.hiddenSize)
-            precondition(offset("self_attn.v_proj") == o.qkv + (config.queryWidth + config.keyValueWidth) * config.hiddenSize)
-            precondition(offset("mlp.up_proj") == o.gateUp + config.intermediateSize * config.hiddenSize)
-            return o
+    public init(model: Qwen3Model, blockSize: Int = 16) {
+        let c = model.config
+        self.model = model
+        self.cache = KVCache(config: c, blockSize: blockSize)
+        self.layers = (0..<c.numHiddenLayers).map { LayerWeights(layer: $0, layout: model.layout) }
+        for w in layers {
+            // The fused projections need q|k|v and gate|up adjacent in the layout.
+            precondition(w.keyProjection == w.queryProjection + c.queryWidth * c.hiddenSize
+                && w.valueProjection == w.keyProjection + c.keyValueWidth * c.hiddenSize
+                && w.upProjection == w.gateProjection + c.intermediateSize * c.hiddenSize,
+                "parameter layout does not keep q|k|v and gate|up adjacent")
         }
     }
 
@@ -132,9 +114,7 @@ public final class InferenceEngine {
             rows.logitRows.append(rows.tokens.count - 1)
         }
         workspace.reserve(rows: rows.tokens.count, maxLength: rows.positions.max().map { Int($0) + 1 } ?? 0, config: config)
-        return parameters.withUnsafeBufferPointer { weights in
-            forward(rows, weights.baseAddress!)
-        }
+        return forward(rows, UnsafePointer(model.parameters.baseAddress!))
     }
 
     /// The new tokens of one pass.
@@ -156,47 +136,45 @@ public final class InferenceEngine {
         let qkvW = qW + 2 * kvW
         let ws = workspace
         rows.tokens.withUnsafeBufferPointer { tokens in
-            Embedding.forward(output: ws.x, tokens: tokens.baseAddress!, table: w + layout["model.embed_tokens.weight"]!.offset,
+            Embedding.forward(output: ws.x, tokens: tokens.baseAddress!, table: w + model.layout["model.embed_tokens.weight"]!.offset,
                               count: n, width: hidden)
         }
         for (l, o) in layers.enumerated() {
             RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: w + o.inputNorm, rows: n, width: hidden, eps: c.rmsNormEps)
-            sgemm(transA: false, transB: true, m: n, n: qkvW, k: hidden, alpha: 1, a: ws.h, lda: hidden,
-                  b: w + o.qkv, ldb: hidden, beta: 0, c: ws.qkv, ldc: qkvW)
-            storeKeysAndValues(rows, layer: l, offsets: o, w)
+            Linear.forward(output: ws.qkv, input: ws.h, weight: w + o.queryProjection, rows: n, inputWidth: hidden, outputWidth: qkvW)
+            storeKeysAndValues(rows, layer: l, weights: o, w)
             attend(rows, layer: l)
-            sgemm(transA: false, transB: true, m: n, n: hidden, k: qW, alpha: 1, a: ws.attention, lda: qW,
-                  b: w + o.output, ldb: qW, beta: 1, c: ws.x, ldc: hidden)
-            RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: w + o.postNorm, rows: n, width: hidden, eps: c.rmsNormEps)
-            sgemm(transA: false, transB: true, m: n, n: 2 * inter, k: hidden, alpha: 1, a: ws.h, lda: hidden,
-                  b: w + o.gateUp, ldb: hidden, beta: 0, c: ws.gateUp, ldc: 2 * inter)
+            Linear.forward(output: ws.x, input: ws.attention, weight: w + o.outputProjection, rows: n,
+                           inputWidth: qW, outputWidth: hidden, accumulate: true)
+            RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: w + o.postAttentionNorm, rows: n, width: hidden, eps: c.rmsNormEps)
+            Linear.forward(output: ws.gateUp, input: ws.h, weight: w + o.gateProjection, rows: n, inputWidth: hidden, outputWidth: 2 * inter)
             Parallel.forEachChunk(n) { range in
                 for r in range {
                     let gu = ws.gateUp + r * 2 * inter
                     SwiGLU.forward(output: ws.activation + r * inter, gate: gu, up: gu + inter, count: inter)
                 }
             }
-            sgemm(transA: false, transB: true, m: n, n: hidden, k: inter, alpha: 1, a: ws.activation, lda: inter,
-                  b: w + o.down, ldb: inter, beta: 1, c: ws.x, ldc: hidden)
+            Linear.forward(output: ws.x, input: ws.activation, weight: w + o.downProjection, rows: n,
+                           inputWidth: inter, outputWidth: hidden, accumulate: true)
         }
         // Final norm and LM head for the requested rows only.
         let m = rows.logitRows.count
         for (i, r) in rows.logitRows.enumerated() {
             (ws.h + i * hidden).update(from: ws.x + r * hidden, count: hidden)
         }
-        RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.h, weight: w + layout["model.norm.weight"]!.offset,
+        RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.h, weight: w + model.layout["model.norm.weight"]!.offset,
                         rows: m, width: hidden, eps: c.rmsNormEps)
         var logits = [Float](repeating: 0, count: m * c.vocabSize)
         logits.withUnsafeMutableBufferPointer { out in
-            sgemm(transA: false, transB: true, m: m, n: c.vocabSize, k: hidden, alpha: 1, a: ws.h, lda: hidden,
-                  b: w + layout.lmHeadOffset, ldb: hidden, beta: 0, c: out.baseAddress!, ldc: c.vocabSize)
+            Linear.forward(output: out.baseAddress!, input: ws.h, weight: w + model.layout.lmHeadOffset, rows: m,
+                           inputWidth: hidden, outputWidth: c.vocabSize)
         }
         return logits
     }
 
     /// Per-head RMSNorm of q and k, rotary embedding of both, and the row's key and value
     /// written into its cache slot for `layer`.
-    private func storeKeysAndValues(_ rows: Rows, layer: Int, offsets o: LayerOffsets, _ w: UnsafePointer<Float>) {
+    private func storeKeysAndValues(_ rows: Rows, layer: Int, weights o: LayerWeights, _ w: UnsafePointer<Float>) {
         let c = config, ws = workspace
         let (qW, kvW, d) = (c.queryWidth, c.keyValueWidth, c.headDim)
         let qkvW = qW + 2 * kvW
@@ -206,10 +184,10 @@ public final class InferenceEngine {
                 for r in range {
                     let q = ws.qkv + r * qkvW, k = q + qW, v = k + kvW
                     let rstd = ws.rstd + r * (c.numAttentionHeads + c.numKeyValueHeads)
-                    RMSNorm.forward(output: q, rstd: rstd, input: q, weight: w + o.qNorm, rows: c.numAttentionHeads, width: d, eps: c.rmsNormEps)
-                    RMSNorm.forward(output: k, rstd: rstd, input: k, weight: w + o.kNorm, rows: c.numKeyValueHeads, width: d, eps: c.rmsNormEps)
+                    RMSNorm.forward(output: q, rstd: rstd, input: q, weight: w + o.queryNorm, rows: c.numAttentionHeads, width: d, eps: c.rmsNormEps)
+                    RMSNorm.forward(output: k, rstd: rstd, input: k, weight: w + o.keyNorm, rows: c.numKeyValueHeads, width: d, eps: c.rmsNormEps)
                     // q and k are adjacent heads of one row at the same position: rotate them together.
-                    rotary.forward(q, positions: positions.baseAddress! + r, tokens: 1, heads: c.numAttentionHeads + c.numKeyValueHeads)
+                    model.rotary.forward(q, positions: positions.baseAddress! + r, tokens: 1, heads: c.numAttentionHeads + c.numKeyValueHeads)
                     let slot = rows.slots[r]
                     (cache.keys(layer: layer, block: slot / bs) + (slot % bs) * kvW).update(from: k, count: kvW)
                     (cache.values(layer: layer, block: slot / bs) + (slot % bs) * kvW).update(from: v, count: kvW)

@@ -1,3 +1,4 @@
+import AEPOCore
 import AEPOModel
 import AEPOTestSupport
 import Foundation
@@ -19,7 +20,7 @@ final class InferenceEngineTests: XCTestCase {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         let ids = try XCTUnwrap(json["input_ids"] as? [[Int]])
         let logits = try XCTUnwrap(json["logits"] as? [[[Double]]]).map { $0.map { $0.map(Float.init) } }
-        let engine = InferenceEngine(config: checkpoint.config, parameters: checkpoint.parameters, blockSize: blockSize)
+        let engine = InferenceEngine(model: Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters), blockSize: blockSize)
         return Reference(engine: engine, inputIDs: ids, logits: logits)
     }
 
@@ -143,5 +144,29 @@ final class InferenceEngineTests: XCTestCase {
         XCTAssertThrowsError(try ref.engine.prefill(sequence: s, tokens: []))
         XCTAssertThrowsError(try ref.engine.decodeStep(sequences: [s], tokens: [-1]))
         XCTAssertEqual(ref.engine.length(of: s), 0, "a rejected pass reserves nothing")
+    }
+}
+
+/// The engine against the training forward of `Qwen3Model` on a random model.
+final class InferenceEngineForwardTests: XCTestCase {
+    func testCachedDecodingMatchesTheFullForward() throws {
+        let config = Qwen3Config(vocabSize: 40, hiddenSize: 24, intermediateSize: 40, numHiddenLayers: 2,
+                                 numAttentionHeads: 6, numKeyValueHeads: 2, headDim: 8, maxPositionEmbeddings: 64)
+        var generator = SeededGenerator(seed: 5)
+        // Weights large enough that logits spread over several units (initialisation scale is too quiet).
+        let count = ParameterLayout(config: config).totalCount
+        let model = Qwen3Model(config: config, parameters: (0..<count).map { _ in 0.3 * Float(generator.nextGaussian()) + 0.1 })
+        let tokens = (0..<37).map { _ in Int(generator.next() % 40) }
+        let full = model.logits(for: [tokens])[0]
+        let engine = InferenceEngine(model: model)
+        let s = engine.makeSequence()
+        var worst: Float = 0
+        var logits = try engine.prefill(sequence: s, tokens: Array(tokens[..<20]))
+        for t in 19..<tokens.count {
+            if t > 19 { logits = try engine.decodeStep(sequences: [s], tokens: [tokens[t]]) }
+            worst = max(worst, zip(logits, full[t]).map { abs($0 - $1) }.max()!)
+        }
+        XCTAssertLessThan(worst, 1e-4)
+        XCTAssertGreaterThan(full[36].max()! - full[36].min()!, 2, "a test with flat logits could not fail")
     }
 }
