@@ -6,6 +6,8 @@ struct Inspect: AsyncParsableCommand {
         abstract: "Print model logits, tokenizations, losses and advantages as JSON for conformance checks.",
         subcommands: [
             InspectLogits.self,
+            InspectPolicyLoss.self,
+            InspectAdvantages.self,
         ]
     )
 }
