@@ -1,0 +1,55 @@
+/// Root-mean-square normalisation over the last dimension, as Hugging Face's `Qwen3RMSNorm`:
+/// `y = w ⊙ x · r`, with `r = 1 / sqrt(mean(x²) + eps)`, all in float32.
+public enum RMSNorm {
+    /// Normalises `rows` rows of `width` floats. Saves `r` per row in `rstd` for the backward pass.
+    /// `output` may alias `input`.
+    public static func forward(
+        output: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+        input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        rows: Int, width: Int, eps: Float
+    ) {
+        Parallel.forEachChunk(rows, minimumChunk: 16) { range in
+            for row in range {
+                let x = input + row * width
+                let y = output + row * width
+                let r = 1 / (Reduction.sumOfSquares(x, width) / Float(width) + eps).squareRoot()
+                rstd[row] = r
+                for i in 0..<width { y[i] = weight[i] * (x[i] * r) }
+            }
+        }
+    }
+
+    /// Accumulates `∂L/∂x` into `inputGradient` (`+=`) and `∂L/∂w` into `weightGradient` (`+=`):
+    /// `dx_i = r·w_i·dy_i − x_i · r³/width · Σ_j w_j·dy_j·x_j`, `dw_i = Σ_rows dy_i · x_i · r`.
+    public static func backward(
+        inputGradient: UnsafeMutablePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+        outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+        rows: Int, width: Int
+    ) {
+        let chunks = Parallel.chunkCount(rows, minimumChunk: 16)
+        let partial = UnsafeMutablePointer<Float>.allocate(capacity: chunks * width)
+        partial.initialize(repeating: 0, count: chunks * width)
+        defer { partial.deallocate() }
+        Parallel.forEach(chunks) { chunk in
+            let dw = partial + chunk * width
+            for row in Parallel.chunkRange(chunk, of: chunks, total: rows) {
+                let x = input + row * width
+                let dy = outputGradient + row * width
+                let dx = inputGradient + row * width
+                let r = rstd[row]
+                var dot: Float = 0
+                for i in 0..<width { dot += weight[i] * dy[i] * x[i] }
+                let c = dot * r * r * r / Float(width)
+                for i in 0..<width {
+                    dx[i] += r * weight[i] * dy[i] - c * x[i]
+                    dw[i] += dy[i] * x[i] * r
+                }
+            }
+        }
+        for chunk in 0..<chunks {
+            let dw = partial + chunk * width
+            for i in 0..<width { weightGradient[i] += dw[i] }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import AEPOCore
+import Foundation
+
+/// A Hugging Face model directory: `config.json` plus `model.safetensors` (or shards listed in
+/// `model.safetensors.index.json`), with every parameter in one float buffer in `ParameterLayout` order.
+///
+/// Loading is strict: each tensor the layout names must be present with exactly the shape the config
+/// implies, and no other tensor may be present — with one exception: a tied checkpoint
+/// (`tie_word_embeddings: true`) may also carry `lm_head.weight`, which is then accepted only if it is
+/// bit-for-bit equal to `model.embed_tokens.weight` (a different head would silently change the model).
+public struct Checkpoint {
+    public var config: Qwen3Config
+    /// All parameters, laid out by `ParameterLayout(config: config)`.
+    public var parameters: [Float]
+
+    public init(config: Qwen3Config, parameters: [Float]) {
+        precondition(parameters.count == ParameterLayout(config: config).totalCount, "parameter count does not match the config")
+        self.config = config
+        self.parameters = parameters
+    }
+
+    public static let configFileName = "config.json"
+    public static let generationConfigFileName = "generation_config.json"
+    public static let weightsFileName = "model.safetensors"
+    public static let indexFileName = "model.safetensors.index.json"
+    public static let tokenizerFileName = "tokenizer.json"
+
+    /// Reads `directory`: `model.safetensors` if present, else the shards named by `model.safetensors.index.json`.
+    public static func load(directory: URL) throws -> Checkpoint {
+        let config = try Qwen3Config.load(from: directory.appendingPathComponent(configFileName))
+        let layout = ParameterLayout(config: config)
+        let single = directory.appendingPathComponent(weightsFileName)
+        let files: [Safetensors]
+        if FileManager.default.fileExists(atPath: single.path) {
+            files = [try Safetensors(contentsOf: single)]
+        } else {
+            files = try shards(in: directory)
+        }
+
+        var owner: [String: Safetensors] = [:]
+        for file in files {
+            for name in file.tensors.keys {
+                if let other = owner[name] {
+                    throw InputError("tensor '\(name)' also appears in \(other.url.path)", source: file.url.path)
+                }
+                owner[name] = file
+            }
+        }
+
+        var parameters = [Float](repeating: 0, count: layout.totalCount)
+        try parameters.withUnsafeMutableBufferPointer { buffer in
+            for entry in layout.entries {
+                guard let file = owner.removeValue(forKey: entry.name) else {
+                    throw InputError("missing tensor '\(entry.name)' (shape \(entry.shape))", source: files.map(\.url.path).joined(separator: ", "))
+                }
+                let info = file.tensors[entry.name]!
+                guard info.shape == entry.shape else {
+                    throw InputError(
+                        "tensor '\(entry.name)' has shape \(info.shape), but config.json implies \(entry.shape)",
+                        source: file.url.path)
+                }
+                try file.read(entry.name, into: UnsafeMutableBufferPointer(rebasing: buffer[entry.offset..<entry.offset + entry.count]))
+            }
+        }
+        if config.tieWordEmbeddings, let file = owner.removeValue(forKey: "lm_head.weight") {
+            let embedding = layout["model.embed_tokens.weight"]!
+            let head = try file.floats("lm_head.weight")
+            let same = file.tensors["lm_head.weight"]!.shape == embedding.shape
+                && zip(head, parameters[embedding.offset..<embedding.offset + embedding.count]).allSatisfy { $0.bitPattern == $1.bitPattern }
+            guard same else {
+                throw InputError(
+                    "tie_word_embeddings is true but 'lm_head.weight' differs from 'model.embed_tokens.weight'",
+                    source: file.url.path)
+            }
+        }
+        if let (name, file) = owner.min(by: { $0.key < $1.key }) {
+            let more = owner.count > 1 ? " (and \(owner.count - 1) more)" : ""
+            throw InputError("unexpected tensor '\(name)'\(more) not used by a Qwen3 model with this config", source: file.url.path)
+        }
+        return Checkpoint(config: config, parameters: parameters)
+    }
+
+    /// Opens the shards listed in `model.safetensors.index.json`, checking each tensor is in the file the index says.
+    private static func shards(in directory: URL) throws -> [Safetensors] {
+        let indexURL = directory.appendingPathComponent(indexFileName)
+        guard FileManager.default.fileExists(atPath: indexURL.path) else {
+            throw InputError("no \(weightsFileName) or \(indexFileName) in the directory", source: directory.path)
+        }
+        let data: Data
+        do { data = try Data(contentsOf: indexURL) } catch { throw InputError("cannot read file", source: indexURL.path) }
+        let index: JSONValue
+        do { index = try JSONValue.parse(data) } catch let error as JSONValue.SyntaxError {
+            throw InputError(error.description, source: indexURL.path)
+        }
+        guard let weightMap = index.objectValue?["weight_map"]?.objectValue else {
+            throw InputError("expected an object 'weight_map' of tensor name → file name", source: indexURL.path, field: "weight_map")
+        }
+        var fileOf: [String: String] = [:]
+        for (name, value) in weightMap {
+            guard let file = value.stringValue, !file.isEmpty, !file.contains("/"), file != "..", file != "." else {
+                throw InputError("tensor '\(name)' maps to \(value.serialized()), expected a file name in this directory", source: indexURL.path, field: "weight_map")
+            }
+            fileOf[name] = file
+        }
+        let fileNames = Set(fileOf.values).sorted()
+        let shards = try fileNames.map { try Safetensors(contentsOf: directory.appendingPathComponent($0)) }
+        for (fileName, shard) in zip(fileNames, shards) {
+            for name in shard.tensors.keys where fileOf[name] != fileName {
+                throw InputError("tensor '\(name)' is in this shard but \(indexFileName) maps it to \(fileOf[name].map { "'\($0)'" } ?? "nothing")", source: shard.url.path)
+            }
+            for (name, file) in fileOf where file == fileName && shard.tensors[name] == nil {
+                throw InputError("tensor '\(name)' is listed for this shard in \(indexFileName) but missing", source: shard.url.path)
+            }
+        }
+        return shards
+    }
+
+    /// Writes `config.json`, `generation_config.json` and an F32 `model.safetensors` (and copies
+    /// `tokenizer` to `tokenizer.json` when given) as one atomic directory replacement.
+    public func save(to directory: URL, tokenizer: URL? = nil) throws {
+        let layout = ParameterLayout(config: config)
+        let tensors = layout.entries.map {
+            Safetensors.Tensor(name: $0.name, shape: $0.shape, values: parameters[$0.offset..<$0.offset + $0.count])
+        }
+        let weights = Safetensors.encode(tensors, metadata: ["format": "pt"])
+        try AtomicFile.writeDirectory(at: directory) { temporary in
+            try config.jsonData().write(to: temporary.appendingPathComponent(Checkpoint.configFileName))
+            try config.generationConfigJSONData().write(to: temporary.appendingPathComponent(Checkpoint.generationConfigFileName))
+            try weights.write(to: temporary.appendingPathComponent(Checkpoint.weightsFileName))
+            if let tokenizer {
+                do {
+                    try FileManager.default.copyItem(at: tokenizer, to: temporary.appendingPathComponent(Checkpoint.tokenizerFileName))
+                } catch {
+                    throw InputError("cannot copy the tokenizer", source: tokenizer.path)
+                }
+            }
+        }
+    }
+
+    /// Convenience for `Checkpoint(config:parameters:).save(to:tokenizer:)`.
+    public static func save(config: Qwen3Config, parameters: [Float], to directory: URL, tokenizer: URL? = nil) throws {
+        try Checkpoint(config: config, parameters: parameters).save(to: directory, tokenizer: tokenizer)
+    }
+}

@@ -1,0 +1,210 @@
+/// Identifies one sequence held by a `KVCache`.
+public struct SequenceID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    public static func < (a: SequenceID, b: SequenceID) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { "sequence \(rawValue)" }
+}
+
+/// Paged key/value storage for every layer of a decoder, shared between sequences.
+///
+/// Memory is a pool of fixed-size *blocks*; a block holds `blockSize` consecutive positions of
+/// one sequence, for every layer, keys and values: `[layer][key | value][slot][keyValueWidth]`
+/// floats, where a position's key (or value) row is the concatenation of its key-value heads,
+/// exactly as the k/v projections produce it. Each sequence owns a *block table* (block ids in
+/// position order) and a length; position `p` lives in block `table[p / blockSize]`, slot
+/// `p % blockSize`.
+///
+/// Blocks are reference-counted. `fork` gives a new sequence the parent's whole table without
+/// copying anything; full blocks are never written again, so they stay shared for good. The
+/// last, partially filled block is copied only when one of its sharers appends to it
+/// (copy-on-write). `release` drops a sequence's references and frees blocks that reach zero.
+/// The pool grows (new blocks, existing ones never move) when no block is free.
+///
+/// Not thread-safe: the engine reserves positions serially, then threads write and read rows
+/// through the pointers below (block memory is stable for the cache's lifetime).
+public final class KVCache {
+    public let layerCount: Int
+    public let keyValueWidth: Int
+    public let blockSize: Int
+    /// Floats per block: all layers, keys and values.
+    public let blockFloatCount: Int
+
+    /// Counters for tests and benchmarks.
+    public struct Statistics: Equatable, Sendable {
+        /// Positions whose keys and values were reserved for writing, i.e. tokens run through
+        /// the model. A fork adds none.
+        public var computedPositions = 0
+        /// Blocks copied because a shared partial block was appended to.
+        public var copiedBlocks = 0
+        /// Sequences created by `fork`.
+        public var forks = 0
+    }
+    public private(set) var statistics = Statistics()
+
+    private struct Sequence {
+        var blocks: [Int] = []
+        var length = 0
+    }
+
+    private var chunks: [UnsafeMutablePointer<Float>] = []
+    private var blockBases: [UnsafeMutablePointer<Float>] = []
+    private var referenceCounts: [Int] = []
+    private var freeBlocks: [Int] = []
+    private var sequences: [SequenceID: Sequence] = [:]
+    private var nextSequence = 0
+
+    public init(layerCount: Int, keyValueWidth: Int, blockSize: Int = 16, initialBlocks: Int = 64) {
+        precondition(layerCount > 0 && keyValueWidth > 0 && blockSize > 0, "empty cache shape")
+        self.layerCount = layerCount
+        self.keyValueWidth = keyValueWidth
+        self.blockSize = blockSize
+        self.blockFloatCount = layerCount * 2 * blockSize * keyValueWidth
+        grow(by: max(1, initialBlocks))
+    }
+
+    /// A cache shaped for `config`: one key and one value row of `numKeyValueHeads × headDim`
+    /// floats per layer and position.
+    public convenience init(config: Qwen3Config, blockSize: Int = 16, initialBlocks: Int = 64) {
+        self.init(
+            layerCount: config.numHiddenLayers, keyValueWidth: config.keyValueWidth,
+            blockSize: blockSize, initialBlocks: initialBlocks)
+    }
+
+    deinit {
+        for chunk in chunks { chunk.deallocate() }
+    }
+
+    // MARK: Sequences
+
+    /// A new empty sequence.
+    public func makeSequence() -> SequenceID {
+        let id = SequenceID(rawValue: nextSequence)
+        nextSequence += 1
+        sequences[id] = Sequence()
+        return id
+    }
+
+    /// A new sequence with the same positions as `parent`, sharing all its blocks (no copy).
+    public func fork(_ parent: SequenceID) -> SequenceID {
+        let state = self[parent]
+        for block in state.blocks { referenceCounts[block] += 1 }
+        let child = makeSequence()
+        sequences[child] = state
+        statistics.forks += 1
+        return child
+    }
+
+    /// Forgets `sequence`; blocks no other sequence references return to the pool.
+    public func release(_ sequence: SequenceID) {
+        let state = self[sequence]
+        for block in state.blocks { dropReference(block) }
+        sequences[sequence] = nil
+    }
+
+    public func contains(_ sequence: SequenceID) -> Bool { sequences[sequence] != nil }
+
+    /// Number of positions stored for `sequence`.
+    public func length(of sequence: SequenceID) -> Int { self[sequence].length }
+
+    /// The block ids of `sequence`, in position order.
+    public func blockTable(of sequence: SequenceID) -> [Int] { self[sequence].blocks }
+
+    /// Reserves the next `count` positions of `sequence` and returns them; the caller then
+    /// writes their key and value rows for every layer. A shared partial last block is first
+    /// copied (copy-on-write), so other sequences never see these writes.
+    @discardableResult
+    public func appendPositions(to sequence: SequenceID, count: Int) -> Range<Int> {
+        precondition(count >= 0, "negative position count")
+        var state = self[sequence]
+        sequences[sequence] = nil  // keep the table uniquely referenced while it is edited
+        let start = state.length
+        for position in start ..< start + count {
+            if position % blockSize == 0 {
+                state.blocks.append(allocateBlock())
+            } else if referenceCounts[state.blocks[state.blocks.count - 1]] > 1 {
+                let shared = state.blocks[state.blocks.count - 1]
+                let copy = allocateBlock()
+                blockBases[copy].update(from: blockBases[shared], count: blockFloatCount)
+                dropReference(shared)
+                state.blocks[state.blocks.count - 1] = copy
+                statistics.copiedBlocks += 1
+            }
+        }
+        state.length += count
+        sequences[sequence] = state
+        statistics.computedPositions += count
+        return start ..< start + count
+    }
+
+    // MARK: Rows
+
+    /// The `blockSize × keyValueWidth` keys of `layer` stored in `block`.
+    @inline(__always)
+    public func keys(layer: Int, block: Int) -> UnsafeMutablePointer<Float> {
+        blockBases[block] + (2 * layer) * blockSize * keyValueWidth
+    }
+
+    /// The `blockSize × keyValueWidth` values of `layer` stored in `block`.
+    @inline(__always)
+    public func values(layer: Int, block: Int) -> UnsafeMutablePointer<Float> {
+        blockBases[block] + (2 * layer + 1) * blockSize * keyValueWidth
+    }
+
+    /// The key row (`keyValueWidth` floats) of `sequence` at `position` in `layer`.
+    public func key(layer: Int, sequence: SequenceID, position: Int) -> UnsafeMutablePointer<Float> {
+        let (block, slot) = location(sequence, position)
+        return keys(layer: layer, block: block) + slot * keyValueWidth
+    }
+
+    /// The value row (`keyValueWidth` floats) of `sequence` at `position` in `layer`.
+    public func value(layer: Int, sequence: SequenceID, position: Int) -> UnsafeMutablePointer<Float> {
+        let (block, slot) = location(sequence, position)
+        return values(layer: layer, block: block) + slot * keyValueWidth
+    }
+
+    // MARK: Pool
+
+    /// Blocks allocated in the pool.
+    public var capacity: Int { blockBases.count }
+    /// Blocks referenced by at least one sequence.
+    public var blocksInUse: Int { capacity - freeBlocks.count }
+    public var sequenceCount: Int { sequences.count }
+    /// How many sequences reference `block` (0 when free).
+    public func referenceCount(of block: Int) -> Int { referenceCounts[block] }
+
+    private subscript(sequence: SequenceID) -> Sequence {
+        guard let state = sequences[sequence] else { preconditionFailure("\(sequence) is not in the cache") }
+        return state
+    }
+
+    private func location(_ sequence: SequenceID, _ position: Int) -> (block: Int, slot: Int) {
+        let state = self[sequence]
+        precondition(position >= 0 && position < state.length, "position \(position) outside \(sequence)")
+        return (state.blocks[position / blockSize], position % blockSize)
+    }
+
+    private func allocateBlock() -> Int {
+        if freeBlocks.isEmpty { grow(by: capacity) }
+        let block = freeBlocks.removeLast()
+        referenceCounts[block] = 1
+        return block
+    }
+
+    private func dropReference(_ block: Int) {
+        precondition(referenceCounts[block] > 0, "block \(block) released twice")
+        referenceCounts[block] -= 1
+        if referenceCounts[block] == 0 { freeBlocks.append(block) }
+    }
+
+    /// Adds `count` blocks in one new allocation; existing blocks keep their addresses.
+    private func grow(by count: Int) {
+        let chunk = UnsafeMutablePointer<Float>.allocate(capacity: count * blockFloatCount)
+        chunk.initialize(repeating: 0, count: count * blockFloatCount)
+        chunks.append(chunk)
+        let first = blockBases.count
+        for i in 0..<count { blockBases.append(chunk + i * blockFloatCount) }
+        referenceCounts.append(contentsOf: repeatElement(0, count: count))
+        freeBlocks.append(contentsOf: (first ..< first + count).reversed())  // low ids first
+    }
+}

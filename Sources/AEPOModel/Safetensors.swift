@@ -1,0 +1,245 @@
+import AEPOCore
+import Foundation
+
+/// A `.safetensors` file: an 8-byte little-endian header length N, N bytes of JSON header
+/// (`{"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {…}}`, offsets relative
+/// to the byte after the header), then the raw little-endian tensor bytes.
+///
+/// Opening validates the whole header (sizes, offsets in range, no overlaps, byte counts equal to
+/// shape × dtype size, no duplicate names, supported dtypes) and maps the file; tensors are converted
+/// to `Float` on request. F32 is copied as is; BF16 and F16 are widened exactly (every value of both
+/// is representable in F32). Writing produces F32 only. Tensor bytes are little-endian, as on every
+/// platform Swift targets, so F32 data is copied without swapping.
+public struct Safetensors {
+    /// Element types this reader converts to `Float`.
+    public enum DType: String, Sendable {
+        case f32 = "F32"
+        case bf16 = "BF16"
+        case f16 = "F16"
+
+        public var byteCount: Int { self == .f32 ? 4 : 2 }
+    }
+
+    /// One tensor's header entry.
+    public struct TensorInfo: Equatable, Sendable {
+        public var dtype: DType
+        public var shape: [Int]
+        /// Byte range inside the data section (after the header).
+        public var dataOffsets: Range<Int>
+        public var count: Int { shape.reduce(1, *) }
+    }
+
+    /// A tensor to write: its name, shape and float values (a slice of a larger buffer is fine).
+    public struct Tensor {
+        public var name: String
+        public var shape: [Int]
+        public var values: ArraySlice<Float>
+
+        public init(name: String, shape: [Int], values: ArraySlice<Float>) {
+            precondition(shape.reduce(1, *) == values.count, "tensor \(name): shape \(shape) does not hold \(values.count) values")
+            self.name = name
+            self.shape = shape
+            self.values = values
+        }
+    }
+
+    /// The file this was read from (named in errors).
+    public let url: URL
+    /// The optional `__metadata__` string map.
+    public let metadata: [String: String]
+    /// Every tensor's header entry, by name.
+    public let tensors: [String: TensorInfo]
+    private let bytes: Data
+    private let dataStart: Int
+
+    /// Opens and validates `url` (memory-mapped where the platform allows).
+    public init(contentsOf url: URL) throws {
+        let source = url.path
+        let bytes: Data
+        do {
+            bytes = try Data(contentsOf: url, options: .alwaysMapped)
+        } catch {
+            throw InputError("cannot read file", source: source)
+        }
+        guard bytes.count >= 8 else {
+            throw InputError("file is \(bytes.count) bytes, too short for the 8-byte header length", source: source)
+        }
+        let headerLength = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw InputError("header length \(headerLength) runs past the end of the file (\(bytes.count) bytes)", source: source)
+        }
+        let dataStart = 8 + Int(headerLength)
+        let header: JSONValue
+        do {
+            header = try JSONValue.parse(bytes[bytes.startIndex + 8 ..< bytes.startIndex + dataStart])
+        } catch let error as JSONValue.SyntaxError {
+            throw InputError("header is not valid JSON: \(error)", source: source)
+        }
+        guard let entries = header.objectValue else {
+            throw InputError("header is a JSON \(header.typeName), expected an object", source: source)
+        }
+        let dataSize = bytes.count - dataStart
+        var tensors: [String: TensorInfo] = [:]
+        var metadata: [String: String] = [:]
+        for (name, entry) in entries {
+            if name == "__metadata__" {
+                guard let fields = entry.objectValue else {
+                    throw InputError("__metadata__ is a \(entry.typeName), expected an object of strings", source: source)
+                }
+                for (key, value) in fields {
+                    guard let text = value.stringValue else {
+                        throw InputError("__metadata__.\(key) is a \(value.typeName), expected a string", source: source)
+                    }
+                    metadata[key] = text
+                }
+                continue
+            }
+            tensors[name] = try Safetensors.tensorInfo(name, entry, dataSize: dataSize, source: source)
+        }
+        // Overlaps: sorted by start, each tensor must end before the next begins (empty tensors take no bytes).
+        let ordered = tensors.filter { !$0.value.dataOffsets.isEmpty }.sorted { $0.value.dataOffsets.lowerBound < $1.value.dataOffsets.lowerBound }
+        for (a, b) in zip(ordered, ordered.dropFirst()) where a.value.dataOffsets.upperBound > b.value.dataOffsets.lowerBound {
+            throw InputError(
+                "tensors '\(a.key)' (bytes \(a.value.dataOffsets)) and '\(b.key)' (bytes \(b.value.dataOffsets)) overlap",
+                source: source)
+        }
+        self.url = url
+        self.metadata = metadata
+        self.tensors = tensors
+        self.bytes = bytes
+        self.dataStart = dataStart
+    }
+
+    /// Validates one header entry.
+    private static func tensorInfo(_ name: String, _ entry: JSONValue, dataSize: Int, source: String) throws -> TensorInfo {
+        func fail(_ message: String) -> InputError { InputError(message, source: source, field: name) }
+        guard let fields = entry.objectValue else { throw fail("expected an object, found \(entry.typeName)") }
+        guard let dtypeName = fields["dtype"]?.stringValue else { throw fail("missing or non-string 'dtype'") }
+        guard let dtype = DType(rawValue: dtypeName) else {
+            throw fail("tensor '\(name)' has unsupported dtype \(dtypeName) (supported: F32, BF16, F16)")
+        }
+        guard let shapeList = fields["shape"]?.arrayValue else { throw fail("missing or non-array 'shape'") }
+        var shape: [Int] = []
+        var count = 1
+        for dimension in shapeList {
+            guard let d = dimension.intValue, d >= 0 else { throw fail("shape \(shapeList.map { $0.serialized() }) has an entry that is not a non-negative integer") }
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow, product <= dataSize else { throw fail("shape \(shape + [d]) is larger than the file") }
+            shape.append(d)
+            count = product
+        }
+        guard let offsets = fields["data_offsets"]?.arrayValue, offsets.count == 2,
+              let begin = offsets[0].intValue, let end = offsets[1].intValue else {
+            throw fail("'data_offsets' must be two integers")
+        }
+        guard begin >= 0, end >= begin else { throw fail("data_offsets [\(begin), \(end)]: end is before begin") }
+        guard end <= dataSize else {
+            throw fail("data_offsets [\(begin), \(end)] are out of range: the data section has \(dataSize) bytes")
+        }
+        guard end - begin == count * dtype.byteCount else {
+            throw fail("data_offsets [\(begin), \(end)] hold \(end - begin) bytes, but shape \(shape) of \(dtypeName) needs \(count * dtype.byteCount)")
+        }
+        return TensorInfo(dtype: dtype, shape: shape, dataOffsets: begin..<end)
+    }
+
+    /// The named tensor converted to `Float`, row-major.
+    public func floats(_ name: String) throws -> [Float] {
+        guard let info = tensors[name] else { throw InputError("no tensor named '\(name)'", source: url.path) }
+        return [Float](unsafeUninitializedCapacity: info.count) { buffer, initialized in
+            convert(info, into: buffer)
+            initialized = info.count
+        }
+    }
+
+    /// Converts the named tensor into `destination`, whose count must equal the tensor's element count.
+    public func read(_ name: String, into destination: UnsafeMutableBufferPointer<Float>) throws {
+        guard let info = tensors[name] else { throw InputError("no tensor named '\(name)'", source: url.path) }
+        precondition(destination.count == info.count, "destination holds \(destination.count) floats, tensor \(name) has \(info.count)")
+        convert(info, into: destination)
+    }
+
+    private func convert(_ info: TensorInfo, into destination: UnsafeMutableBufferPointer<Float>) {
+        bytes.withUnsafeBytes { raw in
+            let source = UnsafeRawBufferPointer(rebasing: raw[(dataStart + info.dataOffsets.lowerBound)..<(dataStart + info.dataOffsets.upperBound)])
+            switch info.dtype {
+            case .f32: Safetensors.convertF32(source, into: destination)
+            case .bf16: Safetensors.convertBF16(source, into: destination)
+            case .f16: Safetensors.convertF16(source, into: destination)
+            }
+        }
+    }
+
+    /// Little-endian F32 bytes to floats.
+    static func convertF32(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) {
+        guard let base = destination.baseAddress, let bytes = source.baseAddress else { return }
+        UnsafeMutableRawPointer(base).copyMemory(from: bytes, byteCount: source.count)
+    }
+
+    /// bfloat16 is the top half of a float32: widening is `bits << 16`, exact for every value.
+    static func convertBF16(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) {
+        guard let base = destination.baseAddress else { return }
+        for i in 0..<destination.count {
+            let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            base[i] = Float(bitPattern: UInt32(bits) << 16)
+        }
+    }
+
+    /// IEEE half (1 sign, 5 exponent, 10 mantissa bits) to float, exactly: normal numbers re-bias the
+    /// exponent (+112), infinities and NaNs keep an all-ones exponent, and subnormals m·2⁻²⁴ are
+    /// computed as a float product, which is exact.
+    static func convertF16(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) {
+        guard let base = destination.baseAddress else { return }
+        for i in 0..<destination.count {
+            base[i] = halfToFloat(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+        }
+    }
+
+    @inline(__always)
+    static func halfToFloat(_ h: UInt16) -> Float {
+        let sign = UInt32(h & 0x8000) << 16
+        let exponent = UInt32(h >> 10) & 0x1F
+        let mantissa = UInt32(h & 0x3FF)
+        let magnitude: Float
+        if exponent == 0 {
+            magnitude = Float(mantissa) * 0x1p-24
+        } else if exponent == 0x1F {
+            magnitude = Float(bitPattern: 0x7F80_0000 | (mantissa << 13))
+        } else {
+            magnitude = Float(bitPattern: ((exponent + 112) << 23) | (mantissa << 13))
+        }
+        return Float(bitPattern: magnitude.bitPattern | sign)
+    }
+
+    /// The bytes of a safetensors file holding `tensors` as F32: names sorted, data in that order,
+    /// header padded with spaces to a multiple of 8 bytes (as the reference implementation does).
+    public static func encode(_ tensors: [Tensor], metadata: [String: String] = [:]) -> Data {
+        let sorted = tensors.sorted { $0.name < $1.name }
+        precondition(Set(sorted.map(\.name)).count == sorted.count, "duplicate tensor names")
+        var header: [String: JSONValue] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = .object(metadata.mapValues(JSONValue.string)) }
+        var offset = 0
+        for tensor in sorted {
+            let byteCount = 4 * tensor.values.count
+            header[tensor.name] = .object([
+                "dtype": .string(DType.f32.rawValue),
+                "shape": .array(tensor.shape.map(JSONValue.integer)),
+                "data_offsets": .array([.integer(offset), .integer(offset + byteCount)]),
+            ])
+            offset += byteCount
+        }
+        var headerBytes = Array(JSONValue.object(header).serialized().utf8)
+        headerBytes += Array(repeating: UInt8(ascii: " "), count: (8 - headerBytes.count % 8) % 8)
+        var data = Data(capacity: 8 + headerBytes.count + offset)
+        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(contentsOf: headerBytes)
+        for tensor in sorted {
+            tensor.values.withUnsafeBufferPointer { data.append($0) }
+        }
+        return data
+    }
+
+    /// Writes `tensors` as an F32 safetensors file at `url`, atomically.
+    public static func write(_ tensors: [Tensor], metadata: [String: String] = [:], to url: URL) throws {
+        try AtomicFile.write(encode(tensors, metadata: metadata), to: url)
+    }
+}

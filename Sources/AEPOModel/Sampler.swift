@@ -1,0 +1,151 @@
+import AEPOCore
+import Foundation
+
+/// How the next token is chosen from a logits row.
+public struct SamplingSettings: Equatable, Sendable, Codable {
+    /// `T`; `0` means greedy (arg-max, ties to the lower token id).
+    public var temperature: Float
+    /// Keep only the `topK` highest logits; `0` disables the filter.
+    public var topK: Int
+    /// Nucleus mass `p` in (0, 1]; `1` disables the filter.
+    public var topP: Float
+
+    public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1) {
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+    }
+
+    public static let greedy = SamplingSettings(temperature: 0)
+
+    /// Throws an `InputError` (naming `source` and the field) for values outside their ranges.
+    public func validate(source: String = "sampling settings") throws {
+        guard temperature >= 0, temperature.isFinite else {
+            throw InputError("temperature must be a finite number ≥ 0, got \(temperature)", source: source, field: "temperature")
+        }
+        guard topK >= 0 else {
+            throw InputError("top_k must be ≥ 0 (0 disables it), got \(topK)", source: source, field: "top_k")
+        }
+        guard topP > 0, topP <= 1 else {
+            throw InputError("top_p must be in (0, 1], got \(topP)", source: source, field: "top_p")
+        }
+    }
+}
+
+/// One sampled token and the quantities the rollout records for it.
+///
+/// With raw logits `z` over the vocabulary `V` and temperature `T`:
+/// - `logProb` = `log q(token)` where `q` is the distribution the token was actually drawn
+///   from: `softmax(z / T)` restricted to the tokens that survive top-k then top-p and
+///   renormalised over them. Greedy decoding draws from a point mass, so `logProb` = 0.
+/// - `policyLogProb` = `log softmax(z)[token]`, the untempered policy.
+/// - `entropy` = `H = −Σ_{v∈V} p(v) log p(v)` with `p = softmax(z / T)` over the full vocabulary,
+///   before any filtering (greedy uses `T = 1`). In nats; `H ≤ log |V|`.
+public struct SampledToken: Equatable, Sendable {
+    public var token: Int
+    public var logProb: Float
+    public var policyLogProb: Float
+    public var entropy: Float
+}
+
+/// Draws tokens from logits rows: temperature, then top-k, then top-p, then a seeded draw.
+public struct Sampler: Sendable {
+    public let settings: SamplingSettings
+    /// The processors applied in order to the full-vocabulary candidates (temperature first).
+    public let processors: [any LogitsProcessor]
+
+    /// Builds the pipeline; the settings must be valid (see `SamplingSettings.validate`).
+    public init(settings: SamplingSettings) {
+        precondition((try? settings.validate()) != nil, "invalid sampling settings \(settings)")
+        self.settings = settings
+        var processors: [any LogitsProcessor] = []
+        if settings.temperature > 0 {
+            processors.append(TemperatureWarper(temperature: settings.temperature))
+            if settings.topK > 0 { processors.append(TopKFilter(k: settings.topK)) }
+            if settings.topP < 1 { processors.append(TopPFilter(p: settings.topP)) }
+        }
+        self.processors = processors
+    }
+
+    public var isGreedy: Bool { settings.temperature == 0 }
+
+    /// Samples one token from a full-vocabulary logits row; advances `generator` by one draw
+    /// (none when greedy).
+    public func sample(_ logits: UnsafeBufferPointer<Float>, using generator: inout SeededGenerator) -> SampledToken {
+        precondition(!logits.isEmpty, "empty logits row")
+        let temperature = isGreedy ? 1 : settings.temperature
+        let stats = Self.statistics(logits, temperature: temperature)
+        if isGreedy {
+            let token = Self.argmax(logits)
+            return SampledToken(
+                token: token, logProb: 0,
+                policyLogProb: logits[token] - stats.logNormalizer, entropy: stats.entropy)
+        }
+        var candidates = LogitCandidates(logits: logits)
+        for processor in processors { processor.process(&candidates) }
+        let (index, logProb) = Self.draw(from: candidates, using: &generator)
+        let token = candidates.tokens[index]
+        return SampledToken(
+            token: token, logProb: logProb,
+            policyLogProb: logits[token] - stats.logNormalizer, entropy: stats.entropy)
+    }
+
+    /// Samples from row `row` of a row-major `[rows × vocabulary]` logits matrix.
+    public func sample(_ logits: [Float], row: Int, vocabularySize: Int, using generator: inout SeededGenerator) -> SampledToken {
+        precondition(row >= 0 && (row + 1) * vocabularySize <= logits.count, "logits row \(row) out of range")
+        return logits.withUnsafeBufferPointer { all in
+            sample(UnsafeBufferPointer(rebasing: all[row * vocabularySize ..< (row + 1) * vocabularySize]), using: &generator)
+        }
+    }
+
+    /// `log Σ exp(z)` (untempered) and the entropy of `softmax(z / T)`:
+    /// with `y = (z − max z) / T`, `H = log Σ e^y − Σ e^y·y / Σ e^y`.
+    static func statistics(_ z: UnsafeBufferPointer<Float>, temperature: Float) -> (logNormalizer: Float, entropy: Float) {
+        var top = -Float.infinity
+        for x in z { top = max(top, x) }
+        let inverse = 1 / temperature
+        var sum = 0.0, weighted = 0.0, untempered = 0.0
+        for x in z {
+            let y = (x - top) * inverse
+            let e = Double(expf(y))
+            sum += e
+            if e > 0 { weighted += e * Double(y) }  // e·y → 0 as y → −∞ (masked logits)
+            if temperature != 1 { untempered += Double(expf(x - top)) }
+        }
+        if temperature == 1 { untempered = sum }
+        let entropy = log(sum) - weighted / sum
+        return (top + Float(log(untempered)), Float(max(0, entropy)))
+    }
+
+    /// Index of the largest logit, the lowest on ties.
+    static func argmax(_ z: UnsafeBufferPointer<Float>) -> Int {
+        var best = 0
+        for i in 1..<z.count where z[i] > z[best] { best = i }
+        return best
+    }
+
+    /// Draws an index from `softmax(scores)` by inverse CDF with one uniform; returns it and
+    /// its log-probability.
+    static func draw(from c: LogitCandidates, using generator: inout SeededGenerator) -> (index: Int, logProb: Float) {
+        var top = -Float.infinity
+        for s in c.scores { top = max(top, s) }
+        var weights = [Double](repeating: 0, count: c.count)
+        var total = 0.0
+        for i in 0..<c.count {
+            weights[i] = Double(expf(c.scores[i] - top))
+            total += weights[i]
+        }
+        let u = generator.nextDouble() * total
+        var cumulative = 0.0
+        var chosen = c.count - 1
+        for i in 0..<c.count {
+            cumulative += weights[i]
+            if u < cumulative {
+                chosen = i
+                break
+            }
+        }
+        while weights[chosen] == 0 { chosen -= 1 }  // u landed in rounding slack past the end
+        return (chosen, Float(log(weights[chosen] / total)))
+    }
+}

@@ -1,0 +1,149 @@
+import AEPOModel
+import XCTest
+
+final class KVCacheTests: XCTestCase {
+    /// A recognisable value for (sequence tag, layer, key/value, position, element).
+    private func stamp(_ tag: Int, _ layer: Int, _ isValue: Bool, _ position: Int, _ i: Int) -> Float {
+        Float(tag * 1_000_000 + layer * 100_000 + (isValue ? 50_000 : 0) + position * 10 + i)
+    }
+
+    private func write(_ cache: KVCache, _ sequence: SequenceID, tag: Int, positions: Range<Int>) {
+        for layer in 0..<cache.layerCount {
+            for p in positions {
+                let k = cache.key(layer: layer, sequence: sequence, position: p)
+                let v = cache.value(layer: layer, sequence: sequence, position: p)
+                for i in 0..<cache.keyValueWidth {
+                    k[i] = stamp(tag, layer, false, p, i)
+                    v[i] = stamp(tag, layer, true, p, i)
+                }
+            }
+        }
+    }
+
+    /// Checks every stored row of `sequence`: positions below `split` carry `prefixTag`, the rest `tag`.
+    private func check(_ cache: KVCache, _ sequence: SequenceID, prefixTag: Int, split: Int, tag: Int,
+                       file: StaticString = #filePath, line: UInt = #line) {
+        for layer in 0..<cache.layerCount {
+            for p in 0..<cache.length(of: sequence) {
+                let t = p < split ? prefixTag : tag
+                let k = cache.key(layer: layer, sequence: sequence, position: p)
+                let v = cache.value(layer: layer, sequence: sequence, position: p)
+                for i in 0..<cache.keyValueWidth {
+                    XCTAssertEqual(k[i], stamp(t, layer, false, p, i), "key l\(layer) p\(p)", file: file, line: line)
+                    XCTAssertEqual(v[i], stamp(t, layer, true, p, i), "value l\(layer) p\(p)", file: file, line: line)
+                }
+            }
+        }
+    }
+
+    func testAppendFillsBlocksInOrder() {
+        let cache = KVCache(layerCount: 2, keyValueWidth: 3, blockSize: 4, initialBlocks: 8)
+        let s = cache.makeSequence()
+        XCTAssertEqual(cache.appendPositions(to: s, count: 5), 0..<5)
+        XCTAssertEqual(cache.blockTable(of: s).count, 2)
+        XCTAssertEqual(cache.appendPositions(to: s, count: 3), 5..<8)
+        XCTAssertEqual(cache.blockTable(of: s).count, 2)
+        cache.appendPositions(to: s, count: 1)
+        XCTAssertEqual(cache.blockTable(of: s).count, 3)
+        XCTAssertEqual(cache.length(of: s), 9)
+        XCTAssertEqual(cache.blocksInUse, 3)
+        XCTAssertEqual(cache.statistics.computedPositions, 9)
+        write(cache, s, tag: 1, positions: 0..<9)
+        check(cache, s, prefixTag: 1, split: 9, tag: 1)
+    }
+
+    func testForkSharesEveryBlockWithoutCopyingOrComputing() {
+        let cache = KVCache(layerCount: 2, keyValueWidth: 3, blockSize: 4, initialBlocks: 8)
+        let parent = cache.makeSequence()
+        cache.appendPositions(to: parent, count: 6)  // one full block, one partial
+        write(cache, parent, tag: 1, positions: 0..<6)
+        let before = cache.statistics.computedPositions
+        let child = cache.fork(parent)
+        XCTAssertEqual(cache.statistics.computedPositions, before, "a fork computes no positions")
+        XCTAssertEqual(cache.blockTable(of: child), cache.blockTable(of: parent))
+        XCTAssertEqual(cache.blocksInUse, 2)
+        for block in cache.blockTable(of: parent) { XCTAssertEqual(cache.referenceCount(of: block), 2) }
+        XCTAssertEqual(cache.statistics.copiedBlocks, 0)
+        check(cache, child, prefixTag: 1, split: 6, tag: 1)
+    }
+
+    func testCopyOnWriteOfThePartialBlock() {
+        let cache = KVCache(layerCount: 2, keyValueWidth: 3, blockSize: 4, initialBlocks: 8)
+        let parent = cache.makeSequence()
+        cache.appendPositions(to: parent, count: 6)
+        write(cache, parent, tag: 1, positions: 0..<6)
+        let child = cache.fork(parent)
+        let shared = cache.blockTable(of: parent)
+
+        // The parent appends first: it gets a private copy of the partial block.
+        cache.appendPositions(to: parent, count: 1)
+        write(cache, parent, tag: 2, positions: 6..<7)
+        XCTAssertEqual(cache.statistics.copiedBlocks, 1)
+        XCTAssertEqual(cache.blockTable(of: parent)[0], shared[0], "full blocks stay shared")
+        XCTAssertNotEqual(cache.blockTable(of: parent)[1], shared[1])
+        XCTAssertEqual(cache.referenceCount(of: shared[0]), 2)
+        XCTAssertEqual(cache.referenceCount(of: shared[1]), 1)
+
+        // The child is now the block's only owner and appends in place.
+        cache.appendPositions(to: child, count: 3)
+        write(cache, child, tag: 3, positions: 6..<9)
+        XCTAssertEqual(cache.statistics.copiedBlocks, 1)
+        XCTAssertEqual(cache.blockTable(of: child)[1], shared[1])
+        check(cache, parent, prefixTag: 1, split: 6, tag: 2)
+        check(cache, child, prefixTag: 1, split: 6, tag: 3)
+        XCTAssertEqual(cache.blocksInUse, 4)  // shared full, parent copy, child partial, child new
+    }
+
+    func testForkAtABlockBoundaryNeedsNoCopy() {
+        let cache = KVCache(layerCount: 1, keyValueWidth: 2, blockSize: 4, initialBlocks: 4)
+        let parent = cache.makeSequence()
+        cache.appendPositions(to: parent, count: 8)
+        write(cache, parent, tag: 1, positions: 0..<8)
+        let child = cache.fork(parent)
+        cache.appendPositions(to: parent, count: 1)
+        cache.appendPositions(to: child, count: 1)
+        write(cache, parent, tag: 2, positions: 8..<9)
+        write(cache, child, tag: 3, positions: 8..<9)
+        XCTAssertEqual(cache.statistics.copiedBlocks, 0)
+        check(cache, parent, prefixTag: 1, split: 8, tag: 2)
+        check(cache, child, prefixTag: 1, split: 8, tag: 3)
+    }
+
+    func testReleaseFreesOnlyUnsharedBlocksAndNothingLeaks() {
+        let cache = KVCache(layerCount: 1, keyValueWidth: 2, blockSize: 4, initialBlocks: 2)
+        let root = cache.makeSequence()
+        cache.appendPositions(to: root, count: 10)
+        write(cache, root, tag: 1, positions: 0..<10)
+        var branches = (0..<5).map { _ in cache.fork(root) }
+        branches.append(cache.fork(branches[0]))  // a fork of a fork
+        for (n, b) in branches.enumerated() {
+            cache.appendPositions(to: b, count: n + 1)
+            write(cache, b, tag: 10 + n, positions: 10..<(11 + n))
+        }
+        XCTAssertGreaterThan(cache.capacity, 2, "the pool grew")
+        cache.release(root)
+        XCTAssertFalse(cache.contains(root))
+        for (n, b) in branches.enumerated() { check(cache, b, prefixTag: 1, split: 10, tag: 10 + n) }
+        for b in branches.dropLast() { cache.release(b) }
+        check(cache, branches[5], prefixTag: 1, split: 10, tag: 15)
+        XCTAssertEqual(cache.blocksInUse, 4)  // two shared full blocks + its own last two
+        cache.release(branches[5])
+        XCTAssertEqual(cache.blocksInUse, 0)
+        XCTAssertEqual(cache.sequenceCount, 0)
+        // Freed blocks are reused before the pool grows again.
+        let capacity = cache.capacity
+        let s = cache.makeSequence()
+        cache.appendPositions(to: s, count: 4 * capacity)
+        XCTAssertEqual(cache.capacity, capacity)
+        XCTAssertEqual(Set(cache.blockTable(of: s)).count, capacity)
+    }
+
+    func testConfigShape() {
+        let config = Qwen3Config(vocabSize: 10, hiddenSize: 8, intermediateSize: 16, numHiddenLayers: 3,
+                                 numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 5)
+        let cache = KVCache(config: config)
+        XCTAssertEqual(cache.layerCount, 3)
+        XCTAssertEqual(cache.keyValueWidth, 10)
+        XCTAssertEqual(cache.blockFloatCount, 3 * 2 * 16 * 10)
+    }
+}

@@ -1,1 +1,0 @@
-// Tests of AEPOModel go in this folder; remove this file once one exists.
