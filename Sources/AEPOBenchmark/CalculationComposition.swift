@@ -50,7 +50,7 @@ enum CalculationComposition {
                                             .compute(OraclePlan.Computation(expression: "\(x) + \(y)", value: String(x + y)))]
             return QuestionDraft(composition: id, wording: String(choice), question: Phrasing.capitalised(question), answers: answers, hops: 1,
                                  chain: [a.name, b.name], subjects: [a.name, b.name],
-                                 plan: OraclePlan(steps: steps, answer: answers[0])))
+                                 plan: OraclePlan(steps: steps, answer: answers[0]))
         }
     }
 
@@ -70,7 +70,7 @@ enum CalculationComposition {
                                             .compute(OraclePlan.Computation(expression: "\(max(x, y)) - \(min(x, y))", value: String(value)))]
             return QuestionDraft(composition: id, wording: String(choice), question: question, answers: [String(value)], hops: 1,
                                  chain: [a.name, b.name], subjects: [a.name, b.name],
-                                 plan: OraclePlan(steps: steps, answer: String(value))))
+                                 plan: OraclePlan(steps: steps, answer: String(value)))
         }
     }
 
@@ -94,7 +94,7 @@ enum CalculationComposition {
                                             .compute(OraclePlan.Computation(expression: "\(year) - \(born)", value: String(year - born)))]
             return QuestionDraft(composition: id, wording: "\(choice).\(wording)", question: Phrasing.capitalised(question), answers: [String(year - born)],
                                  hops: 2, chain: [subject.name, person.name], subjects: [subject.name],
-                                 plan: OraclePlan(steps: steps, answer: String(year - born))))
+                                 plan: OraclePlan(steps: steps, answer: String(year - born)))
         }
     }
 
@@ -115,7 +115,7 @@ enum CalculationComposition {
                                             .compute(OraclePlan.Computation(expression: expression, value: String(value)))]
             return QuestionDraft(composition: id, wording: String(choice), question: Phrasing.capitalised(question),
                                  answers: Phrasing.numberAnswers(value), hops: 1, chain: [entity.name], subjects: [entity.name],
-                                 plan: OraclePlan(steps: steps, answer: String(value))))
+                                 plan: OraclePlan(steps: steps, answer: String(value)))
         }
     }
 }

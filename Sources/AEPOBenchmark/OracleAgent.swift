@@ -13,7 +13,7 @@ struct OracleAgent {
     let similarNames: [String: [String]]
 
     /// Searches tried before giving up on a lookup (each with a different wording).
-    static let searchesPerLookup = 2
+    static let searchesPerLookup = 3
 
     init(environment: ToolEnvironment, world: World) {
         self.environment = environment

@@ -20,7 +20,7 @@ public struct SearchSettings: Codable, Equatable, Sendable {
         self.pageCharacters = pageCharacters
     }
 
-    public static let standard = SearchSettings(topK: 3, snippetWords: 12, snippetCharacters: 120, pageCharacters: 600)
+    public static let standard = SearchSettings(topK: 2, snippetWords: 24, snippetCharacters: 180, pageCharacters: 600)
 
     /// `search`, `open` and `python` over `corpus` with these settings.
     public func environment(corpus: Corpus) -> ToolEnvironment {
