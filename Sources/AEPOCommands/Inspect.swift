@@ -5,6 +5,7 @@ struct Inspect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print model logits, tokenizations, losses and advantages as JSON for conformance checks.",
         subcommands: [
+            InspectLogits.self,
             InspectPolicyLoss.self,
             InspectAdvantages.self,
         ]
