@@ -5,6 +5,8 @@ struct Inspect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print model logits, tokenizations, losses and advantages as JSON for conformance checks.",
         subcommands: [
+            InspectTokenize.self,
+            InspectTrainTokenizer.self,
         ]
     )
 }
