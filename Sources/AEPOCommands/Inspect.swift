@@ -7,6 +7,8 @@ struct Inspect: AsyncParsableCommand {
         subcommands: [
             InspectTokenize.self,
             InspectTrainTokenizer.self,
+            InspectPolicyLoss.self,
+            InspectAdvantages.self,
         ]
     )
 }
