@@ -136,7 +136,10 @@ def main():
             token_count += len(expected)
             got = aepo.encode(text)
             if got != expected:
-                mismatches.append(f"encode {name} {text[:80]!r}: tokenizers {expected[:40]} aepo {got[:40]}")
+                first = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b), min(len(expected), len(got)))
+                context = reference.decode(expected[max(first - 3, 0):first + 3])
+                mismatches.append(f"encode {name}: first difference at token {first} (near {context!r}): "
+                                  f"tokenizers {expected[first:first + 8]} aepo {got[first:first + 8]}")
                 continue
             if aepo.decode(expected) != reference.decode(expected, skip_special_tokens=False):
                 mismatches.append(f"decode {name} {text[:80]!r}")
