@@ -7,6 +7,7 @@ struct Inspect: AsyncParsableCommand {
         subcommands: [
             InspectTokenize.self,
             InspectTrainTokenizer.self,
+            InspectLogits.self,
             InspectPolicyLoss.self,
             InspectAdvantages.self,
         ]
