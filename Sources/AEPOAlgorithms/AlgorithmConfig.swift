@@ -186,30 +186,38 @@ extension AlgorithmConfig {
     }
 
     /// Sets `key` from its text form; an unknown key or a value of the wrong type is an `InputError` naming
-    /// the key and what it expects. The result is validated.
+    /// the key and what it expects. The result is validated; on any error the configuration is unchanged.
     public mutating func set(_ key: String, to text: String, source: String = "override") throws {
+        var copy = self
+        try copy.write(key, text, source: source)
+        try copy.validate(source: source)
+        self = copy
+    }
+
+    /// Applies `key=value` overrides in order, then validates the result once (so `rollout.n=4
+    /// rollout.initial_rollouts=2` works from any starting point); on any error the configuration is unchanged.
+    public mutating func apply(overrides: [String], source: String = "override") throws {
+        var copy = self
+        for item in overrides {
+            guard let equals = item.firstIndex(of: "=") else {
+                throw InputError("expected key=value, got '\(item)'", source: source)
+            }
+            try copy.write(String(item[..<equals]).trimmingCharacters(in: .whitespaces),
+                           String(item[item.index(after: equals)...]), source: source)
+        }
+        try copy.validate(source: source)
+        self = copy
+    }
+
+    private mutating func write(_ key: String, _ text: String, source: String) throws {
         guard let entry = Self.keys.first(where: { $0.name == key }) else {
             let section = key.split(separator: ".").first.map(String.init) ?? key
             let near = Self.keys.map(\.name).filter { $0.hasPrefix(section + ".") }
             throw InputError("unknown key" + (near.isEmpty ? "" : "; keys of '\(section)': " + near.joined(separator: ", ")),
                              source: source, field: key)
         }
-        var copy = self
-        guard entry.write(&copy, text) else {
+        guard entry.write(&self, text) else {
             throw InputError("expected \(entry.expected), got '\(text)'", source: source, field: key)
-        }
-        try copy.validate(source: source)
-        self = copy
-    }
-
-    /// Applies `key=value` overrides in order.
-    public mutating func apply(overrides: [String], source: String = "override") throws {
-        for item in overrides {
-            guard let equals = item.firstIndex(of: "=") else {
-                throw InputError("expected key=value, got '\(item)'", source: source)
-            }
-            try set(String(item[..<equals]).trimmingCharacters(in: .whitespaces),
-                    to: String(item[item.index(after: equals)...]), source: source)
         }
     }
 

@@ -110,17 +110,19 @@ struct CalculatorArithmetic {
         }
     }
 
-    /// `a / b` for integers, correctly rounded when both fit a double exactly; very large operands
-    /// are scaled down together first.
+    /// `a / b` for integers, correctly rounded like Python's: the magnitudes are scaled so the
+    /// integer quotient has 55–56 bits, a sticky bit records a non-zero remainder, and one
+    /// conversion to `Double` then rounds once.
     private func trueDivision(_ a: BigInteger, _ b: BigInteger) throws -> Double {
-        let shift = max(0, max(a.bitWidth, b.bitWidth) - 1000)
-        let scale = BigInteger(2).power(shift)
-        let x = shift > 0 ? a.flooredDivision(by: scale).quotient : a
-        let y = shift > 0 ? b.flooredDivision(by: scale).quotient : b
-        guard let numerator = x.doubleValue, let denominator = y.doubleValue, denominator != 0 else {
-            throw CalculatorError("OverflowError: integer division result too large for a float")
-        }
-        let result = numerator / denominator
+        let x = a.magnitude, y = b.magnitude
+        let negative = a.isNegative != b.isNegative
+        if x.isZero { return negative ? -0.0 : 0.0 }
+        let shift = 55 + y.bitWidth - x.bitWidth
+        let scale = BigInteger(2).power(Swift.abs(shift))
+        let (quotient, remainder) = shift >= 0 ? (x * scale).flooredDivision(by: y) : x.flooredDivision(by: y * scale)
+        var bits = UInt64(quotient.intValue!)
+        if !remainder.isZero { bits |= 1 }
+        let result = Double(sign: negative ? .minus : .plus, exponent: -shift, significand: Double(bits))
         if !result.isFinite { throw CalculatorError("OverflowError: integer division result too large for a float") }
         return result
     }

@@ -5,8 +5,9 @@ import Foundation
 ///
 /// The snippet is the window of `snippetWords` consecutive words of the page text that covers the
 /// most query weight (the sum of `idf` over the distinct query terms it contains; the earliest
-/// window wins ties), shifted to start three words before its first match, with `...` marking
-/// text cut before or after, and at most `snippetCharacters` characters.
+/// window wins ties), shifted to start three words before its first match, on one line (whitespace
+/// runs become one space), with `...` marking text cut before or after, and at most
+/// `snippetCharacters` characters.
 public struct SearchTool: Tool {
     public let name = "search"
     public let kind = ToolKind.search
@@ -77,7 +78,7 @@ public struct SearchTool: Tool {
         let from = best.start == 0 ? text.startIndex : words[best.start].range.lowerBound
         let last = best.start + width - 1
         let to = last == words.count - 1 ? text.endIndex : words[last].range.upperBound
-        var body = text[from..<to].trimmingCharacters(in: .whitespacesAndNewlines)
+        var body = text[from..<to].split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
         let prefix = best.start == 0 ? "" : "..."
         let suffix = to == text.endIndex ? "" : "..."
         let room = snippetCharacters - prefix.count - suffix.count

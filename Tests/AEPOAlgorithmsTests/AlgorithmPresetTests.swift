@@ -63,6 +63,9 @@ final class AlgorithmPresetTests: XCTestCase {
         XCTAssertEqual(c.value(of: "actor.use_kl_loss"), "true")
         XCTAssertEqual(c.value(of: "algorithm.adv_estimator"), "rloo")
         XCTAssertNotNil(try c.actorObjective().klLoss)
+        XCTAssertThrowsError(try c.set("rollout.n", to: "4"), "m = 8 > k = 4")
+        try c.apply(overrides: ["rollout.n=4", "rollout.initial_rollouts=2"])
+        XCTAssertEqual(c.rollout.n, 4)
         try c.set("rollout.branch.alpha", to: "0.7")
         XCTAssertEqual(c.rollout.branch.alpha, 0.7)
     }

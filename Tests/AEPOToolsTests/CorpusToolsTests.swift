@@ -37,6 +37,11 @@ final class CorpusToolsTests: XCTestCase {
         XCTAssertTrue(snippet.hasSuffix("..."))
     }
 
+    func testSnippetsStayOnOneLine() throws {
+        let corpus = try Corpus(pages: [Page(title: "Vel", text: "The Vel is a river.\n\nIt flows\tthrough   Orsk.\n")])
+        XCTAssertEqual(SearchTool(corpus: corpus).call("Vel Orsk"), "Page 1: Vel\nThe Vel is a river. It flows through Orsk.")
+    }
+
     func testSearchErrors() throws {
         let search = SearchTool(corpus: try makeCorpus())
         XCTAssertEqual(search.call("   "), "Error: empty search query.")
