@@ -30,6 +30,9 @@ public final class InferenceEngine {
 
     private let layers: [LayerWeights]
     private let workspace = Workspace()
+    /// Row-wise elementwise work (norms, rotary, SwiGLU) is only split over threads beyond this
+    /// many rows per thread: a decode step's 16 rows take less time than waking a thread.
+    private static let rowsPerThread = 64
 
     public init(model: Qwen3Model, blockSize: Int = 16) {
         let c = model.config
@@ -151,7 +154,7 @@ public final class InferenceEngine {
                            inputWidth: qW, outputWidth: hidden, accumulate: true)
             RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: w + o.postAttentionNorm, rows: n, width: hidden, eps: c.rmsNormEps)
             Linear.forward(output: ws.gateUp, input: ws.h, weight: w + o.gateProjection, rows: n, inputWidth: hidden, outputWidth: 2 * inter)
-            Parallel.forEachChunk(n) { range in
+            Parallel.forEachChunk(n, minimumChunk: Self.rowsPerThread) { range in
                 for r in range {
                     let gu = ws.gateUp + r * 2 * inter
                     SwiGLU.forward(output: ws.activation + r * inter, gate: gu, up: gu + inter, count: inter)
@@ -183,7 +186,7 @@ public final class InferenceEngine {
         let qkvW = qW + 2 * kvW
         let bs = cache.blockSize
         rows.positions.withUnsafeBufferPointer { positions in
-            Parallel.forEachChunk(rows.tokens.count) { range in
+            Parallel.forEachChunk(rows.tokens.count, minimumChunk: Self.rowsPerThread) { range in
                 for r in range {
                     let q = ws.qkv + r * qkvW, k = q + qW, v = k + kvW
                     let rstd = ws.rstd + r * (c.numAttentionHeads + c.numKeyValueHeads)

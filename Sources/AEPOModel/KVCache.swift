@@ -9,9 +9,9 @@ public struct SequenceID: Hashable, Comparable, Sendable, CustomStringConvertibl
 /// Paged key/value storage for every layer of a decoder, shared between sequences.
 ///
 /// Memory is a pool of fixed-size *blocks*; a block holds `blockSize` consecutive positions of
-/// one sequence, for every layer, keys and values. Per layer, keys are stored transposed per
-/// head, `[keyValueHeads][headDim][blockSize]` (so one query meets a whole block of keys with
-/// vector loads along the slots), and values as rows, `[blockSize][keyValueHeads · headDim]`.
+/// one sequence, for every layer, keys and values, each head's data contiguous: keys transposed,
+/// `[keyValueHeads][headDim][blockSize]` (so one query meets a whole block of keys with vector
+/// loads along the slots), values `[keyValueHeads][blockSize][headDim]`.
 /// Each sequence owns a *block table* (block ids in position order) and a length; position `p`
 /// lives in block `table[p / blockSize]`, slot `p % blockSize`.
 ///
@@ -156,7 +156,7 @@ public final class KVCache {
         blockBases[block] + (2 * layer) * blockSize * keyValueWidth
     }
 
-    /// The values of `layer` in `block`: `[blockSize][keyValueWidth]` floats.
+    /// The values of `layer` in `block`: `[keyValueHeads][blockSize][headDim]` floats.
     @inline(__always)
     public func values(layer: Int, block: Int) -> UnsafeMutablePointer<Float> {
         blockBases[block] + (2 * layer + 1) * blockSize * keyValueWidth
@@ -169,10 +169,13 @@ public final class KVCache {
         for i in 0..<keyValueWidth { keys[i * blockSize] = row[i] }
     }
 
-    /// Stores a value row (`keyValueWidth` floats) at `slot` of `block`.
+    /// Stores a value row (`keyValueWidth` floats, heads concatenated) at `slot` of `block`.
     @inline(__always)
     public func storeValue(_ row: UnsafePointer<Float>, layer: Int, block: Int, slot: Int) {
-        (values(layer: layer, block: block) + slot * keyValueWidth).update(from: row, count: keyValueWidth)
+        let values = self.values(layer: layer, block: block) + slot * headDim
+        for head in 0..<keyValueHeads {
+            (values + head * blockSize * headDim).update(from: row + head * headDim, count: headDim)
+        }
     }
 
     /// A copy of the key row of `sequence` at `position` in `layer`.
@@ -185,7 +188,10 @@ public final class KVCache {
     /// A copy of the value row of `sequence` at `position` in `layer`.
     public func value(layer: Int, sequence: SequenceID, position: Int) -> [Float] {
         let (block, slot) = location(of: sequence, position: position)
-        return Array(UnsafeBufferPointer(start: values(layer: layer, block: block) + slot * keyValueWidth, count: keyValueWidth))
+        let values = self.values(layer: layer, block: block) + slot * headDim
+        return (0..<keyValueHeads).flatMap { head in
+            UnsafeBufferPointer(start: values + head * blockSize * headDim, count: headDim)
+        }
     }
 
     // MARK: Pool

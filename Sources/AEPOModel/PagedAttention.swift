@@ -41,11 +41,11 @@ enum PagedAttention {
         }
         start = 0
         for block in blocks where start < length {
-            let values = UnsafePointer(cache.values(layer: layer, block: block) + kvHead * d)
+            let values = UnsafePointer(cache.values(layer: layer, block: block) + kvHead * bs * d)
             let filled = min(bs, length - start)
             for h in 0..<heads {
                 blockValues(outputs + h * d, probabilities: scores + h * stride + start, values: values, d: d,
-                            width: cache.keyValueWidth, filled: filled)
+                            filled: filled)
             }
             start += filled
         }
@@ -89,12 +89,13 @@ enum PagedAttention {
         }
     }
 
-    /// `out += Σ_s p_s · v_s` over the `filled` slots of one block (`v_s` at stride `width`).
+    /// `out += Σ_s p_s · v_s` over the `filled` slots of one block (`v_s` at `values + s·d`).
     @inline(__always)
     private static func blockValues(
         _ out: UnsafeMutablePointer<Float>, probabilities p: UnsafePointer<Float>, values: UnsafePointer<Float>,
-        d: Int, width: Int, filled: Int
+        d: Int, filled: Int
     ) {
+        let width = d
         var lane = 0
         while lane + 16 <= d {
             var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
