@@ -7,6 +7,8 @@ public struct AEPOCommand: AsyncParsableCommand {
         abstract: "Train tool-using language-model agents with entropy-balanced reinforcement learning.",
         subcommands: [
             Inspect.self,
+            Bench.self,
+            DataCommand.self,
         ]
     )
 

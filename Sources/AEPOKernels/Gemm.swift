@@ -4,6 +4,14 @@
 /// `lda`, `ldb`, `ldc` are row strides (elements between consecutive rows) of the matrices as
 /// stored, before any transposition — the row-major convention of `cblas_sgemm(CblasRowMajor, …)`.
 /// With `beta == 0`, `C` is overwritten and may hold garbage (NaN included) on entry.
+///
+/// Fast shapes (all run on `Parallel.threadCount` threads):
+/// - `y = x·Wᵀ` with `W` stored `[out, in]`: `transA: false, transB: true, m: tokens, n: out, k: in`.
+///   Up to `smallBatchLimit` rows of `x` (decoding) take a matrix–vector path that streams `W` once
+///   per few rows; larger `m` takes the packed, cache-blocked 6×16 SIMD kernel.
+/// - `dX = dY·W`: `transA: false, transB: false`; `dW = dYᵀ·X`: `transA: true, transB: false`.
+///   Both take the packed kernel, which resolves transposition while packing.
+/// With `AEPO_BLAS=openblas` and an OpenBLAS library present, the call goes to `cblas_sgemm`.
 public func sgemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     alpha: Float,
@@ -12,17 +20,113 @@ public func sgemm(
     beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    // Reference implementation; replaced by the blocked SIMD kernel.
+    precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension m=\(m) n=\(n) k=\(k)")
+    if m == 0 || n == 0 { return }
+    if let blas = OpenBLAS.selected,
+       blas.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                  a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc) {
+        return
+    }
+    sgemmNative(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+}
+
+/// The number of rows of `x` up to which `sgemm(transA: _, transB: true, …)` uses the
+/// matrix–vector path rather than the packed GEMM.
+public let smallBatchLimit = 16
+
+/// `sgemm` without the OpenBLAS option: the Swift kernels.
+func sgemmNative(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+    alpha: Float,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    if m == 0 || n == 0 { return }
+    if k == 0 || alpha == 0 {
+        scale(c: c, ldc: ldc, m: m, n: n, by: beta)
+        return
+    }
+    if transB && m <= smallBatchLimit {
+        sgemmSmallBatch(transA: transA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                        w: b, ldw: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    sgemmPacked(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+}
+
+/// `C = beta · C`, writing zeros (not `0 · NaN`) when `beta == 0`.
+private func scale(c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, by beta: Float) {
     for i in 0..<m {
-        for j in 0..<n {
-            var sum: Float = 0
-            for p in 0..<k {
-                let x = transA ? a[p * lda + i] : a[i * lda + p]
-                let y = transB ? b[j * ldb + p] : b[p * ldb + j]
-                sum += x * y
+        let row = c + i * ldc
+        if beta == 0 {
+            row.update(repeating: 0, count: n)
+        } else if beta != 1 {
+            for j in 0..<n { row[j] *= beta }
+        }
+    }
+}
+
+/// The cache-blocked GEMM (Goto's scheme): for each `nc`-wide, `kc`-deep panel of B, pack it once
+/// (in parallel), then let the threads take (A block × column range) tasks, each packing its
+/// `mc × kc` block of A into its own buffer and sweeping the micro-kernel over it.
+private func sgemmPacked(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+    alpha: Float,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    let (mr, nr, mc, kc, nc) = (GemmBlocking.mr, GemmBlocking.nr, GemmBlocking.mc, GemmBlocking.kc, GemmBlocking.nc)
+    // Below ~1 MFLOP, waking the other threads costs more than it saves.
+    let maxThreads = m * n * k < 1 << 19 ? 1 : Int.max
+    let threads = min(Parallel.effectiveThreadCount, maxThreads)
+    GemmWorkspace.with { workspace in
+        for jc in stride(from: 0, to: n, by: nc) {
+            let width = min(nc, n - jc)
+            let slivers = (width + nr - 1) / nr
+            for pc in stride(from: 0, to: k, by: kc) {
+                let depth = min(kc, k - pc)
+                let betaNow: Float = pc == 0 ? beta : 1
+
+                let packTasks = min(slivers, threads * 4)
+                Parallel.forEachWorker(packTasks, maxThreads: maxThreads) { task, _ in
+                    GemmPacking.packB(
+                        transposed: transB, b: b, ldb: ldb, p0: pc, depth: depth, j0: jc, cols: width,
+                        slivers: (slivers * task / packTasks)..<(slivers * (task + 1) / packTasks),
+                        into: workspace.packedB)
+                }
+
+                let rowBlocks = (m + mc - 1) / mc
+                // Split the columns too when there are too few row blocks to keep every thread busy.
+                let columnSplit = threads == 1 ? 1 : min(slivers, max(1, (threads * 8 + rowBlocks - 1) / rowBlocks))
+                Parallel.forEachWorker(rowBlocks * columnSplit, maxThreads: maxThreads) { task, worker in
+                    let block = task / columnSplit
+                    let part = task % columnSplit
+                    let ic = block * mc
+                    let height = min(mc, m - ic)
+                    let packedA = workspace.packedA[worker]
+                    GemmPacking.packA(transposed: transA, a: a, lda: lda, i0: ic, rows: height,
+                                      p0: pc, depth: depth, into: packedA)
+                    for sliver in (slivers * part / columnSplit)..<(slivers * (part + 1) / columnSplit) {
+                        let j = sliver * nr
+                        let cols = min(nr, width - j)
+                        let packedB = UnsafePointer(workspace.packedB + j * depth)
+                        var i = 0
+                        while i < height {
+                            gemmMicroKernel(
+                                kc: depth, a: packedA + i * depth, b: packedB,
+                                c: c + (ic + i) * ldc + jc + j, ldc: ldc,
+                                rows: min(mr, height - i), cols: cols, alpha: alpha, beta: betaNow)
+                            i += mr
+                        }
+                    }
+                }
             }
-            let old = beta == 0 ? 0 : beta * c[i * ldc + j]
-            c[i * ldc + j] = alpha * sum + old
         }
     }
 }

@@ -1,9 +1,11 @@
-import Dispatch
 import Foundation
+import Synchronization
 
 /// Data-parallel loops over the machine's cores.
 ///
 /// The thread count is `AEPO_THREADS` when set, otherwise the number of active processors.
+/// Work runs on a persistent pool (`threadCount − 1` helper threads plus the caller), so a loop
+/// costs a few microseconds to start instead of a thread hand-off per call.
 public enum Parallel {
     public static let threadCount: Int = {
         if let text = ProcessInfo.processInfo.environment["AEPO_THREADS"], let n = Int(text), n > 0 {
@@ -15,12 +17,112 @@ public enum Parallel {
     /// Calls `body(i)` for every `i` in `0..<count`, spread over `threadCount` threads.
     /// Iterations must be independent; `body` returns when all have run.
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
-        if count <= 1 || threadCount == 1 {
-            for i in 0..<count { body(i) }
-            return
+        forEachWorker(count) { index, _ in body(index) }
+    }
+
+    /// Runs `body` with parallel loops limited to `threads` threads (at least 1, at most
+    /// `threadCount`): for benchmarks and for tests that compare threaded with serial results.
+    public static func withThreadLimit<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        try $threadLimit.withValue(max(1, min(threads, threadCount)), operation: body)
+    }
+
+    /// The number of threads a parallel loop started here would use.
+    public static var effectiveThreadCount: Int { threadLimit }
+
+    @TaskLocal static var threadLimit: Int = threadCount
+
+    /// Like `forEach`, also passing the index of the thread running the iteration,
+    /// in `0..<threadCount` — for per-thread scratch buffers. Index 0 is the caller.
+    /// At most `maxThreads` threads take part (1 for loops too small to be worth waking the pool).
+    /// A loop started while the pool is busy (nested or concurrent loops) runs serially on the caller.
+    static func forEachWorker(_ count: Int, maxThreads: Int = .max, _ body: (_ index: Int, _ worker: Int) -> Void) {
+        let threads = min(threadLimit, count, maxThreads)
+        if threads <= 1 || !pool.tryRun(count: count, threads: threads, body) {
+            for i in 0..<count { body(i, 0) }
+        }
+    }
+
+    private static let pool = WorkerPool(helpers: threadCount - 1)
+}
+
+/// Helper threads that wait (spinning briefly, then sleeping) for the next loop and pull its
+/// iterations from a shared counter together with the calling thread.
+private final class WorkerPool: @unchecked Sendable {
+    private let helpers: Int
+    private let busy = Atomic<Bool>(false)
+    /// Incremented (release) to publish a new loop; helpers watch it (acquire).
+    private let generation = Atomic<Int>(0)
+    private let nextIndex = Atomic<Int>(0)
+    /// Helpers that have not yet finished the current loop.
+    private let pending = Atomic<Int>(0)
+    private let sleepLock = NSCondition()
+
+    // Loop parameters, written before `generation` is published and read after it is observed.
+    private var body: ((Int, Int) -> Void)?
+    private var count = 0
+    private var activeHelpers = 0
+
+    init(helpers: Int) {
+        self.helpers = max(0, helpers)
+        for worker in 0..<self.helpers {
+            let thread = Thread { [unowned self] in self.helperLoop(worker: worker + 1) }
+            thread.name = "aepo-worker-\(worker + 1)"
+            thread.start()
+        }
+    }
+
+    /// Runs the loop on `threads` threads and returns true, or returns false at once if the pool is
+    /// busy (the caller then runs the loop itself).
+    func tryRun(count: Int, threads: Int, _ body: (Int, Int) -> Void) -> Bool {
+        guard helpers > 0, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            return false
         }
         withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+            self.body = body
+            self.count = count
+            self.activeHelpers = min(helpers, threads - 1)
+            nextIndex.store(0, ordering: .relaxed)
+            pending.store(helpers, ordering: .relaxed)
+            sleepLock.lock()
+            generation.add(1, ordering: .releasing)
+            sleepLock.broadcast()
+            sleepLock.unlock()
+
+            runIterations(worker: 0)
+            var spins = 0
+            while pending.load(ordering: .acquiring) > 0 {
+                spins += 1
+                if spins > 1000 { sched_yield() }
+            }
+            self.body = nil
+        }
+        busy.store(false, ordering: .releasing)
+        return true
+    }
+
+    private func runIterations(worker: Int) {
+        guard let body else { return }
+        while true {
+            let i = nextIndex.add(1, ordering: .relaxed).oldValue
+            if i >= count { return }
+            body(i, worker)
+        }
+    }
+
+    private func helperLoop(worker: Int) {
+        var seen = 0
+        while true {
+            // Spin a little: loops usually come in quick succession (one per layer).
+            var spins = 0
+            while generation.load(ordering: .acquiring) == seen && spins < 20_000 { spins += 1 }
+            if generation.load(ordering: .acquiring) == seen {
+                sleepLock.lock()
+                while generation.load(ordering: .acquiring) == seen { sleepLock.wait() }
+                sleepLock.unlock()
+            }
+            seen = generation.load(ordering: .acquiring)
+            if worker <= activeHelpers { runIterations(worker: worker) }
+            pending.subtract(1, ordering: .releasing)
         }
     }
 }

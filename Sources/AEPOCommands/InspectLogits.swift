@@ -1,0 +1,79 @@
+import AEPOCore
+import AEPOModel
+import ArgumentParser
+import Foundation
+
+/// `aepo inspect logits`: next-token logits and the mean next-token cross-entropy of a model on given ids.
+struct InspectLogits: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logits",
+        abstract: "Print {\"logits\": [[[...]]], \"loss\": x} for {\"input_ids\": [[...], ...]} as transformers computes them.",
+        discussion: """
+            logits[b][t] is the next-token logit vector after input_ids[b][t]; loss is the mean next-token \
+            cross-entropy over positions t >= 1 of all sequences (transformers with labels = input_ids). \
+            The sequences must have equal lengths.
+            """)
+
+    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors).")
+    var model: String
+
+    @Option(help: "JSON file {\"input_ids\": [[...], ...]} of equal-length token id sequences.")
+    var input: String
+
+    func run() throws {
+        print(try output())
+    }
+
+    struct Output: Encodable {
+        var logits: [[[Float]]]
+        var loss: Double
+    }
+
+    /// The JSON the command prints.
+    func output() throws -> String {
+        let checkpoint = try Checkpoint.load(directory: URL(fileURLWithPath: model))
+        let sequences = try Self.inputIDs(in: input, vocabularySize: checkpoint.config.vocabSize,
+                                          maxPositions: checkpoint.config.maxPositionEmbeddings)
+        let network = Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
+        let logits = network.logits(for: sequences)
+        let (logProbs, _) = network.forward(.nextToken(sequences))
+        let loss = logProbs.isEmpty ? Double.nan : -logProbs.map(Double.init).reduce(0, +) / Double(logProbs.count)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return String(decoding: try encoder.encode(Output(logits: logits, loss: loss)), as: UTF8.self)
+    }
+
+    /// The `input_ids` of `path`: a non-empty list of equal-length, non-empty lists of ids in the vocabulary.
+    static func inputIDs(in path: String, vocabularySize: Int, maxPositions: Int) throws -> [[Int]] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError("cannot read input file", source: path)
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let rows = object["input_ids"] as? [Any], !rows.isEmpty else {
+            throw InputError("expected JSON {\"input_ids\": [[...], ...]} with at least one sequence", source: path)
+        }
+        let sequences: [[Int]] = try rows.enumerated().map { b, row in
+            guard let items = row as? [Any], !items.isEmpty else {
+                throw InputError("expected a non-empty list of token ids", source: path, field: "input_ids[\(b)]")
+            }
+            return try items.enumerated().map { t, item in
+                guard let number = item as? NSNumber, let id = Int(exactly: number.doubleValue) else {
+                    throw InputError("expected an integer token id", source: path, field: "input_ids[\(b)][\(t)]")
+                }
+                guard id >= 0 && id < vocabularySize else {
+                    throw InputError("token id \(id) is outside the vocabulary 0..<\(vocabularySize)", source: path, field: "input_ids[\(b)][\(t)]")
+                }
+                return id
+            }
+        }
+        let length = sequences[0].count
+        if let b = sequences.firstIndex(where: { $0.count != length }) {
+            throw InputError("sequence has \(sequences[b].count) ids but input_ids[0] has \(length); lengths must be equal", source: path, field: "input_ids[\(b)]")
+        }
+        guard length <= maxPositions else {
+            throw InputError("sequences of \(length) ids exceed the model's \(maxPositions) positions", source: path, field: "input_ids")
+        }
+        return sequences
+    }
+}

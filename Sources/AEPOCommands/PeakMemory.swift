@@ -1,0 +1,15 @@
+import Foundation
+
+/// The process's peak resident memory.
+enum PeakMemory {
+    /// `VmHWM` from `/proc/self/status`, in MB (rounded to 0.1); 0 where that file does not exist.
+    static func residentMegabytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            // "VmHWM:     12345 kB"
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0
+            return (kilobytes / 1024 * 10).rounded() / 10
+        }
+        return 0
+    }
+}

@@ -1,0 +1,83 @@
+/// Block sizes of the packed GEMM: a `mr × nr` register tile, A blocks of `mc × kc` (kept in L2),
+/// B panels of `kc × nc` (kept in L3), B slivers of `kc × nr` (kept in L1).
+enum GemmBlocking {
+    static let mr = 6
+    static let nr = 16
+    static let kc = 256
+    static let mc = 120
+    static let nc = 4080
+}
+
+/// The register-blocked inner kernel: `C[rows×cols] = alpha · Ã·B̃ + beta · C` for one 6×16 tile,
+/// where `Ã` is a packed A sliver (`kc` steps of 6 values) and `B̃` a packed B sliver (`kc` steps of
+/// 16 values). Twelve SIMD8 accumulators hold the tile; each step is 12 fused multiply-adds.
+/// `rows ≤ 6`, `cols ≤ 16` cover the ragged edges (the packed slivers are zero-padded).
+/// With `beta == 0`, C is not read.
+@inline(__always)
+func gemmMicroKernel(
+    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
+    alpha: Float, beta: Float
+) {
+    typealias V = SIMD8<Float>
+    var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+    var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+    var pa = a
+    var pb = UnsafeRawPointer(b)
+    for _ in 0..<kc {
+        let b0 = pb.load(as: V.self)
+        let b1 = pb.load(fromByteOffset: 32, as: V.self)
+        var s = V(repeating: pa[0])
+        c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+        s = V(repeating: pa[1])
+        c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+        s = V(repeating: pa[2])
+        c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+        s = V(repeating: pa[3])
+        c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+        s = V(repeating: pa[4])
+        c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+        s = V(repeating: pa[5])
+        c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+        pa += 6
+        pb += 64
+    }
+    if rows == GemmBlocking.mr && cols == GemmBlocking.nr {
+        storeRow(c00, c01, to: c, alpha: alpha, beta: beta)
+        storeRow(c10, c11, to: c + ldc, alpha: alpha, beta: beta)
+        storeRow(c20, c21, to: c + 2 * ldc, alpha: alpha, beta: beta)
+        storeRow(c30, c31, to: c + 3 * ldc, alpha: alpha, beta: beta)
+        storeRow(c40, c41, to: c + 4 * ldc, alpha: alpha, beta: beta)
+        storeRow(c50, c51, to: c + 5 * ldc, alpha: alpha, beta: beta)
+        return
+    }
+    // Ragged edge: spill the tile and write only its valid part.
+    withUnsafeTemporaryAllocation(of: V.self, capacity: 12) { tile in
+        tile[0] = c00; tile[1] = c01; tile[2] = c10; tile[3] = c11; tile[4] = c20; tile[5] = c21
+        tile[6] = c30; tile[7] = c31; tile[8] = c40; tile[9] = c41; tile[10] = c50; tile[11] = c51
+        let values = UnsafeRawPointer(tile.baseAddress!).assumingMemoryBound(to: Float.self)
+        for r in 0..<rows {
+            let row = c + r * ldc
+            let source = values + r * GemmBlocking.nr
+            if beta == 0 {
+                for j in 0..<cols { row[j] = alpha * source[j] }
+            } else {
+                for j in 0..<cols { row[j] = alpha * source[j] + beta * row[j] }
+            }
+        }
+    }
+}
+
+/// `row[0..<16] = alpha · (lo, hi) + beta · row[0..<16]`, not reading `row` when `beta == 0`.
+@inline(__always)
+private func storeRow(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, to row: UnsafeMutablePointer<Float>, alpha: Float, beta: Float) {
+    let raw = UnsafeMutableRawPointer(row)
+    var x = lo * alpha
+    var y = hi * alpha
+    if beta != 0 {
+        x = x.addingProduct(raw.loadUnaligned(as: SIMD8<Float>.self), beta)
+        y = y.addingProduct(raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), beta)
+    }
+    raw.storeBytes(of: x, as: SIMD8<Float>.self)
+    raw.storeBytes(of: y, toByteOffset: 32, as: SIMD8<Float>.self)
+}

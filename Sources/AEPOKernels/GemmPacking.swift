@@ -1,0 +1,83 @@
+/// Copies of A and B blocks into the layouts the micro-kernel streams through: contiguous slivers,
+/// zero-padded to whole tiles, with any transposition resolved here.
+enum GemmPacking {
+    /// Packs `op(A)[i0 ..< i0+rows, p0 ..< p0+depth]` as slivers of `mr` rows: sliver `s` holds, for
+    /// each `p`, the `mr` values of rows `s·mr ..< s·mr+mr` (zero past `rows`).
+    static func packA(
+        transposed: Bool, a: UnsafePointer<Float>, lda: Int,
+        i0: Int, rows: Int, p0: Int, depth: Int, into dst: UnsafeMutablePointer<Float>
+    ) {
+        let mr = GemmBlocking.mr
+        var s = 0
+        while s < rows {
+            let height = min(mr, rows - s)
+            let d = dst + s * depth
+            if transposed {
+                // op(A)(i, p) = a[p·lda + i]: each step reads `height` adjacent values.
+                var src = a + p0 * lda + i0 + s
+                for p in 0..<depth {
+                    for r in 0..<mr { d[p * mr + r] = r < height ? src[r] : 0 }
+                    src += lda
+                }
+            } else if height == mr {
+                let r0 = a + (i0 + s) * lda + p0
+                let r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda
+                for p in 0..<depth {
+                    let q = d + p * mr
+                    q[0] = r0[p]; q[1] = r1[p]; q[2] = r2[p]; q[3] = r3[p]; q[4] = r4[p]; q[5] = r5[p]
+                }
+            } else {
+                for r in 0..<mr {
+                    if r < height {
+                        let row = a + (i0 + s + r) * lda + p0
+                        for p in 0..<depth { d[p * mr + r] = row[p] }
+                    } else {
+                        for p in 0..<depth { d[p * mr + r] = 0 }
+                    }
+                }
+            }
+            s += mr
+        }
+    }
+
+    /// Packs slivers `firstSliver ..< lastSliver` of `op(B)[p0 ..< p0+depth, j0 ..< j0+cols]`, each
+    /// `nr` columns wide: sliver `s` holds, for each `p`, the `nr` values of columns
+    /// `s·nr ..< s·nr+nr` (zero past `cols`).
+    static func packB(
+        transposed: Bool, b: UnsafePointer<Float>, ldb: Int,
+        p0: Int, depth: Int, j0: Int, cols: Int,
+        slivers: Range<Int>, into dst: UnsafeMutablePointer<Float>
+    ) {
+        let nr = GemmBlocking.nr
+        for sliver in slivers {
+            let s = sliver * nr
+            let width = min(nr, cols - s)
+            let d = dst + s * depth
+            if transposed {
+                // op(B)(p, j) = b[j·ldb + p]: read each source row contiguously.
+                for c in 0..<nr {
+                    if c < width {
+                        let src = b + (j0 + s + c) * ldb + p0
+                        for p in 0..<depth { d[p * nr + c] = src[p] }
+                    } else {
+                        for p in 0..<depth { d[p * nr + c] = 0 }
+                    }
+                }
+            } else if width == nr {
+                var src = UnsafeRawPointer(b + p0 * ldb + j0 + s)
+                let rowBytes = ldb * MemoryLayout<Float>.stride
+                let out = UnsafeMutableRawPointer(d)
+                for p in 0..<depth {
+                    out.storeBytes(of: src.loadUnaligned(as: SIMD16<Float>.self), toByteOffset: p * 64, as: SIMD16<Float>.self)
+                    src += rowBytes
+                }
+            } else {
+                var src = b + p0 * ldb + j0 + s
+                for p in 0..<depth {
+                    for c in 0..<nr { d[p * nr + c] = c < width ? src[c] : 0 }
+                    src += ldb
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// A bias-free linear layer over rows, `y = x · Wᵀ` with `W` stored `[outputWidth, inputWidth]`
+/// (PyTorch's `nn.Linear` layout), as `sgemm` calls.
+public enum Linear {
+    /// `output[rows, outputWidth] = input[rows, inputWidth] · Wᵀ`, added to `output` when `accumulate`.
+    public static func forward(
+        output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        rows: Int, inputWidth: Int, outputWidth: Int, accumulate: Bool = false
+    ) {
+        sgemm(transA: false, transB: true, m: rows, n: outputWidth, k: inputWidth, alpha: 1,
+              a: input, lda: inputWidth, b: weight, ldb: inputWidth,
+              beta: accumulate ? 1 : 0, c: output, ldc: outputWidth)
+    }
+
+    /// `∂L/∂x = ∂L/∂y · W` (written, or added when `accumulateInput`) and `∂L/∂W += (∂L/∂y)ᵀ · x`.
+    public static func backward(
+        inputGradient: UnsafeMutablePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+        outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        rows: Int, inputWidth: Int, outputWidth: Int, accumulateInput: Bool = false
+    ) {
+        sgemm(transA: false, transB: false, m: rows, n: inputWidth, k: outputWidth, alpha: 1,
+              a: outputGradient, lda: outputWidth, b: weight, ldb: inputWidth,
+              beta: accumulateInput ? 1 : 0, c: inputGradient, ldc: inputWidth)
+        sgemm(transA: true, transB: false, m: outputWidth, n: inputWidth, k: rows, alpha: 1,
+              a: outputGradient, lda: outputWidth, b: input, ldb: inputWidth,
+              beta: 1, c: weightGradient, ldc: inputWidth)
+    }
+}

@@ -1,0 +1,117 @@
+import AEPOKernels
+
+/// Sizes of one padded batch: `batch` sequences of `time` positions, `targets` requested predictions.
+struct BatchShape: Equatable {
+    var batch: Int
+    var time: Int
+    var targets: Int
+    var rows: Int { batch * time }
+}
+
+/// What one decoder layer's forward pass saves for its backward pass (pointers into a `FloatArena`).
+struct LayerActivations {
+    var input: UnsafeMutablePointer<Float>         // [rows, hidden] residual stream entering the layer
+    var norm1: UnsafeMutablePointer<Float>         // [rows, hidden]
+    var norm1Rstd: UnsafeMutablePointer<Float>     // [rows]
+    var queryRaw: UnsafeMutablePointer<Float>      // [rows, heads·headDim] before q_norm
+    var keyRaw: UnsafeMutablePointer<Float>        // [rows, kvHeads·headDim] before k_norm
+    var value: UnsafeMutablePointer<Float>         // [rows, kvHeads·headDim]
+    var queryRstd: UnsafeMutablePointer<Float>     // [rows·heads]
+    var keyRstd: UnsafeMutablePointer<Float>       // [rows·kvHeads]
+    var query: UnsafeMutablePointer<Float>         // after q_norm and RoPE
+    var key: UnsafeMutablePointer<Float>           // after k_norm and RoPE
+    var probabilities: UnsafeMutablePointer<Float> // [batch, heads, time, time]
+    var attention: UnsafeMutablePointer<Float>     // [rows, heads·headDim] before o_proj
+    var middle: UnsafeMutablePointer<Float>        // [rows, hidden] residual after attention
+    var norm2: UnsafeMutablePointer<Float>
+    var norm2Rstd: UnsafeMutablePointer<Float>
+    var gate: UnsafeMutablePointer<Float>          // [rows, intermediate]
+    var up: UnsafeMutablePointer<Float>
+    var activated: UnsafeMutablePointer<Float>     // silu(gate) ⊙ up
+
+    static func floatCount(_ c: Qwen3Config, _ s: BatchShape) -> Int {
+        let n = s.rows
+        return n * (4 * c.hiddenSize + 3 * c.queryWidth + 3 * c.keyValueWidth + 3 * c.intermediateSize)
+            + n * (2 + c.numAttentionHeads + c.numKeyValueHeads)
+            + s.batch * c.numAttentionHeads * s.time * s.time
+    }
+
+    init(_ c: Qwen3Config, _ s: BatchShape, arena: FloatArena) {
+        let n = s.rows
+        input = arena.take(n * c.hiddenSize)
+        norm1 = arena.take(n * c.hiddenSize)
+        norm1Rstd = arena.take(n)
+        queryRaw = arena.take(n * c.queryWidth)
+        keyRaw = arena.take(n * c.keyValueWidth)
+        value = arena.take(n * c.keyValueWidth)
+        queryRstd = arena.take(n * c.numAttentionHeads)
+        keyRstd = arena.take(n * c.numKeyValueHeads)
+        query = arena.take(n * c.queryWidth)
+        key = arena.take(n * c.keyValueWidth)
+        probabilities = arena.take(s.batch * c.numAttentionHeads * s.time * s.time)
+        attention = arena.take(n * c.queryWidth)
+        middle = arena.take(n * c.hiddenSize)
+        norm2 = arena.take(n * c.hiddenSize)
+        norm2Rstd = arena.take(n)
+        gate = arena.take(n * c.intermediateSize)
+        up = arena.take(n * c.intermediateSize)
+        activated = arena.take(n * c.intermediateSize)
+    }
+}
+
+/// Everything a forward pass saves: per-layer activations, the final norm, and the LM-head inputs
+/// and per-target statistics at the requested positions.
+struct Activations {
+    var shape: BatchShape
+    var tokens: [Int32]      // [rows], padded with 0
+    var positions: [Int32]   // [rows], t within its sequence
+    var lengths: [Int32]     // [batch]
+    var targetRows: [Int32]  // [targets], row index b·time + t of each target
+    var targetTokens: [Int32]
+    var layers: [LayerActivations]
+    var output: UnsafeMutablePointer<Float>        // [rows, hidden] residual after the last layer
+    var finalNorm: UnsafeMutablePointer<Float>     // [rows, hidden]
+    var finalNormRstd: UnsafeMutablePointer<Float> // [rows]
+    var gathered: UnsafeMutablePointer<Float>      // [targets, hidden] final-norm rows at the targets
+    var logits: UnsafeMutablePointer<Float>        // [chunkRows, vocab]
+    var chunkRows: Int
+    /// True when every target's logits fit in one chunk and were kept for the backward pass.
+    var logitsRetained: Bool
+    var logNormalizers: UnsafeMutablePointer<Float> // [targets]
+    var logProbs: UnsafeMutablePointer<Float>
+    var entropies: UnsafeMutablePointer<Float>
+
+    static func floatCount(_ c: Qwen3Config, _ s: BatchShape, chunkRows: Int) -> Int {
+        c.numHiddenLayers * LayerActivations.floatCount(c, s)
+            + s.rows * (2 * c.hiddenSize + 1)
+            + s.targets * (c.hiddenSize + 3)
+            + chunkRows * c.vocabSize
+    }
+
+    init(_ c: Qwen3Config, _ batch: TokenBatch, chunkRows: Int, arena: FloatArena) {
+        let time = batch.maxLength
+        shape = BatchShape(batch: batch.sequences.count, time: time, targets: batch.targets.count)
+        tokens = [Int32](repeating: 0, count: shape.rows)
+        positions = [Int32](repeating: 0, count: shape.rows)
+        lengths = batch.sequences.map { Int32($0.count) }
+        for (b, sequence) in batch.sequences.enumerated() {
+            for (t, token) in sequence.enumerated() { tokens[b * time + t] = Int32(token) }
+            for t in 0..<time { positions[b * time + t] = Int32(t) }
+        }
+        targetRows = batch.targets.map { Int32($0.sequence * time + $0.position) }
+        targetTokens = batch.targets.map { Int32($0.token) }
+        self.chunkRows = max(1, min(chunkRows, shape.targets))
+        logitsRetained = shape.targets <= chunkRows
+        arena.reset(reserving: Activations.floatCount(c, shape, chunkRows: self.chunkRows))
+        let shape = shape
+        layers = (0..<c.numHiddenLayers).map { _ in LayerActivations(c, shape, arena: arena) }
+        output = arena.take(shape.rows * c.hiddenSize)
+        finalNorm = arena.take(shape.rows * c.hiddenSize)
+        finalNormRstd = arena.take(shape.rows)
+        gathered = arena.take(shape.targets * c.hiddenSize)
+        logits = arena.take(self.chunkRows * c.vocabSize)
+        logNormalizers = arena.take(shape.targets)
+        logProbs = arena.take(shape.targets)
+        entropies = arena.take(shape.targets)
+    }
+}

@@ -1,0 +1,315 @@
+import AEPOCore
+import AEPOKernels
+
+/// Hugging Face's `Qwen3ForCausalLM` in float32, with hand-written backward passes.
+///
+/// Parameters live in one contiguous buffer laid out by `layout` (Hugging Face names and shapes);
+/// gradients in another of the same layout. Training calls `forward(_:)` for the log-probs and
+/// entropies at requested positions, then `backward(logProbWeights:entropyWeights:)`, which adds
+/// the gradient of `Σ_r a_r·log p_r + b_r·H_r` into `gradients`.
+///
+/// Per layer: `x += o_proj(attn(rope(q_norm(q_proj(n))), rope(k_norm(k_proj(n))), v_proj(n)))` with
+/// `n = input_layernorm(x)`, then `x += down_proj(silu(gate_proj(m)) ⊙ up_proj(m))` with
+/// `m = post_attention_layernorm(x)`; logits `= lm_head(norm(x))`.
+public final class Qwen3Model {
+    public let config: Qwen3Config
+    public let layout: ParameterLayout
+    /// All parameters, `layout.totalCount` floats; read a tensor at `layout["name"]!.offset`.
+    public let parameters: UnsafeMutableBufferPointer<Float>
+    /// The rotary tables, shared with the decoder.
+    public let rotary: RotaryEmbedding
+    /// Largest number of floats of logits held at once (`rows × vocab`); larger requests are processed in chunks.
+    public var logitsBudget = 1 << 24
+
+    private var gradientStorage: UnsafeMutableBufferPointer<Float>?
+    private let activationArena = FloatArena()
+    private let scratchArena = FloatArena()
+    private var saved: Activations?
+    private let weights: [LayerWeights]
+
+    /// A model with the given parameter values (`layout.totalCount` floats in `ParameterLayout` order).
+    public init(config: Qwen3Config, parameters values: [Float]) {
+        let layout = ParameterLayout(config: config)
+        precondition(values.count == layout.totalCount, "expected \(layout.totalCount) parameters, got \(values.count)")
+        precondition(config.headDim % 2 == 0 && config.numAttentionHeads % config.numKeyValueHeads == 0,
+                     "unsupported head configuration")
+        self.config = config
+        self.layout = layout
+        parameters = .allocate(capacity: layout.totalCount)
+        _ = parameters.initialize(from: values)
+        rotary = RotaryEmbedding(headDim: config.headDim, theta: config.ropeTheta, maxPositions: config.maxPositionEmbeddings)
+        weights = (0..<config.numHiddenLayers).map { LayerWeights(layer: $0, layout: layout) }
+    }
+
+    /// A randomly initialised model as transformers initialises one: embedding and linear weights
+    /// from `normal(0, initializer_range)`, norm weights 1.
+    public convenience init(config: Qwen3Config, seed: UInt64) {
+        let layout = ParameterLayout(config: config)
+        var generator = SeededGenerator(seed: seed)
+        var values = [Float](repeating: 0, count: layout.totalCount)
+        for entry in layout.entries {
+            let isNorm = entry.shape.count == 1
+            for i in entry.offset..<(entry.offset + entry.count) {
+                values[i] = isNorm ? 1 : Float(generator.nextGaussian()) * config.initializerRange
+            }
+        }
+        self.init(config: config, parameters: values)
+    }
+
+    deinit {
+        parameters.deallocate()
+        gradientStorage?.deallocate()
+    }
+
+    /// Gradients in `layout` order; allocated (zeroed) on first use. `backward` adds into them.
+    public var gradients: UnsafeMutableBufferPointer<Float> {
+        if let gradientStorage { return gradientStorage }
+        let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: layout.totalCount)
+        storage.initialize(repeating: 0)
+        gradientStorage = storage
+        return storage
+    }
+
+    public func zeroGradients() {
+        _ = gradients.update(repeating: 0)
+    }
+
+    /// The parameter values as an array (a copy).
+    public var parameterValues: [Float] { Array(parameters) }
+
+    // MARK: - Forward
+
+    /// Log-probabilities of each target token and the full-vocabulary entropy at each target position,
+    /// in `batch.targets` order. Saves the activations for `backward`.
+    public func forward(_ batch: TokenBatch) -> (logProbs: [Float], entropies: [Float]) {
+        batch.validate(vocabularySize: config.vocabSize, maxPositions: config.maxPositionEmbeddings)
+        let a = runDecoder(batch, chunkRows: max(1, logitsBudget / config.vocabSize))
+        let c = config
+        for r in 0..<a.shape.targets {
+            (a.gathered + r * c.hiddenSize).update(from: a.finalNorm + Int(a.targetRows[r]) * c.hiddenSize, count: c.hiddenSize)
+        }
+        a.targetTokens.withUnsafeBufferPointer { targets in
+            for start in stride(from: 0, to: a.shape.targets, by: a.chunkRows) {
+                let rows = min(a.chunkRows, a.shape.targets - start)
+                computeLogits(rows: rows, from: a.gathered + start * c.hiddenSize, into: a.logits)
+                LogSoftmax.forward(logProbs: a.logProbs + start, entropies: a.entropies + start,
+                                   logNormalizers: a.logNormalizers + start, logits: a.logits,
+                                   targets: targets.baseAddress! + start, rows: rows, vocabulary: c.vocabSize)
+            }
+        }
+        saved = a
+        return (Array(UnsafeBufferPointer(start: a.logProbs, count: a.shape.targets)),
+                Array(UnsafeBufferPointer(start: a.entropies, count: a.shape.targets)))
+    }
+
+    /// Full next-token logits for inspection: `result[b][t]` is the vocabulary-sized vector after
+    /// `sequences[b][t]`. Does not keep activations for `backward`.
+    public func logits(for sequences: [[Int]]) -> [[[Float]]] {
+        let batch = TokenBatch(sequences: sequences, targets: [])
+        batch.validate(vocabularySize: config.vocabSize, maxPositions: config.maxPositionEmbeddings)
+        saved = nil
+        let a = runDecoder(batch, chunkRows: 0)
+        let v = config.vocabSize
+        let row = UnsafeMutablePointer<Float>.allocate(capacity: v)
+        defer { row.deallocate() }
+        return sequences.enumerated().map { b, sequence in
+            (0..<sequence.count).map { t in
+                computeLogits(rows: 1, from: a.finalNorm + (b * a.shape.time + t) * config.hiddenSize, into: row)
+                return Array(UnsafeBufferPointer(start: row, count: v))
+            }
+        }
+    }
+
+    /// The LM head: `logits[rows, vocab] = hidden · Wᵀ` (W is `lm_head.weight` or the tied embedding).
+    private func computeLogits(rows: Int, from hidden: UnsafePointer<Float>, into logits: UnsafeMutablePointer<Float>) {
+        Linear.forward(output: logits, input: hidden, weight: parameters.baseAddress! + layout.lmHeadOffset,
+                       rows: rows, inputWidth: config.hiddenSize, outputWidth: config.vocabSize)
+    }
+
+    /// Embedding, decoder layers and the final norm over the padded batch.
+    private func runDecoder(_ batch: TokenBatch, chunkRows: Int) -> Activations {
+        let c = config
+        let a = Activations(c, batch, chunkRows: chunkRows, arena: activationArena)
+        let n = a.shape.rows
+        let p = parameters.baseAddress!
+        let attentionShape = AttentionShape(batch: a.shape.batch, time: a.shape.time, heads: c.numAttentionHeads,
+                                            kvHeads: c.numKeyValueHeads, headDim: c.headDim)
+        a.tokens.withUnsafeBufferPointer { tokens in
+            Embedding.forward(output: a.layers.first?.input ?? a.output, tokens: tokens.baseAddress!,
+                              table: p + layout["model.embed_tokens.weight"]!.offset, count: n, width: c.hiddenSize)
+        }
+        for (l, s) in a.layers.enumerated() {
+            let w = weights[l]
+            let next = l + 1 < a.layers.count ? a.layers[l + 1].input : a.output
+            RMSNorm.forward(output: s.norm1, rstd: s.norm1Rstd, input: s.input, weight: p + w.inputNorm,
+                            rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
+            Linear.forward(output: s.queryRaw, input: s.norm1, weight: p + w.queryProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.queryWidth)
+            Linear.forward(output: s.keyRaw, input: s.norm1, weight: p + w.keyProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.keyValueWidth)
+            Linear.forward(output: s.value, input: s.norm1, weight: p + w.valueProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.keyValueWidth)
+            RMSNorm.forward(output: s.query, rstd: s.queryRstd, input: s.queryRaw, weight: p + w.queryNorm,
+                            rows: n * c.numAttentionHeads, width: c.headDim, eps: c.rmsNormEps)
+            RMSNorm.forward(output: s.key, rstd: s.keyRstd, input: s.keyRaw, weight: p + w.keyNorm,
+                            rows: n * c.numKeyValueHeads, width: c.headDim, eps: c.rmsNormEps)
+            a.positions.withUnsafeBufferPointer { positions in
+                rotary.forward(s.query, positions: positions.baseAddress!, tokens: n, heads: c.numAttentionHeads)
+                rotary.forward(s.key, positions: positions.baseAddress!, tokens: n, heads: c.numKeyValueHeads)
+            }
+            a.lengths.withUnsafeBufferPointer { lengths in
+                Attention.forward(output: s.attention, probabilities: s.probabilities, query: s.query, key: s.key,
+                                  value: s.value, lengths: lengths.baseAddress!, shape: attentionShape)
+            }
+            s.middle.update(from: s.input, count: n * c.hiddenSize)
+            Linear.forward(output: s.middle, input: s.attention, weight: p + w.outputProjection, rows: n,
+                           inputWidth: c.queryWidth, outputWidth: c.hiddenSize, accumulate: true)
+            RMSNorm.forward(output: s.norm2, rstd: s.norm2Rstd, input: s.middle, weight: p + w.postAttentionNorm,
+                            rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
+            Linear.forward(output: s.gate, input: s.norm2, weight: p + w.gateProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
+            Linear.forward(output: s.up, input: s.norm2, weight: p + w.upProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
+            SwiGLU.forward(output: s.activated, gate: s.gate, up: s.up, count: n * c.intermediateSize)
+            next.update(from: s.middle, count: n * c.hiddenSize)
+            Linear.forward(output: next, input: s.activated, weight: p + w.downProjection, rows: n,
+                           inputWidth: c.intermediateSize, outputWidth: c.hiddenSize, accumulate: true)
+        }
+        RMSNorm.forward(output: a.finalNorm, rstd: a.finalNormRstd, input: a.output,
+                        weight: p + layout["model.norm.weight"]!.offset, rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
+        return a
+    }
+
+    // MARK: - Backward
+
+    /// Adds into `gradients` the gradient of `Σ_r logProbWeights[r]·log p_r + entropyWeights[r]·H_r`
+    /// over the targets of the last `forward`. (For mean cross-entropy, `logProbWeights[r] = −1/count`.)
+    public func backward(logProbWeights: [Float], entropyWeights: [Float]? = nil) {
+        guard let a = saved else { preconditionFailure("backward needs a preceding forward") }
+        precondition(logProbWeights.count == a.shape.targets, "one log-prob weight per target")
+        precondition(entropyWeights == nil || entropyWeights!.count == a.shape.targets, "one entropy weight per target")
+        let c = config
+        let n = a.shape.rows
+        let p = parameters.baseAddress!
+        let g = gradients.baseAddress!
+        let (H, KV, D) = (c.numAttentionHeads, c.numKeyValueHeads, c.headDim)
+        let attentionShape = AttentionShape(batch: a.shape.batch, time: a.shape.time, heads: H, kvHeads: KV, headDim: D)
+
+        scratchArena.reset(reserving: n * (3 * c.hiddenSize + 3 * c.queryWidth + 3 * c.keyValueWidth + 3 * c.intermediateSize)
+                           + attentionShape.backwardScratchCount + a.shape.targets * c.hiddenSize)
+        let dResidual = scratchArena.take(n * c.hiddenSize)
+        let dNorm = scratchArena.take(n * c.hiddenSize)
+        let dFinal = scratchArena.take(n * c.hiddenSize)
+        let dQuery = scratchArena.take(n * c.queryWidth)
+        let dQueryRaw = scratchArena.take(n * c.queryWidth)
+        let dAttention = scratchArena.take(n * c.queryWidth)
+        let dKey = scratchArena.take(n * c.keyValueWidth)
+        let dKeyRaw = scratchArena.take(n * c.keyValueWidth)
+        let dValue = scratchArena.take(n * c.keyValueWidth)
+        let dGate = scratchArena.take(n * c.intermediateSize)
+        let dUp = scratchArena.take(n * c.intermediateSize)
+        let dActivated = scratchArena.take(n * c.intermediateSize)
+        let attentionScratch = scratchArena.take(attentionShape.backwardScratchCount)
+        let dGathered = scratchArena.take(a.shape.targets * c.hiddenSize)
+
+        // LM head, chunk by chunk (recomputing the logits unless they were all kept).
+        let lmHead = layout.lmHeadOffset
+        let entropyWeightValues = entropyWeights ?? []
+        a.targetTokens.withUnsafeBufferPointer { targets in
+            logProbWeights.withUnsafeBufferPointer { logProbWeights in
+                entropyWeightValues.withUnsafeBufferPointer { entropyWeightBuffer in
+                    for start in stride(from: 0, to: a.shape.targets, by: a.chunkRows) {
+                        let rows = min(a.chunkRows, a.shape.targets - start)
+                        let hidden = a.gathered + start * c.hiddenSize
+                        if !a.logitsRetained { computeLogits(rows: rows, from: hidden, into: a.logits) }
+                        LogSoftmax.backward(logits: a.logits, logNormalizers: a.logNormalizers + start, entropies: a.entropies + start,
+                                            targets: targets.baseAddress! + start, logProbWeights: logProbWeights.baseAddress! + start,
+                                            entropyWeights: entropyWeights == nil ? nil : entropyWeightBuffer.baseAddress! + start,
+                                            rows: rows, vocabulary: c.vocabSize)
+                        Linear.backward(inputGradient: dGathered + start * c.hiddenSize, weightGradient: g + lmHead,
+                                        outputGradient: a.logits, input: hidden, weight: p + lmHead,
+                                        rows: rows, inputWidth: c.hiddenSize, outputWidth: c.vocabSize)
+                    }
+                }
+            }
+        }
+        // Saved logits were overwritten by their gradients.
+        saved = nil
+        dFinal.update(repeating: 0, count: n * c.hiddenSize)
+        for r in 0..<a.shape.targets {
+            Reduction.addScaled(dFinal + Int(a.targetRows[r]) * c.hiddenSize, dGathered + r * c.hiddenSize, 1, c.hiddenSize)
+        }
+        dResidual.update(repeating: 0, count: n * c.hiddenSize)
+        let finalNorm = layout["model.norm.weight"]!.offset
+        RMSNorm.backward(inputGradient: dResidual, weightGradient: g + finalNorm, outputGradient: dFinal, input: a.output,
+                         weight: p + finalNorm, rstd: a.finalNormRstd, rows: n, width: c.hiddenSize)
+
+        for (l, s) in a.layers.enumerated().reversed() {
+            let w = weights[l]
+            // x_out = middle + down(silu(gate) ⊙ up)
+            Linear.backward(inputGradient: dActivated, weightGradient: g + w.downProjection, outputGradient: dResidual,
+                            input: s.activated, weight: p + w.downProjection, rows: n,
+                            inputWidth: c.intermediateSize, outputWidth: c.hiddenSize)
+            SwiGLU.backward(gateGradient: dGate, upGradient: dUp, outputGradient: dActivated, gate: s.gate, up: s.up,
+                            count: n * c.intermediateSize)
+            Linear.backward(inputGradient: dNorm, weightGradient: g + w.gateProjection, outputGradient: dGate,
+                            input: s.norm2, weight: p + w.gateProjection, rows: n,
+                            inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
+            Linear.backward(inputGradient: dNorm, weightGradient: g + w.upProjection, outputGradient: dUp,
+                            input: s.norm2, weight: p + w.upProjection, rows: n,
+                            inputWidth: c.hiddenSize, outputWidth: c.intermediateSize, accumulateInput: true)
+            RMSNorm.backward(inputGradient: dResidual, weightGradient: g + w.postAttentionNorm, outputGradient: dNorm,
+                             input: s.middle, weight: p + w.postAttentionNorm, rstd: s.norm2Rstd, rows: n, width: c.hiddenSize)
+            // middle = input + o_proj(attention)
+            Linear.backward(inputGradient: dAttention, weightGradient: g + w.outputProjection, outputGradient: dResidual,
+                            input: s.attention, weight: p + w.outputProjection, rows: n,
+                            inputWidth: c.queryWidth, outputWidth: c.hiddenSize)
+            a.lengths.withUnsafeBufferPointer { lengths in
+                Attention.backward(queryGradient: dQuery, keyGradient: dKey, valueGradient: dValue, scratch: attentionScratch,
+                                   outputGradient: dAttention, probabilities: s.probabilities, query: s.query, key: s.key,
+                                   value: s.value, lengths: lengths.baseAddress!, shape: attentionShape)
+            }
+            a.positions.withUnsafeBufferPointer { positions in
+                rotary.backward(dQuery, positions: positions.baseAddress!, tokens: n, heads: H)
+                rotary.backward(dKey, positions: positions.baseAddress!, tokens: n, heads: KV)
+            }
+            dQueryRaw.update(repeating: 0, count: n * c.queryWidth)
+            dKeyRaw.update(repeating: 0, count: n * c.keyValueWidth)
+            RMSNorm.backward(inputGradient: dQueryRaw, weightGradient: g + w.queryNorm, outputGradient: dQuery,
+                             input: s.queryRaw, weight: p + w.queryNorm, rstd: s.queryRstd, rows: n * H, width: D)
+            RMSNorm.backward(inputGradient: dKeyRaw, weightGradient: g + w.keyNorm, outputGradient: dKey,
+                             input: s.keyRaw, weight: p + w.keyNorm, rstd: s.keyRstd, rows: n * KV, width: D)
+            Linear.backward(inputGradient: dNorm, weightGradient: g + w.queryProjection, outputGradient: dQueryRaw,
+                            input: s.norm1, weight: p + w.queryProjection, rows: n,
+                            inputWidth: c.hiddenSize, outputWidth: c.queryWidth)
+            Linear.backward(inputGradient: dNorm, weightGradient: g + w.keyProjection, outputGradient: dKeyRaw,
+                            input: s.norm1, weight: p + w.keyProjection, rows: n,
+                            inputWidth: c.hiddenSize, outputWidth: c.keyValueWidth, accumulateInput: true)
+            Linear.backward(inputGradient: dNorm, weightGradient: g + w.valueProjection, outputGradient: dValue,
+                            input: s.norm1, weight: p + w.valueProjection, rows: n,
+                            inputWidth: c.hiddenSize, outputWidth: c.keyValueWidth, accumulateInput: true)
+            RMSNorm.backward(inputGradient: dResidual, weightGradient: g + w.inputNorm, outputGradient: dNorm,
+                             input: s.input, weight: p + w.inputNorm, rstd: s.norm1Rstd, rows: n, width: c.hiddenSize)
+        }
+        a.tokens.withUnsafeBufferPointer { tokens in
+            Embedding.backward(tableGradient: g + layout["model.embed_tokens.weight"]!.offset, outputGradient: dResidual,
+                               tokens: tokens.baseAddress!, count: n, width: c.hiddenSize)
+        }
+    }
+}
+
+/// Offsets of one decoder layer's weights in the parameter (and gradient) buffer.
+struct LayerWeights {
+    var inputNorm, queryProjection, keyProjection, valueProjection, queryNorm, keyNorm: Int
+    var outputProjection, postAttentionNorm, gateProjection, upProjection, downProjection: Int
+
+    init(layer: Int, layout: ParameterLayout) {
+        func offset(_ name: String) -> Int { layout["model.layers.\(layer).\(name).weight"]!.offset }
+        inputNorm = offset("input_layernorm")
+        queryProjection = offset("self_attn.q_proj")
+        keyProjection = offset("self_attn.k_proj")
+        valueProjection = offset("self_attn.v_proj")
+        queryNorm = offset("self_attn.q_norm")
+        keyNorm = offset("self_attn.k_norm")
+        outputProjection = offset("self_attn.o_proj")
+        postAttentionNorm = offset("post_attention_layernorm")
+        gateProjection = offset("mlp.gate_proj")
+        upProjection = offset("mlp.up_proj")
+        downProjection = offset("mlp.down_proj")
+    }
+}

@@ -1,3 +1,0 @@
-import AEPOCommands
-
-await AEPOCommand.main()

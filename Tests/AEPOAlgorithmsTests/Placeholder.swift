@@ -1,1 +1,0 @@
-// Tests of AEPOAlgorithms go in this folder; remove this file once one exists.
