@@ -20,8 +20,8 @@ final class OpenBLASTests: XCTestCase {
                 var native = start, library = start
                 sgemmNative(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.75, a: a, lda: lda,
                             b: b, ldb: ldb, beta: -0.5, c: &native, ldc: ldc)
-                XCTAssertTrue(blas.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.75, a: a, lda: lda,
-                                         b: b, ldb: ldb, beta: -0.5, c: &library, ldc: ldc))
+                withGemmOperands(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.75, a: a, lda: lda,
+                                 b: b, ldb: ldb, beta: -0.5, c: &library, ldc: ldc) { XCTAssertTrue(blas.sgemm($0)) }
                 let worst = zip(native, library).map { abs($0 - $1) }.max() ?? 0
                 XCTAssertLessThan(worst, 1e-5, "transA \(transA) transB \(transB) with \(blas.libraryName)")
             }
