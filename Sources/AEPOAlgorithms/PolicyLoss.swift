@@ -121,7 +121,7 @@ public struct PolicyLoss: Sendable {
         var grads = values, ratios = values
         for b in 0..<mask.rows {
             var sum = 0.0, count = 0.0
-            for t in 0..<mask.columns {
+            for t in 0..<mask.columns where mask[b, t] > 0 {
                 sum += (input.logProbs[b, t] - input.oldLogProbs[b, t]) * mask[b, t]
                 count += mask[b, t]
             }

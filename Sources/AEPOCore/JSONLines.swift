@@ -4,6 +4,12 @@ import Foundation
 public enum JSONLines {
     /// Decodes every non-empty line of `url` as `T`.
     public static func read<T: Decodable>(_ type: T.Type, from url: URL) throws -> [T] {
+        try readNumbered(type, from: url).map(\.value)
+    }
+
+    /// Decodes every non-empty line of `url` as `T`, keeping each value's 1-based line number
+    /// so that later checks (duplicates, empty fields) can name the line too.
+    public static func readNumbered<T: Decodable>(_ type: T.Type, from url: URL) throws -> [(line: Int, value: T)] {
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -14,12 +20,12 @@ public enum JSONLines {
             throw InputError("file is not valid UTF-8", source: url.path)
         }
         let decoder = JSONDecoder()
-        var values: [T] = []
+        var values: [(line: Int, value: T)] = []
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             do {
-                values.append(try decoder.decode(T.self, from: Data(trimmed.utf8)))
+                values.append((index + 1, try decoder.decode(T.self, from: Data(trimmed.utf8))))
             } catch let error as DecodingError {
                 throw InputError(describe(error), source: url.path, line: index + 1)
             }

@@ -2,7 +2,7 @@ extension Parallel {
     /// Number of contiguous chunks to split `count` iterations into: at most one per thread,
     /// each at least `minimumChunk` long (so tiny loops stay on one thread).
     public static func chunkCount(_ count: Int, minimumChunk: Int = 1) -> Int {
-        max(1, min(threadCount, count / max(1, minimumChunk)))
+        max(1, min(effectiveThreadCount, count / max(1, minimumChunk)))
     }
 
     /// The `chunk`-th of `chunks` near-equal contiguous ranges covering `0..<total`.

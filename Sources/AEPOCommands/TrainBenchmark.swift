@@ -1,0 +1,28 @@
+import AEPOCore
+import AEPOModel
+import AEPOTraining
+
+extension BenchMeasurement {
+    /// `train_tokens_per_s`: one training step (forward, backward of the mean next-token
+    /// cross-entropy at every position, AdamW update) on 16 random sequences of 256 tokens of the
+    /// reference configuration, counting 16 × 256 tokens per step.
+    static let training = BenchMeasurement(name: "train") { context in
+        let config = try ReferenceConfiguration.load()
+        let (sequenceCount, length) = (16, 256)
+        let model = Qwen3Model(config: config, seed: 1)
+        let optimizer = AdamW(parameterCount: model.layout.totalCount)
+        var generator = SeededGenerator(seed: 2)
+        let sequences = (0..<sequenceCount).map { _ in
+            (0..<length).map { _ in Int(generator.next() % UInt64(config.vocabSize)) }
+        }
+        let batch = TokenBatch.nextToken(sequences)
+        let weights = [Float](repeating: -1 / Float(batch.targets.count), count: batch.targets.count)
+        let seconds = context.medianSeconds {
+            model.zeroGradients()
+            _ = model.forward(batch)
+            model.backward(logProbWeights: weights)
+            optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), learningRate: 1e-4)
+        }
+        return BenchResult(figures: ["train_tokens_per_s": (Double(sequenceCount * length) / seconds).rounded()])
+    }
+}

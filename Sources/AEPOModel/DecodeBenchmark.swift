@@ -1,0 +1,54 @@
+import AEPOCore
+
+/// Measures sampling throughput: a batch of random prompts prefilled together, then every
+/// sequence extended one sampled token per batched `decodeStep`, all through the KV cache.
+///
+/// Counted tokens are the sampled ones (`sequences × newTokens`); the time covers prefill,
+/// every decode step and sampling, as a `generate` call's wall time does.
+public enum DecodeBenchmark {
+    public struct Result: Sendable {
+        /// Median over repetitions of sampled tokens per second.
+        public var tokensPerSecond: Double
+        /// Wall time of each repetition, in seconds.
+        public var seconds: [Double]
+        /// Sampled tokens per repetition.
+        public var tokens: Int
+    }
+
+    public static func run(
+        model: Qwen3Model,
+        sequences: Int = 16, promptLength: Int = 32, newTokens: Int = 224,
+        settings: SamplingSettings = SamplingSettings(temperature: 1),
+        repetitions: Int = 5, seed: UInt64 = 0
+    ) throws -> Result {
+        precondition(sequences > 0 && promptLength > 0 && newTokens > 0 && repetitions > 0, "empty benchmark")
+        let config = model.config
+        let engine = InferenceEngine(model: model)
+        let sampler = Sampler(settings: settings)
+        var generator = SeededGenerator(seed: seed)
+        let clock = ContinuousClock()
+        var seconds: [Double] = []
+        for _ in 0..<repetitions {
+            let prompts = (0..<sequences).map { _ in
+                (0..<promptLength).map { _ in Int(generator.next() % UInt64(config.vocabSize)) }
+            }
+            let start = clock.now
+            let batch = prompts.map { _ in engine.makeSequence() }
+            var logits = try engine.prefill(Array(zip(batch, prompts)))
+            for step in 0..<newTokens {
+                let tokens = batch.indices.map { i in
+                    sampler.sample(logits, row: i, vocabularySize: config.vocabSize, using: &generator).token
+                }
+                if step + 1 < newTokens {
+                    logits = try engine.decodeStep(sequences: batch, tokens: tokens)
+                }
+            }
+            for s in batch { engine.release(s) }
+            let elapsed = start.duration(to: clock.now).components
+            seconds.append(Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+        }
+        let tokens = sequences * newTokens
+        let median = seconds.sorted()[seconds.count / 2]
+        return Result(tokensPerSecond: Double(tokens) / median, seconds: seconds, tokens: tokens)
+    }
+}

@@ -1,0 +1,285 @@
+import AEPOCore
+import AEPOKernels
+import Foundation
+
+/// Incremental Qwen3 inference over a paged `KVCache`: prefill prompts (or continuations such
+/// as a tool result appended to a live sequence), advance many sequences by one token in one
+/// batched pass, fork sequences without recomputing their prefix, release them.
+///
+/// Every call runs the same forward over a set of *rows* (one row per new token, each with its
+/// own sequence and position): the linear layers are one `sgemm` with `M = rows` each (q, k, v
+/// fused, gate and up fused), then each row's key and value are stored in the cache and
+/// attention reads, per row and head, that row's sequence up to its own position:
+/// `out = Σ_{j ≤ pos} softmax_j(q·k_j / √d) v_j`.
+/// Only the rows whose logits are asked for pass through the final norm and the LM head.
+///
+/// Not thread-safe; one engine per sampling loop.
+public final class InferenceEngine {
+    /// The model whose parameters every pass reads (live: an optimizer step on the model is
+    /// seen by the next pass; sequences already cached keep keys computed with older weights).
+    public let model: Qwen3Model
+    public let cache: KVCache
+    public var config: Qwen3Config { model.config }
+
+    /// Tokens run through the model, split by the call that ran them.
+    public struct Statistics: Equatable, Sendable {
+        public var prefillTokens = 0
+        public var decodedTokens = 0
+    }
+    public private(set) var statistics = Statistics()
+
+    private let layers: [LayerWeights]
+    private let workspace = Workspace()
+
+    public init(model: Qwen3Model, blockSize: Int = 16) {
+        let c = model.config
+        self.model = model
+        self.cache = KVCache(config: c, blockSize: blockSize)
+        self.layers = (0..<c.numHiddenLayers).map { LayerWeights(layer: $0, layout: model.layout) }
+        for w in layers {
+            // The fused projections need q|k|v and gate|up adjacent in the layout.
+            precondition(w.keyProjection == w.queryProjection + c.queryWidth * c.hiddenSize
+                && w.valueProjection == w.keyProjection + c.keyValueWidth * c.hiddenSize
+                && w.upProjection == w.gateProjection + c.intermediateSize * c.hiddenSize,
+                "parameter layout does not keep q|k|v and gate|up adjacent")
+        }
+    }
+
+    // MARK: Sequences
+
+    /// A new empty sequence.
+    public func makeSequence() -> SequenceID { cache.makeSequence() }
+
+    /// A new sequence continuing from all of `parent`'s positions; nothing is recomputed or copied.
+    public func fork(_ parent: SequenceID) -> SequenceID { cache.fork(parent) }
+
+    /// Frees `sequence`'s cache blocks that no other sequence shares.
+    public func release(_ sequence: SequenceID) { cache.release(sequence) }
+
+    /// Positions already in the cache for `sequence`.
+    public func length(of sequence: SequenceID) -> Int { cache.length(of: sequence) }
+
+    // MARK: Forward
+
+    /// Runs `tokens` (non-empty) at the end of `sequence` and returns the logits after the last
+    /// one (`vocabSize` floats).
+    public func prefill(sequence: SequenceID, tokens: [Int]) throws -> [Float] {
+        try prefill([(sequence, tokens)])
+    }
+
+    /// Runs each request's tokens at the end of its sequence in one pass and returns, row by
+    /// row, the logits after each request's last token: `[requests × vocabSize]`.
+    public func prefill(_ requests: [(sequence: SequenceID, tokens: [Int])]) throws -> [Float] {
+        let logits = try run(requests)
+        statistics.prefillTokens += requests.reduce(0) { $0 + $1.tokens.count }
+        return logits
+    }
+
+    /// Advances each of `sequences` (distinct, at any positions) by its token in `tokens` in one
+    /// batched pass and returns the next-token logits, `[sequences × vocabSize]`.
+    public func decodeStep(sequences: [SequenceID], tokens: [Int]) throws -> [Float] {
+        precondition(sequences.count == tokens.count, "one token per sequence")
+        let logits = try run(zip(sequences, tokens).map { ($0, [$1]) })
+        statistics.decodedTokens += tokens.count
+        return logits
+    }
+
+    private func run(_ requests: [(sequence: SequenceID, tokens: [Int])]) throws -> [Float] {
+        precondition(Set(requests.map(\.sequence)).count == requests.count, "a sequence appears twice in one pass")
+        for (sequence, tokens) in requests {
+            precondition(cache.contains(sequence), "\(sequence) is not in the cache")
+            guard !tokens.isEmpty else {
+                throw InputError("no tokens to run for \(sequence)", source: "token ids")
+            }
+            if let bad = tokens.first(where: { $0 < 0 || $0 >= config.vocabSize }) {
+                throw InputError("token id \(bad) is outside the vocabulary 0..<\(config.vocabSize)", source: "token ids")
+            }
+            let end = cache.length(of: sequence) + tokens.count
+            guard end <= config.maxPositionEmbeddings else {
+                throw InputError("\(sequence) would reach \(end) positions, beyond max_position_embeddings \(config.maxPositionEmbeddings)", source: "token ids")
+            }
+        }
+        // Reserve cache slots and describe every row.
+        var rows = Rows()
+        for (index, (sequence, tokens)) in requests.enumerated() {
+            let positions = cache.appendPositions(to: sequence, count: tokens.count)
+            let table = cache.blockTable(of: sequence)
+            rows.tables.append(table)
+            for (token, position) in zip(tokens, positions) {
+                rows.tokens.append(Int32(token))
+                rows.positions.append(Int32(position))
+                rows.table.append(index)
+                rows.slots.append(table[position / cache.blockSize] * cache.blockSize + position % cache.blockSize)
+            }
+            rows.logitRows.append(rows.tokens.count - 1)
+        }
+        workspace.reserve(rows: rows.tokens.count, maxLength: rows.positions.max().map { Int($0) + 1 } ?? 0, config: config)
+        return forward(rows, UnsafePointer(model.parameters.baseAddress!))
+    }
+
+    /// The new tokens of one pass.
+    private struct Rows {
+        var tokens: [Int32] = []
+        var positions: [Int32] = []
+        /// Index into `tables` of the row's sequence.
+        var table: [Int] = []
+        /// `block · blockSize + slot` where the row's key and value are stored.
+        var slots: [Int] = []
+        var tables: [[Int]] = []
+        var logitRows: [Int] = []
+    }
+
+    private func forward(_ rows: Rows, _ w: UnsafePointer<Float>) -> [Float] {
+        let c = config
+        let n = rows.tokens.count
+        let (hidden, qW, kvW, inter) = (c.hiddenSize, c.queryWidth, c.keyValueWidth, c.intermediateSize)
+        let qkvW = qW + 2 * kvW
+        let ws = workspace
+        rows.tokens.withUnsafeBufferPointer { tokens in
+            Embedding.forward(output: ws.x, tokens: tokens.baseAddress!, table: w + model.layout["model.embed_tokens.weight"]!.offset,
+                              count: n, width: hidden)
+        }
+        for (l, o) in layers.enumerated() {
+            RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: w + o.inputNorm, rows: n, width: hidden, eps: c.rmsNormEps)
+            Linear.forward(output: ws.qkv, input: ws.h, weight: w + o.queryProjection, rows: n, inputWidth: hidden, outputWidth: qkvW)
+            storeKeysAndValues(rows, layer: l, weights: o, w)
+            attend(rows, layer: l)
+            Linear.forward(output: ws.x, input: ws.attention, weight: w + o.outputProjection, rows: n,
+                           inputWidth: qW, outputWidth: hidden, accumulate: true)
+            RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: w + o.postAttentionNorm, rows: n, width: hidden, eps: c.rmsNormEps)
+            Linear.forward(output: ws.gateUp, input: ws.h, weight: w + o.gateProjection, rows: n, inputWidth: hidden, outputWidth: 2 * inter)
+            Parallel.forEachChunk(n) { range in
+                for r in range {
+                    let gu = ws.gateUp + r * 2 * inter
+                    SwiGLU.forward(output: ws.activation + r * inter, gate: gu, up: gu + inter, count: inter)
+                }
+            }
+            Linear.forward(output: ws.x, input: ws.activation, weight: w + o.downProjection, rows: n,
+                           inputWidth: inter, outputWidth: hidden, accumulate: true)
+        }
+        // Final norm and LM head for the requested rows only.
+        let m = rows.logitRows.count
+        for (i, r) in rows.logitRows.enumerated() {
+            (ws.h + i * hidden).update(from: ws.x + r * hidden, count: hidden)
+        }
+        RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.h, weight: w + model.layout["model.norm.weight"]!.offset,
+                        rows: m, width: hidden, eps: c.rmsNormEps)
+        var logits = [Float](repeating: 0, count: m * c.vocabSize)
+        logits.withUnsafeMutableBufferPointer { out in
+            Linear.forward(output: out.baseAddress!, input: ws.h, weight: w + model.layout.lmHeadOffset, rows: m,
+                           inputWidth: hidden, outputWidth: c.vocabSize)
+        }
+        return logits
+    }
+
+    /// Per-head RMSNorm of q and k, rotary embedding of both, and the row's key and value
+    /// written into its cache slot for `layer`.
+    private func storeKeysAndValues(_ rows: Rows, layer: Int, weights o: LayerWeights, _ w: UnsafePointer<Float>) {
+        let c = config, ws = workspace
+        let (qW, kvW, d) = (c.queryWidth, c.keyValueWidth, c.headDim)
+        let qkvW = qW + 2 * kvW
+        let bs = cache.blockSize
+        rows.positions.withUnsafeBufferPointer { positions in
+            Parallel.forEachChunk(rows.tokens.count) { range in
+                for r in range {
+                    let q = ws.qkv + r * qkvW, k = q + qW, v = k + kvW
+                    let rstd = ws.rstd + r * (c.numAttentionHeads + c.numKeyValueHeads)
+                    RMSNorm.forward(output: q, rstd: rstd, input: q, weight: w + o.queryNorm, rows: c.numAttentionHeads, width: d, eps: c.rmsNormEps)
+                    RMSNorm.forward(output: k, rstd: rstd, input: k, weight: w + o.keyNorm, rows: c.numKeyValueHeads, width: d, eps: c.rmsNormEps)
+                    // q and k are adjacent heads of one row at the same position: rotate them together.
+                    model.rotary.forward(q, positions: positions.baseAddress! + r, tokens: 1, heads: c.numAttentionHeads + c.numKeyValueHeads)
+                    let slot = rows.slots[r]
+                    (cache.keys(layer: layer, block: slot / bs) + (slot % bs) * kvW).update(from: k, count: kvW)
+                    (cache.values(layer: layer, block: slot / bs) + (slot % bs) * kvW).update(from: v, count: kvW)
+                }
+            }
+        }
+    }
+
+    /// Decode attention: for each row and query head, one query against the cached keys of
+    /// the row's sequence at positions `0…pos`.
+    private func attend(_ rows: Rows, layer: Int) {
+        let c = config, ws = workspace
+        let (heads, d, qW, kvW) = (c.numAttentionHeads, c.headDim, c.queryWidth, c.keyValueWidth)
+        let qkvW = qW + 2 * kvW
+        let group = c.groupSize
+        let bs = cache.blockSize
+        let scale = 1 / Float(d).squareRoot()
+        let tasks = rows.tokens.count * heads
+        let chunks = Parallel.chunkCount(tasks)
+        Parallel.forEach(chunks) { chunk in
+            let scores = ws.scores + chunk * ws.maxLength
+            for task in Parallel.chunkRange(chunk, of: chunks, total: tasks) {
+                let r = task / heads, h = task % heads
+                let q = ws.qkv + r * qkvW + h * d
+                let headOffset = (h / group) * d
+                let length = Int(rows.positions[r]) + 1
+                let table = rows.tables[rows.table[r]]
+                var top = -Float.infinity
+                for (b, block) in table.enumerated() where b * bs < length {
+                    let keys = cache.keys(layer: layer, block: block) + headOffset
+                    for s in 0..<min(bs, length - b * bs) {
+                        let score = Reduction.dot(q, keys + s * kvW, d) * scale
+                        scores[b * bs + s] = score
+                        top = max(top, score)
+                    }
+                }
+                var sum: Float = 0
+                for j in 0..<length {
+                    let e = expf(scores[j] - top)
+                    scores[j] = e
+                    sum += e
+                }
+                let out = ws.attention + r * qW + h * d
+                out.update(repeating: 0, count: d)
+                for (b, block) in table.enumerated() where b * bs < length {
+                    let values = cache.values(layer: layer, block: block) + headOffset
+                    for s in 0..<min(bs, length - b * bs) {
+                        Reduction.addScaled(out, values + s * kvW, scores[b * bs + s], d)
+                    }
+                }
+                let inverse = 1 / sum
+                for i in 0..<d { out[i] *= inverse }
+            }
+        }
+    }
+}
+
+/// Activation buffers of one pass, grown to the largest pass seen and reused.
+private final class Workspace {
+    private(set) var rows = 0
+    /// Longest sequence (positions) the attention scratch holds, per thread.
+    private(set) var maxLength = 0
+    private(set) var x = Workspace.buffer(0), h = Workspace.buffer(0), qkv = Workspace.buffer(0)
+    private(set) var attention = Workspace.buffer(0), gateUp = Workspace.buffer(0), activation = Workspace.buffer(0)
+    private(set) var rstd = Workspace.buffer(0), scores = Workspace.buffer(0)
+
+    func reserve(rows: Int, maxLength: Int, config c: Qwen3Config) {
+        if rows > self.rows {
+            self.rows = rows
+            for p in [x, h, qkv, attention, gateUp, activation, rstd] { p.deallocate() }
+            x = Self.buffer(rows * c.hiddenSize)
+            h = Self.buffer(rows * c.hiddenSize)
+            qkv = Self.buffer(rows * (c.queryWidth + 2 * c.keyValueWidth))
+            attention = Self.buffer(rows * c.queryWidth)
+            gateUp = Self.buffer(rows * 2 * c.intermediateSize)
+            activation = Self.buffer(rows * c.intermediateSize)
+            rstd = Self.buffer(rows * (c.numAttentionHeads + c.numKeyValueHeads))
+        }
+        if maxLength > self.maxLength {
+            self.maxLength = max(2 * self.maxLength, maxLength)
+            scores.deallocate()
+            scores = Self.buffer(Parallel.threadCount * self.maxLength)
+        }
+    }
+
+    private static func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
+        p.initialize(repeating: 0, count: max(1, count))
+        return p
+    }
+
+    deinit {
+        for p in [x, h, qkv, attention, gateUp, activation, rstd, scores] { p.deallocate() }
+    }
+}

@@ -1,0 +1,18 @@
+import AEPOCore
+import AEPOModel
+import XCTest
+
+final class DecodeBenchmarkTests: XCTestCase {
+    func testRunsTheWholeWorkloadAndFreesTheCache() throws {
+        let config = Qwen3Config(vocabSize: 50, hiddenSize: 16, intermediateSize: 24, numHiddenLayers: 2,
+                                 numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 4, maxPositionEmbeddings: 64)
+        let model = Qwen3Model(config: config, seed: 3)
+        let result = try DecodeBenchmark.run(model: model, sequences: 3, promptLength: 5,
+                                             newTokens: 7, repetitions: 3)
+        XCTAssertEqual(result.tokens, 21)
+        XCTAssertEqual(result.seconds.count, 3)
+        XCTAssertGreaterThan(result.tokensPerSecond, 0)
+        XCTAssertThrowsError(try DecodeBenchmark.run(model: model, promptLength: 40, newTokens: 30,
+                                                     repetitions: 1), "past max_position_embeddings")
+    }
+}

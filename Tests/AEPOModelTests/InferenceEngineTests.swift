@@ -1,0 +1,172 @@
+import AEPOCore
+import AEPOModel
+import AEPOTestSupport
+import Foundation
+import XCTest
+
+/// The engine against transformers' logits (`expected.json`: `logits[b][t]` after token `t`).
+final class InferenceEngineTests: XCTestCase {
+    private struct Reference {
+        var engine: InferenceEngine
+        var inputIDs: [[Int]]
+        var logits: [[[Float]]]
+    }
+
+    /// Loads a fixture; a block size of 4 makes short sequences span several blocks.
+    private func load(_ name: String, blockSize: Int = 4) throws -> Reference {
+        let directory = Fixtures.url(name)
+        let checkpoint = try Checkpoint.load(directory: directory)
+        let data = try Data(contentsOf: directory.appendingPathComponent("expected.json"))
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let ids = try XCTUnwrap(json["input_ids"] as? [[Int]])
+        let logits = try XCTUnwrap(json["logits"] as? [[[Double]]]).map { $0.map { $0.map(Float.init) } }
+        let engine = InferenceEngine(model: Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters), blockSize: blockSize)
+        return Reference(engine: engine, inputIDs: ids, logits: logits)
+    }
+
+    private func maxDifference(_ a: ArraySlice<Float>, _ b: [Float]) -> Float {
+        XCTAssertEqual(a.count, b.count)
+        return zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    }
+
+    private func row(_ logits: [Float], _ i: Int, _ v: Int) -> ArraySlice<Float> {
+        logits[i * v ..< (i + 1) * v]
+    }
+
+    /// Prefill a prompt, then decode the rest token by token: every position within 1e-4.
+    func testPrefillThenDecodeReproducesTransformers() throws {
+        for name in ["qwen3-tiny-a", "qwen3-tiny-b"] {
+            let ref = try load(name)
+            let v = ref.engine.config.vocabSize
+            var worst: Float = 0
+            for (b, ids) in ref.inputIDs.enumerated() {
+                let s = ref.engine.makeSequence()
+                let prompt = 5 + b
+                var logits = try ref.engine.prefill(sequence: s, tokens: Array(ids[..<prompt]))
+                worst = max(worst, maxDifference(logits[...], ref.logits[b][prompt - 1]))
+                for t in prompt..<ids.count {
+                    logits = try ref.engine.decodeStep(sequences: [s], tokens: [ids[t]])
+                    worst = max(worst, maxDifference(row(logits, 0, v), ref.logits[b][t]))
+                }
+                XCTAssertEqual(ref.engine.length(of: s), ids.count)
+                ref.engine.release(s)
+            }
+            XCTAssertLessThan(worst, 1e-4, name)
+            XCTAssertEqual(ref.engine.cache.blocksInUse, 0, "\(name): released sequences leave no blocks")
+        }
+    }
+
+    /// One batched step over sequences at different positions equals each decoded alone.
+    func testBatchedDecodeEqualsOneByOne() throws {
+        let ref = try load("qwen3-tiny-b")
+        let e = ref.engine, v = e.config.vocabSize, ids = ref.inputIDs
+        let prompts = [3, 9, 1]
+        let batch = try prompts.enumerated().map { b, p in
+            let s = e.makeSequence()
+            _ = try e.prefill(sequence: s, tokens: Array(ids[b][..<p]))
+            return s
+        }
+        let alone = try prompts.enumerated().map { b, p in
+            let s = e.makeSequence()
+            _ = try e.prefill(sequence: s, tokens: Array(ids[b][..<p]))
+            return s
+        }
+        var worstReference: Float = 0, worstAlone: Float = 0
+        for step in 0..<8 {
+            let tokens = prompts.enumerated().map { b, p in ids[b][p + step] }
+            let together = try e.decodeStep(sequences: batch, tokens: tokens)
+            for b in prompts.indices {
+                let single = try e.decodeStep(sequences: [alone[b]], tokens: [tokens[b]])
+                worstAlone = max(worstAlone, maxDifference(row(together, b, v), single))
+                worstReference = max(worstReference, maxDifference(row(together, b, v), ref.logits[b][prompts[b] + step]))
+            }
+        }
+        XCTAssertLessThan(worstAlone, 1e-5)
+        XCTAssertLessThan(worstReference, 1e-4)
+    }
+
+    /// A batched prefill of several prompts gives each prompt's last logits.
+    func testBatchedPrefill() throws {
+        let ref = try load("qwen3-tiny-a")
+        let e = ref.engine, v = e.config.vocabSize
+        let lengths = [4, 11]
+        let requests = lengths.enumerated().map { b, n in (sequence: e.makeSequence(), tokens: Array(ref.inputIDs[b][..<n])) }
+        let logits = try e.prefill(requests)
+        for (b, n) in lengths.enumerated() {
+            XCTAssertLessThan(maxDifference(row(logits, b, v), ref.logits[b][n - 1]), 1e-4)
+        }
+        XCTAssertEqual(e.statistics.prefillTokens, 15)
+    }
+
+    /// A fork continued with the same tokens gives the logits of a sequence recomputed from
+    /// scratch, computes none of the prefix again, and a diverging sibling leaves it intact.
+    func testForkSharesThePrefixAndMatchesRecomputation() throws {
+        let ref = try load("qwen3-tiny-b")
+        let e = ref.engine, v = e.config.vocabSize, ids = ref.inputIDs[0]
+        let parent = e.makeSequence()
+        _ = try e.prefill(sequence: parent, tokens: Array(ids[..<10]))  // 2½ blocks of 4
+        let computed = e.cache.statistics.computedPositions
+        let prefill = e.statistics.prefillTokens
+
+        let child = e.fork(parent)
+        let sibling = e.fork(parent)
+        XCTAssertEqual(e.cache.statistics.computedPositions, computed, "forking computes nothing")
+        XCTAssertEqual(e.cache.blocksInUse, 3, "forks share every block")
+
+        // The sibling diverges first (other tokens), forcing a copy of the shared partial block.
+        _ = try e.prefill(sequence: sibling, tokens: Array(ref.inputIDs[1][10..<14]))
+        // The child continues the original text: a tool-result-like multi-token continuation.
+        let continued = try e.prefill(sequence: child, tokens: Array(ids[10..<15]))
+        XCTAssertEqual(e.statistics.prefillTokens - prefill, 4 + 5, "only the new tokens are computed")
+        XCTAssertEqual(e.cache.statistics.computedPositions - computed, 4 + 5)
+
+        let scratch = e.makeSequence()
+        let recomputed = try e.prefill(sequence: scratch, tokens: Array(ids[..<15]))
+        XCTAssertLessThan(maxDifference(continued[...], recomputed), 1e-5)
+        XCTAssertLessThan(maxDifference(continued[...], ref.logits[0][14]), 1e-4)
+
+        // The parent, decoded on, still sees its own prefix.
+        for t in 10..<13 {
+            let logits = try e.decodeStep(sequences: [parent, child], tokens: [ids[t], ids[t + 5]])
+            XCTAssertLessThan(maxDifference(row(logits, 0, v), ref.logits[0][t]), 1e-4)
+            XCTAssertLessThan(maxDifference(row(logits, 1, v), ref.logits[0][t + 5]), 1e-4)
+        }
+        for s in [parent, child, sibling, scratch] { e.release(s) }
+        XCTAssertEqual(e.cache.blocksInUse, 0)
+    }
+
+    func testBadTokensAreRejected() throws {
+        let ref = try load("qwen3-tiny-a")
+        let s = ref.engine.makeSequence()
+        XCTAssertThrowsError(try ref.engine.prefill(sequence: s, tokens: [1, 64])) { error in
+            XCTAssertTrue("\(error)".contains("64"), "\(error)")
+        }
+        XCTAssertThrowsError(try ref.engine.prefill(sequence: s, tokens: []))
+        XCTAssertThrowsError(try ref.engine.decodeStep(sequences: [s], tokens: [-1]))
+        XCTAssertEqual(ref.engine.length(of: s), 0, "a rejected pass reserves nothing")
+    }
+}
+
+/// The engine against the training forward of `Qwen3Model` on a random model.
+final class InferenceEngineForwardTests: XCTestCase {
+    func testCachedDecodingMatchesTheFullForward() throws {
+        let config = Qwen3Config(vocabSize: 40, hiddenSize: 24, intermediateSize: 40, numHiddenLayers: 2,
+                                 numAttentionHeads: 6, numKeyValueHeads: 2, headDim: 8, maxPositionEmbeddings: 64)
+        var generator = SeededGenerator(seed: 5)
+        // Weights large enough that logits spread over several units (initialisation scale is too quiet).
+        let count = ParameterLayout(config: config).totalCount
+        let model = Qwen3Model(config: config, parameters: (0..<count).map { _ in 0.3 * Float(generator.nextGaussian()) + 0.1 })
+        let tokens = (0..<37).map { _ in Int(generator.next() % 40) }
+        let full = model.logits(for: [tokens])[0]
+        let engine = InferenceEngine(model: model)
+        let s = engine.makeSequence()
+        var worst: Float = 0
+        var logits = try engine.prefill(sequence: s, tokens: Array(tokens[..<20]))
+        for t in 19..<tokens.count {
+            if t > 19 { logits = try engine.decodeStep(sequences: [s], tokens: [tokens[t]]) }
+            worst = max(worst, zip(logits, full[t]).map { abs($0 - $1) }.max()!)
+        }
+        XCTAssertLessThan(worst, 1e-4)
+        XCTAssertGreaterThan(full[36].max()! - full[36].min()!, 2, "a test with flat logits could not fail")
+    }
+}

@@ -1,1 +1,0 @@
-// Tests of AEPOTools go in this folder; remove this file once one exists.
