@@ -1,5 +1,5 @@
 /// What `TrajectoryFormat.parse` finds in a finished trajectory.
-public struct ParsedTrajectory: Equatable, Sendable {
+public struct ParsedTrajectory: Codable, Equatable, Sendable {
     /// Every complete tool call, in order.
     public var toolCalls: [ToolCall]
     /// The content of `\boxed{…}` in the answer; `nil` when there is none or the format is broken.

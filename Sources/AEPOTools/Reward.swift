@@ -15,7 +15,7 @@ public enum Reward {
     public static let brokenFormat = -1.0
 
     /// The parts of one trajectory's reward.
-    public struct Breakdown: Equatable, Sendable {
+    public struct Breakdown: Codable, Equatable, Sendable {
         /// Best F1 over the ground truths (0 for a broken format).
         public var f1: Double
         /// `bothToolKindsBonus` or 0.
