@@ -8,6 +8,7 @@ public struct AEPOCommand: AsyncParsableCommand {
         subcommands: [
             Inspect.self,
             Bench.self,
+            DataCommand.self,
         ]
     )
 

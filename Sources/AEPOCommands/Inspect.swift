@@ -5,6 +5,8 @@ struct Inspect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print model logits, tokenizations, losses, advantages, tool outputs and rewards as JSON for conformance checks.",
         subcommands: [
+            InspectTokenize.self,
+            InspectTrainTokenizer.self,
             InspectLogits.self,
             InspectPolicyLoss.self,
             InspectAdvantages.self,

@@ -85,24 +85,39 @@ public struct Tokenizer: Sendable {
     /// The token ids of `text` (`add_special_tokens=False`; added tokens in the text are recognised).
     public func encode(_ text: String) -> [Int] {
         var ids: [Int] = []
-        for segment in addedVocabulary.split(Array(text.unicodeScalars), inNormalizedText: false) {
-            guard case .text(let raw) = segment else {
-                if case .token(let id) = segment { ids.append(id) }
-                continue
-            }
-            let normalized = normalizer?.normalize(raw) ?? raw
-            for part in addedVocabulary.split(normalized, inNormalizedText: true) {
-                switch part {
-                case .token(let id):
-                    ids.append(id)
-                case .text(let piece):
-                    for preToken in preTokenizer.split(piece) where !preToken.isEmpty {
-                        ids += model.encode(Self.utf8(preToken))
-                    }
-                }
+        Self.forEachPreToken(in: text, normalizer: normalizer, preTokenizer: preTokenizer, addedVocabulary: addedVocabulary) {
+            switch $0 {
+            case .token(let id): ids.append(id)
+            case .bytes(let bytes): ids += model.encode(bytes)
             }
         }
         return ids
+    }
+
+    /// What encoding cuts a text into before BPE: added tokens and the UTF-8 bytes of pre-tokens.
+    enum PreToken {
+        case token(Int)
+        case bytes([UInt8])
+    }
+
+    /// Cuts added tokens out of the raw text, normalizes the rest, cuts the added tokens marked
+    /// `normalized`, and pre-tokenizes what is left; `body` gets the results in text order.
+    static func forEachPreToken(in text: String, normalizer: Normalizer?, preTokenizer: PreTokenizer,
+                                addedVocabulary: AddedVocabulary, _ body: (PreToken) -> Void) {
+        for segment in addedVocabulary.split(Array(text.unicodeScalars), inNormalizedText: false) {
+            guard case .text(let raw) = segment else {
+                if case .token(let id) = segment { body(.token(id)) }
+                continue
+            }
+            for part in addedVocabulary.split(normalizer?.normalize(raw) ?? raw, inNormalizedText: true) {
+                switch part {
+                case .token(let id):
+                    body(.token(id))
+                case .text(let piece):
+                    for preToken in preTokenizer.split(piece) where !preToken.isEmpty { body(.bytes(utf8(preToken))) }
+                }
+            }
+        }
     }
 
     /// The text of `ids`; special added tokens are left out if `skipSpecialTokens`.

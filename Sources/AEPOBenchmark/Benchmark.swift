@@ -1,0 +1,64 @@
+import AEPOCore
+import AEPOTools
+import Foundation
+
+/// A generated benchmark: the world, its corpus, the question suites and the oracle's SFT
+/// demonstrations (one per training question). Deterministic in the seed and configuration.
+public struct Benchmark: Sendable {
+    public var seed: UInt64
+    public var configuration: BenchmarkConfiguration
+    public var world: World
+    public var pages: [Page]
+    public var corpus: Corpus
+    public var questions: [Question]
+    public var demonstrations: [Demonstration]
+    /// The oracle's plan for every question, by question id.
+    var plans: [String: OraclePlan]
+
+    /// Generates the world, corpus, suites and demonstrations. Questions the oracle cannot solve
+    /// with the real tools are never kept, so every suite is solvable through the tools.
+    public static func generate(seed: UInt64, configuration: BenchmarkConfiguration) throws -> Benchmark {
+        try configuration.validate(source: "benchmark configuration")
+        let world = WorldGenerator(configuration: configuration.world).generate(seed: seed)
+        let pages = CorpusBuilder.pages(for: world)
+        let corpus = try Corpus(pages: pages, source: "generated corpus")
+        let environment = configuration.search.environment(corpus: corpus)
+        let oracle = OracleAgent(environment: environment, world: world)
+        let generator = QuestionGenerator(world: world, pages: PhraseIndex(pages: pages), sizes: configuration.questions)
+        var questions: [Question] = []
+        var plans: [String: OraclePlan] = [:]
+        for suite in try Suite.named(configuration.suites, source: "benchmark configuration") {
+            let planned = generator.questions(for: suite, seed: seed) { draft in
+                var rng = SeededGenerator(seed: seed).derived(stream: QuestionGenerator.stream(for: draft.key))
+                let probe = Question(id: "probe", suite: suite.name, split: "probe", question: draft.question, answers: draft.answers)
+                return oracle.run(probe, plan: draft.plan, style: .direct, using: &rng) != nil
+            }
+            for item in planned {
+                questions.append(item.question)
+                plans[item.question.id] = item.plan
+            }
+        }
+        var benchmark = Benchmark(seed: seed, configuration: configuration, world: world, pages: pages, corpus: corpus,
+                                  questions: questions, demonstrations: [], plans: plans)
+        benchmark.demonstrations = questions.filter { $0.split == QuestionSplit.train.rawValue }.compactMap { question in
+            benchmark.demonstrate(question, oracle: oracle, configuration: configuration.oracle)?.demonstration
+        }
+        return benchmark
+    }
+
+    /// The tools (`search`, `open`, `python`) over this benchmark's corpus, with its settings.
+    public var environment: ToolEnvironment { configuration.search.environment(corpus: corpus) }
+
+    /// The oracle's run on one of this benchmark's questions, in a style drawn from `configuration`
+    /// (a question's own random stream, so the result does not depend on which others are run).
+    func demonstrate(_ question: Question, oracle: OracleAgent, configuration: OracleConfiguration) -> OracleAgent.Run? {
+        guard let plan = plans[question.id] else { return nil }
+        var rng = SeededGenerator(seed: seed).derived(stream: QuestionGenerator.stream(for: question.id))
+        let style = configuration.drawStyle(using: &rng)
+        return oracle.run(question, plan: plan, style: style, using: &rng)
+            ?? oracle.run(question, plan: plan, style: .direct, using: &rng)
+    }
+
+    /// An oracle over this benchmark's world and tools.
+    var oracle: OracleAgent { OracleAgent(environment: environment, world: world) }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import AEPOCore
+import AEPOTools
+
+/// Writes demonstrations by solving questions with the real tools: it searches with varied
+/// wordings, reads the needed fact from the `<result>` it gets back (opening the page when the
+/// snippet does not show it), calls the calculator, and boxes the answer — all in the trajectory
+/// format. It only states facts that a result showed; when the tools cannot show one, it gives up
+/// (`nil`), and the benchmark drops the question.
+struct OracleAgent {
+    let environment: ToolEnvironment
+    /// For wrong first moves: names one vowel apart or sharing a last name with each entity's name.
+    let similarNames: [String: [String]]
+
+    /// Searches tried before giving up on a lookup (each with a different wording).
+    static let searchesPerLookup = 3
+
+    init(environment: ToolEnvironment, world: World) {
+        self.environment = environment
+        var groups: [String: [String]] = [:]
+        for entity in world.entities {
+            let shape = String(entity.name.lowercased().map { "aeiou".contains($0) ? "*" : $0 })
+            groups["\(entity.kind.rawValue):\(shape)", default: []].append(entity.name)
+            if entity.kind == .person, let last = entity.name.split(separator: " ").last {
+                groups["last:\(last)", default: []].append(entity.name)
+            }
+        }
+        var similar: [String: [String]] = [:]
+        for members in groups.values where members.count > 1 {
+            for name in members { similar[name, default: []] += members.filter { $0 != name } }
+        }
+        self.similarNames = similar.mapValues { Array(Set($0)).sorted() }
+    }
+
+    /// A demonstration and the searches that found each looked-up page (for search-quality checks).
+    struct Run {
+        var demonstration: Demonstration
+        var foundBy: [(query: String, page: String)]
+    }
+
+    func run(_ question: Question, plan: OraclePlan, style requested: DemonstrationStyle, using rng: inout SeededGenerator) -> Run? {
+        var transcript = Transcript(environment: environment)
+        var style = requested
+        var steps = plan.steps
+        var answer = plan.answer
+        // Stopping early answers with what the step before the last one found.
+        if style == .earlyStop {
+            if steps.count >= 2, steps[steps.count - 2].finding != plan.answer {
+                let early = steps[steps.count - 2].finding
+                steps.removeLast()
+                answer = early
+            } else {
+                style = .direct
+            }
+        }
+        if style == .recovered && !wrongFirstMove(steps.first, &transcript, using: &rng) { style = .direct }
+        for step in steps {
+            switch step {
+            case .lookup(let lookup):
+                guard find(lookup, &transcript, using: &rng) else { return nil }
+            case .compute(let computation):
+                guard compute(computation, &transcript, using: &rng) else { return nil }
+            }
+        }
+        if style == .checked && !check(steps.last, &transcript, using: &rng) { style = .direct }
+        transcript.note(style == .earlyStop ? "That should be it." : ["So the answer is \(answer).", "Answer: \(answer)."].randomElement(using: &rng)!)
+        transcript.answer(answer)
+        let demonstration = Demonstration(id: question.id, suite: question.suite, question: question.question, answers: question.answers,
+                                          style: style, correct: answer == plan.answer, pieces: transcript.pieces)
+        return Run(demonstration: demonstration, foundBy: transcript.foundBy)
+    }
+
+    /// Finds `lookup.fact` on `lookup.page` through search results (or the page itself).
+    func find(_ lookup: OraclePlan.Lookup, _ transcript: inout Transcript, using rng: inout SeededGenerator) -> Bool {
+        if transcript.hasSeen(lookup.fact, on: lookup.page) {
+            transcript.note(lookup.statement)
+            return true
+        }
+        let goal = Phrasing.fill(lookup.property.nounPhrase, lookup.subject)
+        transcript.note(["Need \(goal).", "Next, \(goal).", "Look up \(goal).", "Find \(goal)."].randomElement(using: &rng)!)
+        var queries = Phrasing.searchQueries(lookup.property, lookup.subject)
+        queries.shuffle(using: &rng)
+        for query in queries.prefix(Self.searchesPerLookup) {
+            let blocks = transcript.search(query)
+            if transcript.hasSeen(lookup.fact, on: lookup.page, in: blocks) {
+                transcript.foundBy.append((query, lookup.page))
+                transcript.note(lookup.statement)
+                return true
+            }
+            if blocks.contains(where: { $0.title == lookup.page }) {
+                transcript.foundBy.append((query, lookup.page))
+                transcript.note(["The snippet does not say; open the page.", "Open \(lookup.page) to read more."].randomElement(using: &rng)!)
+                let text = transcript.call("open", lookup.page)
+                guard PhraseIndex.contains(PhraseIndex.words(text), PhraseIndex.words(lookup.fact)) else { return false }
+                transcript.note(lookup.statement)
+                return true
+            }
+            transcript.note(["No page on \(lookup.subject) yet; try other words.", "Not found; search again."].randomElement(using: &rng)!)
+        }
+        return false
+    }
+
+    func compute(_ computation: OraclePlan.Computation, _ transcript: inout Transcript, using rng: inout SeededGenerator) -> Bool {
+        transcript.note(["Compute \(computation.expression).", "Calculate it."].randomElement(using: &rng)!)
+        let output = transcript.call("python", computation.expression)
+        guard output.trimmingCharacters(in: .whitespacesAndNewlines) == computation.value else { return false }
+        transcript.note("It is \(computation.value).")
+        return true
+    }
+
+    /// A plausible wrong first move that the result shows to be wrong: searching a similar name,
+    /// or typing the calculation with a non-Python operator. Returns false when none fits.
+    func wrongFirstMove(_ first: OraclePlan.Step?, _ transcript: inout Transcript, using rng: inout SeededGenerator) -> Bool {
+        switch first {
+        case .lookup(let lookup):
+            guard let other = similarNames[lookup.subject]?.randomElement(using: &rng) else { return false }
+            let goal = Phrasing.fill(lookup.property.nounPhrase, lookup.subject)
+            transcript.note("Need \(goal).")
+            _ = transcript.search(Phrasing.searchQueries(lookup.property, other)[0])
+            transcript.note("These results are about \(other), not \(lookup.subject).")
+            return true
+        case .compute(let computation):
+            let lookalikes = [("//", "÷"), ("*", "×"), ("-", "−")]
+            guard let (ascii, typo) = lookalikes.first(where: { computation.expression.contains($0.0) }) else { return false }
+            let range = computation.expression.range(of: ascii)!
+            transcript.note("Compute it.")
+            _ = transcript.call("python", computation.expression.replacingCharacters(in: range, with: typo))
+            transcript.note("Python needs \(ascii) there.")
+            return true
+        case nil:
+            return false
+        }
+    }
+
+    /// One extra confirming call after the last step.
+    func check(_ last: OraclePlan.Step?, _ transcript: inout Transcript, using rng: inout SeededGenerator) -> Bool {
+        switch last {
+        case .lookup(let lookup):
+            let queries = Phrasing.searchQueries(lookup.property, lookup.subject).filter { !transcript.queries.contains($0) }
+            guard let query = queries.randomElement(using: &rng) else { return false }
+            transcript.note("Double-check.")
+            let blocks = transcript.search(query)
+            transcript.note(transcript.hasSeen(lookup.fact, on: lookup.page, in: blocks) ? "Confirmed." : "Nothing contradicts it.")
+            return true
+        case .compute(let computation):
+            transcript.note("Check the arithmetic once more.")
+            let output = transcript.call("python", computation.expression.replacingOccurrences(of: " ", with: ""))
+            return output.trimmingCharacters(in: .whitespacesAndNewlines) == computation.value
+        case nil:
+            return false
+        }
+    }
+}
+
+/// A trajectory being written: notes collect into one `<think>` per segment; each tool call
+/// ends a model piece and appends the tool's `<result>` block.
+struct Transcript {
+    let environment: ToolEnvironment
+    var pieces: [Demonstration.Piece] = []
+    var notes: [String] = []
+    /// Every search-result block seen so far.
+    var seen: [SearchResultBlock] = []
+    var queries: [String] = []
+    var foundBy: [(query: String, page: String)] = []
+
+    init(environment: ToolEnvironment) {
+        self.environment = environment
+    }
+
+    mutating func note(_ text: String) { notes.append(text) }
+
+    /// The pending notes as a `<think>` block (empty when there are none).
+    mutating func flushedThinking() -> String {
+        defer { notes = [] }
+        return notes.isEmpty ? "" : "<think> \(notes.joined(separator: " ")) </think>\n"
+    }
+
+    /// Writes `<name> input </name>`, runs the tool, appends its result block, returns its output.
+    mutating func call(_ name: String, _ input: String) -> String {
+        pieces.append(.init(role: .model, text: flushedThinking() + "<\(name)> \(input) </\(name)>"))
+        let output = environment.run(ToolCall(name: name, input: input))
+        pieces.append(.init(role: .environment, text: TrajectoryFormat.resultBlock(output)))
+        return output
+    }
+
+    mutating func search(_ query: String) -> [SearchResultBlock] {
+        queries.append(query)
+        let blocks = SearchResultBlock.parse(call("search", query))
+        seen += blocks
+        return blocks
+    }
+
+    mutating func answer(_ text: String) {
+        pieces.append(.init(role: .model, text: flushedThinking() + "<answer> \\boxed{\(text)} </answer>"))
+    }
+
+    /// Whether a result block of page `title` shows `fact` (whole words).
+    func hasSeen(_ fact: String, on title: String, in blocks: [SearchResultBlock]? = nil) -> Bool {
+        let needle = PhraseIndex.words(fact)
+        return (blocks ?? seen).contains { $0.title == title && PhraseIndex.contains(PhraseIndex.words($0.snippet), needle) }
+    }
+}

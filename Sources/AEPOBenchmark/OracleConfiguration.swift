@@ -1,0 +1,42 @@
+import AEPOCore
+
+/// How good the oracle's demonstrations are: the shares of demonstrations written in each
+/// non-direct style. A model trained on them is good but not perfect, so RL has room to improve.
+public struct OracleConfiguration: Codable, Equatable, Sendable {
+    /// Share that add an extra check (a second search, or the calculation typed again).
+    public var checkShare: Double
+    /// Share that first take a plausible wrong branch (a similar name, a mistyped operator) and recover.
+    public var recoveryShare: Double
+    /// Share that stop one step early and answer with an intermediate fact (a wrong answer).
+    public var earlyStopShare: Double
+
+    public init(checkShare: Double, recoveryShare: Double, earlyStopShare: Double) {
+        self.checkShare = checkShare
+        self.recoveryShare = recoveryShare
+        self.earlyStopShare = earlyStopShare
+    }
+
+    /// Every demonstration correct (checks included, which are correct behaviour).
+    public static let perfect = OracleConfiguration(checkShare: 0.1, recoveryShare: 0, earlyStopShare: 0)
+    /// The default for SFT data: 10 % checks, 10 % recoveries, 5 % early stops.
+    public static let standard = OracleConfiguration(checkShare: 0.1, recoveryShare: 0.1, earlyStopShare: 0.05)
+
+    /// The style of one demonstration, drawn with these shares.
+    func drawStyle(using rng: inout SeededGenerator) -> DemonstrationStyle {
+        let u = rng.nextDouble()
+        if u < earlyStopShare { return .earlyStop }
+        if u < earlyStopShare + recoveryShare { return .recovered }
+        if u < earlyStopShare + recoveryShare + checkShare { return .checked }
+        return .direct
+    }
+
+    public func validate(source: String) throws {
+        for (field, value) in [("checkShare", checkShare), ("recoveryShare", recoveryShare), ("earlyStopShare", earlyStopShare)]
+        where !(0...1).contains(value) {
+            throw InputError("must be between 0 and 1, got \(value)", source: source, field: field)
+        }
+        if checkShare + recoveryShare + earlyStopShare > 1 {
+            throw InputError("the shares add up to more than 1", source: source, field: "oracle")
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import AEPOBenchmark
+import AEPOCore
+import AEPOTokenizer
+import ArgumentParser
+import Foundation
+
+/// `aepo data show DIR`: statistics and a few samples of a benchmark directory (generated, or a
+/// user's own `corpus.jsonl` and `questions.jsonl`).
+struct DataShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Print the statistics of a benchmark directory and a few sample questions and demonstrations."
+    )
+
+    @Argument(help: "Benchmark directory (needs corpus.jsonl and questions.jsonl).")
+    var directory: String
+
+    @Option(help: "Sample questions to print per suite.")
+    var samples = 2
+
+    @Option(help: "Show only this suite.")
+    var suite: String?
+
+    func validate() throws {
+        guard samples >= 0 else { throw ValidationError("--samples must not be negative, got \(samples)") }
+    }
+
+    func run() throws {
+        let data = try BenchmarkDirectory.load(from: URL(fileURLWithPath: directory))
+        let suites = Array(Set(data.questions.map(\.suite))).sorted()
+        if let suite, !suites.contains(suite) {
+            throw InputError("unknown suite '\(suite)'; this directory has: \(suites.joined(separator: ", "))", source: "--suite")
+        }
+        var meanTokens: Double?
+        if let url = data.tokenizerURL, !data.demonstrations.isEmpty {
+            let tokenizer = try Tokenizer(contentsOf: url)
+            meanTokens = Double(data.demonstrations.map { tokenizer.encode($0.text).count }.reduce(0, +)) / Double(data.demonstrations.count)
+        }
+        print(BenchmarkStatistics(data).report(meanTokens: meanTokens))
+        for name in suites where suite == nil || suite == name {
+            print("\n== \(name)")
+            for question in data.questions.filter({ $0.suite == name }).prefix(samples) {
+                print("[\(question.split)] \(question.question)  → \(question.answers.joined(separator: " | "))")
+            }
+            if samples > 0, let demonstration = data.demonstrations.first(where: { $0.suite == name }) {
+                print("-- demonstration (\(demonstration.style.rawValue)) for: \(demonstration.question)")
+                print(demonstration.text)
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import AEPOCore
+import AEPOTokenizer
+import ArgumentParser
+import Foundation
+
+/// `aepo inspect tokenize`: the ids of a text file, or (`--decode`) the text of a JSON list of ids.
+struct InspectTokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Encode a UTF-8 text file to {\"ids\": [...]} (or decode ids to {\"text\": \"...\"}) with a tokenizer.json.",
+        discussion: """
+            The text file is taken byte for byte (no newline is added or removed). With --decode the \
+            input is JSON: either {"ids": [...]} or a bare array [...] of token ids.
+            """)
+
+    @Option(help: "A Hugging Face byte-level BPE tokenizer.json.")
+    var tokenizer: String
+
+    @Option(help: "The text file to encode (or, with --decode, the JSON ids to decode).")
+    var input: String
+
+    @Flag(help: "Decode token ids to text instead of encoding text.")
+    var decode = false
+
+    @Flag(help: "With --decode, leave out special tokens.")
+    var skipSpecialTokens = false
+
+    func run() throws {
+        print(try output())
+    }
+
+    /// The JSON the command prints.
+    func output() throws -> String {
+        let model = try Tokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: input))
+        } catch {
+            throw InputError("cannot read input file", source: input)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if decode {
+            let text: String
+            do {
+                text = try model.decode(try Self.ids(in: data, source: input), skipSpecialTokens: skipSpecialTokens)
+            } catch var error as InputError where error.source == "token ids" {
+                error.source = input
+                throw error
+            }
+            return String(decoding: try encoder.encode(["text": text]), as: UTF8.self)
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw InputError("file is not valid UTF-8", source: input)
+        }
+        return String(decoding: try encoder.encode(["ids": model.encode(text)]), as: UTF8.self)
+    }
+
+    /// The ids of `{"ids": [...]}` or of a bare array.
+    static func ids(in data: Data, source: String) throws -> [Int] {
+        guard let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
+            throw InputError("malformed JSON; expected {\"ids\": [...]} or [...]", source: source)
+        }
+        guard let list = (value as? [String: Any])?["ids"] ?? (value is [Any] ? value : nil), let items = list as? [Any] else {
+            throw InputError("expected {\"ids\": [...]} or a bare array of token ids", source: source)
+        }
+        return try items.enumerated().map { index, item in
+            guard let number = item as? NSNumber, let id = Int(exactly: number.doubleValue) else {
+                throw InputError("expected an integer token id", source: source, field: "ids[\(index)]")
+            }
+            return id
+        }
+    }
+}

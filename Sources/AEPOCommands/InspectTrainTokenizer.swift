@@ -1,0 +1,47 @@
+import AEPOCore
+import AEPOTokenizer
+import ArgumentParser
+import Foundation
+
+/// `aepo inspect train-tokenizer`: trains a byte-level BPE on text files and writes `tokenizer.json`,
+/// so the tokenizer `aepo` builds can be checked against the `tokenizers` library (scripts/check_tokenizer.py).
+struct InspectTrainTokenizer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-tokenizer",
+        abstract: "Train a byte-level BPE tokenizer (Qwen2 pipeline) on UTF-8 text files and write tokenizer.json.")
+
+    @Option(parsing: .upToNextOption, help: "UTF-8 text files to train on (each file is one text).")
+    var input: [String]
+
+    @Option(help: "Target vocabulary size (special tokens + 256 bytes + merges).")
+    var vocabSize: Int
+
+    @Option(name: .customLong("special-token"), help: "A special token (repeat the option for several).")
+    var specialTokens: [String] = []
+
+    @Option(help: "Stop merging when the most frequent pair occurs fewer times than this.")
+    var minFrequency = 2
+
+    @Option(help: "Where to write tokenizer.json.")
+    var out: String
+
+    func run() throws {
+        let tokenizer = try trained()
+        try tokenizer.write(to: URL(fileURLWithPath: out))
+        print("wrote \(out): \(tokenizer.vocabularySize) tokens, \(tokenizer.model.merges.count) merges")
+    }
+
+    func trained() throws -> Tokenizer {
+        let texts = try input.map { path -> String in
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw InputError("cannot read file", source: path)
+            }
+            guard let text = String(validating: data, as: UTF8.self) else {
+                throw InputError("file is not valid UTF-8", source: path)
+            }
+            return text
+        }
+        return try BPETrainer(vocabularySize: vocabSize, specialTokens: specialTokens, minimumFrequency: minFrequency)
+            .train(on: texts)
+    }
+}

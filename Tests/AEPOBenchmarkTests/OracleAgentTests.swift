@@ -1,0 +1,92 @@
+@testable import AEPOBenchmark
+import AEPOCore
+import AEPOTools
+import XCTest
+
+final class OracleAgentTests: XCTestCase {
+    let benchmark = BenchmarkFixture.small
+
+    /// Runs the oracle (all demonstrations correct) on every question and scores its trajectory
+    /// with the trajectory parser and exact match.
+    func testPerfectOracleSolvesEverySuiteThroughTheRealTools() {
+        let oracle = benchmark.oracle
+        let format = benchmark.environment.format
+        for suite in Suite.builtIn {
+            let questions = benchmark.questions.filter { $0.suite == suite.name }
+            var solved = 0
+            for question in questions {
+                guard let run = benchmark.demonstrate(question, oracle: oracle, configuration: .perfect) else {
+                    XCTFail("oracle gave up on \(question.id)")
+                    continue
+                }
+                let parsed = format.parse(pieces: run.demonstration.trajectoryPieces)
+                XCTAssertNil(parsed.problem, "\(question.id): \(parsed.problem ?? "")")
+                if let answer = parsed.answer, BenchmarkFixture.exactMatch(answer, question.answers) { solved += 1 }
+                // Every tool call in the text was answered by the tool itself.
+                XCTAssertEqual(parsed.toolCalls.count, run.demonstration.pieces.filter { $0.role == .environment }.count)
+            }
+            XCTAssertEqual(solved, questions.count, suite.name)
+        }
+    }
+
+    func testRandomAnswersScoreAboutZero() {
+        var rng = SeededGenerator(seed: 11)
+        let names = benchmark.world.entities.map(\.name)
+        var hits = 0
+        for question in benchmark.questions {
+            let guess = rng.next() % 2 == 0 ? names.randomElement(using: &rng)! : String(Int.random(in: 0...5000, using: &rng))
+            if BenchmarkFixture.exactMatch(guess, question.answers) { hits += 1 }
+        }
+        XCTAssertLessThan(Double(hits) / Double(benchmark.questions.count), 0.03)
+    }
+
+    /// For every lookup the oracle makes, the query it settled on ranks the needed page in the top 3
+    /// of an independent BM25 ranking over the corpus.
+    func testOracleQueriesPutTheNeededPageInTheTop3() {
+        let index = BM25Index(pages: benchmark.pages)
+        let titles = benchmark.pages.map(\.title)
+        var lookups = 0
+        for question in benchmark.questions where question.hops >= 2 {
+            let run = benchmark.demonstrate(question, oracle: benchmark.oracle, configuration: .perfect)!
+            for (query, page) in run.foundBy {
+                let top = index.search(query, limit: 3).map { titles[$0.document] }
+                XCTAssertTrue(top.contains(page), "\(question.id): '\(query)' → \(top), needed \(page)")
+                lookups += 1
+            }
+        }
+        XCTAssertGreaterThan(lookups, 200)
+    }
+
+    func testDemonstrationsAreWellFormedVariedAndMostlyCorrect() {
+        let format = benchmark.environment.format
+        let demonstrations = benchmark.demonstrations
+        XCTAssertEqual(demonstrations.count, benchmark.questions.filter { $0.split == "train" }.count)
+        for demonstration in demonstrations {
+            let parsed = format.parse(pieces: demonstration.trajectoryPieces)
+            XCTAssertNil(parsed.problem, demonstration.id)
+            XCTAssertEqual(BenchmarkFixture.exactMatch(parsed.answer ?? "", demonstration.answers), demonstration.correct, demonstration.id)
+            XCTAssertEqual(demonstration.correct, demonstration.style != .earlyStop, demonstration.id)
+            XCTAssertTrue(demonstration.text.hasPrefix("<think>"), demonstration.id)
+        }
+        let styles = Set(demonstrations.map(\.style))
+        XCTAssertEqual(styles, Set(DemonstrationStyle.allCases), "every style appears with the standard oracle")
+        let correct = Double(demonstrations.filter(\.correct).count) / Double(demonstrations.count)
+        XCTAssertGreaterThan(correct, 0.85)
+        XCTAssertLessThan(correct, 1)
+        // Query wordings vary: more distinct search wordings than search subjects would give alone.
+        let queries = demonstrations.flatMap { format.parse(pieces: $0.trajectoryPieces).toolCalls.filter { $0.name == "search" }.map(\.input) }
+        let shapes = Set(queries.map { $0.split(separator: " ").filter { $0.first!.isLowercase }.joined(separator: " ") })
+        XCTAssertGreaterThan(shapes.count, 20)
+        let meanCharacters = demonstrations.map(\.text.count).reduce(0, +) / demonstrations.count
+        XCTAssertLessThan(meanCharacters, 2000, "demonstrations stay short")
+    }
+
+    func testRecoveryShowsAWrongMoveThenTheRightAnswer() {
+        let recovered = benchmark.demonstrations.filter { $0.style == .recovered }
+        XCTAssertFalse(recovered.isEmpty)
+        for demonstration in recovered {
+            XCTAssertTrue(demonstration.text.contains("not ") || demonstration.text.contains("Python needs"), demonstration.text)
+            XCTAssertTrue(demonstration.correct)
+        }
+    }
+}
