@@ -114,6 +114,31 @@ final class CalculatorToolTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(start), 10)
     }
 
+    func testNestingLimitAndSmallStacks() {
+        XCTAssertEqual(calculator.call(String(repeating: "(", count: 45) + "1" + String(repeating: ")", count: 45)), "1")
+        XCTAssertEqual(calculator.call(String(repeating: "(", count: 55) + "1" + String(repeating: ")", count: 55)),
+                       "SyntaxError: expression nested too deeply")
+        // The deepest accepted programs also run on a thread with a small (512 KiB) stack.
+        let deepest = [
+            String(repeating: "(", count: 49) + "1" + String(repeating: ")", count: 49),
+            String(repeating: "-", count: 97) + "1",
+            Array(repeating: "2", count: 99).joined(separator: "**"),
+        ]
+        let done = expectation(description: "evaluated on a small stack")
+        var outputs: [String] = []
+        let thread = Thread {
+            outputs = deepest.map { CalculatorTool(maxIntegerBits: 64).call($0) }
+            done.fulfill()
+        }
+        thread.stackSize = 512 * 1024
+        thread.start()
+        wait(for: [done], timeout: 30)
+        XCTAssertEqual(outputs.count, 3)
+        XCTAssertEqual(outputs.first, "1")
+        XCTAssertEqual(outputs.dropFirst().first, "-1")
+        XCTAssertEqual(outputs.last?.hasPrefix("OverflowError: integer result too large"), true)
+    }
+
     func testOutputIsBounded() {
         let small = CalculatorTool(maxOutputCharacters: 50)
         let output = small.call("10**200")

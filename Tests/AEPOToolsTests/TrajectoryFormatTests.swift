@@ -65,6 +65,7 @@ final class TrajectoryFormatTests: XCTestCase {
             ("<answer> \\boxed{4 </answer>", "no \\boxed{…} final answer in <answer>"),
             ("<search> q </search><answer>\\boxed{1}</answer>", "a tool call not followed by <result>"),
             ("<search> q </search>", "a tool call not followed by <result>"),
+            ("<search> q </search> so <result>r</result><answer>\\boxed{1}</answer>", "a tool call not followed by <result>"),
             ("<search> q", "<search> is never closed"),
             ("<think>x</think><result> made up </result><answer>\\boxed{1}</answer>", "a <result> block that no tool call asked for"),
             ("<search> a <python> 1 </python> </search>", "<python> inside <search>"),
