@@ -8,7 +8,7 @@ struct BenchMeasurement: Sendable {
     let run: @Sendable (BenchContext) throws -> BenchResult
 
     /// Every measurement, in the order they run.
-    static let all: [BenchMeasurement] = [.gemm, .gemmTrainingShapes, .decodeGemm, .training]
+    static let all: [BenchMeasurement] = [.gemm, .gemmTrainingShapes, .decodeGemm, .training, .decoding]
 }
 
 /// What a measurement reports: figures keyed by their JSON name, and human-readable warnings.
@@ -22,11 +22,16 @@ struct BenchContext: Sendable {
     /// Timed repetitions per figure (`--repeat`); the figure is their median.
     let repetitions: Int
 
+    /// The median wall time of one call of `body`, in seconds (see `medianTimes`).
+    func medianSeconds(_ body: () -> Void) -> Double {
+        medianTimes(body).wall
+    }
+
     /// The median wall time and the median CPU time of the calling thread for one call of `body`,
     /// in seconds: after a warm-up call, each of `repetitions` samples times enough consecutive
     /// calls to last about 20 ms. On a shared machine the CPU time shows what the code does while
     /// it actually runs (for work done on the calling thread only).
-    func medianSeconds(_ body: () -> Void) -> (wall: Double, cpu: Double) {
+    func medianTimes(_ body: () -> Void) -> (wall: Double, cpu: Double) {
         body()
         let first = Self.seconds(calls: 1, body).wall
         let calls = max(1, Int(0.02 / max(first, 1e-9)))

@@ -60,7 +60,7 @@ private struct GemmProblem {
         let seconds = a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
-                    context.medianSeconds {
+                    context.medianTimes {
                         sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
                               a: a.baseAddress!, lda: transA ? m : k, b: b.baseAddress!, ldb: transB ? k : n,
                               beta: 0, c: c.baseAddress!, ldc: n)
