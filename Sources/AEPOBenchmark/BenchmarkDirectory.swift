@@ -1,4 +1,5 @@
 import AEPOCore
+import AEPOTokenizer
 import AEPOTools
 import Foundation
 
@@ -78,8 +79,11 @@ public struct BenchmarkDirectory: Sendable {
 
 extension Benchmark {
     /// Writes the benchmark directory atomically (built aside, then moved into place): manifest,
-    /// world, corpus, questions, demonstrations and, when `tokenizer` gives one, `tokenizer.json`.
-    public func write(to url: URL, tokenizer: Data? = nil) throws {
+    /// world, corpus, questions, demonstrations and, unless `configuration.vocabularySize` is 0,
+    /// `tokenizer.json` trained on them (`BenchmarkTokenizer`).
+    public func write(to url: URL) throws {
+        let tokenizer = configuration.vocabularySize > 0
+            ? try BenchmarkTokenizer.train(on: self, vocabularySize: configuration.vocabularySize).jsonData() : nil
         let manifest = BenchmarkManifest(format: BenchmarkManifest.currentFormat, seed: seed, configuration: configuration,
                                          entities: world.entities.count, pages: pages.count, questions: questions.count,
                                          demonstrations: demonstrations.count, tokenizer: tokenizer != nil)

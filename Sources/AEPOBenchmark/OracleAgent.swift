@@ -108,16 +108,22 @@ struct OracleAgent {
         return true
     }
 
-    /// A plausible wrong first move that the result shows to be wrong: searching a similar name,
-    /// or typing the calculation with a non-Python operator. Returns false when none fits.
+    /// A plausible wrong first move that the result shows to be wrong: searching a similar name
+    /// (another entity's, or a misspelling), or typing the calculation with a non-Python operator.
+    /// Returns false when none fits.
     func wrongFirstMove(_ first: OraclePlan.Step?, _ transcript: inout Transcript, using rng: inout SeededGenerator) -> Bool {
         switch first {
         case .lookup(let lookup):
-            guard let other = similarNames[lookup.subject]?.randomElement(using: &rng) else { return false }
             let goal = Phrasing.fill(lookup.property.nounPhrase, lookup.subject)
             transcript.note("Need \(goal).")
-            _ = transcript.search(Phrasing.searchQueries(lookup.property, other)[0])
-            transcript.note("These results are about \(other), not \(lookup.subject).")
+            if let other = similarNames[lookup.subject]?.randomElement(using: &rng) {
+                _ = transcript.search(Phrasing.searchQueries(lookup.property, other)[0])
+                transcript.note("These results are about \(other), not \(lookup.subject).")
+            } else {
+                let misspelled = NameForge().variant(of: lookup.subject, using: &rng)
+                _ = transcript.search(Phrasing.searchQueries(lookup.property, misspelled)[0])
+                transcript.note("I misspelled it: the name is \(lookup.subject), not \(misspelled).")
+            }
             return true
         case .compute(let computation):
             let lookalikes = [("//", "÷"), ("*", "×"), ("-", "−")]
