@@ -35,7 +35,11 @@ POOLS = [
     " ", "  ", "\t", "\n", "\r\n", "\r", "\x0b", "\x0c", "\x85", "\u00a0", "\u1680", "\u2000\u2007\u200a",
     "\u2028", "\u2029", "\u202f", "\u205f", "\u3000", "\u200b\u200c\u200d\ufeff",
     "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿßÀÉÎÕÜŒœŠšŽžſ",
-    "\u0300\u0301\u0302\u0303\u0308\u030a\u0327\u0323\u0331\u20dd",
+    "\u0300\u0301\u0302\u0303\u0308\u030a\u0327\u0323\u0331\u0334\u0316\u20dd",
+    # combining marks of many Unicode versions (normalization data differs by version)
+    "\u0b4d\u05ab\u0f85\u1ab0\u1abf\u1dfa\u08cd\ua82c\U00016ff0\U0001e2ec\U00011f41\U0001e134\U00010f85\U00011d97",
+    "\u1100\u1161\u11a8\uac00\u11c2\u1112\u1175",
+    "\U00010041\U00020041\U0001d400\U0001f600\U00011f04\U00010570",
     "ΑΒΓΔαβγδεζηθλμξπρσςτφχψωάέήίό",
     "АБВГДЕЖЗИЙКЛМНОПабвгдежзийклмнопрстуфхцчшщъыьэюяё",
     "東京タワーは日本語の文章ですかなカタカナひらがな漢字中文汉字",
@@ -104,7 +108,8 @@ def main():
     parser.add_argument("--texts", nargs="*", default=[], help="UTF-8 text files to compare on")
     parser.add_argument("--train", nargs="*", default=[], help="train the tokenizer with aepo on these files first")
     parser.add_argument("--vocab-size", type=int, default=2000)
-    parser.add_argument("--random", type=int, default=200, help="number of generated Unicode strings")
+    parser.add_argument("--random", type=int, default=200, help="number of generated strings compared one by one")
+    parser.add_argument("--joined", type=int, default=5000, help="number of generated strings compared as one text")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--aepo", default=default_aepo(), help="the aepo executable")
     args = parser.parse_args()
@@ -124,7 +129,7 @@ def main():
             texts.append((path, f.read().decode("utf-8")))
     generated = [random_text(rng) for _ in range(args.random)]
     texts += [(f"random[{i}]", text) for i, text in enumerate(generated)]
-    texts.append(("random (all joined)", "".join(generated)))
+    texts.append((f"{args.joined} generated strings joined", "\n".join(random_text(rng) for _ in range(args.joined))))
 
     mismatches = []
     token_count = 0
@@ -149,7 +154,7 @@ def main():
                 mismatches.append(f"decode random ids {ids}")
 
     print(f"tokenizer: {args.tokenizer} ({vocab_size} tokens)")
-    print(f"texts compared: {len(texts)} ({len(args.texts)} files, {args.random} generated, 1 joined); "
+    print(f"texts compared: {len(texts)} ({len(args.texts)} files, {args.random} generated, 1 of {args.joined} joined); "
           f"tokens: {token_count}; random id lists decoded: {args.random // 4}")
     print(f"mismatches: {len(mismatches)}")
     for line in mismatches[:20]:

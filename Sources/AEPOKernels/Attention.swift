@@ -13,14 +13,17 @@ public struct AttentionShape: Sendable {
     public var heads: Int
     public var kvHeads: Int
     public var headDim: Int
+    /// Query rows per causal block: a block of rows `[r0, r1)` only meets keys `[0, r1)`.
+    public var blockRows: Int
 
-    public init(batch: Int, time: Int, heads: Int, kvHeads: Int, headDim: Int) {
+    public init(batch: Int, time: Int, heads: Int, kvHeads: Int, headDim: Int, blockRows: Int = 64) {
         precondition(heads % kvHeads == 0, "query heads must be a multiple of key/value heads")
         self.batch = batch
         self.time = time
         self.heads = heads
         self.kvHeads = kvHeads
         self.headDim = headDim
+        self.blockRows = blockRows
     }
 
     var queryWidth: Int { heads * headDim }
@@ -50,14 +53,17 @@ public enum Attention {
             let o = output + b * T * qW + h * D
             let p = probabilities + task * T * T
             for t in length..<T { (o + t * qW).update(repeating: 0, count: D) }
-            guard length > 0 else { return }
-            sgemm(transA: false, transB: true, m: length, n: length, k: D, alpha: shape.scale,
-                  a: q, lda: qW, b: k, ldb: kvW, beta: 0, c: p, ldc: T)
-            for t in 0..<length {
-                causalSoftmax(p + t * T, count: t + 1, length: length)
+            // Causal blocks of query rows [r0, r1) only meet keys [0, r1).
+            for r0 in stride(from: 0, to: length, by: shape.blockRows) {
+                let r1 = min(r0 + shape.blockRows, length)
+                sgemm(transA: false, transB: true, m: r1 - r0, n: r1, k: D, alpha: shape.scale,
+                      a: q + r0 * qW, lda: qW, b: k, ldb: kvW, beta: 0, c: p + r0 * T, ldc: T)
+                for t in r0..<r1 {
+                    causalSoftmax(p + t * T, count: t + 1, length: r1)
+                }
+                sgemm(transA: false, transB: false, m: r1 - r0, n: D, k: r1, alpha: 1,
+                      a: p + r0 * T, lda: T, b: v, ldb: kvW, beta: 0, c: o + r0 * qW, ldc: qW)
             }
-            sgemm(transA: false, transB: false, m: length, n: D, k: length, alpha: 1,
-                  a: p, lda: T, b: v, ldb: kvW, beta: 0, c: o, ldc: qW)
         }
     }
 
@@ -89,21 +95,25 @@ public enum Attention {
                 let dO = outputGradient + b * T * qW + h * D
                 let p = probabilities + (b * shape.heads + h) * T * T
                 for t in length..<T { (dq + t * qW).update(repeating: 0, count: D) }
-                guard length > 0 else { continue }
-                sgemm(transA: false, transB: true, m: length, n: length, k: D, alpha: 1,
-                      a: dO, lda: qW, b: v, ldb: kvW, beta: 0, c: ds, ldc: T)
-                for t in 0..<length {
-                    let pRow = p + t * T, dRow = ds + t * T
-                    let inner = Reduction.dot(pRow, dRow, t + 1)
-                    for s in 0...t { dRow[s] = pRow[s] * (dRow[s] - inner) }
-                    for s in (t + 1)..<length { dRow[s] = 0 }
+                for r0 in stride(from: 0, to: length, by: shape.blockRows) {
+                    let r1 = min(r0 + shape.blockRows, length)
+                    let rows = r1 - r0
+                    let pBlock = p + r0 * T, dsBlock = ds + r0 * T
+                    sgemm(transA: false, transB: true, m: rows, n: r1, k: D, alpha: 1,
+                          a: dO + r0 * qW, lda: qW, b: v, ldb: kvW, beta: 0, c: dsBlock, ldc: T)
+                    for t in r0..<r1 {
+                        let pRow = p + t * T, dRow = ds + t * T
+                        let inner = Reduction.dot(pRow, dRow, t + 1)
+                        for s in 0...t { dRow[s] = pRow[s] * (dRow[s] - inner) }
+                        for s in (t + 1)..<r1 { dRow[s] = 0 }
+                    }
+                    sgemm(transA: false, transB: false, m: rows, n: D, k: r1, alpha: shape.scale,
+                          a: dsBlock, lda: T, b: k, ldb: kvW, beta: 0, c: dq + r0 * qW, ldc: qW)
+                    sgemm(transA: true, transB: false, m: r1, n: D, k: rows, alpha: shape.scale,
+                          a: dsBlock, lda: T, b: q + r0 * qW, ldb: qW, beta: 1, c: dk, ldc: kvW)
+                    sgemm(transA: true, transB: false, m: r1, n: D, k: rows, alpha: 1,
+                          a: pBlock, lda: T, b: dO + r0 * qW, ldb: qW, beta: 1, c: dv, ldc: kvW)
                 }
-                sgemm(transA: false, transB: false, m: length, n: D, k: length, alpha: shape.scale,
-                      a: ds, lda: T, b: k, ldb: kvW, beta: 0, c: dq, ldc: qW)
-                sgemm(transA: true, transB: false, m: length, n: D, k: length, alpha: shape.scale,
-                      a: ds, lda: T, b: q, ldb: qW, beta: 1, c: dk, ldc: kvW)
-                sgemm(transA: true, transB: false, m: length, n: D, k: length, alpha: 1,
-                      a: p, lda: T, b: dO, ldb: qW, beta: 1, c: dv, ldc: kvW)
             }
         }
     }

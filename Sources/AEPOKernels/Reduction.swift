@@ -34,7 +34,8 @@ public enum Reduction {
         var acc = SIMD16<Float>(repeating: -.infinity)
         var i = 0
         while i + 16 <= count {
-            acc = pointwiseMax(acc, load16(a + i))
+            let x = load16(a + i)
+            acc.replace(with: x, where: x .> acc)
             i += 16
         }
         var result = acc.max()

@@ -47,18 +47,22 @@ public struct Checkpoint {
             }
         }
 
+        // Every tensor present with its shape before allocating, so a config that claims a huge model
+        // over a small file is refused instead of exhausting memory.
+        var sources: [Safetensors] = []
+        for entry in layout.entries {
+            guard let file = owner.removeValue(forKey: entry.name) else {
+                throw InputError("missing tensor '\(entry.name)' (shape \(entry.shape))", source: files.map(\.url.path).joined(separator: ", "))
+            }
+            let shape = file.tensors[entry.name]!.shape
+            guard shape == entry.shape else {
+                throw InputError("tensor '\(entry.name)' has shape \(shape), but config.json implies \(entry.shape)", source: file.url.path)
+            }
+            sources.append(file)
+        }
         var parameters = [Float](repeating: 0, count: layout.totalCount)
         try parameters.withUnsafeMutableBufferPointer { buffer in
-            for entry in layout.entries {
-                guard let file = owner.removeValue(forKey: entry.name) else {
-                    throw InputError("missing tensor '\(entry.name)' (shape \(entry.shape))", source: files.map(\.url.path).joined(separator: ", "))
-                }
-                let info = file.tensors[entry.name]!
-                guard info.shape == entry.shape else {
-                    throw InputError(
-                        "tensor '\(entry.name)' has shape \(info.shape), but config.json implies \(entry.shape)",
-                        source: file.url.path)
-                }
+            for (entry, file) in zip(layout.entries, sources) {
                 try file.read(entry.name, into: UnsafeMutableBufferPointer(rebasing: buffer[entry.offset..<entry.offset + entry.count]))
             }
         }

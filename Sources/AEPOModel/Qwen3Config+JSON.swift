@@ -10,6 +10,8 @@ import Foundation
 /// `num_hidden_layers`, `num_attention_heads`, `num_key_value_heads`, `rms_norm_eps` and the rotary base.
 /// The others default as in transformers: `head_dim` = hidden / heads, `tie_word_embeddings` false,
 /// `max_position_embeddings` 32768, `initializer_range` 0.02, no bos/eos.
+/// Sizes are bounded (hidden ≤ 2¹⁶, intermediate ≤ 2¹⁸, vocabulary ≤ 2²², heads ≤ 2¹⁰, head_dim ≤ 2¹²,
+/// layers ≤ 2¹⁰, positions ≤ 2²⁴: far above any released Qwen3) so that parameter counts cannot overflow.
 /// Features this engine does not implement are refused, never silently ignored: sliding-window
 /// attention, rope scaling, attention biases, activations other than SiLU, non-full-attention layers.
 extension Qwen3Config {
@@ -60,7 +62,7 @@ extension Qwen3Config {
             }
         }
 
-        let layers = try keys.positiveInt("num_hidden_layers")
+        let layers = try keys.positiveInt("num_hidden_layers", atMost: 1 << 10)
         if let types = keys.object["layer_types"], types != .null {
             guard let list = types.arrayValue else {
                 throw keys.error("layer_types", "expected an array, found \(types.typeName)")
@@ -95,9 +97,9 @@ extension Qwen3Config {
         }
         guard ropeTheta > 0, ropeTheta.isFinite else { throw keys.error("rope_theta", "must be positive, got \(ropeTheta)") }
 
-        let hidden = try keys.positiveInt("hidden_size")
-        let heads = try keys.positiveInt("num_attention_heads")
-        let kvHeads = try keys.positiveInt("num_key_value_heads")
+        let hidden = try keys.positiveInt("hidden_size", atMost: 1 << 16)
+        let heads = try keys.positiveInt("num_attention_heads", atMost: 1 << 10)
+        let kvHeads = try keys.positiveInt("num_key_value_heads", atMost: 1 << 10)
         guard heads % kvHeads == 0 else {
             throw keys.error("num_key_value_heads", "\(heads) attention heads are not divisible by \(kvHeads) key-value heads")
         }
@@ -108,26 +110,26 @@ extension Qwen3Config {
             }
             headDim = hidden / heads
         } else {
-            headDim = try keys.positiveInt("head_dim")
+            headDim = try keys.positiveInt("head_dim", atMost: 1 << 12)
         }
         let eps = try keys.double("rms_norm_eps")
-        guard eps > 0, eps.isFinite else { throw keys.error("rms_norm_eps", "must be positive, got \(eps)") }
+        guard eps > 0, Float(eps) > 0, Float(eps).isFinite else { throw keys.error("rms_norm_eps", "must be positive, got \(eps)") }
         let initializerRange = try keys.optionalDouble("initializer_range") ?? 0.02
         guard initializerRange >= 0, initializerRange.isFinite else {
             throw keys.error("initializer_range", "must be non-negative, got \(initializerRange)")
         }
 
         self.init(
-            vocabSize: try keys.positiveInt("vocab_size"),
+            vocabSize: try keys.positiveInt("vocab_size", atMost: 1 << 22),
             hiddenSize: hidden,
-            intermediateSize: try keys.positiveInt("intermediate_size"),
+            intermediateSize: try keys.positiveInt("intermediate_size", atMost: 1 << 18),
             numHiddenLayers: layers,
             numAttentionHeads: heads,
             numKeyValueHeads: kvHeads,
             headDim: headDim,
             rmsNormEps: Float(eps),
             ropeTheta: ropeTheta,
-            maxPositionEmbeddings: try keys.optionalPositiveInt("max_position_embeddings") ?? 32768,
+            maxPositionEmbeddings: try keys.optionalPositiveInt("max_position_embeddings", atMost: 1 << 24) ?? 32768,
             tieWordEmbeddings: try keys.optionalBool("tie_word_embeddings") ?? false,
             initializerRange: Float(initializerRange),
             bosTokenID: try keys.optionalTokenID("bos_token_id"),
@@ -210,15 +212,17 @@ private struct ConfigKeys {
         return v
     }
 
-    func positiveInt(_ key: String) throws -> Int {
+    /// A required integer in 1...`maximum`.
+    func positiveInt(_ key: String, atMost maximum: Int = Int.max) throws -> Int {
         let v = try int(try required(key), key)
         guard v > 0 else { throw error(key, "must be positive, got \(v)") }
+        guard v <= maximum else { throw error(key, "\(v) exceeds the supported maximum \(maximum)") }
         return v
     }
 
-    func optionalPositiveInt(_ key: String) throws -> Int? {
+    func optionalPositiveInt(_ key: String, atMost maximum: Int) throws -> Int? {
         guard present(key) != nil else { return nil }
-        return try positiveInt(key)
+        return try positiveInt(key, atMost: maximum)
     }
 
     /// A token id: an integer ≥ 0, or a list of them (the first is kept), or absent/null.

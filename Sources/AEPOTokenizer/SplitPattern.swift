@@ -1,7 +1,8 @@
 /// The pre-tokenizer split regexes of Qwen2/Qwen3, Llama 3 and GPT-2, implemented as hand-written
 /// scanners over Unicode scalars with the regex engines' semantics: alternatives tried in order at
 /// each position (leftmost-first), greedy quantifiers with backtracking, `\p{L}` / `\p{N}` the
-/// Unicode general categories L* / N*, `\s` the Unicode `White_Space` property.
+/// Unicode general categories L* / N*, `\s` the Unicode `White_Space` property, as of Unicode 16.0
+/// (the data of the regex engine in `tokenizers` 0.23; scalars assigned later count as unassigned).
 ///
 /// Each of these patterns matches at every position, so the matches tile the text. Any other
 /// pattern is refused when a `tokenizer.json` is loaded, rather than run by a regex engine whose
@@ -105,6 +106,8 @@ struct ScalarClass {
 
     private static func classify(_ scalar: Unicode.Scalar) -> UInt8 {
         let properties = scalar.properties
+        // The `tokenizers` library's regex engine has Unicode 16.0 data: later scalars are unassigned to it.
+        if let age = properties.age, age.major > 16 { return 0 }
         var bits: UInt8 = 0
         switch properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: bits |= letter

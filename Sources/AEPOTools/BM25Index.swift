@@ -2,8 +2,9 @@ import Foundation
 
 /// An inverted index over a list of pages, ranked by Okapi BM25.
 ///
-/// **Terms.** A page's terms are the words of its title (repeated `titleRepeats` times, so a
-/// match in the title weighs like that many matches in the text) followed by the words of its
+/// **Terms.** A page's terms are the words of its title (repeated `titleRepeats` times, default 4,
+/// so a match in the title weighs like that many matches in the text: a query naming an entity
+/// finds the entity's own page before the pages that mention it) followed by the words of its
 /// text. A word is a maximal run of letters and digits (Unicode), lower-cased; the words of
 /// `stopWords` are dropped. Queries are split the same way, and each distinct query term counts once.
 ///
@@ -45,7 +46,7 @@ public struct BM25Index: Sendable {
     /// term → postings (page index, term frequency), page indices ascending.
     private let postings: [String: [(document: Int, frequency: Int)]]
 
-    public init(pages: [Page], k1: Double = 1.2, b: Double = 0.75, titleRepeats: Int = 2) {
+    public init(pages: [Page], k1: Double = 1.2, b: Double = 0.75, titleRepeats: Int = 4) {
         self.k1 = k1
         self.b = b
         self.titleRepeats = titleRepeats
@@ -74,11 +75,22 @@ public struct BM25Index: Sendable {
 
     /// The lower-cased letter-and-digit words of `text`, stop words removed.
     public static func terms(in text: String) -> [String] {
-        words(in: text).map(\.word).filter { !stopWords.contains($0) }
+        var text = text
+        text.makeContiguousUTF8()
+        let all = asciiWords(in: text)?.map(\.word) ?? words(in: text).map(\.word)
+        return all.filter { !stopWords.contains($0) }
     }
 
     /// Every lower-cased letter-and-digit word of `text` (stop words kept) with its range in `text`.
     public static func words(in text: String) -> [(word: String, range: Range<String.Index>)] {
+        var text = text
+        text.makeContiguousUTF8()
+        if let ascii = asciiWords(in: text) {
+            let utf8 = text.utf8
+            return ascii.map { word, bytes in
+                (word, utf8.index(utf8.startIndex, offsetBy: bytes.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: bytes.upperBound))
+            }
+        }
         var result: [(word: String, range: Range<String.Index>)] = []
         var start: String.Index?
         var index = text.startIndex
@@ -96,6 +108,32 @@ public struct BM25Index: Sendable {
             result.append((text[begin..<text.endIndex].lowercased(), begin..<text.endIndex))
         }
         return result
+    }
+
+    /// The same split for pure-ASCII text, on bytes (the common case, and much faster);
+    /// `nil` when `text` has a non-ASCII byte.
+    private static func asciiWords(in text: String) -> [(word: String, bytes: Range<Int>)]? {
+        text.utf8.withContiguousStorageIfAvailable { bytes -> [(word: String, bytes: Range<Int>)]? in
+            var result: [(word: String, bytes: Range<Int>)] = []
+            var start = -1
+            var lowered: [UInt8] = []
+            for position in 0...bytes.count {
+                let byte: UInt8 = position < bytes.count ? bytes[position] : 0x20
+                if byte >= 0x80 { return nil }
+                let isDigit = byte >= 0x30 && byte <= 0x39
+                let isLower = byte >= 0x61 && byte <= 0x7A
+                let isUpper = byte >= 0x41 && byte <= 0x5A
+                if isDigit || isLower || isUpper {
+                    if start < 0 { start = position }
+                    lowered.append(isUpper ? byte + 0x20 : byte)
+                } else if start >= 0 {
+                    result.append((String(decoding: lowered, as: UTF8.self), start..<position))
+                    lowered.removeAll(keepingCapacity: true)
+                    start = -1
+                }
+            }
+            return result
+        } ?? nil
     }
 
     /// Number of pages containing `term` (`n(t)`).

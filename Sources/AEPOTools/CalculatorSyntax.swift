@@ -113,7 +113,7 @@ struct CalculatorParser {
         depth += 1
         defer { depth -= 1 }
         guard depth <= maxDepth else {
-            throw CalculatorError("SyntaxError: expression nested too deeply (the calculator's limit is \(maxDepth) levels)")
+            throw CalculatorError("SyntaxError: expression nested too deeply")
         }
         return try body(&self)
     }

@@ -12,7 +12,7 @@
 /// (`ZeroDivisionError: division by zero`, `NameError: name 'x' is not defined`).
 ///
 /// Limits (each answered with an error text): `maxInputCharacters` of source, `maxDepth` nesting
-/// levels, integers of `maxIntegerBits` bits (so `2**10**10` fails at once instead of computing),
+/// levels (a parenthesis costs two: one for the expression, one for the factor it sits in), integers of `maxIntegerBits` bits (so `2**10**10` fails at once instead of computing),
 /// `maxOutputCharacters` of output. With no loops in the language, the work of a program is
 /// bounded by its length times the cost of one operation on the largest allowed integer.
 public struct CalculatorTool: Tool {
@@ -23,7 +23,7 @@ public struct CalculatorTool: Tool {
     public let maxIntegerBits: Int
     public let maxOutputCharacters: Int
 
-    public init(maxInputCharacters: Int = 2000, maxDepth: Int = 60, maxIntegerBits: Int = 4096, maxOutputCharacters: Int = 2000) {
+    public init(maxInputCharacters: Int = 2000, maxDepth: Int = 100, maxIntegerBits: Int = 4096, maxOutputCharacters: Int = 2000) {
         self.maxInputCharacters = maxInputCharacters
         self.maxDepth = maxDepth
         self.maxIntegerBits = maxIntegerBits

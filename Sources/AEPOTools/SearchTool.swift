@@ -1,7 +1,7 @@
 import Foundation
 
 /// `search`: BM25 over the corpus; returns the top pages as `Page i: <title>\n<snippet>` blocks
-/// separated by blank lines.
+/// separated by blank lines (title and snippet each on one line, so the blocks split cleanly).
 ///
 /// The snippet is the window of `snippetWords` consecutive words of the page text that covers the
 /// most query weight (the sum of `idf` over the distinct query terms it contains; the earliest
@@ -37,7 +37,8 @@ public struct SearchTool: Tool {
         if hits.isEmpty { return "No results found for '\(query)'." }
         return hits.enumerated().map { rank, hit in
             let page = corpus.pages[hit.document]
-            return "Page \(rank + 1): \(page.title)\n\(snippet(of: page.text, for: query))"
+            let title = page.title.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+            return "Page \(rank + 1): \(title)\n\(snippet(of: page.text, for: query))"
         }.joined(separator: "\n\n")
     }
 

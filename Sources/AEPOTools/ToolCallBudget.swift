@@ -4,6 +4,11 @@
 /// reached and the trajectory is ended (it then has no answer, so its format is broken).
 /// A value type: a branched trajectory copies its parent's count.
 public struct ToolCallBudget: Equatable, Codable, Sendable {
+    /// The released deep-search limit (spec §6).
+    public static let deepSearchLimit = 6
+    /// The released reasoning-setup limit (spec §6).
+    public static let reasoningLimit = 3
+
     public let limit: Int
     public private(set) var used: Int = 0
 

@@ -123,7 +123,11 @@ public struct TrajectoryFormat: Sendable {
         var answerContent: String?
         var awaitingResult = false
         while position < bytes.count {
-            guard bytes[position] == UInt8(ascii: "<") else { position += 1; continue }
+            guard bytes[position] == UInt8(ascii: "<") else {
+                if awaitingResult && !Self.isWhitespace(bytes[position]) { return broken("a tool call not followed by <result>") }
+                position += 1
+                continue
+            }
             if let closing = closings.first(where: { bytes.hasPrefix($0.tag, at: position) }) {
                 return broken("</\(closing.name)> without a matching <\(closing.name)>")
             }
@@ -163,6 +167,10 @@ public struct TrajectoryFormat: Sendable {
             return broken("no \\boxed{…} final answer in <answer>")
         }
         return ParsedTrajectory(toolCalls: calls, answer: answer, problem: nil)
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 
     /// The content of the last `\boxed{…}` in `text`, braces matched (`\{` and `\}` do not count),

@@ -4,8 +4,8 @@ import Foundation
 import XCTest
 
 final class AttentionTests: XCTestCase {
-    let shape = AttentionShape(batch: 2, time: 4, heads: 4, kvHeads: 2, headDim: 3)
-    let lengths: [Int32] = [4, 2]
+    var shape = AttentionShape(batch: 2, time: 5, heads: 4, kvHeads: 2, headDim: 3)
+    let lengths: [Int32] = [5, 2]
     var qCount: Int { shape.batch * shape.time * shape.heads * shape.headDim }
     var kvCount: Int { shape.batch * shape.time * shape.kvHeads * shape.headDim }
 
@@ -40,6 +40,16 @@ final class AttentionTests: XCTestCase {
     }
 
     func testForwardAndBackwardMatchDoublePrecisionReference() {
+        check()
+    }
+
+    /// Causal blocks of 2 query rows (blocks [0,2), [2,4), [4,5)) give the same results.
+    func testCausalBlocksMatchDoublePrecisionReference() {
+        shape.blockRows = 2
+        check()
+    }
+
+    func check() {
         let p = KernelTesting.random(qCount + 2 * kvCount, seed: 12)
         let c = KernelTesting.random(qCount, seed: 13)
         let q = KernelTesting.floats(p[0..<qCount]), k = KernelTesting.floats(p[qCount..<(qCount + kvCount)])

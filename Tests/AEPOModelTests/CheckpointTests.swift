@@ -182,6 +182,18 @@ final class CheckpointTests: XCTestCase {
         assertInputError(try Checkpoint.load(directory: directory), mentions: ["model.safetensors", "model.layers.0.self_attn.k_proj.weight", "[32, 16]", "[16, 32]"])
     }
 
+    /// A config that claims a huge model over small files is refused on the shapes, before any allocation.
+    func testHugeConfigOverSmallFileIsRefused() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var config = try Qwen3Config.load(from: Fixtures.url("qwen3-tiny-b/config.json"))
+        config.vocabSize = 1 << 22
+        config.hiddenSize = 1 << 16
+        try config.jsonData().write(to: directory.appendingPathComponent("config.json"))
+        try FileManager.default.copyItem(at: Fixtures.url("qwen3-tiny-b/model.safetensors"), to: directory.appendingPathComponent("model.safetensors"))
+        assertInputError(try Checkpoint.load(directory: directory), mentions: ["model.embed_tokens.weight", "[96, 32]", "[4194304, 65536]"])
+    }
+
     func testUnexpectedTensorIsRefused() throws {
         let directory = try checkpointDirectory { $0.append(RawTensor(name: "model.layers.0.self_attn.q_proj.bias", dtype: "F32", shape: [1], bytes: [0, 0, 0, 0])) }
         defer { try? FileManager.default.removeItem(at: directory) }

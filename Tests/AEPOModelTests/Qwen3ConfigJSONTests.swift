@@ -150,6 +150,10 @@ final class Qwen3ConfigJSONTests: XCTestCase {
         try assertRefused({ $0["head_dim"] = .integer(0) }, field: "head_dim", mentions: ["positive"])
         try assertRefused({ $0["rms_norm_eps"] = .number(0) }, field: "rms_norm_eps", mentions: ["positive"])
         try assertRefused({ $0["rope_theta"] = .number(-1) }, field: "rope_theta", mentions: ["positive"])
+        try assertRefused({ $0["rms_norm_eps"] = .number(1e300) }, field: "rms_norm_eps")
+        // Sizes whose parameter count would overflow are refused before any layout is computed.
+        try assertRefused({ $0["vocab_size"] = .integer(1 << 40) }, field: "vocab_size", mentions: ["exceeds the supported maximum"])
+        try assertRefused({ $0["num_hidden_layers"] = .integer(Int.max) }, field: "num_hidden_layers", mentions: ["maximum"])
     }
 
     func testRefusesHeadsNotDivisibleByKeyValueHeads() throws {

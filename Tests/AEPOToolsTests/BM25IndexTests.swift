@@ -53,6 +53,16 @@ final class BM25IndexTests: XCTestCase {
         XCTAssertEqual(index.search("the of and", limit: 3), [])
     }
 
+    func testWordRangesOnAsciiAndUnicodeText() {
+        for text in ["Hello, World 42!", "Héllo, World 42!"] {
+            let words = BM25Index.words(in: text)
+            XCTAssertEqual(words.map(\.word), [text.hasPrefix("Hé") ? "héllo" : "hello", "world", "42"])
+            XCTAssertEqual(words.map { String(text[$0.range]) }, [String(text.prefix(5)), "World", "42"])
+        }
+        XCTAssertEqual(BM25Index.terms(in: "THE Mayor"), ["mayor"])
+        XCTAssertEqual(BM25Index.terms(in: ""), [])
+    }
+
     func testTiesBreakByPageOrder() {
         let twins = [Page(title: "B", text: "same words here"), Page(title: "A", text: "same words here"), Page(title: "C", text: "other")]
         let hits = BM25Index(pages: twins, titleRepeats: 0).search("same", limit: 3)

@@ -53,6 +53,19 @@ final class CalculatorToolTests: XCTestCase {
         }
     }
 
+    /// `repr(float)` at the edges of Python's positional/exponent switch; expected strings from CPython.
+    func testFloatReprMatchesPython() {
+        let cases: [(Double, String)] = [
+            (5e-324, "5e-324"), (1.7976931348623157e+308, "1.7976931348623157e+308"), (1e22, "1e+22"), (0.1, "0.1"),
+            (1e-4, "0.0001"), (9999999999999998.0, "9999999999999998.0"), (1e16, "1e+16"), (123.0, "123.0"), (0.5e-4, "5e-05"),
+            (2.5e-5, "2.5e-05"), (1.0 / 7.0, "0.14285714285714285"), (100.0, "100.0"), (1234567890123456.7, "1234567890123456.8"),
+            (-0.0, "-0.0"), (-2.5e-5, "-2.5e-05"), (.infinity, "inf"), (-.infinity, "-inf"), (.nan, "nan"),
+        ]
+        for (value, expected) in cases {
+            XCTAssertEqual(PythonFloatFormat.repr(value), expected)
+        }
+    }
+
     func testErrorsReadLikePython() {
         let cases: [(String, String)] = [
             ("1/0", "ZeroDivisionError: division by zero"),
@@ -112,6 +125,31 @@ final class CalculatorToolTests: XCTestCase {
         let heavy = Array(repeating: "x = 3**2500 // 7**900 % 10**600", count: 40).joined(separator: "\n") + "\nx % 1000"
         XCTAssertFalse(calculator.call(heavy).contains("Error"))
         XCTAssertLessThan(Date().timeIntervalSince(start), 10)
+    }
+
+    func testNestingLimitAndSmallStacks() {
+        XCTAssertEqual(calculator.call(String(repeating: "(", count: 45) + "1" + String(repeating: ")", count: 45)), "1")
+        XCTAssertEqual(calculator.call(String(repeating: "(", count: 55) + "1" + String(repeating: ")", count: 55)),
+                       "SyntaxError: expression nested too deeply")
+        // The deepest accepted programs also run on a thread with a small (512 KiB) stack.
+        let deepest = [
+            String(repeating: "(", count: 49) + "1" + String(repeating: ")", count: 49),
+            String(repeating: "-", count: 97) + "1",
+            Array(repeating: "2", count: 99).joined(separator: "**"),
+        ]
+        let done = expectation(description: "evaluated on a small stack")
+        var outputs: [String] = []
+        let thread = Thread {
+            outputs = deepest.map { CalculatorTool(maxIntegerBits: 64).call($0) }
+            done.fulfill()
+        }
+        thread.stackSize = 512 * 1024
+        thread.start()
+        wait(for: [done], timeout: 30)
+        XCTAssertEqual(outputs.count, 3)
+        XCTAssertEqual(outputs.first, "1")
+        XCTAssertEqual(outputs.dropFirst().first, "-1")
+        XCTAssertEqual(outputs.last?.hasPrefix("OverflowError: integer result too large"), true)
     }
 
     func testOutputIsBounded() {

@@ -38,8 +38,9 @@ final class CorpusToolsTests: XCTestCase {
     }
 
     func testSnippetsStayOnOneLine() throws {
-        let corpus = try Corpus(pages: [Page(title: "Vel", text: "The Vel is a river.\n\nIt flows\tthrough   Orsk.\n")])
-        XCTAssertEqual(SearchTool(corpus: corpus).call("Vel Orsk"), "Page 1: Vel\nThe Vel is a river. It flows through Orsk.")
+        let corpus = try Corpus(pages: [Page(title: "Vel\nRiver", text: "The Vel is a river.\n\nIt flows\tthrough   Orsk.\n")])
+        XCTAssertEqual(SearchTool(corpus: corpus).call("Vel Orsk"), "Page 1: Vel River\nThe Vel is a river. It flows through Orsk.")
+        XCTAssertEqual(PageReaderTool(corpus: corpus).call("Vel River"), "Vel\nRiver\n" + corpus.pages[0].text)
     }
 
     func testSearchErrors() throws {

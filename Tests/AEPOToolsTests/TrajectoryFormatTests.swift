@@ -65,6 +65,7 @@ final class TrajectoryFormatTests: XCTestCase {
             ("<answer> \\boxed{4 </answer>", "no \\boxed{…} final answer in <answer>"),
             ("<search> q </search><answer>\\boxed{1}</answer>", "a tool call not followed by <result>"),
             ("<search> q </search>", "a tool call not followed by <result>"),
+            ("<search> q </search> so <result>r</result><answer>\\boxed{1}</answer>", "a tool call not followed by <result>"),
             ("<search> q", "<search> is never closed"),
             ("<think>x</think><result> made up </result><answer>\\boxed{1}</answer>", "a <result> block that no tool call asked for"),
             ("<search> a <python> 1 </python> </search>", "<python> inside <search>"),
@@ -119,6 +120,15 @@ final class TrajectoryFormatTests: XCTestCase {
         let custom = ToolEnvironment(tools: [Shout()], maxOutputCharacters: 10)
         XCTAssertEqual(custom.run(ToolCall(name: "shout", input: "ab")), "ABABABABAB\n[... truncated: showing 10 of 200 characters]")
         XCTAssertEqual(custom.kind(of: "shout"), .other)
+
+        var turns = ToolCallBudget(limit: 1)
+        let call = TrajectoryFormat.Stop.toolCall(ToolCall(name: "python", input: "2**5"))
+        XCTAssertEqual(environment.respond(to: call, budget: &turns), .appendResult("\n<result>\n32\n</result>\n"))
+        XCTAssertEqual(environment.respond(to: call, budget: &turns), .finish(.toolLimit))
+        XCTAssertEqual(turns.used, 1)
+        XCTAssertEqual(environment.respond(to: .answer, budget: &turns), .finish(.answered))
+        XCTAssertEqual(environment.respond(to: .forgedResult, budget: &turns), .finish(.brokenFormat))
+        XCTAssertEqual(environment.respond(to: .unopenedToolCall(name: "search"), budget: &turns), .finish(.brokenFormat))
 
         var budget = ToolCallBudget(limit: 2)
         XCTAssertTrue(budget.consume())
