@@ -121,33 +121,43 @@ public final class AgentLoop {
         guard !requests.isEmpty else { return }
         let segments = try backend.generate(requests, stop: stop)
 
-        var calls: [(owner: Int, call: ToolCall)] = []
+        var stops: [(owner: Int, stop: TrajectoryFormat.Stop)] = []
         for (owner, segment) in zip(owners, segments) {
-            if let call = record(segment, into: &trajectories[owner]) { calls.append((owner, call)) }
+            if let stop = record(segment, into: &trajectories[owner]) { stops.append((owner, stop)) }
         }
-        let outputs = run(calls.map(\.call))
+        var budgets = stops.map { trajectories[$0.owner].toolBudget }
+        let outcomes = respond(to: stops.map(\.stop), budgets: &budgets)
 
         var extensions: [(sequence: SequenceHandle, tokens: [Int])] = []
-        for ((owner, call), output) in zip(calls, outputs) {
-            let block = TrajectoryFormat.resultBlock(output)
-            let tokens = tokenizer.encode(block)
+        for (i, (owner, stop)) in stops.enumerated() {
             var t = trajectories[owner]
-            // The result, and at least one more token after it, must fit the context.
-            guard !tokens.isEmpty, t.length + tokens.count < backend.contextLength else {
-                trajectories[owner].finish = .contextLimit
-                continue
+            t.toolBudget = budgets[i]
+            switch outcomes[i] {
+            case .finish(.answered): t.finish = .answer
+            case .finish(.toolLimit): t.finish = .toolCallLimit
+            case .finish(.brokenFormat): t.finish = .brokenFormat
+            case .appendResult(let block):
+                let tokens = tokenizer.encode(block)
+                // The result, and at least one more token after it, must fit the context.
+                guard t.length + tokens.count < backend.contextLength else {
+                    t.finish = .contextLimit
+                    break
+                }
+                if case .toolCall(let call) = stop {
+                    t.toolCalls.append(ToolCallRecord(call: call, result: block, segment: t.segments.count - 1))
+                }
+                t.pieces.append(.environment(block))
+                t.appendEnvironment(tokens)
+                extensions.append((t.sequence, tokens))
             }
-            t.toolCalls.append(ToolCallRecord(call: call, output: output, segment: t.segments.count - 1))
-            t.pieces.append(.environment(block))
-            t.appendEnvironment(tokens)
             trajectories[owner] = t
-            extensions.append((t.sequence, tokens))
         }
         try backend.extend(extensions)
     }
 
-    /// Appends a generated segment to `t` and decides how it ends; returns the tool call to run, if any.
-    private func record(_ segment: GeneratedSegment, into t: inout LiveTrajectory) -> ToolCall? {
+    /// Appends a generated segment to `t`; ends it at an end token or a limit, or returns the stop the
+    /// environment must answer.
+    private func record(_ segment: GeneratedSegment, into t: inout LiveTrajectory) -> TrajectoryFormat.Stop? {
         t.generator = segment.generator
         let start = t.responseTokens.count
         t.appendPolicy(segment.tokens)
@@ -170,20 +180,25 @@ public final class AgentLoop {
                 return nil
             }
             t.pieces.append(.model(String(decoding: text.utf8.prefix(end.utf8Length), as: UTF8.self)))
-            switch end.stop {
-            case .answer:
-                t.finish = .answer
-            case .unopenedToolCall, .forgedResult:
-                t.finish = .brokenFormat
-            case .toolCall(let call):
-                guard t.toolBudget.consume() else {
-                    t.finish = .toolCallLimit
-                    return nil
-                }
-                return call
-            }
+            return end.stop
         }
         return nil
+    }
+
+    /// The environment's response to each stop (`ToolEnvironment.respond`), the tool calls run
+    /// concurrently; each stop counts against its own budget.
+    private func respond(to stops: [TrajectoryFormat.Stop], budgets: inout [ToolCallBudget]) -> [TurnOutcome] {
+        let environment = self.environment
+        guard stops.count > 1 else { return stops.indices.map { environment.respond(to: stops[$0], budget: &budgets[$0]) } }
+        let outcomes = UnsafeMutableBufferPointer<TurnOutcome>.allocate(capacity: stops.count)
+        defer { outcomes.deallocate() }
+        budgets.withUnsafeMutableBufferPointer { budgets in
+            DispatchQueue.concurrentPerform(iterations: stops.count) { i in
+                (outcomes.baseAddress! + i).initialize(to: environment.respond(to: stops[i], budget: &budgets[i]))
+            }
+        }
+        defer { _ = outcomes.deinitialize() }
+        return Array(outcomes)
     }
 
     /// The text of generated ids; ids the tokenizer does not know (a model vocabulary padded past the
@@ -191,18 +206,5 @@ public final class AgentLoop {
     private func text(of ids: [Int]) -> String {
         if let text = try? tokenizer.decode(ids) { return text }
         return (try? tokenizer.decode(ids.filter { tokenizer.token(forId: $0) != nil })) ?? ""
-    }
-
-    /// Runs `calls` concurrently; outputs in order.
-    private func run(_ calls: [ToolCall]) -> [String] {
-        guard calls.count > 1 else { return calls.map(environment.run) }
-        let environment = self.environment
-        let outputs = UnsafeMutableBufferPointer<String>.allocate(capacity: calls.count)
-        _ = outputs.initialize(from: repeatElement("", count: calls.count))
-        defer { outputs.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: calls.count) { i in
-            outputs[i] = environment.run(calls[i])
-        }
-        return Array(outputs)
     }
 }

@@ -47,10 +47,11 @@ public struct TrajectorySegment: Codable, Equatable, Sendable {
     public var entropy: Double
 }
 
-/// A tool call the agent ran, with the output placed in its `<result>` block.
+/// A tool call the agent ran, with the `<result>` block appended after it.
 public struct ToolCallRecord: Codable, Equatable, Sendable {
     public var call: ToolCall
-    public var output: String
+    /// The rendered block, `TrajectoryFormat.resultBlock(output)`.
+    public var result: String
     /// The index of the segment that made the call.
     public var segment: Int
 }

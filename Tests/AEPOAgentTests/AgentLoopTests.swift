@@ -35,8 +35,9 @@ final class AgentLoopTests: XCTestCase {
         XCTAssertEqual(t.answer, "Bruno Vale")
         XCTAssertEqual(t.reward.value, 1, accuracy: 1e-12)
         XCTAssertEqual(t.toolCalls.map(\.call), [ToolCall(name: "search", input: "Alba Works")])
-        XCTAssertTrue(t.toolCalls[0].output.contains("founded by Bruno Vale"), t.toolCalls[0].output)
-        let block = TrajectoryFormat.resultBlock(t.toolCalls[0].output)
+        XCTAssertTrue(t.toolCalls[0].result.contains("founded by Bruno Vale"), t.toolCalls[0].result)
+        let block = t.toolCalls[0].result
+        XCTAssertTrue(block.hasPrefix("\n<result>\n") && block.hasSuffix("\n</result>\n"))
         XCTAssertEqual(t.text, "<think> find it </think><search> Alba Works </search>" + block + "<answer> \\boxed{Bruno Vale} </answer>")
 
         // Mask: 1 exactly on the two model segments, 0 on the result block's tokens.
@@ -64,7 +65,7 @@ final class AgentLoopTests: XCTestCase {
     func testBothToolKindsEarnTheBonus() throws {
         let policy = ScriptedPolicy(segments: [["<search> Vel </search>"], ["<python> 100 + 20 </python>"], ["<answer> \\boxed{120 km} </answer>"]])
         let t = try XCTUnwrap(rollout(makeLoop(policy).0, [AgentFixture.questions[1]], count: 1).first)
-        XCTAssertEqual(t.toolCalls.map(\.output).last, "120")
+        XCTAssertEqual(t.toolCalls.map(\.result).last, TrajectoryFormat.resultBlock("120"))
         XCTAssertEqual(t.reward.value, 1.1, accuracy: 1e-12)
     }
 
