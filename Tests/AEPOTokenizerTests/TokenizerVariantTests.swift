@@ -38,6 +38,9 @@ final class TokenizerVariantTests: XCTestCase {
             json["pre_tokenizer"] = pre
             var model = json["model"] as! [String: Any]
             model["ignore_merges"] = true
+            // Qwen2 writes empty strings here: no prefix, no suffix.
+            model["continuing_subword_prefix"] = ""
+            model["end_of_word_suffix"] = ""
             json["model"] = model
         }
         XCTAssertTrue(tokenizer.model.ignoreMerges)
