@@ -23,6 +23,12 @@ public struct BenchmarkDirectory: Sendable {
     /// Path of `tokenizer.json` when the directory has one.
     public var tokenizerURL: URL?
 
+    /// The tools over this directory's corpus, with the search settings it was generated with
+    /// (the standard settings for a directory without a manifest).
+    public var environment: ToolEnvironment {
+        (manifest?.configuration.search ?? .standard).environment(corpus: corpus)
+    }
+
     /// Reads every file present; errors name the file (and line, for JSON Lines).
     public static func load(from url: URL) throws -> BenchmarkDirectory {
         var isDirectory: ObjCBool = false

@@ -76,7 +76,7 @@ struct DataGenerate: ParsableCommand {
         let benchmark = try Benchmark.generate(seed: seed, configuration: try resolvedConfiguration())
         let url = URL(fileURLWithPath: out)
         try benchmark.write(to: url)
-        let report = BenchmarkStatistics(try BenchmarkDirectory.load(from: url)).report(meanTokens: nil)
+        let report = BenchmarkStatistics(benchmark).report(meanTokens: nil)
         return report + String(format: "\nwrote %@ in %.1f s", url.path, Date().timeIntervalSince(start))
     }
 }

@@ -47,6 +47,13 @@ public struct SampledToken: Equatable, Sendable {
     public var logProb: Float
     public var policyLogProb: Float
     public var entropy: Float
+
+    public init(token: Int, logProb: Float, policyLogProb: Float, entropy: Float) {
+        self.token = token
+        self.logProb = logProb
+        self.policyLogProb = policyLogProb
+        self.entropy = entropy
+    }
 }
 
 /// Draws tokens from logits rows: temperature, then top-k, then top-p, then a seeded draw.

@@ -1,5 +1,6 @@
 import AEPOAlgorithms
 import AEPOCore
+import AEPORollout
 import XCTest
 
 final class AlgorithmPresetTests: XCTestCase {

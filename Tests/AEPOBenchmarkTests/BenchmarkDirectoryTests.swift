@@ -43,6 +43,9 @@ final class BenchmarkDirectoryTests: XCTestCase {
         XCTAssertEqual(loaded.demonstrations, benchmark.demonstrations)
         XCTAssertEqual(loaded.manifest?.seed, benchmark.seed)
         XCTAssertEqual(loaded.manifest?.tokenizer, true)
+        // The directory's tools use the settings it was generated with.
+        let query = "\(benchmark.world.entities[0].name) population"
+        XCTAssertEqual(loaded.environment.run(ToolCall(name: "search", input: query)), benchmark.environment.run(ToolCall(name: "search", input: query)))
         // The tokenizer keeps every tag whole and round-trips the demonstrations.
         let tokenizer = try Tokenizer(contentsOf: XCTUnwrap(loaded.tokenizerURL))
         for tag in BenchmarkTokenizer.specialTokens { XCTAssertEqual(tokenizer.encode(tag).count, 1, tag) }
