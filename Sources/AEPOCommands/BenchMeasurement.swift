@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 
 /// One named measurement of `aepo bench`: runs its workload and returns figures (JSON keys → values)
 /// and warnings. To add one, write a `static let` in its own file and list it in `all`.
@@ -22,20 +22,33 @@ struct BenchContext: Sendable {
     /// Timed repetitions per figure (`--repeat`); the figure is their median.
     let repetitions: Int
 
-    /// The median wall time of one call of `body`, in seconds: after two warm-up calls, each of
-    /// `repetitions` samples times enough consecutive calls to last about 20 ms.
+    /// The median wall time of one call of `body`, in seconds (see `medianTimes`).
     func medianSeconds(_ body: () -> Void) -> Double {
-        body()
-        let first = Self.seconds(calls: 1, body)
-        let calls = max(1, Int(0.02 / max(first, 1e-9)))
-        var samples = (0..<max(1, repetitions)).map { _ in Self.seconds(calls: calls, body) / Double(calls) }
-        samples.sort()
-        return samples[samples.count / 2]
+        medianTimes(body).wall
     }
 
-    private static func seconds(calls: Int, _ body: () -> Void) -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
+    /// The median wall time and the median CPU time of the calling thread for one call of `body`,
+    /// in seconds: after a warm-up call, each of `repetitions` samples times enough consecutive
+    /// calls to last about 20 ms. On a shared machine the CPU time shows what the code does while
+    /// it actually runs (for work done on the calling thread only).
+    func medianTimes(_ body: () -> Void) -> (wall: Double, cpu: Double) {
+        body()
+        let first = Self.seconds(calls: 1, body).wall
+        let calls = max(1, Int(0.02 / max(first, 1e-9)))
+        let samples = (0..<repetitions).map { _ in Self.seconds(calls: calls, body) }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] / Double(calls) }
+        return (median(samples.map(\.wall)), median(samples.map(\.cpu)))
+    }
+
+    private static func seconds(calls: Int, _ body: () -> Void) -> (wall: Double, cpu: Double) {
+        let (wall, cpu) = (now(CLOCK_MONOTONIC), now(CLOCK_THREAD_CPUTIME_ID))
         for _ in 0..<calls { body() }
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return (now(CLOCK_MONOTONIC) - wall, now(CLOCK_THREAD_CPUTIME_ID) - cpu)
+    }
+
+    private static func now(_ clock: clockid_t) -> Double {
+        var time = timespec()
+        clock_gettime(clock, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

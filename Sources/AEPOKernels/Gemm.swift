@@ -21,14 +21,21 @@ public func sgemm(
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension m=\(m) n=\(n) k=\(k)")
+    let operands = GemmOperands(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     if m == 0 || n == 0 { return }
-    if let blas = OpenBLAS.selected,
-       blas.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                  a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc) {
-        return
-    }
-    sgemmNative(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    if let blas = OpenBLAS.selected, blas.sgemm(operands) { return }
+    sgemmNative(operands)
+}
+
+/// The arguments of one `sgemm` call, as documented there.
+struct GemmOperands {
+    var transA: Bool, transB: Bool, m: Int, n: Int, k: Int
+    var alpha: Float
+    var a: UnsafePointer<Float>, lda: Int
+    var b: UnsafePointer<Float>, ldb: Int
+    var beta: Float
+    var c: UnsafeMutablePointer<Float>, ldc: Int
 }
 
 /// The number of rows of `x` up to which `sgemm(transA: _, transB: true, …)` uses the
@@ -36,26 +43,15 @@ public func sgemm(
 public let smallBatchLimit = 16
 
 /// `sgemm` without the OpenBLAS option: the Swift kernels.
-func sgemmNative(
-    transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-    alpha: Float,
-    a: UnsafePointer<Float>, lda: Int,
-    b: UnsafePointer<Float>, ldb: Int,
-    beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int
-) {
-    if m == 0 || n == 0 { return }
-    if k == 0 || alpha == 0 {
-        scale(c: c, ldc: ldc, m: m, n: n, by: beta)
-        return
+func sgemmNative(_ g: GemmOperands) {
+    if g.m == 0 || g.n == 0 { return }
+    if g.k == 0 || g.alpha == 0 {
+        scale(c: g.c, ldc: g.ldc, m: g.m, n: g.n, by: g.beta)
+    } else if g.transB && g.m <= smallBatchLimit {
+        sgemmSmallBatch(g)
+    } else {
+        sgemmPacked(g)
     }
-    if transB && m <= smallBatchLimit {
-        sgemmSmallBatch(transA: transA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                        w: b, ldw: ldb, beta: beta, c: c, ldc: ldc)
-        return
-    }
-    sgemmPacked(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
 }
 
 /// `C = beta · C`, writing zeros (not `0 · NaN`) when `beta == 0`.
@@ -73,14 +69,8 @@ private func scale(c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, by 
 /// The cache-blocked GEMM (Goto's scheme): for each `nc`-wide, `kc`-deep panel of B, pack it once
 /// (in parallel), then let the threads take (A block × column range) tasks, each packing its
 /// `mc × kc` block of A into its own buffer and sweeping the micro-kernel over it.
-private func sgemmPacked(
-    transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-    alpha: Float,
-    a: UnsafePointer<Float>, lda: Int,
-    b: UnsafePointer<Float>, ldb: Int,
-    beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int
-) {
+private func sgemmPacked(_ g: GemmOperands) {
+    let (m, n, k, alpha, beta, a, lda, b, ldb, c, ldc) = (g.m, g.n, g.k, g.alpha, g.beta, g.a, g.lda, g.b, g.ldb, g.c, g.ldc)
     let (mr, nr, mc, kc, nc) = (GemmBlocking.mr, GemmBlocking.nr, GemmBlocking.mc, GemmBlocking.kc, GemmBlocking.nc)
     // Below ~1 MFLOP, waking the other threads costs more than it saves.
     let maxThreads = m * n * k < 1 << 19 ? 1 : Int.max
@@ -96,7 +86,7 @@ private func sgemmPacked(
                 let packTasks = min(slivers, threads * 4)
                 Parallel.forEachWorker(packTasks, maxThreads: maxThreads) { task, _ in
                     GemmPacking.packB(
-                        transposed: transB, b: b, ldb: ldb, p0: pc, depth: depth, j0: jc, cols: width,
+                        transposed: g.transB, b: b, ldb: ldb, p0: pc, depth: depth, j0: jc, cols: width,
                         slivers: (slivers * task / packTasks)..<(slivers * (task + 1) / packTasks),
                         into: workspace.packedB)
                 }
@@ -110,7 +100,7 @@ private func sgemmPacked(
                     let ic = block * mc
                     let height = min(mc, m - ic)
                     let packedA = workspace.packedA[worker]
-                    GemmPacking.packA(transposed: transA, a: a, lda: lda, i0: ic, rows: height,
+                    GemmPacking.packA(transposed: g.transA, a: a, lda: lda, i0: ic, rows: height,
                                       p0: pc, depth: depth, into: packedA)
                     for sliver in (slivers * part / columnSplit)..<(slivers * (part + 1) / columnSplit) {
                         let j = sliver * nr

@@ -3,26 +3,22 @@
 ///
 /// Each output is a dot product of two contiguous rows, so nothing is packed: the threads split the
 /// rows of W into chunks small enough for L1, and every chunk is streamed from memory once and then
-/// reused from L1 by all groups of up to four rows of `x`.
-func sgemmSmallBatch(
-    transA: Bool, m: Int, n: Int, k: Int,
-    alpha: Float,
-    a: UnsafePointer<Float>, lda: Int,
-    w: UnsafePointer<Float>, ldw: Int,
-    beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int
-) {
-    if transA {
+/// reused from L1 by all groups of up to three rows of `x`.
+func sgemmSmallBatch(_ g: GemmOperands) {
+    precondition(g.transB, "the small-batch path computes x·Wᵀ")
+    if g.transA {
         // op(A) = Aᵀ: gather the few rows of x into a contiguous copy first.
-        let x = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: g.m * g.k)
         defer { x.deallocate() }
-        for t in 0..<m {
-            for p in 0..<k { x[t * k + p] = a[p * lda + t] }
+        for t in 0..<g.m {
+            for p in 0..<g.k { x[t * g.k + p] = g.a[p * g.lda + t] }
         }
-        sgemmSmallBatch(transA: false, m: m, n: n, k: k, alpha: alpha, a: x, lda: k,
-                        w: w, ldw: ldw, beta: beta, c: c, ldc: ldc)
+        var gathered = g
+        (gathered.transA, gathered.a, gathered.lda) = (false, UnsafePointer(x), g.k)
+        sgemmSmallBatch(gathered)
         return
     }
+    let (m, n, k, alpha, beta, a, lda, w, ldw, c, ldc) = (g.m, g.n, g.k, g.alpha, g.beta, g.a, g.lda, g.b, g.ldb, g.c, g.ldc)
     // Chunks of W rows: a multiple of 24 (both kernels' row counts divide it), about 16 KB.
     let chunkRows = max(24, 4096 / max(k, 1) / 24 * 24)
     let chunks = (n + chunkRows - 1) / chunkRows
@@ -30,11 +26,11 @@ func sgemmSmallBatch(
     Parallel.forEachWorker(chunks, maxThreads: maxThreads) { chunk, _ in
         let j0 = chunk * chunkRows
         let j1 = min(n, j0 + chunkRows)
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 12) { sums in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 9) { sums in
             let out = sums.baseAddress!
             var t = 0
             while t < m {
-                let group = min(4, m - t)
+                let group = min(3, m - t)
                 if group == 1 {
                     let x = a + t * lda
                     var j = j0
@@ -47,12 +43,12 @@ func sgemmSmallBatch(
                     }
                 } else {
                     func xRow(_ r: Int) -> UnsafePointer<Float> { a + (t + min(r, group - 1)) * lda }
-                    let xs = (xRow(0), xRow(1), xRow(2), xRow(3))
+                    let xs = (xRow(0), xRow(1), xRow(2))
                     var j = j0
                     while j < j1 {
                         let rows = min(3, j1 - j)
                         func row(_ r: Int) -> UnsafePointer<Float> { w + (j + min(r, rows - 1)) * ldw }
-                        dot4x3(k: k, x: xs, w: (row(0), row(1), row(2)), into: out)
+                        dot3x3(k: k, x: xs, w: (row(0), row(1), row(2)), into: out)
                         store(out, rows: group, cols: rows, stride: 3, to: c + t * ldc + j, ldc: ldc, alpha: alpha, beta: beta)
                         j += 3
                     }
@@ -112,19 +108,19 @@ private func dot1x8(
     }
 }
 
-/// Twelve dot products of four `x` rows with three W rows: `out[t·3 + r] = Σ_p x_t[p] · w_r[p]`.
+/// Nine dot products of three `x` rows with three W rows: `out[t·3 + r] = Σ_p x_t[p] · w_r[p]`.
+/// (Nine accumulators, three W vectors and one x vector fit the 16 AVX registers without spilling.)
 @inline(__always)
-private func dot4x3(
+private func dot3x3(
     k: Int,
-    x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+    x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
     w: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
     into out: UnsafeMutablePointer<Float>
 ) {
     typealias V = SIMD8<Float>
-    var s00 = V(), s01 = V(), s02 = V(), s10 = V(), s11 = V(), s12 = V()
-    var s20 = V(), s21 = V(), s22 = V(), s30 = V(), s31 = V(), s32 = V()
+    var s00 = V(), s01 = V(), s02 = V(), s10 = V(), s11 = V(), s12 = V(), s20 = V(), s21 = V(), s22 = V()
     let (w0, w1, w2) = (UnsafeRawPointer(w.0), UnsafeRawPointer(w.1), UnsafeRawPointer(w.2))
-    let (x0, x1, x2, x3) = (UnsafeRawPointer(x.0), UnsafeRawPointer(x.1), UnsafeRawPointer(x.2), UnsafeRawPointer(x.3))
+    let (x0, x1, x2) = (UnsafeRawPointer(x.0), UnsafeRawPointer(x.1), UnsafeRawPointer(x.2))
     var offset = 0
     let vectorEnd = k / 8 * 32
     while offset < vectorEnd {
@@ -137,20 +133,16 @@ private func dot4x3(
         s10 = s10.addingProduct(y, v0); s11 = s11.addingProduct(y, v1); s12 = s12.addingProduct(y, v2)
         y = x2.loadUnaligned(fromByteOffset: offset, as: V.self)
         s20 = s20.addingProduct(y, v0); s21 = s21.addingProduct(y, v1); s22 = s22.addingProduct(y, v2)
-        y = x3.loadUnaligned(fromByteOffset: offset, as: V.self)
-        s30 = s30.addingProduct(y, v0); s31 = s31.addingProduct(y, v1); s32 = s32.addingProduct(y, v2)
         offset += 32
     }
     out[0] = s00.sum(); out[1] = s01.sum(); out[2] = s02.sum()
     out[3] = s10.sum(); out[4] = s11.sum(); out[5] = s12.sum()
     out[6] = s20.sum(); out[7] = s21.sum(); out[8] = s22.sum()
-    out[9] = s30.sum(); out[10] = s31.sum(); out[11] = s32.sum()
     for p in (k / 8 * 8)..<k {
         let (v0, v1, v2) = (w.0[p], w.1[p], w.2[p])
-        let (y0, y1, y2, y3) = (x.0[p], x.1[p], x.2[p], x.3[p])
+        let (y0, y1, y2) = (x.0[p], x.1[p], x.2[p])
         out[0] += y0 * v0; out[1] += y0 * v1; out[2] += y0 * v2
         out[3] += y1 * v0; out[4] += y1 * v1; out[5] += y1 * v2
         out[6] += y2 * v0; out[7] += y2 * v1; out[8] += y2 * v2
-        out[9] += y3 * v0; out[10] += y3 * v1; out[11] += y3 * v2
     }
 }

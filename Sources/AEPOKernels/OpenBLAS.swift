@@ -42,20 +42,13 @@ public struct OpenBLAS: Sendable {
 
     /// `cblas_sgemm(CblasRowMajor, …)` with `sgemm`'s arguments. Returns false (doing nothing) when
     /// a dimension does not fit the library's 32-bit integers.
-    func sgemm(
-        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-        alpha: Float,
-        a: UnsafePointer<Float>, lda: Int,
-        b: UnsafePointer<Float>, ldb: Int,
-        beta: Float,
-        c: UnsafeMutablePointer<Float>, ldc: Int
-    ) -> Bool {
-        guard let m32 = Int32(exactly: m), let n32 = Int32(exactly: n), let k32 = Int32(exactly: k),
-              let lda32 = Int32(exactly: lda), let ldb32 = Int32(exactly: ldb), let ldc32 = Int32(exactly: ldc)
+    func sgemm(_ g: GemmOperands) -> Bool {
+        guard let m = Int32(exactly: g.m), let n = Int32(exactly: g.n), let k = Int32(exactly: g.k),
+              let lda = Int32(exactly: g.lda), let ldb = Int32(exactly: g.ldb), let ldc = Int32(exactly: g.ldc)
         else { return false }
         let rowMajor: Int32 = 101, noTrans: Int32 = 111, trans: Int32 = 112
-        sgemmFunction(rowMajor, transA ? trans : noTrans, transB ? trans : noTrans, m32, n32, k32,
-                      alpha, a, lda32, b, ldb32, beta, c, ldc32)
+        sgemmFunction(rowMajor, g.transA ? trans : noTrans, g.transB ? trans : noTrans, m, n, k,
+                      g.alpha, g.a, lda, g.b, ldb, g.beta, g.c, ldc)
         return true
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 
 /// An inverted index over a list of pages, ranked by Okapi BM25.
 ///
-/// **Terms.** A page's terms are the words of its title (repeated `titleRepeats` times, so a
-/// match in the title weighs like that many matches in the text) followed by the words of its
+/// **Terms.** A page's terms are the words of its title (repeated `titleRepeats` times, default 4,
+/// so a match in the title weighs like that many matches in the text: a query naming an entity
+/// finds the entity's own page before the pages that mention it) followed by the words of its
 /// text. A word is a maximal run of letters and digits (Unicode), lower-cased; the words of
 /// `stopWords` are dropped. Queries are split the same way, and each distinct query term counts once.
 ///
@@ -45,7 +46,7 @@ public struct BM25Index: Sendable {
     /// term → postings (page index, term frequency), page indices ascending.
     private let postings: [String: [(document: Int, frequency: Int)]]
 
-    public init(pages: [Page], k1: Double = 1.2, b: Double = 0.75, titleRepeats: Int = 2) {
+    public init(pages: [Page], k1: Double = 1.2, b: Double = 0.75, titleRepeats: Int = 4) {
         self.k1 = k1
         self.b = b
         self.titleRepeats = titleRepeats

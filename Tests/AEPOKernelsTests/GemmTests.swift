@@ -43,15 +43,8 @@ final class GemmTests: XCTestCase {
             for i in 0..<c.m { for j in 0..<c.n { out.values[i * out.stride + j] = .nan } }
         }
         let original = out.values
-        a.values.withUnsafeBufferPointer { pa in
-            b.values.withUnsafeBufferPointer { pb in
-                out.values.withUnsafeMutableBufferPointer { pc in
-                    sgemmNative(transA: c.transA, transB: c.transB, m: c.m, n: c.n, k: c.k, alpha: c.alpha,
-                                a: pa.baseAddress!, lda: a.stride, b: pb.baseAddress!, ldb: b.stride,
-                                beta: c.beta, c: pc.baseAddress!, ldc: out.stride)
-                }
-            }
-        }
+        sgemmNative(transA: c.transA, transB: c.transB, m: c.m, n: c.n, k: c.k, alpha: c.alpha,
+                    a: a.values, lda: a.stride, b: b.values, ldb: b.stride, beta: c.beta, c: &out.values, ldc: out.stride)
         var worst = 0.0
         for i in 0..<c.m {
             for j in 0..<c.n {
