@@ -18,6 +18,8 @@ let package = Package(
     products: [
         .executable(name: "aepo", targets: ["aepo"]),
         .library(name: "AEPOModel", targets: ["AEPOModel"]),
+        .library(name: "AEPOAgent", targets: ["AEPOAgent"]),
+        .library(name: "AEPORollout", targets: ["AEPORollout"]),
         .library(name: "AEPOTraining", targets: ["AEPOTraining"]),
     ],
     dependencies: [
@@ -36,8 +38,12 @@ let package = Package(
         .target(name: "AEPOTools", dependencies: ["AEPOCore"], swiftSettings: settings),
         // The built-in deep-search benchmark: world, corpus, suites, SFT demonstrations.
         .target(name: "AEPOBenchmark", dependencies: ["AEPOTools", "AEPOTokenizer", "AEPOCore"], swiftSettings: settings),
-        // Advantage estimators, policy losses, rollout branching rules, algorithm presets.
-        .target(name: "AEPOAlgorithms", dependencies: ["AEPOCore"], swiftSettings: settings),
+        // The agent turn loop over a sampling backend: segments, tool calls, <result> blocks, trajectories.
+        .target(name: "AEPOAgent", dependencies: ["AEPOModel", "AEPOTokenizer", "AEPOTools", "AEPOCore"], swiftSettings: settings),
+        // Rollout strategies: independent, ARPO tree, AEPO tree (pre-monitoring, branch penalty).
+        .target(name: "AEPORollout", dependencies: ["AEPOAgent", "AEPOCore"], swiftSettings: settings),
+        // Advantage estimators, policy losses, algorithm presets.
+        .target(name: "AEPOAlgorithms", dependencies: ["AEPORollout", "AEPOAgent", "AEPOCore"], swiftSettings: settings),
         // Optimizer, schedules, trainer loops, checkpoints, metrics.
         .target(name: "AEPOTraining", dependencies: ["AEPOModel", "AEPOAlgorithms", "AEPOBenchmark", "AEPOCore"], swiftSettings: settings),
         // The `aepo` subcommands (a library so tests can run them in-process).
@@ -45,7 +51,7 @@ let package = Package(
             name: "AEPOCommands",
             dependencies: [
                 "AEPOCore", "AEPOKernels", "AEPOModel", "AEPOTokenizer", "AEPOTools",
-                "AEPOBenchmark", "AEPOAlgorithms", "AEPOTraining",
+                "AEPOBenchmark", "AEPOAgent", "AEPORollout", "AEPOAlgorithms", "AEPOTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -60,8 +66,12 @@ let package = Package(
         .testTarget(name: "AEPOTokenizerTests", dependencies: ["AEPOTokenizer", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOToolsTests", dependencies: ["AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOBenchmarkTests", dependencies: ["AEPOBenchmark", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOAlgorithmsTests", dependencies: ["AEPOAlgorithms", "AEPOTestSupport"], swiftSettings: settings),
+        // A tiny tokenizer, corpus, questions, scripted policies and a tool-prone random Qwen3 for agent-level tests.
+        .target(name: "AEPOAgentTestSupport", dependencies: ["AEPOAgent", "AEPOTestSupport"], path: "Tests/AEPOAgentTestSupport", swiftSettings: settings),
+        .testTarget(name: "AEPOAgentTests", dependencies: ["AEPOAgent", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPORolloutTests", dependencies: ["AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOAlgorithmsTests", dependencies: ["AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOTrainingTests", dependencies: ["AEPOTraining", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
     ]
 )

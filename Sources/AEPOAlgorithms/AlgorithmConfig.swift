@@ -1,14 +1,6 @@
+import AEPOAgent
 import AEPOCore
-
-/// How a question's `k` trajectories are sampled (spec §1).
-public enum RolloutStrategy: String, ConfigChoice {
-    /// `k` independent trajectories (§1.1).
-    case independent
-    /// ARPO's entropy-based adaptive branching from `m` roots (§1.2).
-    case arpo
-    /// AEPO: entropy pre-monitoring of `m` and the consecutive-branch penalty (§1.3).
-    case aepo
-}
+import AEPORollout
 
 /// The complete, resolved description of an RL algorithm: rollout, advantage, loss and optimisation settings.
 ///

@@ -1,3 +1,4 @@
+import AEPORollout
 import Foundation
 
 /// A value a configuration key can hold, read from and written as text (`key=value` overrides, resolved
@@ -55,6 +56,9 @@ extension ConfigChoice {
 extension LossAggregation: ConfigChoice {}
 extension KLPenalty: ConfigChoice {}
 extension AdvantageOptions.SingletonGroup: ConfigChoice {}
+extension RolloutStrategy: ConfigChoice {}
+extension BranchPolicy.PenaltyForm: ConfigChoice {}
+extension BranchPolicy.PenaltyScope: ConfigChoice {}
 
 extension String: ConfigValue {
     public init?(configText text: String) {

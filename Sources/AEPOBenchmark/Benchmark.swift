@@ -27,30 +27,38 @@ public struct Benchmark: Sendable {
         let generator = QuestionGenerator(world: world, pages: PhraseIndex(pages: pages), sizes: configuration.questions)
         var questions: [Question] = []
         var plans: [String: OraclePlan] = [:]
+        var demonstrations: [Demonstration] = []
         for suite in try Suite.named(configuration.suites, source: "benchmark configuration") {
+            // The oracle's run on each accepted draft, by draft key: the demonstration if it lands in `train`.
+            var runs: [String: Demonstration] = [:]
             let planned = generator.questions(for: suite, seed: seed) { draft in
                 var rng = SeededGenerator(seed: seed).derived(stream: QuestionGenerator.stream(for: draft.key))
-                let probe = Question(id: "probe", suite: suite.name, split: "probe", question: draft.question, answers: draft.answers)
-                return oracle.run(probe, plan: draft.plan, style: .direct, using: &rng) != nil
+                let style = configuration.oracle.drawStyle(using: &rng)
+                let probe = Question(id: "", suite: suite.name, split: "", question: draft.question, answers: draft.answers)
+                // Only a full direct run proves every step solvable (an early stop skips the last one).
+                guard let direct = oracle.run(probe, plan: draft.plan, style: .direct, using: &rng) else { return false }
+                let styled = style == .direct ? direct : oracle.run(probe, plan: draft.plan, style: style, using: &rng) ?? direct
+                runs[draft.key] = styled.demonstration
+                return true
             }
             for item in planned {
                 questions.append(item.question)
                 plans[item.question.id] = item.plan
+                if item.question.split == QuestionSplit.train.rawValue, var demonstration = runs[item.key] {
+                    demonstration.id = item.question.id
+                    demonstrations.append(demonstration)
+                }
             }
         }
-        var benchmark = Benchmark(seed: seed, configuration: configuration, world: world, pages: pages, corpus: corpus,
-                                  questions: questions, demonstrations: [], plans: plans)
-        benchmark.demonstrations = questions.filter { $0.split == QuestionSplit.train.rawValue }.compactMap { question in
-            benchmark.demonstrate(question, oracle: oracle, configuration: configuration.oracle)?.demonstration
-        }
-        return benchmark
+        return Benchmark(seed: seed, configuration: configuration, world: world, pages: pages, corpus: corpus,
+                         questions: questions, demonstrations: demonstrations, plans: plans)
     }
 
     /// The tools (`search`, `open`, `python`) over this benchmark's corpus, with its settings.
     public var environment: ToolEnvironment { configuration.search.environment(corpus: corpus) }
 
     /// The oracle's run on one of this benchmark's questions, in a style drawn from `configuration`
-    /// (a question's own random stream, so the result does not depend on which others are run).
+    /// (a random stream of the question's own, so the result does not depend on which others are run).
     func demonstrate(_ question: Question, oracle: OracleAgent, configuration: OracleConfiguration) -> OracleAgent.Run? {
         guard let plan = plans[question.id] else { return nil }
         var rng = SeededGenerator(seed: seed).derived(stream: QuestionGenerator.stream(for: question.id))

@@ -1,4 +1,5 @@
 import AEPOCore
+import AEPOTokenizer
 import AEPOTools
 import Foundation
 
@@ -21,6 +22,12 @@ public struct BenchmarkDirectory: Sendable {
     public var demonstrations: [Demonstration]
     /// Path of `tokenizer.json` when the directory has one.
     public var tokenizerURL: URL?
+
+    /// The tools over this directory's corpus, with the search settings it was generated with
+    /// (the standard settings for a directory without a manifest).
+    public var environment: ToolEnvironment {
+        (manifest?.configuration.search ?? .standard).environment(corpus: corpus)
+    }
 
     /// Reads every file present; errors name the file (and line, for JSON Lines).
     public static func load(from url: URL) throws -> BenchmarkDirectory {
@@ -78,8 +85,11 @@ public struct BenchmarkDirectory: Sendable {
 
 extension Benchmark {
     /// Writes the benchmark directory atomically (built aside, then moved into place): manifest,
-    /// world, corpus, questions, demonstrations and, when `tokenizer` gives one, `tokenizer.json`.
-    public func write(to url: URL, tokenizer: Data? = nil) throws {
+    /// world, corpus, questions, demonstrations and, unless `configuration.vocabularySize` is 0,
+    /// `tokenizer.json` trained on them (`BenchmarkTokenizer`).
+    public func write(to url: URL) throws {
+        let tokenizer = configuration.vocabularySize > 0
+            ? try BenchmarkTokenizer.train(on: self, vocabularySize: configuration.vocabularySize).jsonData() : nil
         let manifest = BenchmarkManifest(format: BenchmarkManifest.currentFormat, seed: seed, configuration: configuration,
                                          entities: world.entities.count, pages: pages.count, questions: questions.count,
                                          demonstrations: demonstrations.count, tokenizer: tokenizer != nil)

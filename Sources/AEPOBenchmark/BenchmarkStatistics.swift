@@ -16,18 +16,26 @@ public struct BenchmarkStatistics: Sendable {
     public var meanToolCalls: Double
 
     public init(_ data: BenchmarkDirectory) {
-        let kinds = EntityKind.allCases.map { kind in (kind.rawValue, data.world?.entities.filter { $0.kind == kind }.count ?? 0) }
+        self.init(world: data.world, pages: data.corpus.pages.count, questions: data.questions, demonstrations: data.demonstrations)
+    }
+
+    public init(_ benchmark: Benchmark) {
+        self.init(world: benchmark.world, pages: benchmark.pages.count, questions: benchmark.questions, demonstrations: benchmark.demonstrations)
+    }
+
+    init(world: World?, pages: Int, questions: [Question], demonstrations: [Demonstration]) {
+        let kinds = EntityKind.allCases.map { kind in (kind.rawValue, world?.ids(of: kind).count ?? 0) }
         entitiesByKind = kinds.filter { $0.1 > 0 }.map { (kind: $0.0, count: $0.1) }
-        pages = data.corpus.pages.count
-        questionsBySuite = Self.grouped(data.questions.map(\.suite)).map { suite, _ in
-            (suite: suite, splits: Self.grouped(data.questions.filter { $0.suite == suite }.map(\.split)).map { (split: $0.0, count: $0.1) })
+        self.pages = pages
+        questionsBySuite = Self.grouped(questions.map(\.suite)).map { suite, _ in
+            (suite: suite, splits: Self.grouped(questions.filter { $0.suite == suite }.map(\.split)).map { (split: $0.0, count: $0.1) })
         }
-        demonstrations = data.demonstrations.count
-        demonstrationsByStyle = DemonstrationStyle.allCases.map { style in (style: style.rawValue, count: data.demonstrations.filter { $0.style == style }.count) }
+        self.demonstrations = demonstrations.count
+        demonstrationsByStyle = DemonstrationStyle.allCases.map { style in (style: style.rawValue, count: demonstrations.filter { $0.style == style }.count) }
             .filter { $0.count > 0 }
-        let count = Double(max(1, data.demonstrations.count))
-        meanDemonstrationCharacters = Double(data.demonstrations.map(\.text.count).reduce(0, +)) / count
-        meanToolCalls = Double(data.demonstrations.map { $0.pieces.filter { $0.role == .environment }.count }.reduce(0, +)) / count
+        let count = Double(max(1, demonstrations.count))
+        meanDemonstrationCharacters = Double(demonstrations.map(\.text.count).reduce(0, +)) / count
+        meanToolCalls = Double(demonstrations.map { $0.pieces.filter { $0.role == .environment }.count }.reduce(0, +)) / count
     }
 
     /// Distinct values in order of first appearance, with their counts.
@@ -53,8 +61,9 @@ public struct BenchmarkStatistics: Sendable {
         lines.append("questions:")
         lines.append("  " + "suite".padding(width) + splits.map { " " + $0.padding(9, left: true) }.joined() + " " + "total".padding(9, left: true))
         for (suite, counts) in questionsBySuite {
+            let family = Suite.builtIn.first { $0.name == suite }.map { "  (\($0.family.rawValue))" } ?? ""
             let cells = splits.map { split in String(counts.first { $0.split == split }?.count ?? 0).padding(9, left: true) }
-            lines.append("  " + suite.padding(width) + cells.map { " " + $0 }.joined() + " " + String(counts.map(\.count).reduce(0, +)).padding(9, left: true))
+            lines.append("  " + suite.padding(width) + cells.map { " " + $0 }.joined() + " " + String(counts.map(\.count).reduce(0, +)).padding(9, left: true) + family)
         }
         if demonstrations > 0 {
             lines.append("demonstrations: \(demonstrations) (" + demonstrationsByStyle.map { "\($0.style) \($0.count)" }.joined(separator: ", ") + ")")

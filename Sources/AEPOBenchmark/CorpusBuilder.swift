@@ -21,6 +21,11 @@ public enum CorpusBuilder {
         return text
     }
 
+    /// "a film director", "an entrepreneur".
+    static func withArticle(_ noun: String) -> String {
+        ("aeiou".contains(noun.first ?? "x") ? "an " : "a ") + noun
+    }
+
     static func entityPage(_ entity: Entity, in world: World, using rng: inout SeededGenerator) -> Page {
         let name = entity.name
         func linked(_ relation: Relation) -> String { world[entity[link: relation]!].name }
@@ -30,9 +35,10 @@ public enum CorpusBuilder {
         switch entity.kind {
         case .person:
             let last = String(name.split(separator: " ").last!)
-            let values = ["name": name, "last": last, "job": entity[label: .occupation]!, "year": number(.birthYear),
+            let job = entity[label: .occupation]!
+            let values = ["name": name, "last": last, "job": job, "a_job": withArticle(job), "year": number(.birthYear),
                           "city": linked(.bornIn), "univ": linked(.studiedAt)]
-            intro = fill(["{name} is a {job}.", "{name} is known as a {job}.", "{name} works as a {job}."], values, using: &rng)
+            intro = fill(["{name} is {a_job}.", "{name} is known as {a_job}.", "{name} works as {a_job}."], values, using: &rng)
             facts.append(fill(["{name} was born in {year}.", "{last} was born in the year {year}.", "The {job} {name} was born in {year}."], values, using: &rng))
             facts.append(fill(["{name} was born in the city of {city}.", "The birthplace of {last} is {city}.", "{last} comes from {city}, the city of {last}'s birth."], values, using: &rng))
             facts.append(fill(["{name} studied at {univ}.", "{last} is a graduate of {univ}.", "{last} attended {univ}."], values, using: &rng))
@@ -49,9 +55,9 @@ public enum CorpusBuilder {
             intro = fill(["{name} is a country whose capital is {capital}.", "{name} is a country. Its capital city is {capital}."], values, using: &rng)
             facts.append(fill(["{name} has a population of {pop}.", "The population of {name} is {pop}."], values, using: &rng))
         case .company:
-            let values = ["name": name, "industry": entity[label: .industry]!, "founder": linked(.founder), "year": number(.foundedYear),
+            let values = ["name": name, "industry": entity[label: .industry]!, "an_industry": withArticle(entity[label: .industry]!), "founder": linked(.founder), "year": number(.foundedYear),
                           "city": linked(.headquarters), "n": number(.employees)]
-            intro = fill(["{name} is a {industry} company.", "{name} is a company in the {industry} industry."], values, using: &rng)
+            intro = fill(["{name} is {an_industry} company.", "{name} is a company in the {industry} industry."], values, using: &rng)
             facts.append(fill(["It was founded by {founder}.", "{name} was founded by {founder}.", "The founder of {name} is {founder}."], values, using: &rng))
             facts.append(fill(["{name} was founded in {year}.", "The company was established in {year}."], values, using: &rng))
             facts.append(fill(["It is headquartered in {city}.", "{name} has its headquarters in {city}.", "The company is based in {city}."], values, using: &rng))

@@ -60,6 +60,8 @@ struct OracleAgent {
                 guard find(lookup, &transcript, using: &rng) else { return nil }
             case .compute(let computation):
                 guard compute(computation, &transcript, using: &rng) else { return nil }
+            case .conclude(let conclusion):
+                transcript.note(conclusion.note)
             }
         }
         if style == .checked && !check(steps.last, &transcript, using: &rng) { style = .direct }
@@ -108,16 +110,22 @@ struct OracleAgent {
         return true
     }
 
-    /// A plausible wrong first move that the result shows to be wrong: searching a similar name,
-    /// or typing the calculation with a non-Python operator. Returns false when none fits.
+    /// A plausible wrong first move that the result shows to be wrong: searching a similar name
+    /// (another entity's, or a misspelling), or typing the calculation with a non-Python operator.
+    /// Returns false when none fits.
     func wrongFirstMove(_ first: OraclePlan.Step?, _ transcript: inout Transcript, using rng: inout SeededGenerator) -> Bool {
         switch first {
         case .lookup(let lookup):
-            guard let other = similarNames[lookup.subject]?.randomElement(using: &rng) else { return false }
             let goal = Phrasing.fill(lookup.property.nounPhrase, lookup.subject)
             transcript.note("Need \(goal).")
-            _ = transcript.search(Phrasing.searchQueries(lookup.property, other)[0])
-            transcript.note("These results are about \(other), not \(lookup.subject).")
+            if let other = similarNames[lookup.subject]?.randomElement(using: &rng) {
+                _ = transcript.search(Phrasing.searchQueries(lookup.property, other)[0])
+                transcript.note("These results are about \(other), not \(lookup.subject).")
+            } else {
+                let misspelled = NameForge().variant(of: lookup.subject, using: &rng)
+                _ = transcript.search(Phrasing.searchQueries(lookup.property, misspelled)[0])
+                transcript.note("I misspelled it: the name is \(lookup.subject), not \(misspelled).")
+            }
             return true
         case .compute(let computation):
             let lookalikes = [("//", "÷"), ("*", "×"), ("-", "−")]
@@ -127,7 +135,7 @@ struct OracleAgent {
             _ = transcript.call("python", computation.expression.replacingCharacters(in: range, with: typo))
             transcript.note("Python needs \(ascii) there.")
             return true
-        case nil:
+        case .conclude, nil:
             return false
         }
     }
@@ -146,57 +154,8 @@ struct OracleAgent {
             transcript.note("Check the arithmetic once more.")
             let output = transcript.call("python", computation.expression.replacingOccurrences(of: " ", with: ""))
             return output.trimmingCharacters(in: .whitespacesAndNewlines) == computation.value
-        case nil:
+        case .conclude, nil:
             return false
         }
-    }
-}
-
-/// A trajectory being written: notes collect into one `<think>` per segment; each tool call
-/// ends a model piece and appends the tool's `<result>` block.
-struct Transcript {
-    let environment: ToolEnvironment
-    var pieces: [Demonstration.Piece] = []
-    var notes: [String] = []
-    /// Every search-result block seen so far.
-    var seen: [SearchResultBlock] = []
-    var queries: [String] = []
-    var foundBy: [(query: String, page: String)] = []
-
-    init(environment: ToolEnvironment) {
-        self.environment = environment
-    }
-
-    mutating func note(_ text: String) { notes.append(text) }
-
-    /// The pending notes as a `<think>` block (empty when there are none).
-    mutating func flushedThinking() -> String {
-        defer { notes = [] }
-        return notes.isEmpty ? "" : "<think> \(notes.joined(separator: " ")) </think>\n"
-    }
-
-    /// Writes `<name> input </name>`, runs the tool, appends its result block, returns its output.
-    mutating func call(_ name: String, _ input: String) -> String {
-        pieces.append(.init(role: .model, text: flushedThinking() + "<\(name)> \(input) </\(name)>"))
-        let output = environment.run(ToolCall(name: name, input: input))
-        pieces.append(.init(role: .environment, text: TrajectoryFormat.resultBlock(output)))
-        return output
-    }
-
-    mutating func search(_ query: String) -> [SearchResultBlock] {
-        queries.append(query)
-        let blocks = SearchResultBlock.parse(call("search", query))
-        seen += blocks
-        return blocks
-    }
-
-    mutating func answer(_ text: String) {
-        pieces.append(.init(role: .model, text: flushedThinking() + "<answer> \\boxed{\(text)} </answer>"))
-    }
-
-    /// Whether a result block of page `title` shows `fact` (whole words).
-    func hasSeen(_ fact: String, on title: String, in blocks: [SearchResultBlock]? = nil) -> Bool {
-        let needle = PhraseIndex.words(fact)
-        return (blocks ?? seen).contains { $0.title == title && PhraseIndex.contains(PhraseIndex.words($0.snippet), needle) }
     }
 }

@@ -1,10 +1,11 @@
 import AEPOCore
 import AEPOTools
 
-/// A question with the plan the oracle follows to answer it.
+/// A question with the plan the oracle follows to answer it and its draft's key.
 struct PlannedQuestion: Sendable {
     var question: Question
     var plan: OraclePlan
+    var key: String
 }
 
 /// Draws each suite's questions from its compositions and keeps only those that need the tools:
@@ -51,7 +52,7 @@ struct QuestionGenerator {
                 let id = "\(suite.name)-\(split.rawValue)-\(String(index).leftPadded(to: 5))"
                 let question = Question(id: id, suite: suite.name, split: split.rawValue, question: draft.question, answers: draft.answers,
                                         hops: draft.hops, metadata: draft.metadata)
-                result.append(PlannedQuestion(question: question, plan: draft.plan))
+                result.append(PlannedQuestion(question: question, plan: draft.plan, key: draft.key))
             }
         }
         return result

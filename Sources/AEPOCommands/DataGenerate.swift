@@ -6,7 +6,7 @@ import Foundation
 struct DataGenerate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Generate a benchmark directory: world.json, corpus.jsonl, questions.jsonl, demonstrations.jsonl, benchmark.json.",
+        abstract: "Generate a benchmark directory: world.json, corpus.jsonl, questions.jsonl, demonstrations.jsonl, tokenizer.json, benchmark.json.",
         discussion: "The same seed and options give a byte-identical directory. Sizes: small (~400 entities, 40 questions per suite), default (~3,700 entities, 700 per suite), large (~18,000 entities, 3,100 per suite); the count options override the preset."
     )
 
@@ -37,6 +37,7 @@ struct DataGenerate: ParsableCommand {
     @Option(name: .customLong("early-stop-share"), help: "Share of demonstrations that stop one step early (wrong answer).") var earlyStopShare: Double?
     @Option(name: .customLong("top-k"), help: "Pages per search result.") var topK: Int?
     @Option(name: .customLong("snippet-words"), help: "Words per search snippet.") var snippetWords: Int?
+    @Option(name: .customLong("vocabulary-size"), help: "Tokens in the trained tokenizer.json (0: write no tokenizer).") var vocabularySize: Int?
 
     /// The preset with every given option applied.
     func resolvedConfiguration() throws -> BenchmarkConfiguration {
@@ -59,19 +60,23 @@ struct DataGenerate: ParsableCommand {
         apply(earlyStopShare, \.oracle.earlyStopShare)
         apply(topK, \.search.topK)
         apply(snippetWords, \.search.snippetWords)
+        apply(vocabularySize, \.vocabularySize)
         apply(suites.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }, \.suites)
         try config.validate(source: "aepo data generate")
         return config
     }
 
     func run() throws {
+        print(try output())
+    }
+
+    /// Generates and writes the directory; returns the statistics and where it went.
+    func output() throws -> String {
         let start = Date()
-        let config = try resolvedConfiguration()
-        let benchmark = try Benchmark.generate(seed: seed, configuration: config)
+        let benchmark = try Benchmark.generate(seed: seed, configuration: try resolvedConfiguration())
         let url = URL(fileURLWithPath: out)
         try benchmark.write(to: url)
-        let written = try BenchmarkDirectory.load(from: url)
-        print(BenchmarkStatistics(written).report(meanTokens: nil))
-        print(String(format: "wrote %@ in %.1f s", url.path, Date().timeIntervalSince(start)))
+        let report = BenchmarkStatistics(benchmark).report(meanTokens: nil)
+        return report + String(format: "\nwrote %@ in %.1f s", url.path, Date().timeIntervalSince(start))
     }
 }

@@ -26,6 +26,12 @@ struct DataShow: ParsableCommand {
     }
 
     func run() throws {
+        print(try output())
+    }
+
+    /// The statistics and samples as text.
+    func output() throws -> String {
+        var lines: [String] = []
         let data = try BenchmarkDirectory.load(from: URL(fileURLWithPath: directory))
         let suites = Array(Set(data.questions.map(\.suite))).sorted()
         if let suite, !suites.contains(suite) {
@@ -36,16 +42,17 @@ struct DataShow: ParsableCommand {
             let tokenizer = try Tokenizer(contentsOf: url)
             meanTokens = Double(data.demonstrations.map { tokenizer.encode($0.text).count }.reduce(0, +)) / Double(data.demonstrations.count)
         }
-        print(BenchmarkStatistics(data).report(meanTokens: meanTokens))
-        for name in suites where suite == nil || suite == name {
-            print("\n== \(name)")
+        lines.append(BenchmarkStatistics(data).report(meanTokens: meanTokens))
+        for name in suites where samples > 0 && (suite == nil || suite == name) {
+            lines.append("\n== \(name)")
             for question in data.questions.filter({ $0.suite == name }).prefix(samples) {
-                print("[\(question.split)] \(question.question)  → \(question.answers.joined(separator: " | "))")
+                lines.append("[\(question.split)] \(question.question)  → \(question.answers.joined(separator: " | "))")
             }
-            if samples > 0, let demonstration = data.demonstrations.first(where: { $0.suite == name }) {
-                print("-- demonstration (\(demonstration.style.rawValue)) for: \(demonstration.question)")
-                print(demonstration.text)
+            if let demonstration = data.demonstrations.first(where: { $0.suite == name }) {
+                lines.append("-- demonstration (\(demonstration.style.rawValue)) for: \(demonstration.question)")
+                lines.append(demonstration.text)
             }
         }
+        return lines.joined(separator: "\n")
     }
 }

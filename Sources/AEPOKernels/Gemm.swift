@@ -7,8 +7,8 @@
 ///
 /// Fast shapes (all run on `Parallel.threadCount` threads):
 /// - `y = x·Wᵀ` with `W` stored `[out, in]`: `transA: false, transB: true, m: tokens, n: out, k: in`.
-///   Up to `smallBatchLimit` rows of `x` (decoding) take a matrix–vector path that streams `W` once
-///   per few rows; larger `m` takes the packed, cache-blocked 6×16 SIMD kernel.
+///   Up to `smallBatchLimit` rows of `x` (decoding), with `in ≥ 64`, take a matrix–vector path that
+///   streams `W` once per few rows; larger `m` takes the packed, cache-blocked 6×16 SIMD kernel.
 /// - `dX = dY·W`: `transA: false, transB: false`; `dW = dYᵀ·X`: `transA: true, transB: false`.
 ///   Both take the packed kernel, which resolves transposition while packing.
 /// With `AEPO_BLAS=openblas` and an OpenBLAS library present, the call goes to `cblas_sgemm`.
@@ -42,12 +42,16 @@ struct GemmOperands {
 /// matrix–vector path rather than the packed GEMM.
 public let smallBatchLimit = 16
 
+/// The matrix–vector path needs rows long enough to amortise each dot product's final horizontal
+/// sum; shorter ones (attention's head dimension, say) take the packed GEMM.
+let smallBatchMinimumDepth = 64
+
 /// `sgemm` without the OpenBLAS option: the Swift kernels.
 func sgemmNative(_ g: GemmOperands) {
     if g.m == 0 || g.n == 0 { return }
     if g.k == 0 || g.alpha == 0 {
         scale(c: g.c, ldc: g.ldc, m: g.m, n: g.n, by: g.beta)
-    } else if g.transB && g.m <= smallBatchLimit {
+    } else if g.transB && g.m <= smallBatchLimit && g.k >= smallBatchMinimumDepth {
         sgemmSmallBatch(g)
     } else {
         sgemmPacked(g)

@@ -47,20 +47,25 @@ public enum Parallel {
 
 /// Helper threads that wait (spinning briefly, then sleeping) for the next loop and pull its
 /// iterations from a shared counter together with the calling thread.
+///
+/// The caller never waits for a helper that has not started: once every iteration has been
+/// claimed it closes the loop, and only helpers that joined before that are waited for. So a helper
+/// descheduled on a busy machine delays nothing; the caller simply runs more iterations itself.
 private final class WorkerPool: @unchecked Sendable {
     private let helpers: Int
     private let busy = Atomic<Bool>(false)
-    /// Incremented (release) to publish a new loop; helpers watch it (acquire).
+    /// Incremented to announce a loop; helpers spin on it before sleeping on `lock`.
     private let generation = Atomic<Int>(0)
     private let nextIndex = Atomic<Int>(0)
-    /// Helpers that have not yet finished the current loop.
-    private let pending = Atomic<Int>(0)
-    private let sleepLock = NSCondition()
+    /// Helpers currently running iterations of the open loop.
+    private let participants = Atomic<Int>(0)
+    private let lock = NSCondition()
 
-    // Loop parameters, written before `generation` is published and read after it is observed.
+    // The loop, guarded by `lock`: written when it opens, read by helpers when they join.
     private var body: ((Int, Int) -> Void)?
     private var count = 0
     private var activeHelpers = 0
+    private var open = false
 
     init(helpers: Int) {
         self.helpers = max(0, helpers)
@@ -71,26 +76,30 @@ private final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Runs the loop on `threads` threads and returns true, or returns false at once if the pool is
-    /// busy (the caller then runs the loop itself).
+    /// Runs the loop on up to `threads` threads and returns true, or returns false at once if the
+    /// pool is busy (the caller then runs the loop itself).
     func tryRun(count: Int, threads: Int, _ body: (Int, Int) -> Void) -> Bool {
         guard helpers > 0, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             return false
         }
         withoutActuallyEscaping(body) { body in
+            lock.lock()
             self.body = body
             self.count = count
-            self.activeHelpers = min(helpers, threads - 1)
+            activeHelpers = min(helpers, threads - 1)
             nextIndex.store(0, ordering: .relaxed)
-            pending.store(helpers, ordering: .relaxed)
-            sleepLock.lock()
+            open = true
             generation.add(1, ordering: .releasing)
-            sleepLock.broadcast()
-            sleepLock.unlock()
+            lock.broadcast()
+            lock.unlock()
 
-            runIterations(worker: 0)
+            runIterations(body, count: count, worker: 0)
+
+            lock.lock()
+            open = false
+            lock.unlock()
             var spins = 0
-            while pending.load(ordering: .acquiring) > 0 {
+            while participants.load(ordering: .acquiring) > 0 {
                 spins += 1
                 if spins > 1000 { sched_yield() }
             }
@@ -100,8 +109,7 @@ private final class WorkerPool: @unchecked Sendable {
         return true
     }
 
-    private func runIterations(worker: Int) {
-        guard let body else { return }
+    private func runIterations(_ body: (Int, Int) -> Void, count: Int, worker: Int) {
         while true {
             let i = nextIndex.add(1, ordering: .relaxed).oldValue
             if i >= count { return }
@@ -115,14 +123,24 @@ private final class WorkerPool: @unchecked Sendable {
             // Spin a little: loops usually come in quick succession (one per layer).
             var spins = 0
             while generation.load(ordering: .acquiring) == seen && spins < 20_000 { spins += 1 }
-            if generation.load(ordering: .acquiring) == seen {
-                sleepLock.lock()
-                while generation.load(ordering: .acquiring) == seen { sleepLock.wait() }
-                sleepLock.unlock()
-            }
+            lock.lock()
+            while generation.load(ordering: .acquiring) == seen { lock.wait() }
             seen = generation.load(ordering: .acquiring)
-            if worker <= activeHelpers { runIterations(worker: worker) }
-            pending.subtract(1, ordering: .releasing)
+            let joined = open && worker <= activeHelpers
+            if joined { participants.add(1, ordering: .relaxed) }
+            lock.unlock()
+            if joined {
+                runOpenLoop(worker: worker)
+                participants.subtract(1, ordering: .releasing)
+            }
         }
+    }
+
+    /// Runs iterations of the loop this helper joined. A separate function so that its reference to
+    /// the caller's closure is gone before the helper reports that it has left the loop.
+    @inline(never)
+    private func runOpenLoop(worker: Int) {
+        guard let body else { return }
+        runIterations(body, count: count, worker: worker)
     }
 }

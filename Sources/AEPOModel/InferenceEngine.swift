@@ -30,6 +30,9 @@ public final class InferenceEngine {
 
     private let layers: [LayerWeights]
     private let workspace = Workspace()
+    /// Row-wise elementwise work (norms, rotary, SwiGLU) is only split over threads beyond this
+    /// many rows per thread: a decode step's 16 rows take less time than waking a thread.
+    private static let rowsPerThread = 64
 
     public init(model: Qwen3Model, blockSize: Int = 16) {
         let c = model.config
@@ -113,7 +116,10 @@ public final class InferenceEngine {
             }
             rows.logitRows.append(rows.tokens.count - 1)
         }
-        workspace.reserve(rows: rows.tokens.count, maxLength: rows.positions.max().map { Int($0) + 1 } ?? 0, config: config)
+        let longest = rows.positions.max().map { Int($0) + 1 } ?? 0
+        let scores = config.groupSize * PagedAttention.scratchCount(length: longest, blockSize: cache.blockSize)
+        workspace.reserve(rows: rows.tokens.count, scoresPerThread: scores,
+                          config: config)
         return forward(rows, UnsafePointer(model.parameters.baseAddress!))
     }
 
@@ -148,7 +154,7 @@ public final class InferenceEngine {
                            inputWidth: qW, outputWidth: hidden, accumulate: true)
             RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: w + o.postAttentionNorm, rows: n, width: hidden, eps: c.rmsNormEps)
             Linear.forward(output: ws.gateUp, input: ws.h, weight: w + o.gateProjection, rows: n, inputWidth: hidden, outputWidth: 2 * inter)
-            Parallel.forEachChunk(n) { range in
+            Parallel.forEachChunk(n, minimumChunk: Self.rowsPerThread) { range in
                 for r in range {
                     let gu = ws.gateUp + r * 2 * inter
                     SwiGLU.forward(output: ws.activation + r * inter, gate: gu, up: gu + inter, count: inter)
@@ -180,7 +186,7 @@ public final class InferenceEngine {
         let qkvW = qW + 2 * kvW
         let bs = cache.blockSize
         rows.positions.withUnsafeBufferPointer { positions in
-            Parallel.forEachChunk(rows.tokens.count) { range in
+            Parallel.forEachChunk(rows.tokens.count, minimumChunk: Self.rowsPerThread) { range in
                 for r in range {
                     let q = ws.qkv + r * qkvW, k = q + qW, v = k + kvW
                     let rstd = ws.rstd + r * (c.numAttentionHeads + c.numKeyValueHeads)
@@ -189,57 +195,29 @@ public final class InferenceEngine {
                     // q and k are adjacent heads of one row at the same position: rotate them together.
                     model.rotary.forward(q, positions: positions.baseAddress! + r, tokens: 1, heads: c.numAttentionHeads + c.numKeyValueHeads)
                     let slot = rows.slots[r]
-                    (cache.keys(layer: layer, block: slot / bs) + (slot % bs) * kvW).update(from: k, count: kvW)
-                    (cache.values(layer: layer, block: slot / bs) + (slot % bs) * kvW).update(from: v, count: kvW)
+                    cache.storeKey(k, layer: layer, block: slot / bs, slot: slot % bs)
+                    cache.storeValue(v, layer: layer, block: slot / bs, slot: slot % bs)
                 }
             }
         }
     }
 
-    /// Decode attention: for each row and query head, one query against the cached keys of
-    /// the row's sequence at positions `0…pos`.
+    /// Decode attention for every row and key-value group (`PagedAttention`), over the threads.
     private func attend(_ rows: Rows, layer: Int) {
         let c = config, ws = workspace
-        let (heads, d, qW, kvW) = (c.numAttentionHeads, c.headDim, c.queryWidth, c.keyValueWidth)
-        let qkvW = qW + 2 * kvW
-        let group = c.groupSize
-        let bs = cache.blockSize
-        let scale = 1 / Float(d).squareRoot()
-        let tasks = rows.tokens.count * heads
+        let (group, d, qW) = (c.groupSize, c.headDim, c.queryWidth)
+        let qkvW = qW + 2 * c.keyValueWidth
+        let tasks = rows.tokens.count * c.numKeyValueHeads
         let chunks = Parallel.chunkCount(tasks)
         Parallel.forEach(chunks) { chunk in
-            let scores = ws.scores + chunk * ws.maxLength
+            let scores = ws.scores + chunk * ws.scoresPerThread
             for task in Parallel.chunkRange(chunk, of: chunks, total: tasks) {
-                let r = task / heads, h = task % heads
-                let q = ws.qkv + r * qkvW + h * d
-                let headOffset = (h / group) * d
-                let length = Int(rows.positions[r]) + 1
-                let table = rows.tables[rows.table[r]]
-                var top = -Float.infinity
-                for (b, block) in table.enumerated() where b * bs < length {
-                    let keys = cache.keys(layer: layer, block: block) + headOffset
-                    for s in 0..<min(bs, length - b * bs) {
-                        let score = Reduction.dot(q, keys + s * kvW, d) * scale
-                        scores[b * bs + s] = score
-                        top = max(top, score)
-                    }
-                }
-                var sum: Float = 0
-                for j in 0..<length {
-                    let e = expf(scores[j] - top)
-                    scores[j] = e
-                    sum += e
-                }
-                let out = ws.attention + r * qW + h * d
-                out.update(repeating: 0, count: d)
-                for (b, block) in table.enumerated() where b * bs < length {
-                    let values = cache.values(layer: layer, block: block) + headOffset
-                    for s in 0..<min(bs, length - b * bs) {
-                        Reduction.addScaled(out, values + s * kvW, scores[b * bs + s], d)
-                    }
-                }
-                let inverse = 1 / sum
-                for i in 0..<d { out[i] *= inverse }
+                let r = task / c.numKeyValueHeads, g = task % c.numKeyValueHeads
+                let firstHead = g * group * d
+                PagedAttention.forward(
+                    outputs: ws.attention + r * qW + firstHead, queries: ws.qkv + r * qkvW + firstHead, heads: group,
+                    kvHead: g, length: Int(rows.positions[r]) + 1, blocks: rows.tables[rows.table[r]], cache: cache,
+                    layer: layer, scores: scores)
             }
         }
     }
@@ -248,13 +226,13 @@ public final class InferenceEngine {
 /// Activation buffers of one pass, grown to the largest pass seen and reused.
 private final class Workspace {
     private(set) var rows = 0
-    /// Longest sequence (positions) the attention scratch holds, per thread.
-    private(set) var maxLength = 0
+    /// Attention scratch floats per thread.
+    private(set) var scoresPerThread = 0
     private(set) var x = Workspace.buffer(0), h = Workspace.buffer(0), qkv = Workspace.buffer(0)
     private(set) var attention = Workspace.buffer(0), gateUp = Workspace.buffer(0), activation = Workspace.buffer(0)
     private(set) var rstd = Workspace.buffer(0), scores = Workspace.buffer(0)
 
-    func reserve(rows: Int, maxLength: Int, config c: Qwen3Config) {
+    func reserve(rows: Int, scoresPerThread: Int, config c: Qwen3Config) {
         if rows > self.rows {
             self.rows = rows
             for p in [x, h, qkv, attention, gateUp, activation, rstd] { p.deallocate() }
@@ -266,10 +244,10 @@ private final class Workspace {
             activation = Self.buffer(rows * c.intermediateSize)
             rstd = Self.buffer(rows * (c.numAttentionHeads + c.numKeyValueHeads))
         }
-        if maxLength > self.maxLength {
-            self.maxLength = max(2 * self.maxLength, maxLength)
+        if scoresPerThread > self.scoresPerThread {
+            self.scoresPerThread = max(2 * self.scoresPerThread, scoresPerThread)
             scores.deallocate()
-            scores = Self.buffer(Parallel.threadCount * self.maxLength)
+            scores = Self.buffer(Parallel.threadCount * self.scoresPerThread)
         }
     }
 

@@ -9,11 +9,11 @@ public struct SequenceID: Hashable, Comparable, Sendable, CustomStringConvertibl
 /// Paged key/value storage for every layer of a decoder, shared between sequences.
 ///
 /// Memory is a pool of fixed-size *blocks*; a block holds `blockSize` consecutive positions of
-/// one sequence, for every layer, keys and values: `[layer][key | value][slot][keyValueWidth]`
-/// floats, where a position's key (or value) row is the concatenation of its key-value heads,
-/// exactly as the k/v projections produce it. Each sequence owns a *block table* (block ids in
-/// position order) and a length; position `p` lives in block `table[p / blockSize]`, slot
-/// `p % blockSize`.
+/// one sequence, for every layer, keys and values, each head's data contiguous: keys transposed,
+/// `[keyValueHeads][headDim][blockSize]` (so one query meets a whole block of keys with vector
+/// loads along the slots), values `[keyValueHeads][blockSize][headDim]`.
+/// Each sequence owns a *block table* (block ids in position order) and a length; position `p`
+/// lives in block `table[p / blockSize]`, slot `p % blockSize`.
 ///
 /// Blocks are reference-counted. `fork` gives a new sequence the parent's whole table without
 /// copying anything; full blocks are never written again, so they stay shared for good. The
@@ -25,8 +25,11 @@ public struct SequenceID: Hashable, Comparable, Sendable, CustomStringConvertibl
 /// through the pointers below (block memory is stable for the cache's lifetime).
 public final class KVCache {
     public let layerCount: Int
-    public let keyValueWidth: Int
+    public let keyValueHeads: Int
+    public let headDim: Int
     public let blockSize: Int
+    /// `keyValueHeads · headDim`: the floats of one position's key (or value) row.
+    public var keyValueWidth: Int { keyValueHeads * headDim }
     /// Floats per block: all layers, keys and values.
     public let blockFloatCount: Int
 
@@ -54,20 +57,21 @@ public final class KVCache {
     private var sequences: [SequenceID: Sequence] = [:]
     private var nextSequence = 0
 
-    public init(layerCount: Int, keyValueWidth: Int, blockSize: Int = 16, initialBlocks: Int = 64) {
-        precondition(layerCount > 0 && keyValueWidth > 0 && blockSize > 0, "empty cache shape")
+    public init(layerCount: Int, keyValueHeads: Int, headDim: Int, blockSize: Int = 16, initialBlocks: Int = 64) {
+        precondition(layerCount > 0 && keyValueHeads > 0 && headDim > 0 && blockSize > 0, "empty cache shape")
         self.layerCount = layerCount
-        self.keyValueWidth = keyValueWidth
+        self.keyValueHeads = keyValueHeads
+        self.headDim = headDim
         self.blockSize = blockSize
-        self.blockFloatCount = layerCount * 2 * blockSize * keyValueWidth
+        self.blockFloatCount = layerCount * 2 * blockSize * keyValueHeads * headDim
         grow(by: max(1, initialBlocks))
     }
 
-    /// A cache shaped for `config`: one key and one value row of `numKeyValueHeads × headDim`
-    /// floats per layer and position.
+    /// A cache shaped for `config`: per layer and position, one key and one value of
+    /// `numKeyValueHeads × headDim` floats.
     public convenience init(config: Qwen3Config, blockSize: Int = 16, initialBlocks: Int = 64) {
         self.init(
-            layerCount: config.numHiddenLayers, keyValueWidth: config.keyValueWidth,
+            layerCount: config.numHiddenLayers, keyValueHeads: config.numKeyValueHeads, headDim: config.headDim,
             blockSize: blockSize, initialBlocks: initialBlocks)
     }
 
@@ -139,28 +143,55 @@ public final class KVCache {
 
     // MARK: Rows
 
-    /// The `blockSize × keyValueWidth` keys of `layer` stored in `block`.
+    /// Where `sequence` stores `position`.
+    public func location(of sequence: SequenceID, position: Int) -> (block: Int, slot: Int) {
+        let state = self[sequence]
+        precondition(position >= 0 && position < state.length, "position \(position) outside \(sequence)")
+        return (state.blocks[position / blockSize], position % blockSize)
+    }
+
+    /// The keys of `layer` in `block`: `[keyValueHeads][headDim][blockSize]` floats.
     @inline(__always)
     public func keys(layer: Int, block: Int) -> UnsafeMutablePointer<Float> {
         blockBases[block] + (2 * layer) * blockSize * keyValueWidth
     }
 
-    /// The `blockSize × keyValueWidth` values of `layer` stored in `block`.
+    /// The values of `layer` in `block`: `[keyValueHeads][blockSize][headDim]` floats.
     @inline(__always)
     public func values(layer: Int, block: Int) -> UnsafeMutablePointer<Float> {
         blockBases[block] + (2 * layer + 1) * blockSize * keyValueWidth
     }
 
-    /// The key row (`keyValueWidth` floats) of `sequence` at `position` in `layer`.
-    public func key(layer: Int, sequence: SequenceID, position: Int) -> UnsafeMutablePointer<Float> {
-        let (block, slot) = location(sequence, position)
-        return keys(layer: layer, block: block) + slot * keyValueWidth
+    /// Stores a key row (`keyValueWidth` floats, heads concatenated) at `slot` of `block`.
+    @inline(__always)
+    public func storeKey(_ row: UnsafePointer<Float>, layer: Int, block: Int, slot: Int) {
+        let keys = self.keys(layer: layer, block: block) + slot
+        for i in 0..<keyValueWidth { keys[i * blockSize] = row[i] }
     }
 
-    /// The value row (`keyValueWidth` floats) of `sequence` at `position` in `layer`.
-    public func value(layer: Int, sequence: SequenceID, position: Int) -> UnsafeMutablePointer<Float> {
-        let (block, slot) = location(sequence, position)
-        return values(layer: layer, block: block) + slot * keyValueWidth
+    /// Stores a value row (`keyValueWidth` floats, heads concatenated) at `slot` of `block`.
+    @inline(__always)
+    public func storeValue(_ row: UnsafePointer<Float>, layer: Int, block: Int, slot: Int) {
+        let values = self.values(layer: layer, block: block) + slot * headDim
+        for head in 0..<keyValueHeads {
+            (values + head * blockSize * headDim).update(from: row + head * headDim, count: headDim)
+        }
+    }
+
+    /// A copy of the key row of `sequence` at `position` in `layer`.
+    public func key(layer: Int, sequence: SequenceID, position: Int) -> [Float] {
+        let (block, slot) = location(of: sequence, position: position)
+        let keys = self.keys(layer: layer, block: block) + slot
+        return (0..<keyValueWidth).map { keys[$0 * blockSize] }
+    }
+
+    /// A copy of the value row of `sequence` at `position` in `layer`.
+    public func value(layer: Int, sequence: SequenceID, position: Int) -> [Float] {
+        let (block, slot) = location(of: sequence, position: position)
+        let values = self.values(layer: layer, block: block) + slot * headDim
+        return (0..<keyValueHeads).flatMap { head in
+            UnsafeBufferPointer(start: values + head * blockSize * headDim, count: headDim)
+        }
     }
 
     // MARK: Pool
@@ -176,12 +207,6 @@ public final class KVCache {
     private subscript(sequence: SequenceID) -> Sequence {
         guard let state = sequences[sequence] else { preconditionFailure("\(sequence) is not in the cache") }
         return state
-    }
-
-    private func location(_ sequence: SequenceID, _ position: Int) -> (block: Int, slot: Int) {
-        let state = self[sequence]
-        precondition(position >= 0 && position < state.length, "position \(position) outside \(sequence)")
-        return (state.blocks[position / blockSize], position % blockSize)
     }
 
     private func allocateBlock() -> Int {

@@ -1,4 +1,5 @@
 import AEPOCore
+import AEPOKernels
 import Foundation
 
 /// How the next token is chosen from a logits row.
@@ -46,6 +47,13 @@ public struct SampledToken: Equatable, Sendable {
     public var logProb: Float
     public var policyLogProb: Float
     public var entropy: Float
+
+    public init(token: Int, logProb: Float, policyLogProb: Float, entropy: Float) {
+        self.token = token
+        self.logProb = logProb
+        self.policyLogProb = policyLogProb
+        self.entropy = entropy
+    }
 }
 
 /// Draws tokens from logits rows: temperature, then top-k, then top-p, then a seeded draw.
@@ -69,25 +77,36 @@ public struct Sampler: Sendable {
 
     public var isGreedy: Bool { settings.temperature == 0 }
 
+    /// True when only the temperature shapes the distribution over `vocabularySize` tokens
+    /// (no top-k or top-p cut).
+    private func samplesFullVocabulary(_ vocabularySize: Int) -> Bool {
+        settings.topP >= 1 && (settings.topK == 0 || settings.topK >= vocabularySize)
+    }
+
     /// Samples one token from a full-vocabulary logits row; advances `generator` by one draw
     /// (none when greedy).
     public func sample(_ logits: UnsafeBufferPointer<Float>, using generator: inout SeededGenerator) -> SampledToken {
         precondition(!logits.isEmpty, "empty logits row")
-        let temperature = isGreedy ? 1 : settings.temperature
-        let stats = Self.statistics(logits, temperature: temperature)
-        if isGreedy {
-            let token = Self.argmax(logits)
+        let v = logits.count
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * v) { scratch in
+            let tempered = TemperedSoftmax(logits, temperature: isGreedy ? 1 : settings.temperature,
+                                           scaled: scratch.baseAddress!, weights: scratch.baseAddress! + v)
+            let token: Int, logProb: Float
+            if isGreedy {
+                (token, logProb) = (Self.argmax(logits), 0)
+            } else if samplesFullVocabulary(v) {
+                token = tempered.draw(using: &generator)
+                logProb = tempered.logProbability(token)
+            } else {
+                var candidates = LogitCandidates(logits: logits)
+                for processor in processors { processor.process(&candidates) }
+                let (index, p) = Self.draw(from: candidates, using: &generator)
+                (token, logProb) = (candidates.tokens[index], p)
+            }
             return SampledToken(
-                token: token, logProb: 0,
-                policyLogProb: logits[token] - stats.logNormalizer, entropy: stats.entropy)
+                token: token, logProb: logProb,
+                policyLogProb: logits[token] - tempered.untemperedLogNormalizer(logits), entropy: tempered.entropy)
         }
-        var candidates = LogitCandidates(logits: logits)
-        for processor in processors { processor.process(&candidates) }
-        let (index, logProb) = Self.draw(from: candidates, using: &generator)
-        let token = candidates.tokens[index]
-        return SampledToken(
-            token: token, logProb: logProb,
-            policyLogProb: logits[token] - stats.logNormalizer, entropy: stats.entropy)
     }
 
     /// Samples from row `row` of a row-major `[rows × vocabulary]` logits matrix.
@@ -96,25 +115,6 @@ public struct Sampler: Sendable {
         return logits.withUnsafeBufferPointer { all in
             sample(UnsafeBufferPointer(rebasing: all[row * vocabularySize ..< (row + 1) * vocabularySize]), using: &generator)
         }
-    }
-
-    /// `log Σ exp(z)` (untempered) and the entropy of `softmax(z / T)`:
-    /// with `y = (z − max z) / T`, `H = log Σ e^y − Σ e^y·y / Σ e^y`.
-    static func statistics(_ z: UnsafeBufferPointer<Float>, temperature: Float) -> (logNormalizer: Float, entropy: Float) {
-        var top = -Float.infinity
-        for x in z { top = max(top, x) }
-        let inverse = 1 / temperature
-        var sum = 0.0, weighted = 0.0, untempered = 0.0
-        for x in z {
-            let y = (x - top) * inverse
-            let e = Double(expf(y))
-            sum += e
-            if e > 0 { weighted += e * Double(y) }  // e·y → 0 as y → −∞ (masked logits)
-            if temperature != 1 { untempered += Double(expf(x - top)) }
-        }
-        if temperature == 1 { untempered = sum }
-        let entropy = log(sum) - weighted / sum
-        return (top + Float(log(untempered)), Float(max(0, entropy)))
     }
 
     /// Index of the largest logit, the lowest on ties.
@@ -147,5 +147,56 @@ public struct Sampler: Sendable {
         }
         while weights[chosen] == 0 { chosen -= 1 }  // u landed in rounding slack past the end
         return (chosen, Float(log(weights[chosen] / total)))
+    }
+}
+
+/// `p = softmax(z / T)` over a full logits row, computed once with vectorised `exp`:
+/// `y = (z − max z) / T` in `scaled`, `e^y` in `weights`, `S = Σ e^y`, and the entropy
+/// `H = log S − Σ e^y·y / S`.
+private struct TemperedSoftmax {
+    let scaled: UnsafeMutablePointer<Float>
+    let weights: UnsafeMutablePointer<Float>
+    let count: Int
+    let top: Float
+    let temperature: Float
+    let sum: Float
+    let entropy: Float
+
+    init(_ z: UnsafeBufferPointer<Float>, temperature: Float, scaled: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>) {
+        let n = z.count
+        var top = -Float.infinity
+        for x in z { top = max(top, x) }
+        let inverse = 1 / temperature
+        // Clamped so that masked (−∞) logits give e^y·y = 0·(finite) rather than NaN.
+        for i in 0..<n { scaled[i] = max((z[i] - top) * inverse, -Float.greatestFiniteMagnitude) }
+        weights.update(from: scaled, count: n)
+        let sum = VectorMath.expInPlace(weights, count: n)
+        let weighted = Reduction.dot(weights, scaled, n)
+        (self.scaled, self.weights, self.count, self.top, self.temperature, self.sum) = (scaled, weights, n, top, temperature, sum)
+        entropy = max(0, log(sum) - weighted / sum)
+    }
+
+    /// `log p(token)`.
+    func logProbability(_ token: Int) -> Float { scaled[token] - log(sum) }
+
+    /// `log Σ_v exp(z_v)`, the normaliser of the untempered policy.
+    func untemperedLogNormalizer(_ z: UnsafeBufferPointer<Float>) -> Float {
+        if temperature == 1 { return top + log(sum) }
+        var total = 0.0
+        for x in z { total += Double(expf(x - top)) }
+        return top + Float(log(total))
+    }
+
+    /// A token drawn from `p` by inverse CDF with one uniform.
+    func draw(using generator: inout SeededGenerator) -> Int {
+        let u = generator.nextDouble() * Double(sum)
+        var cumulative = 0.0
+        for i in 0..<count {
+            cumulative += Double(weights[i])
+            if u < cumulative { return i }
+        }
+        var last = count - 1  // u fell in the rounding slack past the end
+        while weights[last] == 0 { last -= 1 }
+        return last
     }
 }

@@ -46,13 +46,17 @@ public struct AddedVocabulary: Sendable {
 
     /// `normalizer` is applied to the content of tokens with `normalized` set, as to the text they are found in.
     init(tokens: [AddedToken], normalizer: Normalizer?) {
+        // As in `tokenizers`, a token matched in normalized text is itself stored normalized.
+        let tokens = tokens.map { token -> AddedToken in
+            guard token.normalized, let normalizer else { return token }
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: normalizer.normalize(Array(token.content.unicodeScalars)))
+            return AddedToken(id: token.id, content: String(view), special: token.special, normalized: true)
+        }
         self.tokens = tokens
         byId = Dictionary(tokens.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         raw = Matcher(tokens.filter { !$0.normalized }.map { (Array($0.content.unicodeScalars), $0.id) })
-        normalized = Matcher(tokens.filter(\.normalized).map { token in
-            let content = Array(token.content.unicodeScalars)
-            return (normalizer?.normalize(content) ?? content, token.id)
-        })
+        normalized = Matcher(tokens.filter(\.normalized).map { (Array($0.content.unicodeScalars), $0.id) })
     }
 
     func token(id: Int) -> AddedToken? { byId[id] }

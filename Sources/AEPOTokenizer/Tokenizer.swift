@@ -13,6 +13,8 @@ public struct Tokenizer: Sendable {
     public let model: BPEModel
     public let decoder: ByteLevelDecoder
     public let addedVocabulary: AddedVocabulary
+    /// One more than the largest id of the vocabulary and the added tokens (the embedding rows a model needs).
+    public let vocabularySize: Int
 
     public init(normalizer: Normalizer?, preTokenizer: PreTokenizer, model: BPEModel,
                 decoder: ByteLevelDecoder = ByteLevelDecoder(), addedTokens: [AddedToken],
@@ -36,6 +38,7 @@ public struct Tokenizer: Sendable {
         self.model = model
         self.decoder = decoder
         self.addedVocabulary = AddedVocabulary(tokens: addedTokens, normalizer: normalizer)
+        self.vocabularySize = max(model.tokens.keys.max() ?? -1, addedTokens.map(\.id).max() ?? -1) + 1
     }
 
     /// Loads a `tokenizer.json`; anything malformed or unsupported is an `InputError` naming the file and JSON path.
@@ -65,11 +68,6 @@ public struct Tokenizer: Sendable {
             decoder: try ByteLevelDecoder(json: root["decoder"]),
             addedTokens: addedTokens,
             source: source)
-    }
-
-    /// One more than the largest id of the vocabulary and the added tokens.
-    public var vocabularySize: Int {
-        max(model.tokens.keys.max() ?? -1, addedVocabulary.tokens.map(\.id).max() ?? -1) + 1
     }
 
     /// The id of a vocabulary or added token given as its `tokenizer.json` spelling.

@@ -216,7 +216,9 @@ struct CalculatorArithmetic {
         }
     }
 
-    /// Python's `round(x)` (an int, ties to even) and `round(x, n)` (same type as `x`).
+    /// Python's `round(x)` (an int, ties to even) and `round(x, n)` (same type as `x`). Floats with
+    /// `n ≥ 0` round the exact binary value half to even, as Python does; with `n < 0` they round
+    /// `x / 10^-n` half to even and scale back, which can differ from Python in the last bit.
     func round(_ value: CalculatorValue, digits: CalculatorValue?) throws -> CalculatorValue {
         var places: Int?
         switch digits {

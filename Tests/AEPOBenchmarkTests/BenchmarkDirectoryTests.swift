@@ -1,6 +1,7 @@
 @testable import AEPOBenchmark
 import AEPOCore
 import AEPOTestSupport
+import AEPOTokenizer
 import AEPOTools
 import XCTest
 
@@ -23,9 +24,9 @@ final class BenchmarkDirectoryTests: XCTestCase {
         try Benchmark.generate(seed: BenchmarkFixture.seed + 1, configuration: .small).write(to: c)
         let (filesA, filesB, filesC) = (try contents(a), try contents(b), try contents(c))
         XCTAssertEqual(Set(filesA.keys), [BenchmarkDirectory.manifestFile, BenchmarkDirectory.worldFile, BenchmarkDirectory.corpusFile,
-                                          BenchmarkDirectory.questionsFile, BenchmarkDirectory.demonstrationsFile])
+                                          BenchmarkDirectory.questionsFile, BenchmarkDirectory.demonstrationsFile, BenchmarkDirectory.tokenizerFile])
         XCTAssertEqual(filesA, filesB)
-        for name in [BenchmarkDirectory.worldFile, BenchmarkDirectory.corpusFile, BenchmarkDirectory.questionsFile] {
+        for name in [BenchmarkDirectory.worldFile, BenchmarkDirectory.corpusFile, BenchmarkDirectory.questionsFile, BenchmarkDirectory.tokenizerFile] {
             XCTAssertNotEqual(filesA[name], filesC[name], name)
         }
     }
@@ -41,6 +42,16 @@ final class BenchmarkDirectoryTests: XCTestCase {
         XCTAssertEqual(loaded.questions, benchmark.questions)
         XCTAssertEqual(loaded.demonstrations, benchmark.demonstrations)
         XCTAssertEqual(loaded.manifest?.seed, benchmark.seed)
+        XCTAssertEqual(loaded.manifest?.tokenizer, true)
+        // The directory's tools use the settings it was generated with.
+        let query = "\(benchmark.world.entities[0].name) population"
+        XCTAssertEqual(loaded.environment.run(ToolCall(name: "search", input: query)), benchmark.environment.run(ToolCall(name: "search", input: query)))
+        // The tokenizer keeps every tag whole and round-trips the demonstrations.
+        let tokenizer = try Tokenizer(contentsOf: XCTUnwrap(loaded.tokenizerURL))
+        for tag in BenchmarkTokenizer.specialTokens { XCTAssertEqual(tokenizer.encode(tag).count, 1, tag) }
+        let text = benchmark.demonstrations[0].text
+        XCTAssertEqual(try tokenizer.decode(tokenizer.encode(text)), text)
+        XCTAssertLessThan(tokenizer.encode(text).count, text.utf8.count / 2, "names and words are merged into subwords")
         let report = BenchmarkStatistics(loaded).report(meanTokens: nil)
         XCTAssertTrue(report.contains("deep-3hop"), report)
         XCTAssertTrue(report.contains("person \(WorldConfiguration.small.people)"), report)

@@ -7,10 +7,11 @@ final class OracleAgentTests: XCTestCase {
     let benchmark = BenchmarkFixture.small
 
     /// Runs the oracle (all demonstrations correct) on every question and scores its trajectory
-    /// with the trajectory parser and exact match.
+    /// with the trajectory parser and the reward.
     func testPerfectOracleSolvesEverySuiteThroughTheRealTools() {
         let oracle = benchmark.oracle
-        let format = benchmark.environment.format
+        let environment = benchmark.environment
+        let format = environment.format
         for suite in Suite.builtIn {
             let questions = benchmark.questions.filter { $0.suite == suite.name }
             var solved = 0
@@ -21,7 +22,10 @@ final class OracleAgentTests: XCTestCase {
                 }
                 let parsed = format.parse(pieces: run.demonstration.trajectoryPieces)
                 XCTAssertNil(parsed.problem, "\(question.id): \(parsed.problem ?? "")")
-                if let answer = parsed.answer, BenchmarkFixture.exactMatch(answer, question.answers) { solved += 1 }
+                let reward = Reward.score(parsed, answers: question.answers, kind: environment.kind(of:))
+                if reward.exactMatch && reward.f1 == 1 && reward.value >= 1 { solved += 1 }
+                // Calculations over retrieved facts use both tool kinds and earn the bonus.
+                if question.suite == "calc-facts" { XCTAssertEqual(reward.value, 1 + Reward.bothToolKindsBonus, accuracy: 1e-12) }
                 // Every tool call in the text was answered by the tool itself.
                 XCTAssertEqual(parsed.toolCalls.count, run.demonstration.pieces.filter { $0.role == .environment }.count)
             }
@@ -32,12 +36,14 @@ final class OracleAgentTests: XCTestCase {
     func testRandomAnswersScoreAboutZero() {
         var rng = SeededGenerator(seed: 11)
         let names = benchmark.world.entities.map(\.name)
-        var hits = 0
+        var (hits, f1) = (0, 0.0)
         for question in benchmark.questions {
             let guess = rng.next() % 2 == 0 ? names.randomElement(using: &rng)! : String(Int.random(in: 0...5000, using: &rng))
-            if BenchmarkFixture.exactMatch(guess, question.answers) { hits += 1 }
+            if Reward.exactMatch(guess, answers: question.answers) { hits += 1 }
+            f1 += Reward.bestF1(guess, answers: question.answers)
         }
         XCTAssertLessThan(Double(hits) / Double(benchmark.questions.count), 0.03)
+        XCTAssertLessThan(f1 / Double(benchmark.questions.count), 0.05)
     }
 
     /// For every lookup the oracle makes, the query it settled on ranks the needed page in the top 3
@@ -64,7 +70,7 @@ final class OracleAgentTests: XCTestCase {
         for demonstration in demonstrations {
             let parsed = format.parse(pieces: demonstration.trajectoryPieces)
             XCTAssertNil(parsed.problem, demonstration.id)
-            XCTAssertEqual(BenchmarkFixture.exactMatch(parsed.answer ?? "", demonstration.answers), demonstration.correct, demonstration.id)
+            XCTAssertEqual(Reward.exactMatch(parsed.answer ?? "", answers: demonstration.answers), demonstration.correct, demonstration.id)
             XCTAssertEqual(demonstration.correct, demonstration.style != .earlyStop, demonstration.id)
             XCTAssertTrue(demonstration.text.hasPrefix("<think>"), demonstration.id)
         }

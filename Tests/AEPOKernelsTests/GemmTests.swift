@@ -26,6 +26,8 @@ final class GemmTests: XCTestCase {
         var transA: Bool, transB: Bool, m: Int, n: Int, k: Int
         var alpha: Float = 1, beta: Float = 0
         var padding = 0
+        /// Call the matrix–vector path directly, whatever `sgemm` would choose for this shape.
+        var forceSmallBatch = false
     }
 
     /// Runs one case through `sgemmNative` and checks every element against the double-precision
@@ -43,8 +45,10 @@ final class GemmTests: XCTestCase {
             for i in 0..<c.m { for j in 0..<c.n { out.values[i * out.stride + j] = .nan } }
         }
         let original = out.values
-        sgemmNative(transA: c.transA, transB: c.transB, m: c.m, n: c.n, k: c.k, alpha: c.alpha,
-                    a: a.values, lda: a.stride, b: b.values, ldb: b.stride, beta: c.beta, c: &out.values, ldc: out.stride)
+        withGemmOperands(transA: c.transA, transB: c.transB, m: c.m, n: c.n, k: c.k, alpha: c.alpha,
+                         a: a.values, lda: a.stride, b: b.values, ldb: b.stride, beta: c.beta, c: &out.values, ldc: out.stride) {
+            c.forceSmallBatch ? sgemmSmallBatch($0) : sgemmNative($0)
+        }
         var worst = 0.0
         for i in 0..<c.m {
             for j in 0..<c.n {
@@ -106,13 +110,15 @@ final class GemmTests: XCTestCase {
     }
 
     func testSmallBatchPath() {
-        // m ≤ smallBatchLimit with transB takes the matrix–vector path: every row-group size,
-        // ragged W-row chunks, and k with and without a SIMD tail.
+        // m ≤ smallBatchLimit with transB and k ≥ 64 takes the matrix–vector path: every row-group
+        // size, ragged W-row chunks, and k with and without a SIMD tail (short k called directly).
         var seed: UInt64 = 200
         for m in [1, 2, 3, 4, 5, 6, 8, 13, smallBatchLimit] {
             for (n, k) in [(1, 1), (7, 9), (50, 64), (97, 203)] {
-                check(Case(transA: false, transB: true, m: m, n: n, k: k, alpha: 1.5, beta: m % 2 == 0 ? 0 : 0.5, padding: 2), seed: seed)
-                check(Case(transA: true, transB: true, m: m, n: n, k: k, padding: 1), seed: seed + 1)
+                let direct = k < smallBatchMinimumDepth
+                check(Case(transA: false, transB: true, m: m, n: n, k: k, alpha: 1.5, beta: m % 2 == 0 ? 0 : 0.5,
+                           padding: 2, forceSmallBatch: direct), seed: seed)
+                check(Case(transA: true, transB: true, m: m, n: n, k: k, padding: 1, forceSmallBatch: direct), seed: seed + 1)
                 seed += 2
             }
         }

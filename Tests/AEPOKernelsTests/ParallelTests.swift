@@ -1,3 +1,4 @@
+import Dispatch
 @testable import AEPOKernels
 import XCTest
 
@@ -37,5 +38,25 @@ final class ParallelTests: XCTestCase {
             XCTAssertEqual(order, [0, 1, 2, 3, 4])
         }
         XCTAssertEqual(Parallel.effectiveThreadCount, Parallel.threadCount)
+    }
+
+    func testManyQuickLoopsFromConcurrentCallers() {
+        // Loops in quick succession (helpers spinning) and from two threads at once (one of them
+        // finds the pool busy and runs serially): every loop still covers its range exactly.
+        let callers = 2, loops = 2000, count = 7
+        let totals = UnsafeMutablePointer<Int>.allocate(capacity: callers)
+        defer { totals.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: callers) { caller in
+            let hits = UnsafeMutablePointer<Int>.allocate(capacity: count)
+            defer { hits.deallocate() }
+            var total = 0
+            for _ in 0..<loops {
+                hits.initialize(repeating: 0, count: count)
+                Parallel.forEach(count) { hits[$0] += $0 + 1 }
+                total += (0..<count).reduce(0) { $0 + hits[$1] }
+            }
+            totals[caller] = total
+        }
+        for caller in 0..<callers { XCTAssertEqual(totals[caller], loops * count * (count + 1) / 2) }
     }
 }

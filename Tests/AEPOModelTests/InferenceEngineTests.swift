@@ -36,7 +36,8 @@ final class InferenceEngineTests: XCTestCase {
     /// Prefill a prompt, then decode the rest token by token: every position within 1e-4.
     func testPrefillThenDecodeReproducesTransformers() throws {
         for name in ["qwen3-tiny-a", "qwen3-tiny-b"] {
-            let ref = try load(name)
+          for blockSize in [4, 16] {
+            let ref = try load(name, blockSize: blockSize)
             let v = ref.engine.config.vocabSize
             var worst: Float = 0
             for (b, ids) in ref.inputIDs.enumerated() {
@@ -51,8 +52,9 @@ final class InferenceEngineTests: XCTestCase {
                 XCTAssertEqual(ref.engine.length(of: s), ids.count)
                 ref.engine.release(s)
             }
-            XCTAssertLessThan(worst, 1e-4, name)
+            XCTAssertLessThan(worst, 1e-4, "\(name), block size \(blockSize)")
             XCTAssertEqual(ref.engine.cache.blocksInUse, 0, "\(name): released sequences leave no blocks")
+          }
         }
     }
 

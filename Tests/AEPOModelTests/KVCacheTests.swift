@@ -10,12 +10,11 @@ final class KVCacheTests: XCTestCase {
     private func write(_ cache: KVCache, _ sequence: SequenceID, tag: Int, positions: Range<Int>) {
         for layer in 0..<cache.layerCount {
             for p in positions {
-                let k = cache.key(layer: layer, sequence: sequence, position: p)
-                let v = cache.value(layer: layer, sequence: sequence, position: p)
-                for i in 0..<cache.keyValueWidth {
-                    k[i] = stamp(tag, layer, false, p, i)
-                    v[i] = stamp(tag, layer, true, p, i)
-                }
+                let (block, slot) = cache.location(of: sequence, position: p)
+                let k = (0..<cache.keyValueWidth).map { stamp(tag, layer, false, p, $0) }
+                let v = (0..<cache.keyValueWidth).map { stamp(tag, layer, true, p, $0) }
+                cache.storeKey(k, layer: layer, block: block, slot: slot)
+                cache.storeValue(v, layer: layer, block: block, slot: slot)
             }
         }
     }
@@ -37,7 +36,7 @@ final class KVCacheTests: XCTestCase {
     }
 
     func testAppendFillsBlocksInOrder() {
-        let cache = KVCache(layerCount: 2, keyValueWidth: 3, blockSize: 4, initialBlocks: 8)
+        let cache = KVCache(layerCount: 2, keyValueHeads: 2, headDim: 3, blockSize: 4, initialBlocks: 8)
         let s = cache.makeSequence()
         XCTAssertEqual(cache.appendPositions(to: s, count: 5), 0..<5)
         XCTAssertEqual(cache.blockTable(of: s).count, 2)
@@ -53,7 +52,7 @@ final class KVCacheTests: XCTestCase {
     }
 
     func testForkSharesEveryBlockWithoutCopyingOrComputing() {
-        let cache = KVCache(layerCount: 2, keyValueWidth: 3, blockSize: 4, initialBlocks: 8)
+        let cache = KVCache(layerCount: 2, keyValueHeads: 2, headDim: 3, blockSize: 4, initialBlocks: 8)
         let parent = cache.makeSequence()
         cache.appendPositions(to: parent, count: 6)  // one full block, one partial
         write(cache, parent, tag: 1, positions: 0..<6)
@@ -68,7 +67,7 @@ final class KVCacheTests: XCTestCase {
     }
 
     func testCopyOnWriteOfThePartialBlock() {
-        let cache = KVCache(layerCount: 2, keyValueWidth: 3, blockSize: 4, initialBlocks: 8)
+        let cache = KVCache(layerCount: 2, keyValueHeads: 2, headDim: 3, blockSize: 4, initialBlocks: 8)
         let parent = cache.makeSequence()
         cache.appendPositions(to: parent, count: 6)
         write(cache, parent, tag: 1, positions: 0..<6)
@@ -95,7 +94,7 @@ final class KVCacheTests: XCTestCase {
     }
 
     func testForkAtABlockBoundaryNeedsNoCopy() {
-        let cache = KVCache(layerCount: 1, keyValueWidth: 2, blockSize: 4, initialBlocks: 4)
+        let cache = KVCache(layerCount: 1, keyValueHeads: 1, headDim: 2, blockSize: 4, initialBlocks: 4)
         let parent = cache.makeSequence()
         cache.appendPositions(to: parent, count: 8)
         write(cache, parent, tag: 1, positions: 0..<8)
@@ -110,7 +109,7 @@ final class KVCacheTests: XCTestCase {
     }
 
     func testReleaseFreesOnlyUnsharedBlocksAndNothingLeaks() {
-        let cache = KVCache(layerCount: 1, keyValueWidth: 2, blockSize: 4, initialBlocks: 2)
+        let cache = KVCache(layerCount: 1, keyValueHeads: 1, headDim: 2, blockSize: 4, initialBlocks: 2)
         let root = cache.makeSequence()
         cache.appendPositions(to: root, count: 10)
         write(cache, root, tag: 1, positions: 0..<10)

@@ -75,44 +75,55 @@ final class SamplerTests: XCTestCase {
         }
     }
 
-    /// Empirical frequencies of many draws against the distribution computed here in Double.
-    func testFrequenciesMatchTheTemperedFilteredDistribution() {
-        let z: [Float] = [0.2, -1.0, 1.5, 0.7, -0.3, 2.1, 0.0, -2.5]
-        let settings = SamplingSettings(temperature: 0.8, topK: 6, topP: 0.9)
-        // Reference: tempered softmax, keep the 6 largest, then the nucleus of mass 0.9.
-        let order = z.indices.sorted { z[$0] > z[$1] }.prefix(6)
-        let w = order.map { exp(Double(z[$0]) / 0.8) }
+    /// Empirical frequencies of many draws against the distribution computed here in Double:
+    /// tempered softmax, the `topK` largest kept, then the nucleus of mass `topP`.
+    private func checkFrequencies(_ z: [Float], _ settings: SamplingSettings, draws n: Int = 40_000,
+                                  file: StaticString = #filePath, line: UInt = #line) {
+        let t = Double(settings.temperature)
+        let k = settings.topK == 0 ? z.count : settings.topK
+        let order = z.indices.sorted { z[$0] > z[$1] }.prefix(k)
+        let w = order.map { exp(Double(z[$0]) / t) }
         let total = w.reduce(0, +)
         var kept: [Int] = [], before = 0.0
-        for (i, token) in order.enumerated() where before < 0.9 {
+        for (i, token) in order.enumerated() where before < Double(settings.topP) {
             kept.append(token)
             before += w[i] / total
         }
-        let keptMass = kept.map { exp(Double(z[$0]) / 0.8) }.reduce(0, +)
+        let keptMass = kept.map { exp(Double(z[$0]) / t) }.reduce(0, +)
         var expected = [Double](repeating: 0, count: z.count)
-        for token in kept { expected[token] = exp(Double(z[token]) / 0.8) / keptMass }
+        for token in kept { expected[token] = exp(Double(z[token]) / t) / keptMass }
 
         var generator = SeededGenerator(seed: 2024)
         let sampler = Sampler(settings: settings)
-        let n = 40_000
         var counts = [Int](repeating: 0, count: z.count)
         for _ in 0..<n {
             let s = sampler.sample(z, row: 0, vocabularySize: z.count, using: &generator)
             counts[s.token] += 1
-            XCTAssertEqual(Double(s.logProb), log(expected[s.token]), accuracy: 1e-5)
+            XCTAssertEqual(Double(s.logProb), log(expected[s.token]), accuracy: 1e-5, file: file, line: line)
         }
         var chiSquare = 0.0
         for token in z.indices {
             if expected[token] == 0 {
-                XCTAssertEqual(counts[token], 0, "token \(token) is filtered out")
+                XCTAssertEqual(counts[token], 0, "token \(token) is filtered out", file: file, line: line)
             } else {
                 let e = expected[token] * Double(n)
                 chiSquare += pow(Double(counts[token]) - e, 2) / e
             }
         }
-        // kept.count − 1 degrees of freedom (≤ 5); 25 is beyond the 0.9999 quantile.
-        XCTAssertLessThan(chiSquare, 25)
-        XCTAssertGreaterThan(kept.count, 2)
+        // At most 7 degrees of freedom; 30 is beyond their 0.9999 quantile.
+        XCTAssertLessThan(chiSquare, 30, file: file, line: line)
+        XCTAssertGreaterThan(kept.count, 2, "the test needs several tokens in play", file: file, line: line)
+    }
+
+    private let frequencyLogits: [Float] = [0.2, -1.0, 1.5, 0.7, -0.3, 2.1, 0.0, -2.5]
+
+    func testFrequenciesMatchTheTemperedFilteredDistribution() {
+        checkFrequencies(frequencyLogits, SamplingSettings(temperature: 0.8, topK: 6, topP: 0.9))
+    }
+
+    func testFrequenciesMatchTheTemperedFullDistribution() {
+        checkFrequencies(frequencyLogits, SamplingSettings(temperature: 1.3))
+        checkFrequencies(frequencyLogits, SamplingSettings(temperature: 0.7, topK: 8), draws: 20_000)
     }
 
     func testSameSeedSameTokens() {

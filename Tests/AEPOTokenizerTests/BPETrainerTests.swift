@@ -62,7 +62,8 @@ final class BPETrainerTests: XCTestCase {
             let ids = first.encode(text)
             XCTAssertEqual(loaded.encode(text), ids)
             // Decoding gives the NFC form of the text back.
-            XCTAssertEqual(try loaded.decode(ids), text.precomposedStringWithCanonicalMapping)
+            XCTAssertEqual(Array(try loaded.decode(ids).unicodeScalars),
+                           Normalizer.nfc.normalize(Array(text.unicodeScalars)))
         }
     }
 

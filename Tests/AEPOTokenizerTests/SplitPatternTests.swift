@@ -53,6 +53,11 @@ final class SplitPatternTests: XCTestCase {
         for (text, pieces) in zip(texts, expected) { XCTAssertEqual(self.pieces(.gpt2, text), pieces, text.debugDescription) }
     }
 
+    func testLettersNewerThanUnicode16AreSymbols() {
+        // U+0C5C (a Telugu letter of Unicode 17) is unassigned to the regex engine of `tokenizers` 0.23.
+        XCTAssertEqual(pieces(.qwen2, "ab\u{C5C}cd \u{C5C}\u{C5C}x"), ["ab", "\u{C5C}cd", " \u{C5C}\u{C5C}", "x"])
+    }
+
     func testEmptyTextHasNoPieces() {
         for pattern in SplitPattern.allCases { XCTAssertEqual(pattern.pieces(of: []), []) }
     }

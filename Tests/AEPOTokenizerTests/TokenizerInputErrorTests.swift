@@ -82,6 +82,12 @@ final class TokenizerInputErrorTests: XCTestCase {
         try assertRefused(json, field: "model.byte_fallback", message: "not supported")
 
         json = try fixture()
+        model = self.model(json)
+        model["continuing_subword_prefix"] = "##"
+        json["model"] = model
+        try assertRefused(json, field: "model.continuing_subword_prefix", message: "not supported")
+
+        json = try fixture()
         var added = json["added_tokens"] as! [[String: Any]]
         added[1]["lstrip"] = true
         json["added_tokens"] = added

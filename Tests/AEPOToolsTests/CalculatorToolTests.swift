@@ -53,6 +53,19 @@ final class CalculatorToolTests: XCTestCase {
         }
     }
 
+    /// `repr(float)` at the edges of Python's positional/exponent switch; expected strings from CPython.
+    func testFloatReprMatchesPython() {
+        let cases: [(Double, String)] = [
+            (5e-324, "5e-324"), (1.7976931348623157e+308, "1.7976931348623157e+308"), (1e22, "1e+22"), (0.1, "0.1"),
+            (1e-4, "0.0001"), (9999999999999998.0, "9999999999999998.0"), (1e16, "1e+16"), (123.0, "123.0"), (0.5e-4, "5e-05"),
+            (2.5e-5, "2.5e-05"), (1.0 / 7.0, "0.14285714285714285"), (100.0, "100.0"), (1234567890123456.7, "1234567890123456.8"),
+            (-0.0, "-0.0"), (-2.5e-5, "-2.5e-05"), (.infinity, "inf"), (-.infinity, "-inf"), (.nan, "nan"),
+        ]
+        for (value, expected) in cases {
+            XCTAssertEqual(PythonFloatFormat.repr(value), expected)
+        }
+    }
+
     func testErrorsReadLikePython() {
         let cases: [(String, String)] = [
             ("1/0", "ZeroDivisionError: division by zero"),

@@ -121,6 +121,15 @@ final class TrajectoryFormatTests: XCTestCase {
         XCTAssertEqual(custom.run(ToolCall(name: "shout", input: "ab")), "ABABABABAB\n[... truncated: showing 10 of 200 characters]")
         XCTAssertEqual(custom.kind(of: "shout"), .other)
 
+        var turns = ToolCallBudget(limit: 1)
+        let call = TrajectoryFormat.Stop.toolCall(ToolCall(name: "python", input: "2**5"))
+        XCTAssertEqual(environment.respond(to: call, budget: &turns), .appendResult("\n<result>\n32\n</result>\n"))
+        XCTAssertEqual(environment.respond(to: call, budget: &turns), .finish(.toolLimit))
+        XCTAssertEqual(turns.used, 1)
+        XCTAssertEqual(environment.respond(to: .answer, budget: &turns), .finish(.answered))
+        XCTAssertEqual(environment.respond(to: .forgedResult, budget: &turns), .finish(.brokenFormat))
+        XCTAssertEqual(environment.respond(to: .unopenedToolCall(name: "search"), budget: &turns), .finish(.brokenFormat))
+
         var budget = ToolCallBudget(limit: 2)
         XCTAssertTrue(budget.consume())
         var branch = budget

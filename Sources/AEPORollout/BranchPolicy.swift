@@ -8,13 +8,13 @@ import AEPOCore
 /// - AEPO (`released` form): draw `U ~ Uniform(0,1)` and branch when `(U + γ·ΔH)(1 − λ·l) ≥ τ`.
 public struct BranchPolicy: Equatable, Sendable {
     /// Which rule turns ΔH and l into a decision.
-    public enum PenaltyForm: String, ConfigChoice {
+    public enum PenaltyForm: String, CaseIterable, Sendable {
         case paper
         case released
     }
 
     /// Which trajectories share a consecutive-branch counter (see `BranchCounter`).
-    public enum PenaltyScope: String, ConfigChoice {
+    public enum PenaltyScope: String, CaseIterable, Sendable {
         /// One counter per path; a branch inherits its parent's (the paper's reading, default).
         case path
         /// One counter per question (the released code).

@@ -1,4 +1,5 @@
-import AEPOAlgorithms
+import AEPOAgent
+import AEPORollout
 import AEPOCore
 import Foundation
 import XCTest

@@ -1,4 +1,4 @@
-import AEPOAlgorithms
+import AEPORollout
 import AEPOCore
 import XCTest
 
