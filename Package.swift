@@ -70,8 +70,8 @@ let package = Package(
         .target(name: "AEPOAgentTestSupport", dependencies: ["AEPOAgent", "AEPOTestSupport"], path: "Tests/AEPOAgentTestSupport", swiftSettings: settings),
         .testTarget(name: "AEPOAgentTests", dependencies: ["AEPOAgent", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPORolloutTests", dependencies: ["AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOAlgorithmsTests", dependencies: ["AEPOAlgorithms", "AEPORollout", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOAlgorithmsTests", dependencies: ["AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOTrainingTests", dependencies: ["AEPOTraining", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
     ]
 )

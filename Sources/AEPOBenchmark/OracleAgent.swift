@@ -60,6 +60,8 @@ struct OracleAgent {
                 guard find(lookup, &transcript, using: &rng) else { return nil }
             case .compute(let computation):
                 guard compute(computation, &transcript, using: &rng) else { return nil }
+            case .conclude(let conclusion):
+                transcript.note(conclusion.note)
             }
         }
         if style == .checked && !check(steps.last, &transcript, using: &rng) { style = .direct }
@@ -133,7 +135,7 @@ struct OracleAgent {
             _ = transcript.call("python", computation.expression.replacingCharacters(in: range, with: typo))
             transcript.note("Python needs \(ascii) there.")
             return true
-        case nil:
+        case .conclude, nil:
             return false
         }
     }
@@ -152,7 +154,7 @@ struct OracleAgent {
             transcript.note("Check the arithmetic once more.")
             let output = transcript.call("python", computation.expression.replacingOccurrences(of: " ", with: ""))
             return output.trimmingCharacters(in: .whitespacesAndNewlines) == computation.value
-        case nil:
+        case .conclude, nil:
             return false
         }
     }

@@ -51,4 +51,18 @@ public enum DecodeBenchmark {
         let median = seconds.sorted()[seconds.count / 2]
         return Result(tokensPerSecond: Double(tokens) / median, seconds: seconds, tokens: tokens)
     }
+
+    /// Prefix positions a branch recomputes: a sequence prefills `promptLength` tokens, a fork of
+    /// it runs `continuation` more; returns the positions computed for the fork beyond those
+    /// new tokens (0 when the fork shares its parent's cache).
+    public static func forkRecomputedPositions(model: Qwen3Model, promptLength: Int = 32, continuation: Int = 8) throws -> Int {
+        let engine = InferenceEngine(model: model)
+        let vocabulary = model.config.vocabSize
+        let parent = engine.makeSequence()
+        _ = try engine.prefill(sequence: parent, tokens: (0..<promptLength).map { $0 % vocabulary })
+        let before = engine.cache.statistics.computedPositions
+        let branch = engine.fork(parent)
+        _ = try engine.prefill(sequence: branch, tokens: (0..<continuation).map { (7 * $0) % vocabulary })
+        return engine.cache.statistics.computedPositions - before - continuation
+    }
 }

@@ -15,4 +15,10 @@ final class DecodeBenchmarkTests: XCTestCase {
         XCTAssertThrowsError(try DecodeBenchmark.run(model: model, promptLength: 40, newTokens: 30,
                                                      repetitions: 1), "past max_position_embeddings")
     }
+
+    func testAForkRecomputesNoPrefix() throws {
+        let config = Qwen3Config(vocabSize: 50, hiddenSize: 16, intermediateSize: 24, numHiddenLayers: 1,
+                                 numAttentionHeads: 2, numKeyValueHeads: 1, headDim: 8, maxPositionEmbeddings: 64)
+        XCTAssertEqual(try DecodeBenchmark.forkRecomputedPositions(model: Qwen3Model(config: config, seed: 1), promptLength: 21), 0)
+    }
 }
