@@ -45,7 +45,7 @@ public struct SVGLineChart: Sendable {
 
     static func label(_ value: Double) -> String {
         if value == value.rounded() && abs(value) < 1e6 { return String(Int(value)) }
-        return String(format: abs(value) >= 100 ? "%.0f" : abs(value) >= 1 ? "%.2f" : "%.3g", value)
+        return String(format: "%.4g", value)
     }
 
     static func escape(_ text: String) -> String {
@@ -91,7 +91,9 @@ public struct SVGLineChart: Sendable {
             if line.points.count == 1 {
                 svg += "<circle cx=\"\(f(px(line.points[0].x)))\" cy=\"\(f(py(line.points[0].y)))\" r=\"3\" fill=\"\(colour)\"/>"
             } else if !line.points.isEmpty {
-                svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.8\" points=\"\(points)\"/>"
+                // Earlier series are drawn wider so that identical curves stay visible under later ones.
+                let width = 1.8 + 1.4 * Double(series.count - 1 - index)
+                svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"\(f(width))\" points=\"\(points)\"/>"
             }
             let lx = left + Double(index % 3) * (plotWidth / 3), ly = top + plotHeight + 44 + Double(index / 3) * 16
             svg += "<rect x=\"\(f(lx))\" y=\"\(f(ly - 9))\" width=\"12\" height=\"4\" fill=\"\(colour)\"/>"
