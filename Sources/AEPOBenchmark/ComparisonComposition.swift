@@ -13,24 +13,32 @@ enum ComparisonComposition {
         var answer: Relation
         var more: [String]
         var less: [String]
+        /// How the oracle states the winner when the larger (`{w}` …) or the smaller value wins.
+        var moreNote: String
+        var lessNote: String
     }
 
     static let comparisons: [Comparison] = [
         Comparison(kind: .person, attribute: .birthYear, answer: .bornIn,
                    more: ["In which city was the younger of {a} and {b} born?", "Of {a} and {b}, where was the one born later born?"],
-                   less: ["In which city was the older of {a} and {b} born?", "Of {a} and {b}, where was the one born first born?"]),
+                   less: ["In which city was the older of {a} and {b} born?", "Of {a} and {b}, where was the one born first born?"],
+                   moreNote: "{w} was born later", lessNote: "{w} was born earlier"),
         Comparison(kind: .city, attribute: .population, answer: .country,
                    more: ["In which country is the more populous of {a} and {b}?", "Of {a} and {b}, which country is the larger city in?"],
-                   less: ["In which country is the less populous of {a} and {b}?", "Of {a} and {b}, which country is the smaller city in?"]),
+                   less: ["In which country is the less populous of {a} and {b}?", "Of {a} and {b}, which country is the smaller city in?"],
+                   moreNote: "{w} is more populous", lessNote: "{w} is less populous"),
         Comparison(kind: .company, attribute: .employees, answer: .founder,
                    more: ["Who founded whichever of {a} and {b} has more employees?", "Of {a} and {b}, who founded the larger employer?"],
-                   less: ["Who founded whichever of {a} and {b} has fewer employees?", "Of {a} and {b}, who founded the smaller employer?"]),
+                   less: ["Who founded whichever of {a} and {b} has fewer employees?", "Of {a} and {b}, who founded the smaller employer?"],
+                   moreNote: "{w} has more employees", lessNote: "{w} has fewer employees"),
         Comparison(kind: .company, attribute: .foundedYear, answer: .headquarters,
                    more: ["Where is the younger company of {a} and {b} headquartered?", "Of {a} and {b}, in which city is the company founded later based?"],
-                   less: ["Where is the older company of {a} and {b} headquartered?", "Of {a} and {b}, in which city is the company founded first based?"]),
+                   less: ["Where is the older company of {a} and {b} headquartered?", "Of {a} and {b}, in which city is the company founded first based?"],
+                   moreNote: "{w} was founded later", lessNote: "{w} was founded earlier"),
         Comparison(kind: .university, attribute: .students, answer: .located,
                    more: ["In which city is the larger of {a} and {b} by students?", "Of {a} and {b}, where is the one with more students located?"],
-                   less: ["In which city is the smaller of {a} and {b} by students?", "Of {a} and {b}, where is the one with fewer students located?"]),
+                   less: ["In which city is the smaller of {a} and {b} by students?", "Of {a} and {b}, where is the one with fewer students located?"],
+                   moreNote: "{w} has more students", lessNote: "{w} has fewer students"),
     ]
 
     /// Every (relation, relation, comparison, direction) in id order; ids look like `director|author>birthYear<`.
@@ -70,6 +78,8 @@ enum ComparisonComposition {
                 .lookup(OraclePlan.Lookup(attribute, of: targetA)),
                 .lookup(OraclePlan.Lookup(second, of: subjectB, in: world)),
                 .lookup(OraclePlan.Lookup(attribute, of: targetB)),
+                .conclude(OraclePlan.Conclusion(note: "\(valueA) vs \(valueB), so " + (larger ? comparison.moreNote : comparison.lessNote)
+                    .replacingOccurrences(of: "{w}", with: winner.name) + ".", finding: winner.name)),
                 .lookup(OraclePlan.Lookup(comparison.answer, of: winner, in: world)),
             ]
             return QuestionDraft(composition: id, wording: "\(variants.0).\(variants.1).\(variants.2)", question: question,

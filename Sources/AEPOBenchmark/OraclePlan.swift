@@ -4,14 +4,23 @@ struct OraclePlan: Sendable, Equatable {
     enum Step: Sendable, Equatable {
         case lookup(Lookup)
         case compute(Computation)
+        /// A conclusion drawn from facts already found (no tool call), e.g. which of two is older.
+        case conclude(Conclusion)
 
-        /// What the step finds: the looked-up fact or the computed value.
+        /// What the step finds: the looked-up fact, the computed value or the concluded entity.
         var finding: String {
             switch self {
             case .lookup(let lookup): return lookup.fact
             case .compute(let computation): return computation.value
+            case .conclude(let conclusion): return conclusion.finding
             }
         }
+    }
+
+    /// A note stating the conclusion, and the entity it singles out.
+    struct Conclusion: Sendable, Equatable {
+        var note: String
+        var finding: String
     }
 
     /// Find `fact` (a name or number, as the page writes it) on the page titled `page`, which is

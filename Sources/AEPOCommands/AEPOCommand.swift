@@ -9,6 +9,7 @@ public struct AEPOCommand: AsyncParsableCommand {
             Inspect.self,
             Bench.self,
             DataCommand.self,
+            RolloutCommand.self,
         ]
     )
 

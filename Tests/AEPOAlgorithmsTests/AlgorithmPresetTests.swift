@@ -119,3 +119,16 @@ final class AlgorithmPresetTests: XCTestCase {
         XCTAssertEqual(shaping.shaped(score: 1, length: 95), 0.25, accuracy: 1e-15)
     }
 }
+
+extension AlgorithmPresetTests {
+    func testRolloutAndAgentSettingsFollowThePreset() throws {
+        let aepo = try AlgorithmPreset.aepo.config(overrides: ["rollout.n=8", "rollout.initial_rollouts=3", "rollout.max_tool_calls=2"])
+        XCTAssertEqual(aepo.rollout.rolloutSettings, RolloutSettings(strategy: .aepo, trajectoriesPerQuestion: 8, initialRollouts: 3,
+                                                                     branch: BranchPolicy.Settings(penalty: 0.05), preMonitor: true))
+        XCTAssertTrue(aepo.rollout.rolloutSettings.monitors)
+        XCTAssertEqual(aepo.rollout.agentSettings.maxToolCalls, 2)
+        XCTAssertEqual(aepo.rollout.agentSettings.maxResponseTokens, 6192)
+        XCTAssertFalse(AlgorithmPreset.arpo.config.rollout.rolloutSettings.monitors)
+        XCTAssertEqual(AlgorithmPreset.grpo.config.rollout.rolloutSettings.strategy, .independent)
+    }
+}
