@@ -66,24 +66,9 @@ struct RolloutCommand: ParsableCommand {
         guard !pool.isEmpty else {
             throw InputError("no questions in split '\(split)'", source: data, field: "--split")
         }
-        let modelURL = URL(fileURLWithPath: model)
-        let checkpoint = try Checkpoint.load(directory: modelURL)
-        let tokenizerURL = tokenizer.map { URL(fileURLWithPath: $0) } ?? [modelURL.appendingPathComponent(Checkpoint.tokenizerFileName)]
-            .first { FileManager.default.fileExists(atPath: $0.path) } ?? dataDirectory.tokenizerURL
-        guard let tokenizerURL else {
-            throw InputError("no tokenizer.json in the model or data directory; pass --tokenizer FILE", source: "--tokenizer")
-        }
-        let vocabulary = try Tokenizer(contentsOf: tokenizerURL)
-        guard vocabulary.vocabularySize <= checkpoint.config.vocabSize else {
-            throw InputError("the tokenizer has \(vocabulary.vocabularySize) tokens; the model's vocabulary only \(checkpoint.config.vocabSize)",
-                             source: tokenizerURL.path)
-        }
-
-        let engine = InferenceEngine(model: Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters))
-        let sampler = NativeSampler(engine: engine, sampling: SamplingSettings(temperature: Float(config.rollout.temperature)))
-        let agent = AgentLoop(backend: sampler, tokenizer: vocabulary, environment: dataDirectory.environment,
-                              settings: config.rollout.agentSettings,
-                              endTokens: StopCriteria.endTokens(of: vocabulary, extra: checkpoint.config.eosTokenID))
+        let agent = try NativeAgent.load(model: model, tokenizer: tokenizer, data: dataDirectory,
+                                         sampling: SamplingSettings(temperature: Float(config.rollout.temperature)),
+                                         settings: config.rollout.agentSettings)
         let batch = try Rollout(agent: agent, settings: config.rollout.rolloutSettings)
             .run(Array(pool.prefix(questions)), generator: SeededGenerator(seed: seed))
         try JSONLines.write(batch.trajectories, to: URL(fileURLWithPath: out))

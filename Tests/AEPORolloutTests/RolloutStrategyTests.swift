@@ -138,6 +138,35 @@ final class RolloutStrategyTests: XCTestCase {
         XCTAssertEqual(batch.trajectories.filter { $0.parent == nil }.count - batch.report.freshRoots, m)
     }
 
+    /// A backend whose fork copies by prefilling the parent's whole context again: the report sees it.
+    func testRecomputedBranchPrefixesAreReported() throws {
+        final class CopyingFork: SamplingBackend {
+            let inner: ScriptedSampler
+            var copied = 0
+            init(_ inner: ScriptedSampler) { self.inner = inner }
+            var entropyVocabularySize: Int { inner.entropyVocabularySize }
+            var contextLength: Int { inner.contextLength }
+            var statistics: SamplingStatistics { inner.statistics }
+            func open(prompts: [[Int]]) throws -> [SequenceHandle] { try inner.open(prompts: prompts) }
+            func extend(_ requests: [(sequence: SequenceHandle, tokens: [Int])]) throws { try inner.extend(requests) }
+            func fork(_ sequence: SequenceHandle) -> SequenceHandle {
+                copied += inner.context(of: sequence).count
+                return try! inner.open(prompts: [inner.context(of: sequence)])[0]
+            }
+            func release(_ sequence: SequenceHandle) { inner.release(sequence) }
+            func generate(_ requests: [SegmentRequest], stop: StopCriteria) throws -> [GeneratedSegment] {
+                try inner.generate(requests, stop: stop)
+            }
+        }
+        let backend = CopyingFork(policy.sampler())
+        let agent = AgentLoop(backend: backend, tokenizer: tokenizer, environment: AgentFixture.environment,
+                              settings: AgentSettings(maxResponseTokens: 120, maxToolCalls: 3))
+        let batch = try Rollout(agent: agent, settings: Self.strategies[1].1).run(AgentFixture.questions, generator: SeededGenerator(seed: 5))
+        XCTAssertGreaterThan(batch.report.branches, 0)
+        XCTAssertEqual(batch.report.branchPrefillRecomputed, backend.copied)
+        XCTAssertGreaterThan(backend.copied, batch.trajectories.reduce(0) { $0 + $1.promptTokens.count })
+    }
+
     func testEventsAreWrittenAsJSONLines() throws {
         let (batch, _) = try rollout(Self.strategies[1].1)
         let url = try Fixtures.temporaryDirectory().appendingPathComponent("events.jsonl")
