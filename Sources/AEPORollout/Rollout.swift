@@ -51,7 +51,10 @@ public final class Rollout {
         var roots = [Int](repeating: settings.strategy == .independent ? k : settings.initialRollouts, count: questions.count)
         if settings.monitors {
             var monitors = prompts.map { agent.start($0, id: 0, generator: streams[$0.questionIndex].derived(stream: 0)) }
-            try agent.complete(&monitors)
+            do { try agent.complete(&monitors) } catch {
+                monitors.forEach(agent.discard)
+                throw error
+            }
             let allocator = BudgetAllocator(trajectories: k, beta: settings.budgetBeta)
             roots = monitors.map { allocator.initialRollouts(segmentEntropies: $0.segmentEntropies) }
             report.preMonitorTrajectories = monitors.count
@@ -72,7 +75,10 @@ public final class Rollout {
         var groups = [[Trajectory]](repeating: [], count: questions.count)
         while !live.isEmpty {
             let callsBefore = live.map(\.toolCalls.count), environmentBefore = live.map { $0.responseTokens.count - $0.policyTokens }
-            try agent.advance(&live)
+            do { try agent.advance(&live) } catch {
+                live.forEach(agent.discard)  // the backend is left with no open sequence
+                throw error
+            }
             report.rounds += 1
             for (i, t) in live.enumerated() {
                 report.toolCalls += t.toolCalls.count - callsBefore[i]
