@@ -9,6 +9,9 @@ public struct AEPOCommand: AsyncParsableCommand {
             Inspect.self,
             Bench.self,
             DataCommand.self,
+            DemoCommand.self,
+            SFTCommand.self,
+            TrainCommand.self,
         ]
     )
 
