@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "AEPOAgent", targets: ["AEPOAgent"]),
         .library(name: "AEPORollout", targets: ["AEPORollout"]),
         .library(name: "AEPOTraining", targets: ["AEPOTraining"]),
+        .library(name: "AEPOEvaluation", targets: ["AEPOEvaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -46,12 +47,14 @@ let package = Package(
         .target(name: "AEPOAlgorithms", dependencies: ["AEPORollout", "AEPOAgent", "AEPOCore"], swiftSettings: settings),
         // Optimizer, schedules, trainer loops, checkpoints, metrics.
         .target(name: "AEPOTraining", dependencies: ["AEPOModel", "AEPOAlgorithms", "AEPOBenchmark", "AEPOCore"], swiftSettings: settings),
+        // Pass@k, suite summaries, the paper's analyses over training logs, TensorBoard event files, reports.
+        .target(name: "AEPOEvaluation", dependencies: ["AEPORollout", "AEPOAgent", "AEPOTools", "AEPOCore"], swiftSettings: settings),
         // The `aepo` subcommands (a library so tests can run them in-process).
         .target(
             name: "AEPOCommands",
             dependencies: [
                 "AEPOCore", "AEPOKernels", "AEPOModel", "AEPOTokenizer", "AEPOTools",
-                "AEPOBenchmark", "AEPOAgent", "AEPORollout", "AEPOAlgorithms", "AEPOTraining",
+                "AEPOBenchmark", "AEPOAgent", "AEPORollout", "AEPOAlgorithms", "AEPOTraining", "AEPOEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -72,6 +75,7 @@ let package = Package(
         .testTarget(name: "AEPORolloutTests", dependencies: ["AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOAlgorithmsTests", dependencies: ["AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOTrainingTests", dependencies: ["AEPOTraining", "AEPOAlgorithms", "AEPOBenchmark", "AEPORollout", "AEPOAgent", "AEPOModel", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOEvaluationTests", dependencies: ["AEPOEvaluation", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
     ]
 )

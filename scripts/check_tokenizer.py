@@ -12,7 +12,8 @@
 Every text (each --texts file, taken byte for byte as UTF-8, and --random generated strings of
 arbitrary Unicode: mixed scripts, emoji, combining marks, whitespace runs, CRLF, digits, tags) is
 encoded by both (`aepo inspect tokenize`); their ids and decoded texts must be identical. Random id
-lists (which may cut UTF-8 sequences) must decode identically too. Prints a summary; exits 1 on any
+lists (which may cut UTF-8 sequences) must decode identically too, with and without
+skip_special_tokens. Prints a summary; exits 1 on any
 mismatch.
 """
 import argparse
@@ -98,8 +99,9 @@ class Aepo:
     def encode(self, text):
         return self._run(text.encode("utf-8"))["ids"]
 
-    def decode(self, ids):
-        return self._run(json.dumps({"ids": ids}).encode("utf-8"), "--decode")["text"]
+    def decode(self, ids, skip_special_tokens=False):
+        flags = ["--decode"] + (["--skip-special-tokens"] if skip_special_tokens else [])
+        return self._run(json.dumps({"ids": ids}).encode("utf-8"), *flags)["text"]
 
 
 def main():
@@ -134,6 +136,7 @@ def main():
     mismatches = []
     token_count = 0
     vocab_size = reference.get_vocab_size(with_added_tokens=True)
+    added_ids = sorted(reference.get_added_tokens_decoder())
     with tempfile.TemporaryDirectory() as workdir:
         aepo = Aepo(args.aepo, args.tokenizer, workdir)
         for name, text in texts:
@@ -149,9 +152,11 @@ def main():
             if aepo.decode(expected) != reference.decode(expected, skip_special_tokens=False):
                 mismatches.append(f"decode {name} {text[:80]!r}")
         for i in range(args.random // 4):
-            ids = [rng.randrange(vocab_size) for _ in range(rng.randint(0, 12))]
-            if aepo.decode(ids) != reference.decode(ids, skip_special_tokens=False):
-                mismatches.append(f"decode random ids {ids}")
+            ids = [rng.choice(added_ids) if added_ids and rng.random() < 0.2 else rng.randrange(vocab_size)
+                   for _ in range(rng.randint(0, 12))]
+            for skip in (False, True):
+                if aepo.decode(ids, skip) != reference.decode(ids, skip_special_tokens=skip):
+                    mismatches.append(f"decode random ids {ids} (skip_special_tokens={skip})")
 
     print(f"tokenizer: {args.tokenizer} ({vocab_size} tokens)")
     print(f"texts compared: {len(texts)} ({len(args.texts)} files, {args.random} generated, 1 of {args.joined} joined); "

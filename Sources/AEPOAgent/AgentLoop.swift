@@ -17,8 +17,9 @@ import Foundation
 /// - `maxResponseTokens` policy tokens (`.responseLimit`) or the backend's context (`.contextLimit`);
 /// - a broken stop: a closing tool tag never opened, or a `<result>` the model wrote (`.brokenFormat`).
 ///
-/// Tool-result blocks are tokenized piece by piece as they are appended (SFT must tokenize
-/// demonstrations the same way: prompt, then each piece on its own).
+/// Prompts and tool-result blocks are tokenized by `encoding` (`TrajectoryEncoding`), as SFT tokenizes
+/// demonstrations: a finished trajectory's tokens equal `encoding.response(pieces)` whenever each sampled
+/// segment is the tokenizer's own encoding of its text.
 public final class AgentLoop {
     public let backend: any SamplingBackend
     public let tokenizer: Tokenizer
@@ -27,6 +28,8 @@ public final class AgentLoop {
     public let stop: StopCriteria
     public let format: TrajectoryFormat
     public let segmentEntropy: SegmentEntropy
+    /// Prompt and result-block tokenization (shared with SFT).
+    public let encoding: TrajectoryEncoding
 
     /// - Parameter endTokens: ids that end a trajectory; by default the tokenizer's `<|endoftext|>`
     ///   and `<|im_end|>` (see `StopCriteria.endTokens(of:extra:)`, e.g. to add the config's EOS id).
@@ -39,18 +42,14 @@ public final class AgentLoop {
         format = environment.format
         stop = StopCriteria(format: format, tokenizer: tokenizer, endTokens: endTokens ?? StopCriteria.endTokens(of: tokenizer))
         segmentEntropy = SegmentEntropy(vocabularySize: backend.entropyVocabularySize, window: settings.entropyWindow)
+        encoding = TrajectoryEncoding(tokenizer: tokenizer, prompt: settings.prompt)
     }
 
     // MARK: Starting and ending
 
-    /// The prompt tokens of `question` (`AgentPrompt`).
-    public func promptTokens(_ question: Question) -> [Int] {
-        tokenizer.encode(settings.prompt.text(question: question.question))
-    }
-
     /// Opens every question's prompt in one batched prefill; `questionIndex` is the position in `questions`.
     public func openPrompts(_ questions: [Question]) throws -> [OpenPrompt] {
-        let tokens = questions.map(promptTokens)
+        let tokens = questions.map { encoding.promptTokens(question: $0.question) }
         for (question, prompt) in zip(questions, tokens) where prompt.count >= backend.contextLength {
             throw InputError("the prompt has \(prompt.count) tokens; the model's context holds \(backend.contextLength)",
                              source: "question \(question.id)")
@@ -137,7 +136,7 @@ public final class AgentLoop {
             case .finish(.toolLimit): t.finish = .toolCallLimit
             case .finish(.brokenFormat): t.finish = .brokenFormat
             case .appendResult(let block):
-                let tokens = tokenizer.encode(block)
+                let tokens = encoding.pieceTokens(block)
                 // The result, and at least one more token after it, must fit the context.
                 guard t.length + tokens.count < backend.contextLength else {
                     t.finish = .contextLimit

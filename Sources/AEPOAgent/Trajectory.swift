@@ -36,6 +36,13 @@ public struct Trajectory: Codable, Equatable, Sendable {
 
     /// Tokens the policy wrote.
     public var policyTokenCount: Int { lossMask.reduce(0) { $0 + Int($1) } }
+
+    enum CodingKeys: String, CodingKey {
+        case questionIndex = "question_index", questionID = "question_id", id, parent, root
+        case promptTokens = "prompt_tokens", responseTokens = "response_tokens", lossMask = "loss_mask"
+        case logProbs = "log_probs", policyLogProbs = "policy_log_probs", entropies, segments
+        case toolCalls = "tool_calls", finish, text, answer, reward
+    }
 }
 
 /// A stretch the model wrote between two tool results (the first starts right after the prompt).

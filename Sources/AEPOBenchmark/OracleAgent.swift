@@ -43,12 +43,13 @@ struct OracleAgent {
         var style = requested
         var steps = plan.steps
         var answer = plan.answer
-        // Stopping early answers with what the step before the last one found.
+        // Stopping early answers with the latest earlier finding of the answer's type (a number for
+        // a number, a name for a name), dropping the steps after it; without one, no early stop.
         if style == .earlyStop {
-            if steps.count >= 2, steps[steps.count - 2].finding != plan.answer {
-                let early = steps[steps.count - 2].finding
-                steps.removeLast()
-                answer = early
+            let isNumber = { (text: String) in Int(text) != nil }
+            if let last = steps.dropLast().lastIndex(where: { isNumber($0.finding) == isNumber(plan.answer) && $0.finding != plan.answer }) {
+                answer = steps[last].finding
+                steps.removeSubrange((last + 1)...)
             } else {
                 style = .direct
             }

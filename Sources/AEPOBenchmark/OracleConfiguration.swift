@@ -2,6 +2,8 @@ import AEPOCore
 
 /// How good the oracle's demonstrations are: the shares of demonstrations written in each
 /// non-direct style. A model trained on them is good but not perfect, so RL has room to improve.
+/// The shares are upper bounds: a style that does not fit a question (an early stop needs an
+/// earlier finding of the answer's type, a check a second query wording) falls back to `direct`.
 public struct OracleConfiguration: Codable, Equatable, Sendable {
     /// Share that add an extra check (a second search, or the calculation typed again).
     public var checkShare: Double

@@ -10,7 +10,8 @@ struct PlannedQuestion: Sendable {
 
 /// Draws each suite's questions from its compositions and keeps only those that need the tools:
 /// - no answer occurs in the question (case-insensitive);
-/// - for questions that name entities and need 2 or more hops, no page naming a subject contains an answer;
+/// - no page naming one of the question's entities contains an answer (so every question needs
+///   at least one more page, or the calculator);
 /// - no two questions of a suite ask the same thing (same composition and subjects);
 /// - `accept` (the oracle solving it with the real tools) holds.
 /// `train` and `test` share the in-distribution compositions; `test-ood` uses only held-out ones.
@@ -62,7 +63,6 @@ struct QuestionGenerator {
     func isValid(_ draft: QuestionDraft) -> Bool {
         let question = draft.question.lowercased()
         if draft.answers.contains(where: { question.contains($0.lowercased()) }) { return false }
-        guard draft.hops >= 2 else { return true }
         for subject in draft.subjects {
             for page in pages.pages(containing: subject) where draft.answers.contains(where: { pages.page(page, contains: $0) }) {
                 return false

@@ -12,6 +12,8 @@ public struct AEPOCommand: AsyncParsableCommand {
             DemoCommand.self,
             SFTCommand.self,
             TrainCommand.self,
+            RolloutCommand.self,
+            EvalCommand.self,
         ]
     )
 

@@ -38,6 +38,7 @@ struct Bench: ParsableCommand {
             report.merge(result.figures) { _, new in new }
             warnings += result.warnings
         }
+        if let busy = SystemLoad.warning() { warnings.append(busy) }
         report["threads"] = Parallel.threadCount
         report["gemm_backend"] = OpenBLAS.selected.map { "openblas (\($0.libraryName))" } ?? "swift"
         report["peak_rss_mb"] = PeakMemory.residentMegabytes()

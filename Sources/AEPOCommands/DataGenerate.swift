@@ -73,10 +73,19 @@ struct DataGenerate: ParsableCommand {
     /// Generates and writes the directory; returns the statistics and where it went.
     func output() throws -> String {
         let start = Date()
-        let benchmark = try Benchmark.generate(seed: seed, configuration: try resolvedConfiguration())
+        let config = try resolvedConfiguration()
+        let benchmark = try Benchmark.generate(seed: seed, configuration: config)
         let url = URL(fileURLWithPath: out)
         try benchmark.write(to: url)
-        let report = BenchmarkStatistics(benchmark).report(meanTokens: nil)
-        return report + String(format: "\nwrote %@ in %.1f s", url.path, Date().timeIntervalSince(start))
+        var lines = [BenchmarkStatistics(benchmark).report(meanTokens: nil)]
+        for suite in try Suite.named(config.suites) {
+            for split in QuestionSplit.allCases {
+                let count = benchmark.questions.filter { $0.suite == suite.name && $0.split == split.rawValue }.count
+                if count < config.questions.count(split) {
+                    lines.append("warning: \(suite.name) \(split.rawValue) has \(count) of \(config.questions.count(split)) questions; the world is too small for more")
+                }
+            }
+        }
+        return (lines + [String(format: "wrote %@ in %.1f s", url.path, Date().timeIntervalSince(start))]).joined(separator: "\n")
     }
 }

@@ -38,8 +38,6 @@ struct InspectTokenize: ParsableCommand {
         } catch {
             throw InputError("cannot read input file", source: input)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         if decode {
             let text: String
             do {
@@ -48,24 +46,24 @@ struct InspectTokenize: ParsableCommand {
                 error.source = input
                 throw error
             }
-            return String(decoding: try encoder.encode(["text": text]), as: UTF8.self)
+            return try JSONText.encode(["text": text])
         }
         guard let text = String(validating: data, as: UTF8.self) else {
             throw InputError("file is not valid UTF-8", source: input)
         }
-        return String(decoding: try encoder.encode(["ids": model.encode(text)]), as: UTF8.self)
+        return try JSONText.encode(["ids": model.encode(text)])
     }
 
     /// The ids of `{"ids": [...]}` or of a bare array.
     static func ids(in data: Data, source: String) throws -> [Int] {
-        guard let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
+        guard let value = try? JSONValue.parse(data) else {
             throw InputError("malformed JSON; expected {\"ids\": [...]} or [...]", source: source)
         }
-        guard let list = (value as? [String: Any])?["ids"] ?? (value is [Any] ? value : nil), let items = list as? [Any] else {
+        guard let items = value.objectValue?["ids"]?.arrayValue ?? value.arrayValue else {
             throw InputError("expected {\"ids\": [...]} or a bare array of token ids", source: source)
         }
         return try items.enumerated().map { index, item in
-            guard let number = item as? NSNumber, let id = Int(exactly: number.doubleValue) else {
+            guard let id = item.intValue else {
                 throw InputError("expected an integer token id", source: source, field: "ids[\(index)]")
             }
             return id

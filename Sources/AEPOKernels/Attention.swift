@@ -121,15 +121,8 @@ public enum Attention {
     /// Softmax over the first `count` entries of a row; entries `count..<length` become 0.
     @inline(__always)
     static func causalSoftmax(_ row: UnsafeMutablePointer<Float>, count: Int, length: Int) {
-        let m = Reduction.maximum(row, count)
-        var sum: Float = 0
-        for s in 0..<count {
-            let e = expf(row[s] - m)
-            row[s] = e
-            sum += e
-        }
-        let inverse = 1 / sum
-        for s in 0..<count { row[s] *= inverse }
+        let sum = VectorMath.expInPlace(row, count: count, subtracting: Reduction.maximum(row, count))
+        VectorMath.scale(row, count: count, by: 1 / sum)
         for s in count..<length { row[s] = 0 }
     }
 }

@@ -40,7 +40,7 @@ struct GemmOperands {
 
 /// The number of rows of `x` up to which `sgemm(transA: _, transB: true, …)` uses the
 /// matrix–vector path rather than the packed GEMM.
-public let smallBatchLimit = 16
+public let smallBatchLimit = 32
 
 /// The matrix–vector path needs rows long enough to amortise each dot product's final horizontal
 /// sum; shorter ones (attention's head dimension, say) take the packed GEMM.

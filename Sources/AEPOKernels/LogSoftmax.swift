@@ -17,13 +17,7 @@ public enum LogSoftmax {
             for r in range {
                 let z = logits + r * vocabulary
                 let m = Reduction.maximum(z, vocabulary)
-                var s: Float = 0, u: Float = 0
-                for j in 0..<vocabulary {
-                    let d = z[j] - m
-                    let e = expf(d)
-                    s += e
-                    u += e * d
-                }
+                let (s, u) = exponentialMoments(z, count: vocabulary, shift: m)
                 let logS = logf(s)
                 logNormalizers[r] = m + logS
                 logProbs[r] = z[Int(targets[r])] - (m + logS)
@@ -47,13 +41,47 @@ public enum LogSoftmax {
                 let a = logProbWeights[r]
                 let b = entropyWeights?[r] ?? 0
                 let h = entropies[r]
-                for j in 0..<vocabulary {
+                let (va, vb, vh, vz) = (SIMD16<Float>(repeating: a), SIMD16<Float>(repeating: b),
+                                        SIMD16<Float>(repeating: h), SIMD16<Float>(repeating: logZ))
+                var j = 0
+                while j + 16 <= vocabulary {
+                    let logP = Reduction.load16(z + j) - vz
+                    let p = VectorMath.exp(logP)
+                    Reduction.store16(-va * p - vb * p * (logP + vh), z + j)
+                    j += 16
+                }
+                while j < vocabulary {
                     let logP = z[j] - logZ
                     let p = expf(logP)
                     z[j] = -a * p - b * p * (logP + h)
+                    j += 1
                 }
                 z[Int(targets[r])] += a
             }
         }
+    }
+
+    /// `(Σ_j e^{z_j − shift}, Σ_j e^{z_j − shift}(z_j − shift))`, vectorised.
+    @inline(__always)
+    static func exponentialMoments(_ z: UnsafePointer<Float>, count: Int, shift: Float) -> (Float, Float) {
+        let vm = SIMD16<Float>(repeating: shift)
+        var sAcc = SIMD16<Float>(), uAcc = SIMD16<Float>()
+        var j = 0
+        while j + 16 <= count {
+            let d = Reduction.load16(z + j) - vm
+            let e = VectorMath.exp(d)
+            sAcc += e
+            uAcc += e * d
+            j += 16
+        }
+        var s = sAcc.sum(), u = uAcc.sum()
+        while j < count {
+            let d = z[j] - shift
+            let e = expf(d)
+            s += e
+            u += e * d
+            j += 1
+        }
+        return (s, u)
     }
 }

@@ -28,6 +28,14 @@ public struct RolloutReport: Codable, Equatable, Sendable {
 
     public init() {}
 
+    enum CodingKeys: String, CodingKey {
+        case questions, trajectories, generatedTokens = "generated_tokens", toolResultTokens = "tool_result_tokens"
+        case toolCalls = "tool_calls", prefillTokens = "prefill_tokens", branchPrefillRecomputed = "branch_prefill_recomputed"
+        case branches, freshRoots = "fresh_roots", initialRollouts = "initial_rollouts"
+        case preMonitorTrajectories = "pre_monitor_trajectories", preMonitorTokens = "pre_monitor_tokens"
+        case preMonitorToolCalls = "pre_monitor_tool_calls", rounds, seconds
+    }
+
     /// Policy tokens sampled per second, pre-monitoring included.
     public var tokensPerSecond: Double { seconds > 0 ? Double(generatedTokens + preMonitorTokens) / seconds : 0 }
 }

@@ -88,7 +88,7 @@ public final class BPEModel: @unchecked Sendable {
         guard try node.typeName() == "BPE" else { throw try node.unsupported("model", supported: ["BPE"]) }
         guard node["dropout"].isNull else { throw node["dropout"].error("'dropout' is not supported (expected null)") }
         // Qwen2 writes "" for these: an empty prefix or suffix changes nothing.
-        for key in ["continuing_subword_prefix", "end_of_word_suffix"] where !node[key].isNull && (node[key].value as? String) != "" {
+        for key in ["continuing_subword_prefix", "end_of_word_suffix"] where !node[key].isNull && node[key].value?.stringValue != "" {
             throw node[key].error("'\(key)' is not supported by this byte-level BPE (expected null or \"\")")
         }
         for key in ["fuse_unk", "byte_fallback"] where try node[key].bool(default: false) {
@@ -98,7 +98,7 @@ public final class BPEModel: @unchecked Sendable {
         for (token, id) in try node["vocab"].members() { vocabulary[token] = try id.int() }
         var merges: [(String, String)] = []
         for merge in try node["merges"].array() {
-            if let line = merge.value as? String {
+            if let line = merge.value?.stringValue {
                 let parts = line.split(separator: " ", omittingEmptySubsequences: false)
                 guard parts.count == 2 else { throw merge.error("expected a merge \"left right\" with one space") }
                 merges.append((String(parts[0]), String(parts[1])))

@@ -4,17 +4,17 @@ import Foundation
 /// One value inside a `tokenizer.json`, with its JSON path, so every complaint names the file
 /// and the place in it (`pre_tokenizer.pretokenizers[0].type`).
 struct JSONNode {
-    let value: Any?
+    /// The value, or nil for a member that is absent.
+    let value: JSONValue?
     let path: String
     let source: String
 
     /// Parses `data`; malformed JSON is an `InputError` naming `source`.
     static func parse(_ data: Data, source: String) throws -> JSONNode {
         do {
-            let value = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-            return JSONNode(value: value, path: "", source: source)
-        } catch {
-            throw InputError("malformed JSON (\(error.localizedDescription))", source: source)
+            return JSONNode(value: try JSONValue.parse(data), path: "", source: source)
+        } catch let error as JSONValue.SyntaxError {
+            throw InputError(error.description, source: source)
         }
     }
 
@@ -22,29 +22,30 @@ struct JSONNode {
         InputError(message, source: source, field: path.isEmpty ? nil : path)
     }
 
-    /// True for JSON `null` and for a key that is absent.
-    var isNull: Bool { value == nil || value is NSNull }
+    /// True for JSON `null` and for a member that is absent.
+    var isNull: Bool { value == nil || value == .null }
 
     /// The member `key` of an object (absent members read as null).
     subscript(key: String) -> JSONNode {
-        let member = (value as? [String: Any])?[key]
-        return JSONNode(value: member, path: path.isEmpty ? key : "\(path).\(key)", source: source)
+        JSONNode(value: value?.objectValue?[key], path: path.isEmpty ? key : "\(path).\(key)", source: source)
+    }
+
+    private func expected(_ type: String) -> InputError {
+        error(isNull ? "missing \(type)" : "expected \(type == "object" || type == "array" || type == "integer" ? "an" : "a") \(type), found \(value!.typeName)")
     }
 
     func string() throws -> String {
-        guard let text = value as? String else { throw error(isNull ? "missing string" : "expected a string") }
+        guard let text = value?.stringValue else { throw expected("string") }
         return text
     }
 
     func int() throws -> Int {
-        guard let number = value as? NSNumber, let exact = Int(exactly: number.doubleValue) else {
-            throw error(isNull ? "missing integer" : "expected an integer")
-        }
-        return exact
+        guard let number = value?.intValue else { throw expected("integer") }
+        return number
     }
 
     func bool() throws -> Bool {
-        guard let flag = value as? Bool else { throw error(isNull ? "missing boolean" : "expected true or false") }
+        guard let flag = value?.boolValue else { throw expected("boolean") }
         return flag
     }
 
@@ -54,14 +55,14 @@ struct JSONNode {
     }
 
     func array() throws -> [JSONNode] {
-        guard let items = value as? [Any] else { throw error(isNull ? "missing array" : "expected an array") }
+        guard let items = value?.arrayValue else { throw expected("array") }
         return items.enumerated().map { JSONNode(value: $0.element, path: "\(path)[\($0.offset)]", source: source) }
     }
 
     /// The members of an object (in no particular order).
     func members() throws -> [(key: String, node: JSONNode)] {
-        guard let object = value as? [String: Any] else { throw error(isNull ? "missing object" : "expected an object") }
-        return object.map { (key: $0.key, node: self[$0.key]) }
+        guard let object = value?.objectValue else { throw expected("object") }
+        return object.map { (key: $0.key, node: JSONNode(value: $0.value, path: path.isEmpty ? $0.key : "\(path).\($0.key)", source: source)) }
     }
 
     /// The `type` tag of a component, for dispatch.
@@ -78,23 +79,9 @@ struct JSONNode {
 
 /// Writing JSON text by hand, so saved files are byte-for-byte reproducible and keep vocabulary order.
 enum JSONText {
-    /// `text` as a JSON string literal (non-ASCII kept as UTF-8, control characters escaped).
+    /// `text` as a JSON string literal.
     static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        JSONValue.string(text).serialized()
     }
 
     static func bool(_ flag: Bool) -> String { flag ? "true" : "false" }

@@ -52,6 +52,12 @@ final class AgentLoopTests: XCTestCase {
             XCTAssertEqual(t.entropies[i], 0)
         }
         XCTAssertEqual(t.policyTokenCount, first.count + last.count)
+        // SFT's encoding of the same pieces gives the same tokens and mask.
+        let sft = TrajectoryEncoding(tokenizer: tokenizer).response([
+            .model("<think> find it </think><search> Alba Works </search>"), .environment(block), .model("<answer> \\boxed{Bruno Vale} </answer>"),
+        ])
+        XCTAssertEqual(sft.tokens, t.responseTokens)
+        XCTAssertEqual(sft.lossMask, t.lossMask)
         // Segments and H_seg = Σ_{first K} H_t / log|V| (entropy 1 then 2 per token, K = 20).
         XCTAssertEqual(t.segments.map(\.start), [0, first.count + resultTokens.count])
         XCTAssertEqual(t.segments.map(\.length), [first.count, last.count])

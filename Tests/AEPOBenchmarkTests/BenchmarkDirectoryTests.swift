@@ -100,6 +100,15 @@ final class BenchmarkDirectoryTests: XCTestCase {
             XCTAssertEqual(error.line, 2)
             XCTAssertTrue(error.message.contains("broken trajectory"), error.message)
         }
+        try JSONLines.write([BenchmarkFixture.small.demonstrations[0]], to: demonstrations)
+        let world = url.appendingPathComponent("world.json")
+        try #"{"seed": 1, "entities": [{"id": 5, "kind": "city", "name": "X", "numbers": {}, "labels": {}, "links": {}}]}"#
+            .write(to: world, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try BenchmarkDirectory.load(from: url)) { error in
+            let error = error as! InputError
+            XCTAssertEqual(error.source, world.path)
+            XCTAssertTrue(error.message.contains("must have id 0"), error.message)
+        }
         XCTAssertThrowsError(try BenchmarkDirectory.load(from: url.appendingPathComponent("absent"))) { error in
             XCTAssertTrue("\(error)".contains("not a directory"), "\(error)")
         }

@@ -22,6 +22,7 @@ final class DataCommandTests: XCTestCase {
                                              "--suites", "bridge,calc-word"]).output()
         XCTAssertTrue(report.contains("bridge"), report)
         XCTAssertFalse(report.contains("deep-3hop"), report)
+        XCTAssertFalse(report.contains("warning"), report)
         for file in ["benchmark.json", "world.json", "corpus.jsonl", "questions.jsonl", "demonstrations.jsonl", "tokenizer.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + file), file)
         }
@@ -33,6 +34,15 @@ final class DataCommandTests: XCTestCase {
         XCTAssertThrowsError(try DataShow.parse([out, "--suite", "trivia"]).output()) { error in
             XCTAssertEqual("\(error)", "--suite: unknown suite 'trivia'; this directory has: bridge, calc-word")
         }
+    }
+
+    func testTooSmallAWorldIsReported() throws {
+        let out = directory.appendingPathComponent("tiny").path
+        let report = try DataGenerate.parse(["--out", out, "--size", "small", "--suites", "bridge", "--train", "300", "--people", "20",
+                                             "--cities", "4", "--countries", "2", "--companies", "8", "--films", "4", "--books", "4",
+                                             "--universities", "2", "--vocabulary-size", "0"]).output()
+        XCTAssertTrue(report.contains("warning: bridge train has "), report)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/tokenizer.json"))
     }
 
     func testBadOptionsAndInputsAreClearErrors() throws {

@@ -1,0 +1,17 @@
+/// Names of the per-step metrics the analyses and reports read from `metrics.jsonl`.
+public enum MetricKey {
+    public static let reward = "reward"
+    public static let accuracy = "accuracy"
+    public static let responseLength = "response_length"
+    public static let toolCalls = "tool_calls"
+    /// Mean entropy (nats) of the trained tokens.
+    public static let entropy = "entropy"
+    public static let clipLow = "clip_low"
+    public static let clipHigh = "clip_high"
+    public static let kl = "kl"
+    public static let gradNorm = "grad_norm"
+    public static let branches = "branches"
+
+    /// Share of the tokens of entropy quartile `quartile` (1 = lowest entropy … 4 = highest) clipped on the high side.
+    public static func clipHigh(quartile: Int) -> String { "clip_high_q\(quartile)" }
+}
