@@ -54,12 +54,12 @@ public struct GeneratedSegment: Sendable {
 
 /// Token counts of a backend since it was made.
 public struct SamplingStatistics: Equatable, Sendable, Codable {
-    /// Tokens the backend was given to prefill: prompts, appended tool results, and a segment's last
-    /// sampled token when it is appended to before the next segment. Nothing else needs prefilling.
-    public var requiredPrefillTokens = 0
-    /// Tokens the model actually prefilled (measured by the engine). Any excess over
-    /// `requiredPrefillTokens` is prefix recomputation (a fork that copied by recomputing).
+    /// Tokens the model prefilled, as the engine counts them (prompts, appended tool results, deferred
+    /// tokens, and any prefix a fork recomputed).
     public var prefillTokens = 0
+    /// Sampled tokens run by a later prefill rather than a decode step: a segment's last token, run
+    /// together with the tool result appended after it.
+    public var deferredTokens = 0
     /// Tokens sampled by `generate`.
     public var generatedTokens = 0
     /// Batched model passes run by `generate`, and the sequences they advanced in total.
@@ -68,9 +68,6 @@ public struct SamplingStatistics: Equatable, Sendable, Codable {
     public var forks = 0
 
     public init() {}
-
-    /// `prefillTokens − requiredPrefillTokens`: tokens of some prefix computed a second time.
-    public var recomputedPrefillTokens: Int { prefillTokens - requiredPrefillTokens }
 }
 
 /// The model as the agent loop samples from it, one *segment* at a time (the text between two tool

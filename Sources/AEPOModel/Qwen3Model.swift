@@ -82,7 +82,7 @@ public final class Qwen3Model {
     /// Log-probabilities of each target token and the full-vocabulary entropy at each target position,
     /// in `batch.targets` order. Saves the activations for `backward`.
     public func forward(_ batch: TokenBatch) -> (logProbs: [Float], entropies: [Float]) {
-        batch.validate(vocabularySize: config.vocabSize, maxPositions: config.maxPositionEmbeddings)
+        checkValid(batch)
         let a = runDecoder(batch, chunkRows: max(1, logitsBudget / config.vocabSize))
         let c = config
         for r in 0..<a.shape.targets {
@@ -106,7 +106,7 @@ public final class Qwen3Model {
     /// `sequences[b][t]`. Does not keep activations for `backward`.
     public func logits(for sequences: [[Int]]) -> [[[Float]]] {
         let batch = TokenBatch(sequences: sequences, targets: [])
-        batch.validate(vocabularySize: config.vocabSize, maxPositions: config.maxPositionEmbeddings)
+        checkValid(batch)
         saved = nil
         let a = runDecoder(batch, chunkRows: 0)
         let v = config.vocabSize
@@ -117,6 +117,15 @@ public final class Qwen3Model {
                 computeLogits(rows: 1, from: a.finalNorm + (b * a.shape.time + t) * config.hiddenSize, into: row)
                 return Array(UnsafeBufferPointer(start: row, count: v))
             }
+        }
+    }
+
+    /// Stops on an invalid batch: callers with untrusted ids check `batch.validate(for:)` first.
+    private func checkValid(_ batch: TokenBatch) {
+        do {
+            try batch.validate(for: config)
+        } catch {
+            preconditionFailure("invalid token batch: \(error)")
         }
     }
 

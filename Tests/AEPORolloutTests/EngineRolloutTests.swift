@@ -101,6 +101,7 @@ final class EngineRolloutTests: XCTestCase {
             XCTAssertEqual(segment.finish, batched[i].finish)
             XCTAssertEqual(segment.generator, batched[i].generator)
         }
-        XCTAssertEqual(native.statistics.recomputedPrefillTokens, 0)
+        XCTAssertEqual(native.statistics.prefillTokens, 2 * prompts.reduce(0) { $0 + $1.count })
+        XCTAssertEqual(native.engine.statistics.prefillTokens, native.statistics.prefillTokens)
     }
 }
