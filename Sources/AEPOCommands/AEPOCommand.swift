@@ -14,6 +14,8 @@ public struct AEPOCommand: AsyncParsableCommand {
             TrainCommand.self,
             RolloutCommand.self,
             EvalCommand.self,
+            ReportCommand.self,
+            TensorBoardCommand.self,
         ]
     )
 

@@ -1,5 +1,6 @@
 import AEPOAgent
 import AEPOAgentTestSupport
+import AEPOBenchmark
 import AEPOCore
 import AEPOModel
 import AEPORollout
@@ -60,6 +61,30 @@ final class EngineRolloutTests: XCTestCase {
             print("\(name): \(r.trajectories) trajectories, \(r.generatedTokens) tokens in \(r.rounds) rounds, \(r.toolCalls) tool calls, "
                   + "\(r.branches) branches, \(r.freshRoots) fresh roots, m = \(r.initialRollouts), prefill \(r.prefillTokens), "
                   + "recomputed \(r.branchPrefillRecomputed), pre-monitoring \(r.preMonitorTokens) tokens, \(String(format: "%.0f", r.tokensPerSecond)) tokens/s")
+        }
+    }
+
+    /// ARPO and AEPO on questions of a generated benchmark, with its tokenizer and tools.
+    func testRolloutsOnGeneratedBenchmarkQuestions() throws {
+        let benchmark = try Benchmark.generate(seed: 3, configuration: .small)
+        let tokenizer = try BenchmarkTokenizer.train(on: benchmark, vocabularySize: 400)
+        let questions = Array(benchmark.questions.filter { $0.split == "train" }.prefix(4))
+        XCTAssertEqual(questions.count, 4)
+        for settings in [RolloutSettings(strategy: .arpo, trajectoriesPerQuestion: 4, initialRollouts: 2),
+                         RolloutSettings(strategy: .aepo, trajectoriesPerQuestion: 4, initialRollouts: 2,
+                                         branch: BranchPolicy.Settings(penalty: 0.05), preMonitor: true)] {
+            let engine = InferenceEngine(model: ToolProneModel.make(tokenizer: tokenizer, maxPositions: 640), blockSize: 16)
+            let agent = AgentLoop(backend: NativeSampler(engine: engine, sampling: SamplingSettings(temperature: 1)), tokenizer: tokenizer,
+                                  environment: benchmark.environment, settings: AgentSettings(maxResponseTokens: 32, maxToolCalls: 2))
+            let batch = try Rollout(agent: agent, settings: settings).run(questions, generator: SeededGenerator(seed: 2))
+            XCTAssertEqual(batch.groups.map(\.count), [4, 4, 4, 4])
+            for (q, group) in batch.groups.enumerated() {
+                let taken = batch.events.filter { $0.question == q && $0.taken }
+                XCTAssertEqual(group.filter { $0.parent == nil }.count + taken.count, 4)
+            }
+            XCTAssertGreaterThan(batch.report.toolCalls, 0)
+            XCTAssertEqual(batch.report.branchPrefillRecomputed, 0)
+            XCTAssertEqual(engine.cache.blocksInUse, 0)
         }
     }
 
