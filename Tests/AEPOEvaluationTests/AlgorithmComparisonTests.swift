@@ -1,7 +1,7 @@
 @testable import AEPOEvaluation
 import XCTest
 
-final class ComparisonResultTests: XCTestCase {
+final class AlgorithmComparisonTests: XCTestCase {
     func testSeedStatisticsByHand() {
         let three = SeedStatistics([0.2, 0.4, 0.6])
         XCTAssertEqual(three.mean, 0.4, accuracy: 1e-15)
@@ -23,7 +23,7 @@ final class ComparisonResultTests: XCTestCase {
     }
 
     func testTableMarksTheBestMeanPerColumn() {
-        let result = ComparisonResult(entries: [
+        let result = AlgorithmComparison(entries: [
             .init(algorithm: "grpo", runs: [run(0.5, 0.5, entropy: 1), run(0.5, 1, entropy: 3)]),
             .init(algorithm: "aepo", runs: [run(0.25, 1, entropy: 2), run(0.25, 1, entropy: 2)]),
         ], ks: [1, 2])

@@ -3,7 +3,7 @@ import Foundation
 /// The figures of an `aepo compare`: per algorithm, the evaluation and the training log of every seed,
 /// aggregated into the paper-like table (rows = algorithms, columns = suites × Pass@1/Pass@k, mean ± 95 % CI
 /// over seeds, best mean per column marked) and the analyses side by side.
-public struct ComparisonResult: Sendable {
+public struct AlgorithmComparison: Sendable {
     public struct Entry: Sendable {
         public var algorithm: String
         /// One run per finished seed.
