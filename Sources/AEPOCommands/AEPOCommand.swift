@@ -11,6 +11,8 @@ public struct AEPOCommand: AsyncParsableCommand {
             DataCommand.self,
             RolloutCommand.self,
             EvalCommand.self,
+            ReportCommand.self,
+            TensorBoardCommand.self,
         ]
     )
 

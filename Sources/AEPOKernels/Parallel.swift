@@ -31,6 +31,11 @@ public enum Parallel {
 
     @TaskLocal static var threadLimit: Int = threadCount
 
+    /// The threads a loop started now would probably get: 1 inside another parallel loop (the pool
+    /// is busy, so the loop would run serially), else `effectiveThreadCount`. A hint for splitting
+    /// work, not a guarantee.
+    static var availableThreadCount: Int { pool.isBusy ? 1 : threadLimit }
+
     /// Like `forEach`, also passing the index of the thread running the iteration,
     /// in `0..<threadCount` — for per-thread scratch buffers. Index 0 is the caller.
     /// At most `maxThreads` threads take part (1 for loops too small to be worth waking the pool).
@@ -75,6 +80,9 @@ private final class WorkerPool: @unchecked Sendable {
             thread.start()
         }
     }
+
+    /// Whether a loop is running (a loop started now would run serially).
+    var isBusy: Bool { helpers == 0 || busy.load(ordering: .relaxed) }
 
     /// Runs the loop on up to `threads` threads and returns true, or returns false at once if the
     /// pool is busy (the caller then runs the loop itself).
