@@ -25,7 +25,8 @@ struct LayerActivations {
     var middle: UnsafeMutablePointer<Float>        // [rows, hidden] residual after attention
     var norm2: UnsafeMutablePointer<Float>
     var norm2Rstd: UnsafeMutablePointer<Float>
-    var gateUp: UnsafeMutablePointer<Float>        // [rows, 2·intermediate]: gate_proj then up_proj outputs
+    var gate: UnsafeMutablePointer<Float>          // [rows, intermediate]
+    var up: UnsafeMutablePointer<Float>
     var activated: UnsafeMutablePointer<Float>     // silu(gate) ⊙ up
 
     static func floatCount(_ c: Qwen3Config, _ s: BatchShape) -> Int {
@@ -52,7 +53,8 @@ struct LayerActivations {
         middle = arena.take(n * c.hiddenSize)
         norm2 = arena.take(n * c.hiddenSize)
         norm2Rstd = arena.take(n)
-        gateUp = arena.take(n * 2 * c.intermediateSize)
+        gate = arena.take(n * c.intermediateSize)
+        up = arena.take(n * c.intermediateSize)
         activated = arena.take(n * c.intermediateSize)
     }
 }
@@ -68,7 +70,6 @@ struct Activations {
     var targetTokens: [Int32]
     var layers: [LayerActivations]
     var output: UnsafeMutablePointer<Float>        // [rows, hidden] residual after the last layer
-    var projections: UnsafeMutablePointer<Float>   // [rows, q + k + v widths], scratch of the fused projection
     var finalNorm: UnsafeMutablePointer<Float>     // [rows, hidden]
     var finalNormRstd: UnsafeMutablePointer<Float> // [rows]
     var gathered: UnsafeMutablePointer<Float>      // [targets, hidden] final-norm rows at the targets
@@ -82,7 +83,7 @@ struct Activations {
 
     static func floatCount(_ c: Qwen3Config, _ s: BatchShape, chunkRows: Int) -> Int {
         c.numHiddenLayers * LayerActivations.floatCount(c, s)
-            + s.rows * (2 * c.hiddenSize + 1 + c.queryWidth + 2 * c.keyValueWidth)
+            + s.rows * (2 * c.hiddenSize + 1)
             + s.targets * (c.hiddenSize + 3)
             + chunkRows * c.vocabSize
     }
@@ -105,7 +106,6 @@ struct Activations {
         let shape = shape
         layers = (0..<c.numHiddenLayers).map { _ in LayerActivations(c, shape, arena: arena) }
         output = arena.take(shape.rows * c.hiddenSize)
-        projections = arena.take(shape.rows * (c.queryWidth + 2 * c.keyValueWidth))
         finalNorm = arena.take(shape.rows * c.hiddenSize)
         finalNormRstd = arena.take(shape.rows)
         gathered = arena.take(shape.targets * c.hiddenSize)

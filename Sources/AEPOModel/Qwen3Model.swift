@@ -152,10 +152,9 @@ public final class Qwen3Model {
             let next = l + 1 < a.layers.count ? a.layers[l + 1].input : a.output
             RMSNorm.forward(output: s.norm1, rstd: s.norm1Rstd, input: s.input, weight: p + w.inputNorm,
                             rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
-            // q_proj, k_proj and v_proj are consecutive in the layout: one product, then split.
-            Linear.forward(output: a.projections, input: s.norm1, weight: p + w.queryProjection, rows: n,
-                           inputWidth: c.hiddenSize, outputWidth: c.queryWidth + 2 * c.keyValueWidth)
-            splitProjections(a.projections, into: s.queryRaw, s.keyRaw, s.value, rows: n)
+            Linear.forward(output: s.queryRaw, input: s.norm1, weight: p + w.queryProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.queryWidth)
+            Linear.forward(output: s.keyRaw, input: s.norm1, weight: p + w.keyProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.keyValueWidth)
+            Linear.forward(output: s.value, input: s.norm1, weight: p + w.valueProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.keyValueWidth)
             RMSNorm.forward(output: s.query, rstd: s.queryRstd, input: s.queryRaw, weight: p + w.queryNorm,
                             rows: n * c.numAttentionHeads, width: c.headDim, eps: c.rmsNormEps)
             RMSNorm.forward(output: s.key, rstd: s.keyRstd, input: s.keyRaw, weight: p + w.keyNorm,
@@ -173,16 +172,9 @@ public final class Qwen3Model {
                            inputWidth: c.queryWidth, outputWidth: c.hiddenSize, accumulate: true)
             RMSNorm.forward(output: s.norm2, rstd: s.norm2Rstd, input: s.middle, weight: p + w.postAttentionNorm,
                             rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
-            // gate_proj and up_proj are consecutive: one product, rows [gate | up].
-            let inter = c.intermediateSize
-            Linear.forward(output: s.gateUp, input: s.norm2, weight: p + w.gateProjection, rows: n,
-                           inputWidth: c.hiddenSize, outputWidth: 2 * inter)
-            Parallel.forEachChunk(n, minimumChunk: 8) { range in
-                for t in range {
-                    SwiGLU.forward(output: s.activated + t * inter, gate: s.gateUp + 2 * t * inter,
-                                   up: s.gateUp + (2 * t + 1) * inter, count: inter)
-                }
-            }
+            Linear.forward(output: s.gate, input: s.norm2, weight: p + w.gateProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
+            Linear.forward(output: s.up, input: s.norm2, weight: p + w.upProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
+            SwiGLU.forward(output: s.activated, gate: s.gate, up: s.up, count: n * c.intermediateSize)
             next.update(from: s.middle, count: n * c.hiddenSize)
             Linear.forward(output: next, input: s.activated, weight: p + w.downProjection, rows: n,
                            inputWidth: c.intermediateSize, outputWidth: c.hiddenSize, accumulate: true)
@@ -218,7 +210,8 @@ public final class Qwen3Model {
         let dKey = scratchArena.take(n * c.keyValueWidth)
         let dKeyRaw = scratchArena.take(n * c.keyValueWidth)
         let dValue = scratchArena.take(n * c.keyValueWidth)
-        let dGateUp = scratchArena.take(n * 2 * c.intermediateSize)
+        let dGate = scratchArena.take(n * c.intermediateSize)
+        let dUp = scratchArena.take(n * c.intermediateSize)
         let dActivated = scratchArena.take(n * c.intermediateSize)
         let attentionScratch = scratchArena.take(attentionShape.backwardScratchCount)
         let dGathered = scratchArena.take(a.shape.targets * c.hiddenSize)
@@ -261,17 +254,14 @@ public final class Qwen3Model {
             Linear.backward(inputGradient: dActivated, weightGradient: g + w.downProjection, outputGradient: dResidual,
                             input: s.activated, weight: p + w.downProjection, rows: n,
                             inputWidth: c.intermediateSize, outputWidth: c.hiddenSize)
-            let inter = c.intermediateSize
-            Parallel.forEachChunk(n, minimumChunk: 8) { range in
-                for t in range {
-                    SwiGLU.backward(gateGradient: dGateUp + 2 * t * inter, upGradient: dGateUp + (2 * t + 1) * inter,
-                                    outputGradient: dActivated + t * inter, gate: s.gateUp + 2 * t * inter,
-                                    up: s.gateUp + (2 * t + 1) * inter, count: inter)
-                }
-            }
-            Linear.backward(inputGradient: dNorm, weightGradient: g + w.gateProjection, outputGradient: dGateUp,
+            SwiGLU.backward(gateGradient: dGate, upGradient: dUp, outputGradient: dActivated, gate: s.gate, up: s.up,
+                            count: n * c.intermediateSize)
+            Linear.backward(inputGradient: dNorm, weightGradient: g + w.gateProjection, outputGradient: dGate,
                             input: s.norm2, weight: p + w.gateProjection, rows: n,
-                            inputWidth: c.hiddenSize, outputWidth: 2 * inter)
+                            inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
+            Linear.backward(inputGradient: dNorm, weightGradient: g + w.upProjection, outputGradient: dUp,
+                            input: s.norm2, weight: p + w.upProjection, rows: n,
+                            inputWidth: c.hiddenSize, outputWidth: c.intermediateSize, accumulateInput: true)
             RMSNorm.backward(inputGradient: dResidual, weightGradient: g + w.postAttentionNorm, outputGradient: dNorm,
                              input: s.middle, weight: p + w.postAttentionNorm, rstd: s.norm2Rstd, rows: n, width: c.hiddenSize)
             // middle = input + o_proj(attention)
@@ -293,46 +283,21 @@ public final class Qwen3Model {
                              input: s.queryRaw, weight: p + w.queryNorm, rstd: s.queryRstd, rows: n * H, width: D)
             RMSNorm.backward(inputGradient: dKeyRaw, weightGradient: g + w.keyNorm, outputGradient: dKey,
                              input: s.keyRaw, weight: p + w.keyNorm, rstd: s.keyRstd, rows: n * KV, width: D)
-            mergeProjections(dQueryRaw, dKeyRaw, dValue, into: a.projections, rows: n)
-            Linear.backward(inputGradient: dNorm, weightGradient: g + w.queryProjection, outputGradient: a.projections,
+            Linear.backward(inputGradient: dNorm, weightGradient: g + w.queryProjection, outputGradient: dQueryRaw,
                             input: s.norm1, weight: p + w.queryProjection, rows: n,
-                            inputWidth: c.hiddenSize, outputWidth: c.queryWidth + 2 * c.keyValueWidth)
+                            inputWidth: c.hiddenSize, outputWidth: c.queryWidth)
+            Linear.backward(inputGradient: dNorm, weightGradient: g + w.keyProjection, outputGradient: dKeyRaw,
+                            input: s.norm1, weight: p + w.keyProjection, rows: n,
+                            inputWidth: c.hiddenSize, outputWidth: c.keyValueWidth, accumulateInput: true)
+            Linear.backward(inputGradient: dNorm, weightGradient: g + w.valueProjection, outputGradient: dValue,
+                            input: s.norm1, weight: p + w.valueProjection, rows: n,
+                            inputWidth: c.hiddenSize, outputWidth: c.keyValueWidth, accumulateInput: true)
             RMSNorm.backward(inputGradient: dResidual, weightGradient: g + w.inputNorm, outputGradient: dNorm,
                              input: s.input, weight: p + w.inputNorm, rstd: s.norm1Rstd, rows: n, width: c.hiddenSize)
         }
         a.tokens.withUnsafeBufferPointer { tokens in
             Embedding.backward(tableGradient: g + layout["model.embed_tokens.weight"]!.offset, outputGradient: dResidual,
                                tokens: tokens.baseAddress!, count: n, width: c.hiddenSize)
-        }
-    }
-}
-
-extension Qwen3Model {
-    /// Splits rows `[q | k | v]` of the fused projection into three contiguous buffers.
-    func splitProjections(_ fused: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>, _ k: UnsafeMutablePointer<Float>,
-                          _ v: UnsafeMutablePointer<Float>, rows: Int) {
-        let (qW, kvW) = (config.queryWidth, config.keyValueWidth)
-        let width = qW + 2 * kvW
-        Parallel.forEachChunk(rows, minimumChunk: 64) { range in
-            for t in range {
-                (q + t * qW).update(from: fused + t * width, count: qW)
-                (k + t * kvW).update(from: fused + t * width + qW, count: kvW)
-                (v + t * kvW).update(from: fused + t * width + qW + kvW, count: kvW)
-            }
-        }
-    }
-
-    /// The inverse of `splitProjections`: rows `[dq | dk | dv]` for the fused projection's backward pass.
-    func mergeProjections(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
-                          into fused: UnsafeMutablePointer<Float>, rows: Int) {
-        let (qW, kvW) = (config.queryWidth, config.keyValueWidth)
-        let width = qW + 2 * kvW
-        Parallel.forEachChunk(rows, minimumChunk: 64) { range in
-            for t in range {
-                (fused + t * width).update(from: q + t * qW, count: qW)
-                (fused + t * width + qW).update(from: k + t * kvW, count: kvW)
-                (fused + t * width + qW + kvW).update(from: v + t * kvW, count: kvW)
-            }
         }
     }
 }
@@ -355,10 +320,5 @@ struct LayerWeights {
         gateProjection = offset("mlp.gate_proj")
         upProjection = offset("mlp.up_proj")
         downProjection = offset("mlp.down_proj")
-        func count(_ name: String) -> Int { layout["model.layers.\(layer).\(name).weight"]!.count }
-        precondition(keyProjection == queryProjection + count("self_attn.q_proj")
-                     && valueProjection == keyProjection + count("self_attn.k_proj")
-                     && upProjection == gateProjection + count("mlp.gate_proj"),
-                     "fused projections need q/k/v and gate/up consecutive in the layout")
     }
 }
