@@ -72,9 +72,9 @@ let package = Package(
         // A tiny tokenizer, corpus, questions, scripted policies and a tool-prone random Qwen3 for agent-level tests.
         .target(name: "AEPOAgentTestSupport", dependencies: ["AEPOAgent", "AEPOTestSupport"], path: "Tests/AEPOAgentTestSupport", swiftSettings: settings),
         .testTarget(name: "AEPOAgentTests", dependencies: ["AEPOAgent", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPORolloutTests", dependencies: ["AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPORolloutTests", dependencies: ["AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOBenchmark", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOAlgorithmsTests", dependencies: ["AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOTrainingTests", dependencies: ["AEPOTraining", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOTrainingTests", dependencies: ["AEPOTraining", "AEPOAlgorithms", "AEPOBenchmark", "AEPORollout", "AEPOAgent", "AEPOModel", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOEvaluationTests", dependencies: ["AEPOEvaluation", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
     ]

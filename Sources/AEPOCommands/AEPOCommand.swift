@@ -9,8 +9,13 @@ public struct AEPOCommand: AsyncParsableCommand {
             Inspect.self,
             Bench.self,
             DataCommand.self,
+            DemoCommand.self,
+            SFTCommand.self,
+            TrainCommand.self,
             RolloutCommand.self,
             EvalCommand.self,
+            ReportCommand.self,
+            TensorBoardCommand.self,
         ]
     )
 
