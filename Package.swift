@@ -48,7 +48,7 @@ let package = Package(
         // Optimizer, schedules, trainer loops, checkpoints, metrics.
         .target(name: "AEPOTraining", dependencies: ["AEPOModel", "AEPOAlgorithms", "AEPOBenchmark", "AEPOCore"], swiftSettings: settings),
         // Pass@k, suite summaries, the paper's analyses over training logs, TensorBoard event files, reports.
-        .target(name: "AEPOEvaluation", dependencies: ["AEPORollout", "AEPOAgent", "AEPOTools", "AEPOCore"], swiftSettings: settings),
+        .target(name: "AEPOEvaluation", dependencies: ["AEPOTraining", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOCore"], swiftSettings: settings),
         // The `aepo` subcommands (a library so tests can run them in-process).
         .target(
             name: "AEPOCommands",

@@ -16,6 +16,7 @@ public struct AEPOCommand: AsyncParsableCommand {
             EvalCommand.self,
             ReportCommand.self,
             TensorBoardCommand.self,
+            CompareCommand.self,
         ]
     )
 

@@ -34,7 +34,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Comma-separated question splits to evaluate.")
     var splits = "test,test-ood"
 
-    @Option(help: "At most this many questions per suite (0: all).")
+    @Option(help: "At most this many questions per suite and split (0: all).")
     var questions = 0
 
     @Option(help: "Sampled runs per question (n of Pass@k).")
@@ -93,8 +93,8 @@ struct EvalCommand: ParsableCommand {
         if questions > 0 {
             var taken: [String: Int] = [:]
             pool = pool.filter { question in
-                taken[question.suite, default: 0] += 1
-                return taken[question.suite]! <= questions
+                taken["\(question.suite)/\(question.split)", default: 0] += 1
+                return taken["\(question.suite)/\(question.split)"]! <= questions
             }
         }
 

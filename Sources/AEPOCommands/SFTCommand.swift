@@ -1,3 +1,4 @@
+import AEPOEvaluation
 import AEPOTraining
 import ArgumentParser
 
@@ -6,7 +7,7 @@ struct SFTCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sft",
         abstract: "Supervised cold start: cross-entropy on the policy-written tokens of the benchmark's demonstrations.",
-        discussion: "Keys: model.*, data.*, sft.*, trainer.* (see the README). Writes config.json, metrics.jsonl, checkpoints/ and final/ under trainer.run_dir."
+        discussion: "Keys: model.*, data.*, sft.*, trainer.* (see the README). Writes config.json, metrics.jsonl, TensorBoard event files, checkpoints/ and final/ under trainer.run_dir."
     )
 
     @OptionGroup var options: TrainingOptions
@@ -16,6 +17,7 @@ struct SFTCommand: ParsableCommand {
 
     func run() throws {
         let trainer = try Trainer(config: try options.resolve(algorithm: nil), phase: .sft, resume: resume)
+        try trainer.logToTensorBoard()
         try trainer.train()
         print("wrote \(try trainer.saveFinal().path)")
     }

@@ -1,3 +1,4 @@
+import AEPOEvaluation
 import AEPOAlgorithms
 import AEPOTraining
 import ArgumentParser
@@ -8,7 +9,7 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Reinforcement learning with one of the eight algorithms: rollout, reward, advantages, clipped policy updates.",
-        discussion: "Algorithms: \(AlgorithmPreset.allCases.map(\.rawValue).joined(separator: ", ")). Every key of the preset can be overridden (--set key=value or key=value). Writes config.json, metrics.jsonl, checkpoints/ and final/ under trainer.run_dir."
+        discussion: "Algorithms: \(AlgorithmPreset.allCases.map(\.rawValue).joined(separator: ", ")). Every key of the preset can be overridden (--set key=value or key=value). Writes config.json, metrics.jsonl, TensorBoard event files, checkpoints/ and final/ under trainer.run_dir."
     )
 
     @Option(help: "The preset to start from (default: the config file's algorithm.name, else aepo).")
@@ -21,6 +22,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let trainer = try makeTrainer()
+        try trainer.logToTensorBoard()
         try trainer.train()
         print("wrote \(try trainer.saveFinal().path)")
     }

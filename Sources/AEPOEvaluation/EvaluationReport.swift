@@ -28,11 +28,12 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         case topP = "top_p"
     }
 
-    /// One outcome per trajectory: `groups[i]` are the runs (trajectory ids) of `questions[i]`.
+    /// One outcome per trajectory: `groups[i]` are the runs (trajectory ids) of `questions[i]`. Questions of the
+    /// out-of-distribution split count as their own suite, `<suite> (ood)`.
     public static func outcomes(of groups: [[Trajectory]], questions: [Question]) -> [QuestionOutcome] {
         zip(groups, questions).flatMap { group, question in
             group.map { trajectory in
-                QuestionOutcome(suite: question.suite, questionID: question.id, run: trajectory.id,
+                QuestionOutcome(suite: question.split == "test-ood" ? "\(question.suite) (ood)" : question.suite, questionID: question.id, run: trajectory.id,
                                 exactMatch: trajectory.reward.exactMatch, f1: trajectory.reward.f1,
                                 toolCalls: trajectory.toolCalls.count, formatFailure: trajectory.reward.problem != nil)
             }

@@ -41,4 +41,23 @@ public struct RunLog: Sendable {
         }
         return run
     }
+
+    /// A run whose metric at each (phase, step) is the mean over `runs` of those that logged it (for curves
+    /// averaged over seeds); no evaluation or branch events.
+    public static func averaged(name: String, _ runs: [RunLog]) -> RunLog {
+        struct Key: Hashable { var phase: String; var step: Int }
+        var order: [Key] = []
+        var sums: [Key: [String: (total: Double, count: Int)]] = [:]
+        for record in runs.flatMap(\.metrics) {
+            let key = Key(phase: record.phase, step: record.step)
+            if sums[key] == nil { order.append(key) }
+            for (metric, value) in record.values {
+                let current = sums[key, default: [:]][metric] ?? (0, 0)
+                sums[key, default: [:]][metric] = (current.total + value, current.count + 1)
+            }
+        }
+        return RunLog(name: name, metrics: order.sorted { ($0.phase, $0.step) < ($1.phase, $1.step) }.map { key in
+            MetricsRecord(phase: key.phase, step: key.step, values: sums[key]!.mapValues { $0.total / Double($0.count) })
+        })
+    }
 }

@@ -5,10 +5,13 @@ import Foundation
 public struct RunReport: Sendable {
     public var runs: [RunLog]
     public var title: String
+    /// Tables shown first (for example a comparison across algorithms), each with its heading.
+    public var leadingTables: [(heading: String, table: TextTable)]
 
-    public init(runs: [RunLog], title: String = "aepo training report") {
+    public init(runs: [RunLog], title: String = "aepo training report", leadingTables: [(heading: String, table: TextTable)] = []) {
         self.runs = runs
         self.title = title
+        self.leadingTables = leadingTables
     }
 
     /// The per-step curves, each (chart title, metric).
@@ -97,7 +100,11 @@ public struct RunReport: Sendable {
                 + table.rows.map { "<tr>" + $0.map { "<td>\(SVGLineChart.escape($0))</td>" }.joined() + "</tr>" }.joined()
                 + "</tbody></table>"
         }
-        var body = "<h1>\(SVGLineChart.escape(title))</h1><h2>Summary</h2>" + table(summaryTable)
+        var body = "<h1>\(SVGLineChart.escape(title))</h1>"
+        for (heading, extra) in leadingTables {
+            body += "<h2>\(SVGLineChart.escape(heading))</h2>" + table(extra)
+        }
+        body += "<h2>Summary</h2>" + table(summaryTable)
         if let evaluation = evaluationTable {
             body += "<h2>Evaluation (percent)</h2>" + table(evaluation)
         }
