@@ -11,6 +11,9 @@ import AEPOKernels
 /// Per layer: `x += o_proj(attn(rope(q_norm(q_proj(n))), rope(k_norm(k_proj(n))), v_proj(n)))` with
 /// `n = input_layernorm(x)`, then `x += down_proj(silu(gate_proj(m)) ⊙ up_proj(m))` with
 /// `m = post_attention_layernorm(x)`; logits `= lm_head(norm(x))`.
+///
+/// Activations and scratch are allocated once and reused (grown only for a larger batch), so an
+/// instance runs one forward/backward at a time; it is not safe to call from several threads at once.
 public final class Qwen3Model {
     public let config: Qwen3Config
     public let layout: ParameterLayout
