@@ -10,6 +10,7 @@ public struct AEPOCommand: AsyncParsableCommand {
             Bench.self,
             DataCommand.self,
             RolloutCommand.self,
+            ServeCommand.self,
         ]
     )
 
