@@ -51,7 +51,7 @@ let package = Package(
         // Optimizer, schedules, trainer loops, checkpoints, metrics.
         .target(name: "AEPOTraining", dependencies: ["AEPOModel", "AEPOAlgorithms", "AEPOBenchmark", "AEPOCore"], swiftSettings: settings),
         // Pass@k, suite summaries, the paper's analyses over training logs, TensorBoard event files, reports.
-        .target(name: "AEPOEvaluation", dependencies: ["AEPORollout", "AEPOAgent", "AEPOTools", "AEPOCore"], swiftSettings: settings),
+        .target(name: "AEPOEvaluation", dependencies: ["AEPOTraining", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOCore"], swiftSettings: settings),
         // OpenAI-compatible HTTP server over the native engine with continuous batching.
         .target(
             name: "AEPOServe",
@@ -95,9 +95,9 @@ let package = Package(
         // A tiny tokenizer, corpus, questions, scripted policies and a tool-prone random Qwen3 for agent-level tests.
         .target(name: "AEPOAgentTestSupport", dependencies: ["AEPOAgent", "AEPOTestSupport"], path: "Tests/AEPOAgentTestSupport", swiftSettings: settings),
         .testTarget(name: "AEPOAgentTests", dependencies: ["AEPOAgent", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPORolloutTests", dependencies: ["AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPORolloutTests", dependencies: ["AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOBenchmark", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOAlgorithmsTests", dependencies: ["AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOTrainingTests", dependencies: ["AEPOTraining", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOTrainingTests", dependencies: ["AEPOTraining", "AEPOAlgorithms", "AEPOBenchmark", "AEPORollout", "AEPOAgent", "AEPOModel", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOEvaluationTests", dependencies: ["AEPOEvaluation", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(
             name: "AEPOServeTests",

@@ -55,6 +55,7 @@ public final class NativeSampler: SamplingBackend {
             let state = state(r.sequence)
             return (state.sequence, (state.pending.map { [$0] } ?? []) + r.tokens)
         }
+        statistics.deferredTokens += requests.filter { states[$0.sequence.rawValue]?.pending != nil }.count
         let logits = try prefill(runs)
         let v = engine.config.vocabSize
         for (i, r) in requests.enumerated() {
@@ -128,7 +129,6 @@ public final class NativeSampler: SamplingBackend {
     private func prefill(_ runs: [(SequenceID, [Int])]) throws -> [Float] {
         let before = engine.statistics.prefillTokens
         let logits = try engine.prefill(runs.map { (sequence: $0.0, tokens: $0.1) })
-        statistics.requiredPrefillTokens += runs.reduce(0) { $0 + $1.1.count }
         statistics.prefillTokens += engine.statistics.prefillTokens - before
         return logits
     }

@@ -33,7 +33,6 @@ public final class ScriptedSampler: SamplingBackend {
     public func open(prompts: [[Int]]) throws -> [SequenceHandle] {
         prompts.map { prompt in
             precondition(!prompt.isEmpty, "empty prompt")
-            statistics.requiredPrefillTokens += prompt.count
             statistics.prefillTokens += prompt.count
             return add(prompt)
         }
@@ -43,7 +42,6 @@ public final class ScriptedSampler: SamplingBackend {
         for (sequence, tokens) in requests {
             precondition(contexts[sequence.rawValue] != nil, "sequence is not open")
             contexts[sequence.rawValue]! += tokens
-            statistics.requiredPrefillTokens += tokens.count
             statistics.prefillTokens += tokens.count
         }
     }

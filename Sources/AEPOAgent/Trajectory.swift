@@ -44,37 +44,3 @@ public struct Trajectory: Codable, Equatable, Sendable {
         case toolCalls = "tool_calls", finish, text, answer, reward
     }
 }
-
-/// A stretch the model wrote between two tool results (the first starts right after the prompt).
-public struct TrajectorySegment: Codable, Equatable, Sendable {
-    /// Index into `responseTokens` of the segment's first token, and its token count.
-    public var start: Int
-    public var length: Int
-    /// `H_seg` (see `SegmentEntropy`).
-    public var entropy: Double
-}
-
-/// A tool call the agent ran, with the `<result>` block appended after it.
-public struct ToolCallRecord: Codable, Equatable, Sendable {
-    public var call: ToolCall
-    /// The rendered block, `TrajectoryFormat.resultBlock(output)`.
-    public var result: String
-    /// The index of the segment that made the call.
-    public var segment: Int
-}
-
-/// Why a trajectory ended.
-public enum TrajectoryFinish: String, Codable, Equatable, Sendable {
-    /// `</answer>` was written.
-    case answer
-    /// An end-of-sequence token was sampled.
-    case endOfSequence = "end-of-sequence"
-    /// The response-length limit (policy tokens) was reached.
-    case responseLimit = "response-limit"
-    /// The sequence would not fit the model's context (prompt, results and response together).
-    case contextLimit = "context-limit"
-    /// A tool call past the per-trajectory limit.
-    case toolCallLimit = "tool-call-limit"
-    /// The model closed a tool tag it never opened, or wrote `<result>`/`</result>` itself.
-    case brokenFormat = "broken-format"
-}

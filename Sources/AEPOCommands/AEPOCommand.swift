@@ -9,7 +9,14 @@ public struct AEPOCommand: AsyncParsableCommand {
             Inspect.self,
             Bench.self,
             DataCommand.self,
+            DemoCommand.self,
+            SFTCommand.self,
+            TrainCommand.self,
             RolloutCommand.self,
+            EvalCommand.self,
+            ReportCommand.self,
+            TensorBoardCommand.self,
+            CompareCommand.self,
             ServeCommand.self,
         ]
     )

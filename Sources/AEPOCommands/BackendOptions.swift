@@ -48,30 +48,19 @@ struct BackendOptions: ParsableArguments {
 
     var isRemote: Bool { backend == "openai" }
 
-    /// The agent loop with the benchmark's tools over the chosen backend. The tokenizer is `tokenizer`, else
-    /// (native) the model directory's, else the data directory's.
+    /// The agent loop with the benchmark's tools over the chosen backend (`NativeAgent` for the native one).
+    /// A remote model's tokenizer is `tokenizer`, else the data directory's.
     func agent(model: String, tokenizer: String?, data: BenchmarkDirectory, sampling: SamplingSettings,
                settings: AgentSettings) throws -> AgentLoop {
-        let modelURL = URL(fileURLWithPath: model)
-        let tokenizerURL = tokenizer.map { URL(fileURLWithPath: $0) } ?? [modelURL.appendingPathComponent(Checkpoint.tokenizerFileName)]
-            .first { !isRemote && FileManager.default.fileExists(atPath: $0.path) } ?? data.tokenizerURL
-        guard let tokenizerURL else {
-            throw InputError("no tokenizer.json in the model or data directory; pass --tokenizer FILE", source: "--tokenizer")
+        guard isRemote else {
+            return try NativeAgent.load(model: model, tokenizer: tokenizer, data: data, sampling: sampling, settings: settings)
+        }
+        guard let tokenizerURL = tokenizer.map({ URL(fileURLWithPath: $0) }) ?? data.tokenizerURL else {
+            throw InputError("--backend openai needs the served model's tokenizer.json: pass --tokenizer FILE", source: "--tokenizer")
         }
         let vocabulary = try Tokenizer(contentsOf: tokenizerURL)
-        if isRemote {
-            return AgentLoop(backend: try remote(model: model, tokenizer: vocabulary, sampling: sampling), tokenizer: vocabulary,
-                             environment: data.environment, settings: settings)
-        }
-        let checkpoint = try Checkpoint.load(directory: modelURL)
-        guard vocabulary.vocabularySize <= checkpoint.config.vocabSize else {
-            throw InputError("the tokenizer has \(vocabulary.vocabularySize) tokens; the model's vocabulary only \(checkpoint.config.vocabSize)",
-                             source: tokenizerURL.path)
-        }
-        let engine = InferenceEngine(model: Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters))
-        return AgentLoop(backend: NativeSampler(engine: engine, sampling: sampling), tokenizer: vocabulary,
-                         environment: data.environment, settings: settings,
-                         endTokens: StopCriteria.endTokens(of: vocabulary, extra: checkpoint.config.eosTokenID))
+        return AgentLoop(backend: try remote(model: model, tokenizer: vocabulary, sampling: sampling), tokenizer: vocabulary,
+                         environment: data.environment, settings: settings)
     }
 
     /// The OpenAI-compatible backend for served model `model`, normalising entropies by the tokenizer's |V|.

@@ -30,7 +30,9 @@ struct Bench: ParsableCommand {
         #if DEBUG
         warnings.append("debug build: figures are ~50× below a release build (`swift build -c release`)")
         #endif
-        if OpenBLAS.requested && OpenBLAS.selected == nil {
+        if let blas = OpenBLAS.selected {
+            warnings.append("GEMM runs in \(blas.libraryName) with its own \(Parallel.threadCount) threads: the *_1thread figures are not single-threaded")
+        } else if OpenBLAS.requested {
             warnings.append("AEPO_BLAS=openblas is set but no OpenBLAS library loaded (tried \(OpenBLAS.libraryNames.joined(separator: ", "))); using the Swift kernels")
         }
         for measurement in BenchMeasurement.all where only.isEmpty || only.contains(measurement.name) {
@@ -38,6 +40,7 @@ struct Bench: ParsableCommand {
             report.merge(result.figures) { _, new in new }
             warnings += result.warnings
         }
+        if let busy = SystemLoad.warning() { warnings.append(busy) }
         report["threads"] = Parallel.threadCount
         report["gemm_backend"] = OpenBLAS.selected.map { "openblas (\($0.libraryName))" } ?? "swift"
         report["peak_rss_mb"] = PeakMemory.residentMegabytes()

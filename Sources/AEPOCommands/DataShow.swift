@@ -45,7 +45,11 @@ struct DataShow: ParsableCommand {
         lines.append(BenchmarkStatistics(data).report(meanTokens: meanTokens))
         for name in suites where samples > 0 && (suite == nil || suite == name) {
             lines.append("\n== \(name)")
-            for question in data.questions.filter({ $0.suite == name }).prefix(samples) {
+            // Round-robin over the splits, so the samples show train, test and test-ood questions.
+            let bySplit = Dictionary(grouping: data.questions.filter { $0.suite == name }, by: \.split)
+            let splits = bySplit.keys.sorted()
+            let picked = (0..<samples).compactMap { i in bySplit[splits[i % splits.count]]!.dropFirst(i / splits.count).first }
+            for question in picked {
                 lines.append("[\(question.split)] \(question.question)  → \(question.answers.joined(separator: " | "))")
             }
             if let demonstration = data.demonstrations.first(where: { $0.suite == name }) {

@@ -32,11 +32,15 @@ extension BenchMeasurement {
     }
 
     /// Decoding shapes of the reference configuration's LM head (`[2048, 256]` weights):
-    /// `gemv_gflops` for one token, `decode_gemm_gflops` for a batch of 16.
+    /// `gemv_gflops` for one token, `decode_gemm_gflops` for a batch of 16, each also on one thread
+    /// per second of CPU time received (`…_1thread_cputime`).
     static let decodeGemm = BenchMeasurement(name: "gemv") { context in
         var result = BenchResult()
-        result.figures["gemv_gflops"] = GemmProblem(transA: false, transB: true, m: 1, n: 2048, k: 256).gflops(context)
-        result.figures["decode_gemm_gflops"] = GemmProblem(transA: false, transB: true, m: 16, n: 2048, k: 256).gflops(context)
+        for (name, rows) in [("gemv", 1), ("decode_gemm", 16)] {
+            let problem = GemmProblem(transA: false, transB: true, m: rows, n: 2048, k: 256)
+            result.figures["\(name)_gflops"] = problem.gflops(context)
+            result.figures["\(name)_gflops_1thread_cputime"] = Parallel.withThreadLimit(1) { problem.rates(context).cpu }
+        }
         return result
     }
 

@@ -1,11 +1,14 @@
 import AEPOCore
+import AEPOKernels
 import AEPOModel
 import AEPOTraining
 
 extension BenchMeasurement {
     /// `train_tokens_per_s`: one training step (forward, backward of the mean next-token
     /// cross-entropy at every position, AdamW update) on 16 random sequences of 256 tokens of the
-    /// reference configuration, counting 16 × 256 tokens per step.
+    /// reference configuration, counting 16 × 256 tokens per step. Also
+    /// `train_tokens_per_s_1thread_cputime`: the same on one thread per second of CPU time received
+    /// (stable on a shared machine).
     static let training = BenchMeasurement(name: "train") { context in
         let config = try ReferenceConfiguration.load()
         let (sequenceCount, length) = (16, 256)
@@ -17,12 +20,18 @@ extension BenchMeasurement {
         }
         let batch = TokenBatch.nextToken(sequences)
         let weights = [Float](repeating: -1 / Float(batch.targets.count), count: batch.targets.count)
-        let seconds = context.medianSeconds {
+        func step() {
             model.zeroGradients()
             _ = model.forward(batch)
             model.backward(logProbWeights: weights)
             optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), learningRate: 1e-4)
         }
-        return BenchResult(figures: ["train_tokens_per_s": (Double(sequenceCount * length) / seconds).rounded()])
+        let tokens = Double(sequenceCount * length)
+        let seconds = context.medianSeconds(step)
+        let cpuSeconds = Parallel.withThreadLimit(1) { context.medianTimes(step).cpu }
+        return BenchResult(figures: [
+            "train_tokens_per_s": (tokens / seconds).rounded(),
+            "train_tokens_per_s_1thread_cputime": (tokens / cpuSeconds).rounded(),
+        ])
     }
 }

@@ -1,4 +1,4 @@
-/// Names of the per-step metrics the analyses and reports read from `metrics.jsonl`.
+/// Names of the per-step metrics the analyses and reports read from the trainer's `metrics.jsonl`.
 public enum MetricKey {
     public static let reward = "reward"
     public static let accuracy = "accuracy"
@@ -6,12 +6,13 @@ public enum MetricKey {
     public static let toolCalls = "tool_calls"
     /// Mean entropy (nats) of the trained tokens.
     public static let entropy = "entropy"
-    public static let clipLow = "clip_low"
-    public static let clipHigh = "clip_high"
+    public static let clipLow = "clip_frac_low"
+    public static let clipHigh = "clip_frac_high"
     public static let kl = "kl"
     public static let gradNorm = "grad_norm"
-    public static let branches = "branches"
+    public static let branchesPerQuestion = "branches_per_question"
+    public static let topThreeRootShare = "branch_top3_root_share"
 
     /// Share of the tokens of entropy quartile `quartile` (1 = lowest entropy … 4 = highest) clipped on the high side.
-    public static func clipHigh(quartile: Int) -> String { "clip_high_q\(quartile)" }
+    public static func clipHigh(quartile: Int) -> String { "clip_high_entropy_q\(quartile)" }
 }

@@ -53,6 +53,11 @@ public final class TensorBoardWriter {
         try append(event.bytes)
     }
 
+    /// Appends the metrics of one step of `phase`, tagged `<phase>/<metric>` (the trainer's metrics-sink call).
+    public func record(phase: String, step: Int, metrics: [String: Double]) throws {
+        try write(step: step, scalars: Dictionary(uniqueKeysWithValues: metrics.map { ("\(phase)/\($0.key)", $0.value) }))
+    }
+
     /// One TFRecord: length, masked CRC of the length, data, masked CRC of the data.
     private func append(_ data: [UInt8]) throws {
         var record: [UInt8] = []

@@ -78,7 +78,7 @@ private func sgemmPacked(_ g: GemmOperands) {
     let (mr, nr, mc, kc, nc) = (GemmBlocking.mr, GemmBlocking.nr, GemmBlocking.mc, GemmBlocking.kc, GemmBlocking.nc)
     // Below ~1 MFLOP, waking the other threads costs more than it saves.
     let maxThreads = m * n * k < 1 << 19 ? 1 : Int.max
-    let threads = min(Parallel.effectiveThreadCount, maxThreads)
+    let threads = min(Parallel.availableThreadCount, maxThreads)
     GemmWorkspace.with { workspace in
         for jc in stride(from: 0, to: n, by: nc) {
             let width = min(nc, n - jc)

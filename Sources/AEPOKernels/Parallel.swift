@@ -31,18 +31,32 @@ public enum Parallel {
 
     @TaskLocal static var threadLimit: Int = threadCount
 
+    /// The threads a loop started now would probably get: 1 inside another parallel loop (the pool
+    /// is busy, so the loop would run serially), else `effectiveThreadCount`. A hint for splitting
+    /// work, not a guarantee.
+    static var availableThreadCount: Int {
+        if #available(macOS 15, *), let pool = pool as? WorkerPool, !pool.isBusy { return threadLimit }
+        return 1
+    }
+
     /// Like `forEach`, also passing the index of the thread running the iteration,
     /// in `0..<threadCount` — for per-thread scratch buffers. Index 0 is the caller.
     /// At most `maxThreads` threads take part (1 for loops too small to be worth waking the pool).
     /// A loop started while the pool is busy (nested or concurrent loops) runs serially on the caller.
     static func forEachWorker(_ count: Int, maxThreads: Int = .max, _ body: (_ index: Int, _ worker: Int) -> Void) {
         let threads = min(threadLimit, count, maxThreads)
-        if threads <= 1 || !pool.tryRun(count: count, threads: threads, body) {
-            for i in 0..<count { body(i, 0) }
+        if threads > 1, #available(macOS 15, *), let pool = pool as? WorkerPool,
+           pool.tryRun(count: count, threads: threads, body) {
+            return
         }
+        for i in 0..<count { body(i, 0) }
     }
 
-    private static let pool = WorkerPool(helpers: threadCount - 1)
+    /// The `WorkerPool` (its atomics need macOS 15; on older macOS loops run serially).
+    private static let pool: AnyObject? = {
+        if #available(macOS 15, *) { return WorkerPool(helpers: threadCount - 1) }
+        return nil
+    }()
 }
 
 /// Helper threads that wait (spinning briefly, then sleeping) for the next loop and pull its
@@ -51,6 +65,7 @@ public enum Parallel {
 /// The caller never waits for a helper that has not started: once every iteration has been
 /// claimed it closes the loop, and only helpers that joined before that are waited for. So a helper
 /// descheduled on a busy machine delays nothing; the caller simply runs more iterations itself.
+@available(macOS 15, *)
 private final class WorkerPool: @unchecked Sendable {
     private let helpers: Int
     private let busy = Atomic<Bool>(false)
@@ -75,6 +90,9 @@ private final class WorkerPool: @unchecked Sendable {
             thread.start()
         }
     }
+
+    /// Whether a loop is running (a loop started now would run serially).
+    var isBusy: Bool { helpers == 0 || busy.load(ordering: .relaxed) }
 
     /// Runs the loop on up to `threads` threads and returns true, or returns false at once if the
     /// pool is busy (the caller then runs the loop itself).

@@ -1,4 +1,5 @@
 import AEPOCore
+import Foundation
 
 /// Measures sampling throughput: a batch of random prompts prefilled together, then every
 /// sequence extended one sampled token per batched `decodeStep`, all through the KV cache.
@@ -11,6 +12,10 @@ public enum DecodeBenchmark {
         public var tokensPerSecond: Double
         /// Wall time of each repetition, in seconds.
         public var seconds: [Double]
+        /// Median over repetitions of sampled tokens per second of the calling thread's CPU time:
+        /// the machine-independent figure when parallel loops are limited to one thread (on a
+        /// shared machine the wall clock also counts time other processes held the core).
+        public var tokensPerCPUSecond: Double
         /// Sampled tokens per repetition.
         public var tokens: Int
     }
@@ -27,12 +32,13 @@ public enum DecodeBenchmark {
         let sampler = Sampler(settings: settings)
         var generator = SeededGenerator(seed: seed)
         let clock = ContinuousClock()
-        var seconds: [Double] = []
+        var seconds: [Double] = [], cpuSeconds: [Double] = []
         for _ in 0..<repetitions {
             let prompts = (0..<sequences).map { _ in
                 (0..<promptLength).map { _ in Int(generator.next() % UInt64(config.vocabSize)) }
             }
             let start = clock.now
+            let cpuStart = threadCPUSeconds()
             let batch = prompts.map { _ in engine.makeSequence() }
             var logits = try engine.prefill(Array(zip(batch, prompts)))
             for step in 0..<newTokens {
@@ -46,10 +52,12 @@ public enum DecodeBenchmark {
             for s in batch { engine.release(s) }
             let elapsed = start.duration(to: clock.now).components
             seconds.append(Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+            cpuSeconds.append(threadCPUSeconds() - cpuStart)
         }
         let tokens = sequences * newTokens
-        let median = seconds.sorted()[seconds.count / 2]
-        return Result(tokensPerSecond: Double(tokens) / median, seconds: seconds, tokens: tokens)
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        return Result(tokensPerSecond: Double(tokens) / median(seconds), seconds: seconds,
+                      tokensPerCPUSecond: Double(tokens) / median(cpuSeconds), tokens: tokens)
     }
 
     /// Prefix positions a branch recomputes: a sequence prefills `promptLength` tokens, a fork of
@@ -65,4 +73,11 @@ public enum DecodeBenchmark {
         _ = try engine.prefill(sequence: branch, tokens: (0..<continuation).map { (7 * $0) % vocabulary })
         return engine.cache.statistics.computedPositions - before - continuation
     }
+}
+
+/// CPU time consumed so far by the calling thread, in seconds.
+private func threadCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Identifies one sequence held by a `KVCache`.
 public struct SequenceID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: Int
@@ -76,7 +78,7 @@ public final class KVCache {
     }
 
     deinit {
-        for chunk in chunks { chunk.deallocate() }
+        for chunk in chunks { free(chunk) }
     }
 
     // MARK: Sequences
@@ -224,12 +226,25 @@ public final class KVCache {
 
     /// Adds `count` blocks in one new allocation; existing blocks keep their addresses.
     private func grow(by count: Int) {
-        let chunk = UnsafeMutablePointer<Float>.allocate(capacity: count * blockFloatCount)
+        let chunk = Self.allocateLargePages(floats: count * blockFloatCount)
         chunk.initialize(repeating: 0, count: count * blockFloatCount)
         chunks.append(chunk)
         let first = blockBases.count
         for i in 0..<count { blockBases.append(chunk + i * blockFloatCount) }
         referenceCounts.append(contentsOf: repeatElement(0, count: count))
         freeBlocks.append(contentsOf: (first ..< first + count).reversed())  // low ids first
+    }
+
+    /// Memory aligned to 2 MiB and offered to the kernel for transparent huge pages: attention
+    /// walks blocks scattered over the pool, and 4 KiB pages would cost a TLB miss per block.
+    private static func allocateLargePages(floats: Int) -> UnsafeMutablePointer<Float> {
+        let alignment = 2 << 20
+        let bytes = (floats * MemoryLayout<Float>.stride + alignment - 1) / alignment * alignment
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, alignment, bytes) == 0, let raw else { fatalError("out of memory for \(bytes) bytes of KV cache") }
+        #if os(Linux)
+        _ = madvise(raw, bytes, MADV_HUGEPAGE)
+        #endif
+        return raw.bindMemory(to: Float.self, capacity: floats)
     }
 }

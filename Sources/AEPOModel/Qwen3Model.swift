@@ -11,6 +11,9 @@ import AEPOKernels
 /// Per layer: `x += o_proj(attn(rope(q_norm(q_proj(n))), rope(k_norm(k_proj(n))), v_proj(n)))` with
 /// `n = input_layernorm(x)`, then `x += down_proj(silu(gate_proj(m)) ⊙ up_proj(m))` with
 /// `m = post_attention_layernorm(x)`; logits `= lm_head(norm(x))`.
+///
+/// Activations and scratch are allocated once and reused (grown only for a larger batch), so an
+/// instance runs one forward/backward at a time; it is not safe to call from several threads at once.
 public final class Qwen3Model {
     public let config: Qwen3Config
     public let layout: ParameterLayout
@@ -82,7 +85,7 @@ public final class Qwen3Model {
     /// Log-probabilities of each target token and the full-vocabulary entropy at each target position,
     /// in `batch.targets` order. Saves the activations for `backward`.
     public func forward(_ batch: TokenBatch) -> (logProbs: [Float], entropies: [Float]) {
-        batch.validate(vocabularySize: config.vocabSize, maxPositions: config.maxPositionEmbeddings)
+        checkValid(batch)
         let a = runDecoder(batch, chunkRows: max(1, logitsBudget / config.vocabSize))
         let c = config
         for r in 0..<a.shape.targets {
@@ -106,7 +109,7 @@ public final class Qwen3Model {
     /// `sequences[b][t]`. Does not keep activations for `backward`.
     public func logits(for sequences: [[Int]]) -> [[[Float]]] {
         let batch = TokenBatch(sequences: sequences, targets: [])
-        batch.validate(vocabularySize: config.vocabSize, maxPositions: config.maxPositionEmbeddings)
+        checkValid(batch)
         saved = nil
         let a = runDecoder(batch, chunkRows: 0)
         let v = config.vocabSize
@@ -117,6 +120,15 @@ public final class Qwen3Model {
                 computeLogits(rows: 1, from: a.finalNorm + (b * a.shape.time + t) * config.hiddenSize, into: row)
                 return Array(UnsafeBufferPointer(start: row, count: v))
             }
+        }
+    }
+
+    /// Stops on an invalid batch: callers with untrusted ids check `batch.validate(for:)` first.
+    private func checkValid(_ batch: TokenBatch) {
+        do {
+            try batch.validate(for: config)
+        } catch {
+            preconditionFailure("invalid token batch: \(error)")
         }
     }
 

@@ -1,3 +1,5 @@
+import AEPOCore
+
 /// Sequences of token ids (of different lengths; the model right-pads them) and the positions
 /// at which the caller wants the log-probability of a target token and the entropy.
 public struct TokenBatch: Sendable, Equatable {
@@ -37,18 +39,30 @@ public struct TokenBatch: Sendable, Equatable {
     /// The longest sequence length (the padded time dimension).
     public var maxLength: Int { sequences.map(\.count).max() ?? 0 }
 
-    /// Checks every token id and target against the vocabulary and the sequence lengths.
-    func validate(vocabularySize: Int, maxPositions: Int) {
+    /// Checks every token id and target against `config`'s vocabulary and positions, and each
+    /// target position against its sequence's length; throws an `InputError` naming the first problem.
+    public func validate(for config: Qwen3Config) throws {
+        let source = "token batch"
         for (b, sequence) in sequences.enumerated() {
-            precondition(sequence.count <= maxPositions, "sequence \(b) has \(sequence.count) tokens, more than \(maxPositions) positions")
-            for token in sequence {
-                precondition(token >= 0 && token < vocabularySize, "token id \(token) in sequence \(b) is outside 0..<\(vocabularySize)")
+            guard sequence.count <= config.maxPositionEmbeddings else {
+                throw InputError("\(sequence.count) tokens exceed max_position_embeddings \(config.maxPositionEmbeddings)",
+                                 source: source, field: "sequences[\(b)]")
+            }
+            if let t = sequence.firstIndex(where: { $0 < 0 || $0 >= config.vocabSize }) {
+                throw InputError("token id \(sequence[t]) is outside the vocabulary 0..<\(config.vocabSize)",
+                                 source: source, field: "sequences[\(b)][\(t)]")
             }
         }
-        for target in targets {
-            precondition(target.sequence >= 0 && target.sequence < sequences.count, "target sequence \(target.sequence) out of range")
-            precondition(target.position >= 0 && target.position < sequences[target.sequence].count, "target position \(target.position) out of range")
-            precondition(target.token >= 0 && target.token < vocabularySize, "target token \(target.token) is outside 0..<\(vocabularySize)")
+        for (r, target) in targets.enumerated() {
+            guard target.sequence >= 0 && target.sequence < sequences.count,
+                  target.position >= 0 && target.position < sequences[target.sequence].count else {
+                throw InputError("sequence \(target.sequence), position \(target.position) is not in the batch",
+                                 source: source, field: "targets[\(r)]")
+            }
+            guard target.token >= 0 && target.token < config.vocabSize else {
+                throw InputError("target token \(target.token) is outside the vocabulary 0..<\(config.vocabSize)",
+                                 source: source, field: "targets[\(r)]")
+            }
         }
     }
 }

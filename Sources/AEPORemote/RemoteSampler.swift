@@ -59,15 +59,11 @@ public final class RemoteSampler: SamplingBackend {
     public var contextLength: Int { settings.contextLength }
 
     public func open(prompts: [[Int]]) throws -> [SequenceHandle] {
-        statistics.requiredPrefillTokens += prompts.reduce(0) { $0 + $1.count }
-        return prompts.map(store)
+        prompts.map(store)
     }
 
     public func extend(_ requests: [(sequence: SequenceHandle, tokens: [Int])]) throws {
-        for r in requests {
-            sequences[r.sequence.rawValue]! += r.tokens
-            statistics.requiredPrefillTokens += r.tokens.count
-        }
+        for r in requests { sequences[r.sequence.rawValue]! += r.tokens }
     }
 
     public func fork(_ sequence: SequenceHandle) -> SequenceHandle {
@@ -97,8 +93,8 @@ public final class RemoteSampler: SamplingBackend {
         }
         let replies = try endpoint.post("completions", bodies: bodies)
         for (i, reply) in zip(live, replies) {
-            let sent = tokens(requests[i].sequence).count
-            statistics.prefillTokens += sent
+            // The whole sequence is sent again: what a server without prefix caching prefills.
+            statistics.prefillTokens += tokens(requests[i].sequence).count
             var scanner = StopCriteria.Scanner(stop)
             var stopped = false
             for token in try parse(reply) {

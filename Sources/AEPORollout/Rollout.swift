@@ -15,7 +15,9 @@ import Foundation
 ///   `m = BudgetAllocator.initialRollouts(segmentEntropies:)`, then discarded (its cost is reported) (§1.3).
 ///
 /// A branch is `AgentLoop.branch`: a copy of the parent's state whose backend sequence is a fork (the native
-/// engine shares the KV cache; nothing is recomputed) with its own random stream. Each question's prompt is
+/// engine shares the KV cache; nothing is recomputed) with its own random stream. The report checks it:
+/// `branchPrefillRecomputed` = tokens the backend prefilled − (prompts + appended tool results + deferred
+/// tokens), from the agent's own counts. Each question's prompt is
 /// prefilled once and every trajectory of the question forks it. Trees (and so `H_init`) are new every batch.
 ///
 /// Random streams: question `q` draws from `generator.derived(stream: hash(q.id))`; from it trajectory `j`
@@ -42,17 +44,23 @@ public final class Rollout {
 
         let prompts = try agent.openPrompts(questions)
         defer { prompts.forEach(agent.close) }
+        // What must be prefilled: each prompt once and every appended result (counted as they come).
+        var appended = prompts.reduce(0) { $0 + $1.tokens.count }
 
         // m per question.
         var roots = [Int](repeating: settings.strategy == .independent ? k : settings.initialRollouts, count: questions.count)
         if settings.monitors {
             var monitors = prompts.map { agent.start($0, id: 0, generator: streams[$0.questionIndex].derived(stream: 0)) }
-            try agent.complete(&monitors)
+            do { try agent.complete(&monitors) } catch {
+                monitors.forEach(agent.discard)
+                throw error
+            }
             let allocator = BudgetAllocator(trajectories: k, beta: settings.budgetBeta)
             roots = monitors.map { allocator.initialRollouts(segmentEntropies: $0.segmentEntropies) }
             report.preMonitorTrajectories = monitors.count
             report.preMonitorTokens = monitors.reduce(0) { $0 + $1.policyTokens }
             report.preMonitorToolCalls = monitors.reduce(0) { $0 + $1.toolCalls.count }
+            appended += monitors.reduce(0) { $0 + $1.responseTokens.count - $1.policyTokens }
             monitors.forEach(agent.discard)
         }
         report.initialRollouts = roots
@@ -67,7 +75,10 @@ public final class Rollout {
         var groups = [[Trajectory]](repeating: [], count: questions.count)
         while !live.isEmpty {
             let callsBefore = live.map(\.toolCalls.count), environmentBefore = live.map { $0.responseTokens.count - $0.policyTokens }
-            try agent.advance(&live)
+            do { try agent.advance(&live) } catch {
+                live.forEach(agent.discard)  // the backend is left with no open sequence
+                throw error
+            }
             report.rounds += 1
             for (i, t) in live.enumerated() {
                 report.toolCalls += t.toolCalls.count - callsBefore[i]
@@ -106,7 +117,8 @@ public final class Rollout {
         report.trajectories = groups.reduce(0) { $0 + $1.count }
         report.generatedTokens = after.generatedTokens - afterMonitoring.generatedTokens
         report.prefillTokens = after.prefillTokens - before.prefillTokens
-        report.branchPrefillRecomputed = after.recomputedPrefillTokens - before.recomputedPrefillTokens
+        appended += report.toolResultTokens + after.deferredTokens - before.deferredTokens
+        report.branchPrefillRecomputed = report.prefillTokens - appended
         report.branches = events.filter(\.taken).count
         report.freshRoots = trees.reduce(0) { total, tree in total + tree.trajectories.filter { $0.parent == nil }.count } - roots.reduce(0, +)
         report.seconds = Date().timeIntervalSince(clock)

@@ -12,7 +12,8 @@ public struct RolloutReport: Codable, Equatable, Sendable {
     public var toolCalls = 0
     /// Prefill tokens the backend ran (prompts once per question, tool results, pre-monitoring included).
     public var prefillTokens = 0
-    /// Prefill tokens computed a second time for some prefix (branches fork the cache: must be 0).
+    /// Prefill tokens beyond what the rollout needed (each prompt once, each tool result once, and each
+    /// backend-deferred token): a prefix computed again for a branch. Branches fork the cache: must be 0.
     public var branchPrefillRecomputed = 0
     /// Branches taken, fresh roots started, and root trajectories (m) per question in batch order.
     public var branches = 0

@@ -1,8 +1,10 @@
 import AEPOCore
 import AEPOModel
+import AEPOTokenizer
 import Foundation
 
-/// A small random Qwen3 over `AgentFixture.tokenizer` whose next-token distribution is close to a
+/// A small random Qwen3 over a tokenizer with the trajectory tags as special tokens (by default
+/// `AgentFixture.tokenizer`) whose next-token distribution is close to a
 /// chosen unigram distribution, so that a real engine writes tool calls, answers and ends:
 /// every embedding gets a constant 1 in dimension 0, which dominates the final RMSNorm
 /// (`≈ √hidden` there, the rest `≈ 0.02·√hidden`), and the untied LM head's column 0 is
@@ -16,19 +18,19 @@ public enum ToolProneModel {
         "<result>": 0.0005, "</result>": 0.0005, "<|im_start|>": 0.0005, "<|im_end|>": 0.0005,
     ]
 
-    public static func config(maxPositions: Int = 512) -> Qwen3Config {
-        Qwen3Config(vocabSize: AgentFixture.tokenizer.vocabularySize, hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 2,
+    public static func config(vocabularySize: Int = AgentFixture.tokenizer.vocabularySize, maxPositions: Int = 512) -> Qwen3Config {
+        Qwen3Config(vocabSize: vocabularySize, hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 2,
                     numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 8, maxPositionEmbeddings: maxPositions,
                     tieWordEmbeddings: false)
     }
 
-    public static func make(seed: UInt64 = 7, maxPositions: Int = 512) -> Qwen3Model {
-        let c = config(maxPositions: maxPositions)
+    public static func make(tokenizer: Tokenizer = AgentFixture.tokenizer, seed: UInt64 = 7, maxPositions: Int = 512) -> Qwen3Model {
+        let c = config(vocabularySize: tokenizer.vocabularySize, maxPositions: maxPositions)
         let model = Qwen3Model(config: c, seed: seed)
         let layout = model.layout
         let embed = layout["model.embed_tokens.weight"]!.offset
         let head = layout.lmHeadOffset
-        let tags = tagProbabilities.map { (AgentFixture.id($0.key), $0.value) }
+        let tags = tagProbabilities.map { (tokenizer.id(forToken: $0.key)!, $0.value) }
         let rest = (1 - tags.reduce(0) { $0 + $1.1 }) / Double(c.vocabSize - tags.count)
         var p = [Double](repeating: rest, count: c.vocabSize)
         for (id, q) in tags { p[id] = q }

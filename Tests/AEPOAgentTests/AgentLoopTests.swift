@@ -158,8 +158,10 @@ final class AgentLoopTests: XCTestCase {
         let prefill = sampler.statistics.prefillTokens
         live.append(child)
         try loop.complete(&live)
-        XCTAssertEqual(sampler.statistics.recomputedPrefillTokens, 0)
-        XCTAssertGreaterThanOrEqual(sampler.statistics.prefillTokens, prefill)
+        // Both carry the first result, prefilled once before the fork.
+        let firstResult = tokenizer.encode(live[0].toolCalls[0].result).count
+        let appended = live.map { $0.responseTokens.count - $0.policyTokens }.reduce(0, +) - 2 * firstResult
+        XCTAssertEqual(sampler.statistics.prefillTokens - prefill, appended, "only the new results after the fork are prefilled")
         let done = live.map(loop.finish)
         let shared = done[0].segments[1].start  // the first segment and its result
         XCTAssertEqual(Array(done[1].responseTokens.prefix(shared)), Array(done[0].responseTokens.prefix(shared)))

@@ -13,13 +13,7 @@ final class RolloutCommandTests: XCTestCase {
     func testRolloutWritesTrajectoriesEventsAndReport() throws {
         let root = try Fixtures.temporaryDirectory("rollout-command")
         defer { try? FileManager.default.removeItem(at: root) }
-        let modelURL = root.appendingPathComponent("model"), dataURL = root.appendingPathComponent("data")
-        let model = ToolProneModel.make()
-        try Checkpoint(config: model.config, parameters: model.parameterValues).save(to: modelURL)
-        try FileManager.default.createDirectory(at: dataURL, withIntermediateDirectories: true)
-        try JSONLines.write(AgentFixture.pages, to: dataURL.appendingPathComponent("corpus.jsonl"))
-        try JSONLines.write(AgentFixture.questions, to: dataURL.appendingPathComponent("questions.jsonl"))
-        try AgentFixture.tokenizer.write(to: dataURL.appendingPathComponent("tokenizer.json"))
+        let (modelURL, dataURL) = try ToolProneWorkspace.make(in: root)
         let out = root.appendingPathComponent("trajectories.jsonl"), events = root.appendingPathComponent("events.jsonl")
 
         let report = try RolloutCommand.parse([

@@ -17,10 +17,10 @@ final class AnalysesTests: XCTestCase {
     func testMetricsLogEntropyAndClipping() throws {
         let url = try temporaryFile("""
         {"phase":"sft","step":1,"loss":2.5}
-        {"phase":"rl","step":1,"entropy":0.8,"clip_high_q1":0,"clip_high_q2":0.1,"clip_high_q3":0.2,"clip_high_q4":0.5,"tool_calls":2}
+        {"phase":"rl","step":1,"entropy":0.8,"clip_high_entropy_q1":0,"clip_high_entropy_q2":0.1,"clip_high_entropy_q3":0.2,"clip_high_entropy_q4":0.5,"tool_calls":2}
 
         {"phase":"rl","step":2,"entropy":0.5,"tool_calls":1.5}
-        {"phase":"rl","step":3,"entropy":1.1,"clip_high_q1":0.1,"clip_high_q2":0.1,"clip_high_q3":0.2,"clip_high_q4":0.3}
+        {"phase":"rl","step":3,"entropy":1.1,"clip_high_entropy_q1":0.1,"clip_high_entropy_q2":0.1,"clip_high_entropy_q3":0.2,"clip_high_entropy_q4":0.3}
         """)
         let records = try MetricsRecord.read(from: url)
         XCTAssertEqual(records.count, 4)

@@ -152,4 +152,34 @@ final class GemmTests: XCTestCase {
             XCTAssertEqual(run(threads: 1), run(threads: Parallel.threadCount), "transB \(transB) rows \(rows)")
         }
     }
+
+    func testNestedCallsInsideAParallelLoop() {
+        // Several products at once from a parallel loop (as attention does per head): each call
+        // gets its own packing buffers and runs serially on its thread; results match serial calls.
+        var rng = SeededGenerator(seed: 6)
+        let (m, n, k, tasks) = (70, 40, 33, 6)
+        let a = (0..<(tasks * m * k)).map { _ in rng.nextFloat() - 0.5 }
+        let b = (0..<(n * k)).map { _ in rng.nextFloat() - 0.5 }
+        var expected = [Float](repeating: 0, count: tasks * m * n)
+        for t in 0..<tasks {
+            var c = [Float](repeating: 0, count: m * n)
+            sgemmNative(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: Array(a[(t * m * k)..<((t + 1) * m * k)]),
+                        lda: k, b: b, ldb: k, beta: 0, c: &c, ldc: n)
+            expected.replaceSubrange((t * m * n)..<((t + 1) * m * n), with: c)
+        }
+        var got = [Float](repeating: .nan, count: tasks * m * n)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                got.withUnsafeMutableBufferPointer { c in
+                    let (pa, pb, pc) = (a.baseAddress!, b.baseAddress!, c.baseAddress!)
+                    Parallel.forEach(tasks) { t in
+                        if Parallel.threadCount > 1 { XCTAssertEqual(Parallel.availableThreadCount, 1) }
+                        sgemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: pa + t * m * k, lda: k,
+                              b: pb, ldb: k, beta: 0, c: pc + t * m * n, ldc: n)
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(got, expected)
+    }
 }

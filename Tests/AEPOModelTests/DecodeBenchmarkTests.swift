@@ -12,6 +12,7 @@ final class DecodeBenchmarkTests: XCTestCase {
         XCTAssertEqual(result.tokens, 21)
         XCTAssertEqual(result.seconds.count, 3)
         XCTAssertGreaterThan(result.tokensPerSecond, 0)
+        XCTAssertGreaterThan(result.tokensPerCPUSecond, 0)
         XCTAssertThrowsError(try DecodeBenchmark.run(model: model, promptLength: 40, newTokens: 30,
                                                      repetitions: 1), "past max_position_embeddings")
     }

@@ -1,3 +1,4 @@
+import AEPOCore
 import AEPOModel
 import XCTest
 
@@ -66,5 +67,24 @@ final class Qwen3ModelBatchTests: XCTestCase {
         let values = a.parameters[embedding.offset..<(embedding.offset + embedding.count)].map(Double.init)
         let std = (values.map { $0 * $0 }.reduce(0, +) / Double(values.count)).squareRoot()
         XCTAssertEqual(std, 0.3, accuracy: 0.03)
+    }
+}
+
+extension Qwen3ModelBatchTests {
+    func testValidationNamesTheOffendingTokenOrTarget() {
+        func field(_ batch: TokenBatch) -> String? {
+            do {
+                try batch.validate(for: config)
+                return nil
+            } catch {
+                return (error as? InputError)?.field
+            }
+        }
+        XCTAssertNil(field(.nextToken(sequences)))
+        XCTAssertEqual(field(.nextToken([[1, 2], [3, 40]])), "sequences[1][1]")
+        XCTAssertEqual(field(.nextToken([[-1]])), "sequences[0][0]")
+        XCTAssertEqual(field(TokenBatch(sequences: [[1, 2]], targets: [.init(sequence: 0, position: 2, token: 1)])), "targets[0]")
+        XCTAssertEqual(field(TokenBatch(sequences: [[1, 2]], targets: [.init(sequence: 0, position: 1, token: 40)])), "targets[0]")
+        XCTAssertEqual(field(.nextToken([[Int](repeating: 1, count: 33)])), "sequences[0]")
     }
 }

@@ -138,6 +138,65 @@ final class RolloutStrategyTests: XCTestCase {
         XCTAssertEqual(batch.trajectories.filter { $0.parent == nil }.count - batch.report.freshRoots, m)
     }
 
+    /// A backend whose fork copies by prefilling the parent's whole context again: the report sees it.
+    func testRecomputedBranchPrefixesAreReported() throws {
+        final class CopyingFork: SamplingBackend {
+            let inner: ScriptedSampler
+            var copied = 0
+            init(_ inner: ScriptedSampler) { self.inner = inner }
+            var entropyVocabularySize: Int { inner.entropyVocabularySize }
+            var contextLength: Int { inner.contextLength }
+            var statistics: SamplingStatistics { inner.statistics }
+            func open(prompts: [[Int]]) throws -> [SequenceHandle] { try inner.open(prompts: prompts) }
+            func extend(_ requests: [(sequence: SequenceHandle, tokens: [Int])]) throws { try inner.extend(requests) }
+            func fork(_ sequence: SequenceHandle) -> SequenceHandle {
+                copied += inner.context(of: sequence).count
+                return try! inner.open(prompts: [inner.context(of: sequence)])[0]
+            }
+            func release(_ sequence: SequenceHandle) { inner.release(sequence) }
+            func generate(_ requests: [SegmentRequest], stop: StopCriteria) throws -> [GeneratedSegment] {
+                try inner.generate(requests, stop: stop)
+            }
+        }
+        let backend = CopyingFork(policy.sampler())
+        let agent = AgentLoop(backend: backend, tokenizer: tokenizer, environment: AgentFixture.environment,
+                              settings: AgentSettings(maxResponseTokens: 120, maxToolCalls: 3))
+        let batch = try Rollout(agent: agent, settings: Self.strategies[1].1).run(AgentFixture.questions, generator: SeededGenerator(seed: 5))
+        XCTAssertGreaterThan(batch.report.branches, 0)
+        XCTAssertEqual(batch.report.branchPrefillRecomputed, backend.copied)
+        XCTAssertGreaterThan(backend.copied, batch.trajectories.reduce(0) { $0 + $1.promptTokens.count })
+    }
+
+    /// A backend error mid-rollout is thrown and leaves no sequence open.
+    func testAFailingBackendLeavesNoOpenSequence() throws {
+        struct Failure: Error {}
+        final class FailingOnSecondRound: SamplingBackend {
+            let inner: ScriptedSampler
+            var calls = 0
+            init(_ inner: ScriptedSampler) { self.inner = inner }
+            var entropyVocabularySize: Int { inner.entropyVocabularySize }
+            var contextLength: Int { inner.contextLength }
+            var statistics: SamplingStatistics { inner.statistics }
+            func open(prompts: [[Int]]) throws -> [SequenceHandle] { try inner.open(prompts: prompts) }
+            func extend(_ requests: [(sequence: SequenceHandle, tokens: [Int])]) throws { try inner.extend(requests) }
+            func fork(_ sequence: SequenceHandle) -> SequenceHandle { inner.fork(sequence) }
+            func release(_ sequence: SequenceHandle) { inner.release(sequence) }
+            func generate(_ requests: [SegmentRequest], stop: StopCriteria) throws -> [GeneratedSegment] {
+                calls += 1
+                if calls == 2 { throw Failure() }
+                return try inner.generate(requests, stop: stop)
+            }
+        }
+        for (name, settings) in Self.strategies {
+            let backend = FailingOnSecondRound(policy.sampler())
+            let agent = AgentLoop(backend: backend, tokenizer: tokenizer, environment: AgentFixture.environment,
+                                  settings: AgentSettings(maxResponseTokens: 120, maxToolCalls: 3))
+            XCTAssertThrowsError(try Rollout(agent: agent, settings: settings).run(AgentFixture.questions, generator: SeededGenerator(seed: 5)),
+                                 name) { XCTAssertTrue($0 is Failure) }
+            XCTAssertEqual(backend.inner.openSequences, 0, name)
+        }
+    }
+
     func testEventsAreWrittenAsJSONLines() throws {
         let (batch, _) = try rollout(Self.strategies[1].1)
         let url = try Fixtures.temporaryDirectory().appendingPathComponent("events.jsonl")

@@ -1,0 +1,120 @@
+import AEPOAgent
+import AEPOAlgorithms
+import AEPOBenchmark
+import AEPOCore
+import AEPOEvaluation
+import AEPOModel
+import AEPORollout
+import ArgumentParser
+import Foundation
+
+/// `aepo eval`: Pass@1, Pass@k, EM, F1, tool calls and format failures per suite from independent sampled runs.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a model on benchmark suites: Pass@1 (mean over runs), Pass@k, EM, F1, tool calls, format failures.",
+        discussion: """
+            Each question is answered --runs times by independent agent rollouts (temperature 0.6, top-p 0.95 by \
+            default, as the authors evaluate; --greedy decodes greedily). Prints a table per suite and writes \
+            eval.json and eval.md into --out. The same seed gives the same figures.
+            """)
+
+    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors); with --backend openai the served model's name.")
+    var model: String
+
+    @Option(help: "tokenizer.json (default: the model directory's, else the data directory's).")
+    var tokenizer: String?
+
+    @OptionGroup var backend: BackendOptions
+
+    @Option(help: "Benchmark directory (corpus.jsonl, questions.jsonl).")
+    var data: String
+
+    @Option(help: "Comma-separated suites (default: every suite with questions in --splits).")
+    var suites: String = ""
+
+    @Option(help: "Comma-separated question splits to evaluate.")
+    var splits = "test,test-ood"
+
+    @Option(help: "At most this many questions per suite and split (0: all).")
+    var questions = 0
+
+    @Option(help: "Sampled runs per question (n of Pass@k).")
+    var runs = 5
+
+    @Option(help: "Comma-separated k values of Pass@k.")
+    var k = "1,5"
+
+    @Option(help: "Sampling temperature.")
+    var temperature: Double = 0.6
+
+    @Option(name: .customLong("top-p"), help: "Nucleus (top-p) sampling threshold.")
+    var topP: Double = 0.95
+
+    @Flag(help: "Greedy decoding instead of sampling.")
+    var greedy = false
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 1
+
+    @Option(name: .customLong("set"), help: "Override an agent key of the grpo preset, e.g. rollout.response_length=512 (repeatable).")
+    var overrides: [String] = []
+
+    @Option(help: "Output directory for eval.json and eval.md.")
+    var out = "eval"
+
+    func validate() throws {
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
+        guard questions >= 0 else { throw ValidationError("--questions must be ≥ 0, got \(questions)") }
+    }
+
+    func run() throws {
+        print(try evaluate().table.aligned, terminator: "")
+    }
+
+    /// Runs the evaluation, writes eval.json and eval.md, and returns the report.
+    func evaluate() throws -> EvaluationReport {
+        let ks = try k.split(separator: ",").map { part -> Int in
+            guard let value = Int(part.trimmingCharacters(in: .whitespaces)), value >= 1, value <= runs else {
+                throw InputError("expected comma-separated integers between 1 and --runs (\(runs)), found '\(part)'", source: "--k")
+            }
+            return value
+        }
+        let config = try AlgorithmPreset.named("grpo", source: "--set").config(overrides: overrides, source: "--set")
+        let directory = try BenchmarkDirectory.load(from: URL(fileURLWithPath: data))
+        let splitNames = Set(splits.split(separator: ",").map(String.init))
+        var pool = directory.questions.filter { splitNames.contains($0.split) }
+        let suiteNames = suites.split(separator: ",").map(String.init)
+        if !suiteNames.isEmpty {
+            if let missing = suiteNames.first(where: { name in !pool.contains { $0.suite == name } }) {
+                throw InputError("no questions of suite '\(missing)' in splits \(splits)", source: data, field: "--suites")
+            }
+            pool = pool.filter { suiteNames.contains($0.suite) }
+        }
+        guard !pool.isEmpty else { throw InputError("no questions in splits \(splits)", source: data, field: "--splits") }
+        if questions > 0 {
+            var taken: [String: Int] = [:]
+            pool = pool.filter { question in
+                taken["\(question.suite)/\(question.split)", default: 0] += 1
+                return taken["\(question.suite)/\(question.split)"]! <= questions
+            }
+        }
+
+        let sampling = greedy ? SamplingSettings.greedy : SamplingSettings(temperature: Float(temperature), topP: Float(topP))
+        try sampling.validate(source: "--temperature/--top-p")
+        let agent = try backend.agent(model: model, tokenizer: tokenizer, data: directory, sampling: sampling,
+                                      settings: config.rollout.agentSettings)
+        let batch = try Rollout(agent: agent, settings: RolloutSettings(strategy: .independent, trajectoriesPerQuestion: runs))
+            .run(pool, generator: SeededGenerator(seed: seed))
+        let outcomes = EvaluationReport.outcomes(of: batch.groups, questions: pool)
+        let report = EvaluationReport(model: model, seed: seed, runs: runs, ks: ks, temperature: greedy ? 0 : temperature,
+                                      topP: greedy ? 1 : topP, suites: try SuiteSummary.summarize(outcomes, ks: ks))
+        let outURL = URL(fileURLWithPath: out)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try AtomicFile.write(try encoder.encode(report), to: outURL.appendingPathComponent("eval.json"))
+        try AtomicFile.write(report.markdown, to: outURL.appendingPathComponent("eval.md"))
+        try JSONLines.write(outcomes, to: outURL.appendingPathComponent("outcomes.jsonl"))
+        return report
+    }
+}

@@ -1,0 +1,32 @@
+import AEPOAgent
+import AEPOBenchmark
+import AEPOCore
+import AEPOModel
+import AEPOTokenizer
+import Foundation
+
+/// The agent loop over a Qwen3 checkpoint on the native engine, with the benchmark's tools: what
+/// `aepo rollout` and `aepo eval` sample with.
+enum NativeAgent {
+    /// Loads the checkpoint in `model` and the tokenizer (`tokenizer`, else the model directory's, else the
+    /// data directory's), checks they fit together and builds the loop.
+    static func load(model: String, tokenizer: String?, data: BenchmarkDirectory,
+                     sampling: SamplingSettings, settings: AgentSettings) throws -> AgentLoop {
+        let modelURL = URL(fileURLWithPath: model)
+        let checkpoint = try Checkpoint.load(directory: modelURL)
+        let tokenizerURL = tokenizer.map { URL(fileURLWithPath: $0) } ?? [modelURL.appendingPathComponent(Checkpoint.tokenizerFileName)]
+            .first { FileManager.default.fileExists(atPath: $0.path) } ?? data.tokenizerURL
+        guard let tokenizerURL else {
+            throw InputError("no tokenizer.json in the model or data directory; pass --tokenizer FILE", source: "--tokenizer")
+        }
+        let vocabulary = try Tokenizer(contentsOf: tokenizerURL)
+        guard vocabulary.vocabularySize <= checkpoint.config.vocabSize else {
+            throw InputError("the tokenizer has \(vocabulary.vocabularySize) tokens; the model's vocabulary only \(checkpoint.config.vocabSize)",
+                             source: tokenizerURL.path)
+        }
+        let engine = InferenceEngine(model: Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters))
+        return AgentLoop(backend: NativeSampler(engine: engine, sampling: sampling), tokenizer: vocabulary,
+                         environment: data.environment, settings: settings,
+                         endTokens: StopCriteria.endTokens(of: vocabulary, extra: checkpoint.config.eosTokenID))
+    }
+}

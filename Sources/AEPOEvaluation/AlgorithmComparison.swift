@@ -1,0 +1,92 @@
+import Foundation
+
+/// The figures of an `aepo compare`: per algorithm, the evaluation and the training log of every seed,
+/// aggregated into the paper-like table (rows = algorithms, columns = suites × Pass@1/Pass@k, mean ± 95 % CI
+/// over seeds, best mean per column marked) and the analyses side by side.
+public struct AlgorithmComparison: Sendable {
+    public struct Entry: Sendable {
+        public var algorithm: String
+        /// One run per finished seed.
+        public var runs: [RunLog]
+
+        public init(algorithm: String, runs: [RunLog]) {
+            self.algorithm = algorithm
+            self.runs = runs
+        }
+    }
+
+    public var entries: [Entry]
+    public var ks: [Int]
+
+    public init(entries: [Entry], ks: [Int]) {
+        self.entries = entries
+        self.ks = ks
+    }
+
+    /// Suites in the order of the first evaluation.
+    public var suites: [String] {
+        entries.lazy.flatMap(\.runs).compactMap(\.evaluation).first?.suites.map(\.suite) ?? []
+    }
+
+    /// `statistics(algorithm, suite, k)` over the algorithm's seeds (k = 1 is Pass@1).
+    public func statistics(_ entry: Entry, suite: String, k: Int) -> SeedStatistics {
+        SeedStatistics(entry.runs.compactMap { run in
+            run.evaluation?.suites.first { $0.suite == suite }.map { k == 1 ? $0.passAt1 : $0.passAtK[String(k)] ?? 0 }
+        })
+    }
+
+    /// The paper-like table; `mark` wraps the best mean of each column (ties all marked).
+    public func table(mark: (String) -> String) -> TextTable {
+        let columns = suites.flatMap { suite in ks.map { (suite, $0) } }
+        let cells = entries.map { entry in columns.map { statistics(entry, suite: $0.0, k: $0.1) } }
+        let best = columns.indices.map { c in cells.map { $0[c].mean }.max() ?? 0 }
+        return TextTable(
+            header: ["algorithm", "seeds"] + columns.map { "\($0.0) Pass@\($0.1)" },
+            rows: entries.indices.map { row in
+                [entries[row].algorithm, String(entries[row].runs.count)] + columns.indices.map { c in
+                    let cell = cells[row][c]
+                    return cell.seeds > 0 && cell.mean == best[c] ? mark(cell.percent) : cell.percent
+                }
+            })
+    }
+
+    /// The analyses per algorithm, each a mean over seeds: last-step entropy and largest entropy jump, tool calls
+    /// per trajectory, the highest-entropy quartile's high-side clip share, branches per question and the top-3-root share.
+    public var analysesTable: TextTable {
+        func seedMean(_ entry: Entry, _ value: (RunLog) -> Double?) -> String {
+            let values = entry.runs.compactMap(value)
+            return values.isEmpty ? "–" : String(format: "%.3f", values.reduce(0, +) / Double(values.count))
+        }
+        func metricMean(_ run: RunLog, _ metric: String) -> Double? {
+            let values = run.metrics.series(metric).map(\.value)
+            return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+        }
+        return TextTable(
+            header: ["algorithm", "entropy (last)", "largest entropy jump", "tool calls", "q4 high clips", "branches / question", "top-3 root share"],
+            rows: entries.map { entry in
+                [entry.algorithm,
+                 seedMean(entry) { EntropyDynamics($0.metrics).entropy.last },
+                 seedMean(entry) { run in EntropyDynamics(run.metrics).entropy.isEmpty ? nil : EntropyDynamics(run.metrics).largestStepChange },
+                 seedMean(entry) { metricMean($0, MetricKey.toolCalls) },
+                 seedMean(entry) { run in EntropyClipping(run.metrics).steps.isEmpty ? nil : EntropyClipping(run.metrics).meanShares[3] },
+                 seedMean(entry) { metricMean($0, MetricKey.branchesPerQuestion) },
+                 seedMean(entry) { metricMean($0, MetricKey.topThreeRootShare) }]
+            })
+    }
+
+    /// The Markdown section: settings line, the table (best in bold) and the analyses.
+    public func markdown(settings: String) -> String {
+        """
+        # Comparison
+
+        \(settings)
+
+        Pass@k in percent, mean ± 95 % confidence half-width over seeds (Student's t); best mean per column in bold.
+
+        \(table { "**\($0)**" }.markdown)
+        ## Analyses (means over seeds and steps)
+
+        \(analysesTable.markdown)
+        """
+    }
+}

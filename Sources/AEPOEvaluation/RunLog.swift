@@ -1,0 +1,63 @@
+import AEPOCore
+import Foundation
+
+/// What a training run directory holds for reports: `metrics.jsonl`, and when present the evaluation
+/// (`eval/eval.json`, written by `aepo eval --out RUN/eval`) and a branch-event log (`branch_events.jsonl`).
+public struct RunLog: Sendable {
+    public static let metricsFile = "metrics.jsonl"
+    public static let evaluationFile = "eval/eval.json"
+    public static let branchEventsFile = "branch_events.jsonl"
+
+    public var name: String
+    public var metrics: [MetricsRecord]
+    public var evaluation: EvaluationReport?
+    public var branchEvents: [LoggedBranchEvent]
+
+    public init(name: String, metrics: [MetricsRecord], evaluation: EvaluationReport? = nil, branchEvents: [LoggedBranchEvent] = []) {
+        self.name = name
+        self.metrics = metrics
+        self.evaluation = evaluation
+        self.branchEvents = branchEvents
+    }
+
+    /// Loads `directory`; its last path component names the run.
+    public static func load(_ directory: URL) throws -> RunLog {
+        let metricsURL = directory.appendingPathComponent(metricsFile)
+        guard FileManager.default.fileExists(atPath: metricsURL.path) else {
+            throw InputError("not a run directory: no \(metricsFile)", source: directory.path)
+        }
+        var run = RunLog(name: directory.lastPathComponent, metrics: try MetricsRecord.read(from: metricsURL))
+        let evaluationURL = directory.appendingPathComponent(evaluationFile)
+        if FileManager.default.fileExists(atPath: evaluationURL.path) {
+            do {
+                run.evaluation = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: evaluationURL))
+            } catch let error as DecodingError {
+                throw InputError(JSONLines.describe(error), source: evaluationURL.path)
+            }
+        }
+        let eventsURL = directory.appendingPathComponent(branchEventsFile)
+        if FileManager.default.fileExists(atPath: eventsURL.path) {
+            run.branchEvents = try LoggedBranchEvent.read(from: eventsURL)
+        }
+        return run
+    }
+
+    /// A run whose metric at each (phase, step) is the mean over `runs` of those that logged it (for curves
+    /// averaged over seeds); no evaluation or branch events.
+    public static func averaged(name: String, _ runs: [RunLog]) -> RunLog {
+        struct Key: Hashable { var phase: String; var step: Int }
+        var order: [Key] = []
+        var sums: [Key: [String: (total: Double, count: Int)]] = [:]
+        for record in runs.flatMap(\.metrics) {
+            let key = Key(phase: record.phase, step: record.step)
+            if sums[key] == nil { order.append(key) }
+            for (metric, value) in record.values {
+                let current = sums[key, default: [:]][metric] ?? (0, 0)
+                sums[key, default: [:]][metric] = (current.total + value, current.count + 1)
+            }
+        }
+        return RunLog(name: name, metrics: order.sorted { ($0.phase, $0.step) < ($1.phase, $1.step) }.map { key in
+            MetricsRecord(phase: key.phase, step: key.step, values: sums[key]!.mapValues { $0.total / Double($0.count) })
+        })
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import AEPOAlgorithms
+import AEPOModel
+
+/// The gradient of one mini-batch's aggregated actor loss, through the objective and the model.
+///
+/// The mini-batch's rows run through the training forward in micro-batches of `microBatchSize` sequences;
+/// each micro-batch's `ActorObjective` is aggregated with the mini-batch's token and sequence counts (verl's
+/// `batch_num_tokens`, `global_batch_size`), so the sum over micro-batches is the mini-batch's loss and
+/// `Qwen3Model.backward(logProbWeights: ∂loss/∂log π, entropyWeights: ∂loss/∂H)` accumulates its exact gradient.
+/// (AEPO's entropy z-score is taken per micro-batch, spec §2.2.)
+public struct PolicyUpdate {
+    public var objective: ActorObjective
+    /// Sequences per forward pass; 0 for the whole mini-batch at once.
+    public var microBatchSize: Int
+
+    public init(objective: ActorObjective, microBatchSize: Int) {
+        self.objective = objective
+        self.microBatchSize = microBatchSize
+    }
+
+    /// What one mini-batch's update measured, token-weighted over its micro-batches.
+    public struct Summary {
+        public var loss = 0.0
+        public var tokens = 0.0
+        public var clippedLow = 0.0
+        public var clippedHigh = 0.0
+        public var dualClipped = 0.0
+        /// Mean of `log π_old − log π_θ` over trained tokens.
+        public var approxKL = 0.0
+        /// Mean entropy of the trained tokens.
+        public var entropy = 0.0
+        /// Per trained token: its entropy and whether its ratio sits above `1 + ε_h` with a positive advantage.
+        public var tokenEntropies: [Double] = []
+        public var highClipped: [Bool] = []
+    }
+
+    /// Adds the gradient of the aggregated loss over `rows` of `tensors` into `model.gradients` and returns the loss
+    /// and its statistics. `oldLogProbs` and `advantages` are B×T over all of `tensors`' rows.
+    public func accumulate(into model: Qwen3Model, tensors: RolloutTensors, rows: [Int],
+                           oldLogProbs: TokenMatrix, advantages: TokenMatrix) -> Summary {
+        let columns = tensors.columns
+        var tokenCount = 0.0, sequenceCount = 0.0
+        for b in rows {
+            let n = (0..<columns).reduce(0.0) { $0 + tensors.mask[b, $1] }
+            tokenCount += n
+            if n > 0 { sequenceCount += 1 }
+        }
+        var summary = Summary()
+        guard tokenCount > 0 else { return summary }
+        let size = microBatchSize > 0 ? microBatchSize : rows.count
+        for start in stride(from: 0, to: rows.count, by: size) {
+            let chunk = Array(rows[start..<min(start + size, rows.count)])
+            let (batch, cells) = tensors.batch(rows: chunk)
+            guard !batch.targets.isEmpty else { continue }
+            let out = model.forward(batch)
+            let localRow = Dictionary(uniqueKeysWithValues: chunk.enumerated().map { ($1, $0) })
+            func local(_ cell: Int) -> Int { localRow[cell / columns]! * columns + cell % columns }
+            var mask = TokenMatrix(rows: chunk.count, columns: columns)
+            var old = mask, current = mask, advantage = mask, entropy = mask
+            for (i, cell) in cells.enumerated() {
+                let l = local(cell)
+                mask.values[l] = 1
+                old.values[l] = oldLogProbs.values[cell]
+                current.values[l] = Double(out.logProbs[i])
+                advantage.values[l] = advantages.values[cell]
+                entropy.values[l] = Double(out.entropies[i])
+            }
+            let input = PolicyLossInput(oldLogProbs: old, logProbs: current, advantages: advantage, mask: mask)
+            let result = objective(input, entropies: entropy, tokenCount: tokenCount, sequenceCount: sequenceCount)
+            let logProbWeights = cells.map { Float(result.gradLogProbs.values[local($0)]) }
+            let entropyWeights = objective.entropyCoefficient != 0 ? cells.map { Float(result.gradEntropies.values[local($0)]) } : nil
+            model.backward(logProbWeights: logProbWeights, entropyWeights: entropyWeights)
+
+            let n = Double(cells.count)
+            summary.loss += result.loss
+            summary.tokens += n
+            summary.clippedLow += result.statistics.clippedLowFraction * n
+            summary.clippedHigh += result.statistics.clippedHighFraction * n
+            summary.dualClipped += result.statistics.dualClipFraction * n
+            summary.approxKL += result.statistics.approxKL * n
+            for cell in cells {
+                let l = local(cell)
+                let ratio = (current.values[l] - old.values[l]).clampedExp
+                summary.entropy += entropy.values[l]
+                summary.tokenEntropies.append(entropy.values[l])
+                summary.highClipped.append(ClipRegion(ratio: ratio, advantage: advantage.values[l], settings: objective.settings) == .high)
+            }
+        }
+        if summary.tokens > 0 {
+            for path in [\Summary.clippedLow, \.clippedHigh, \.dualClipped, \.approxKL, \.entropy] {
+                summary[keyPath: path] /= summary.tokens
+            }
+        }
+        return summary
+    }
+}
+
+extension Double {
+    /// `exp(self)` with the exponent capped at 20 (a ratio for statistics only).
+    var clampedExp: Double { Foundation.exp(Swift.min(self, 20)) }
+}

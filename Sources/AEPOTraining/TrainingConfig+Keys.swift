@@ -1,0 +1,173 @@
+import AEPOAlgorithms
+import AEPOCore
+import Foundation
+
+extension TrainingConfig {
+    /// One key of the trainer's own sections, with its type and how to read and write it.
+    public struct Key: Sendable {
+        public let name: String
+        public let expected: String
+        let read: @Sendable (TrainingConfig) -> String
+        let write: @Sendable (inout TrainingConfig, String) -> Bool
+
+        init<Value: ConfigValue>(_ name: String, _ path: WritableKeyPath<TrainingConfig, Value> & Sendable) {
+            self.name = name
+            expected = Value.expectedDescription
+            read = { $0[keyPath: path].configText }
+            write = { config, text in
+                guard let value = Value(configText: text) else { return false }
+                config[keyPath: path] = value
+                return true
+            }
+        }
+
+        /// A free-text key (a path or a list) that may be empty.
+        init(text name: String, _ path: WritableKeyPath<TrainingConfig, String> & Sendable) {
+            self.name = name
+            expected = "text"
+            read = { $0[keyPath: path] }
+            write = { config, text in
+                config[keyPath: path] = text.trimmingCharacters(in: .whitespaces)
+                return true
+            }
+        }
+    }
+
+    /// The name of the preset a configuration starts from, as written in a config file.
+    public static let presetKey = "algorithm.name"
+
+    /// The trainer's keys (the algorithm's are `AlgorithmConfig.keys`), in the order a resolved config lists them.
+    public static let keys: [Key] = [
+        Key(text: "model.path", \.model.path),
+        Key("model.hidden_size", \.model.hiddenSize),
+        Key("model.intermediate_size", \.model.intermediateSize),
+        Key("model.num_layers", \.model.numLayers),
+        Key("model.num_heads", \.model.numHeads),
+        Key("model.num_kv_heads", \.model.numKeyValueHeads),
+        Key("model.head_dim", \.model.headDim),
+        Key("model.max_positions", \.model.maxPositions),
+        Key("model.tie_embeddings", \.model.tieEmbeddings),
+        Key(text: "data.benchmark", \.data.benchmark),
+        Key(text: "data.suites", \.data.suites),
+        Key("optim.schedule", \.optim.schedule),
+        Key("optim.warmup_steps", \.optim.warmupSteps),
+        Key("optim.min_lr_ratio", \.optim.minLRRatio),
+        Key("optim.beta1", \.optim.beta1),
+        Key("optim.beta2", \.optim.beta2),
+        Key("sft.steps", \.sft.steps),
+        Key("sft.batch_size", \.sft.batchSize),
+        Key("sft.lr", \.sft.lr),
+        Key("sft.schedule", \.sft.schedule),
+        Key("sft.warmup_steps", \.sft.warmupSteps),
+        Key("sft.min_lr_ratio", \.sft.minLRRatio),
+        Key("sft.weight_decay", \.sft.weightDecay),
+        Key("sft.grad_clip", \.sft.gradClip),
+        Key("trainer.steps", \.trainer.steps),
+        Key("trainer.save_freq", \.trainer.saveFreq),
+        Key("trainer.keep_last", \.trainer.keepLast),
+        Key("trainer.seed", \.trainer.seed),
+        Key(text: "trainer.run_dir", \.trainer.runDir),
+        Key("trainer.micro_batch_size", \.trainer.microBatchSize),
+        Key("trainer.log_freq", \.trainer.logFreq),
+    ]
+
+    /// Every key with its value: the preset name, the algorithm's keys, then the trainer's.
+    public var resolved: [(key: String, value: String)] {
+        [(Self.presetKey, algorithm.name)] + algorithm.resolved + Self.keys.map { ($0.name, $0.read(self)) }
+    }
+
+    /// The value of `key` as text, or `nil` for an unknown key.
+    public func value(of key: String) -> String? {
+        if key == Self.presetKey { return algorithm.name }
+        return algorithm.value(of: key) ?? Self.keys.first { $0.name == key }?.read(self)
+    }
+
+    /// Builds a configuration: the preset (`algorithmName`, else the file's `algorithm.name`, else `aepo`), then the
+    /// file's keys, then `overrides` (`key=value`), then validation. Errors name the source and the key.
+    public static func resolve(algorithm algorithmName: String?, file: URL?, overrides: [String]) throws -> TrainingConfig {
+        var fileItems: [(key: String, value: String)] = []
+        if let file { fileItems = try ConfigFile.read(file) }
+        let source = file?.path ?? "config"
+        let named = algorithmName ?? fileItems.last { $0.key == presetKey }?.value ?? "aepo"
+        let preset = try AlgorithmPreset.named(named, source: algorithmName == nil ? source : "--algorithm", field: presetKey)
+        var config = TrainingConfig(algorithm: preset.config)
+        try config.apply(fileItems.filter { $0.key != presetKey }.map { "\($0.key)=\($0.value)" }, source: source)
+        try config.apply(overrides, source: "override")
+        return config
+    }
+
+    /// Applies `key=value` items in order and validates the result once; on error the configuration is unchanged.
+    public mutating func apply(_ items: [String], source: String) throws {
+        var copy = self
+        var algorithmItems: [String] = []
+        for item in items {
+            guard let equals = item.firstIndex(of: "=") else {
+                throw InputError("expected key=value, got '\(item)'", source: source)
+            }
+            let key = String(item[..<equals]).trimmingCharacters(in: .whitespaces)
+            let text = String(item[item.index(after: equals)...])
+            if key == Self.presetKey {
+                throw InputError("the preset is chosen once, by --algorithm or the config file", source: source, field: key)
+            }
+            if let entry = Self.keys.first(where: { $0.name == key }) {
+                guard entry.write(&copy, text) else {
+                    throw InputError("expected \(entry.expected), got '\(text)'", source: source, field: key)
+                }
+            } else if AlgorithmConfig.keys.contains(where: { $0.name == key }) {
+                algorithmItems.append("\(key)=\(text)")
+            } else {
+                let section = key.split(separator: ".").first.map(String.init) ?? key
+                let near = (AlgorithmConfig.keys.map(\.name) + Self.keys.map(\.name)).filter { $0.hasPrefix(section + ".") }
+                throw InputError("unknown key" + (near.isEmpty ? "" : "; keys of '\(section)': " + near.joined(separator: ", ")),
+                                 source: source, field: key)
+            }
+        }
+        try copy.algorithm.apply(overrides: algorithmItems, source: source)
+        try copy.validate(source: source)
+        self = copy
+    }
+
+    /// Checks the trainer's ranges (the algorithm validates its own); errors name the key.
+    public func validate(source: String = "config") throws {
+        func check(_ ok: Bool, _ key: String, _ expected: String) throws {
+            if !ok { throw InputError("\(value(of: key) ?? "?") is out of range; expected \(expected)", source: source, field: key) }
+        }
+        try algorithm.validate(source: source)
+        try check(model.hiddenSize >= 1, "model.hidden_size", "≥ 1")
+        try check(model.intermediateSize >= 1, "model.intermediate_size", "≥ 1")
+        try check(model.numLayers >= 1, "model.num_layers", "≥ 1")
+        try check(model.numHeads >= 1, "model.num_heads", "≥ 1")
+        try check(model.numKeyValueHeads >= 1 && model.numHeads % model.numKeyValueHeads == 0, "model.num_kv_heads",
+                  "≥ 1 and dividing model.num_heads")
+        try check(model.headDim >= 2 && model.headDim % 2 == 0, "model.head_dim", "an even number ≥ 2")
+        try check(model.maxPositions >= 16, "model.max_positions", "≥ 16")
+        try check(optim.warmupSteps >= 0, "optim.warmup_steps", "≥ 0")
+        try check(optim.minLRRatio >= 0 && optim.minLRRatio <= 1, "optim.min_lr_ratio", "in [0, 1]")
+        try check(optim.beta1 >= 0 && optim.beta1 < 1, "optim.beta1", "in [0, 1)")
+        try check(optim.beta2 >= 0 && optim.beta2 < 1, "optim.beta2", "in [0, 1)")
+        try check(sft.steps >= 0, "sft.steps", "≥ 0")
+        try check(sft.batchSize >= 1, "sft.batch_size", "≥ 1")
+        try check(sft.lr > 0, "sft.lr", "> 0")
+        try check(sft.warmupSteps >= 0, "sft.warmup_steps", "≥ 0")
+        try check(sft.minLRRatio >= 0 && sft.minLRRatio <= 1, "sft.min_lr_ratio", "in [0, 1]")
+        try check(sft.weightDecay >= 0, "sft.weight_decay", "≥ 0")
+        try check(sft.gradClip > 0, "sft.grad_clip", "> 0")
+        try check(trainer.steps >= 0, "trainer.steps", "≥ 0")
+        try check(trainer.saveFreq >= 0, "trainer.save_freq", "≥ 0")
+        try check(trainer.keepLast >= 1, "trainer.keep_last", "≥ 1")
+        try check(trainer.seed >= 0, "trainer.seed", "≥ 0")
+        try check(!trainer.runDir.isEmpty, "trainer.run_dir", "a directory")
+        try check(trainer.microBatchSize >= 0, "trainer.micro_batch_size", "≥ 0")
+        try check(trainer.logFreq >= 1, "trainer.log_freq", "≥ 1")
+        if algorithm.algorithm.useKLInReward || algorithm.actor.useKLLoss {
+            let key = algorithm.actor.useKLLoss ? "actor.use_kl_loss" : "algorithm.use_kl_in_reward"
+            throw InputError("a KL term to a reference model is not supported by the trainer; set it to false", source: source, field: key)
+        }
+    }
+
+    /// Writes the resolved configuration as a flat JSON object of dotted keys (readable back with `--config`).
+    public func write(to url: URL) throws {
+        let object = JSONValue.object(Dictionary(uniqueKeysWithValues: resolved.map { ($0.key, JSONValue.string($0.value)) }))
+        try AtomicFile.write(object.serialized(indent: 2) + "\n", to: url)
+    }
+}

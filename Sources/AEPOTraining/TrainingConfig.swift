@@ -1,0 +1,108 @@
+import AEPOAlgorithms
+import AEPOCore
+import AEPOModel
+
+/// Everything a training run is configured by: the algorithm (`AlgorithmConfig`, verl-like keys) plus the
+/// model, data, optimizer schedule, SFT and trainer settings. Every value has a dotted key (`model.hidden_size`,
+/// `trainer.steps`, …, see `TrainingConfig.keys` and the README) that a config file or `--set key=value` sets.
+public struct TrainingConfig: Equatable, Sendable {
+    public var algorithm: AlgorithmConfig
+    public var model = ModelSettings()
+    public var data = DataSettings()
+    public var optim = OptimizerSettings()
+    public var sft = SFTSettings()
+    public var trainer = TrainerSettings()
+
+    public init(algorithm: AlgorithmConfig) {
+        self.algorithm = algorithm
+    }
+
+    /// `model.*`: a checkpoint to start from, or the shape of a randomly initialised Qwen3.
+    public struct ModelSettings: Equatable, Sendable {
+        /// `model.path`: a Hugging Face directory; empty for a random initialisation of the size below.
+        public var path = ""
+        public var hiddenSize = 256
+        public var intermediateSize = 768
+        public var numLayers = 4
+        public var numHeads = 4
+        public var numKeyValueHeads = 2
+        public var headDim = 64
+        public var maxPositions = 1024
+        public var tieEmbeddings = true
+    }
+
+    /// `data.*` (the batch size is `data.train_batch_size` of the algorithm).
+    public struct DataSettings: Equatable, Sendable {
+        /// `data.benchmark`: a benchmark directory (`aepo data generate`).
+        public var benchmark = ""
+        /// `data.suites`: comma-separated suite names to train on; empty for all.
+        public var suites = ""
+    }
+
+    /// `optim.*`: the RL learning-rate schedule and Adam's moments (lr, weight decay and clip are `actor.*`).
+    public struct OptimizerSettings: Equatable, Sendable {
+        public var schedule = ScheduleKind.constant
+        public var warmupSteps = 0
+        /// Cosine floor as a fraction of the peak.
+        public var minLRRatio = 0.0
+        public var beta1 = 0.9
+        public var beta2 = 0.999
+    }
+
+    /// `sft.*`: the supervised cold start on the benchmark's demonstrations.
+    public struct SFTSettings: Equatable, Sendable {
+        public var steps = 300
+        /// Demonstrations per step.
+        public var batchSize = 16
+        public var lr = 2e-3
+        public var schedule = ScheduleKind.cosine
+        public var warmupSteps = 20
+        public var minLRRatio = 0.1
+        public var weightDecay = 0.01
+        public var gradClip = 1.0
+    }
+
+    /// `trainer.*`.
+    public struct TrainerSettings: Equatable, Sendable {
+        /// RL steps (one rollout batch each).
+        public var steps = 20
+        /// Checkpoint every this many steps (0: only at the end).
+        public var saveFreq = 0
+        /// Checkpoints kept (the oldest are removed).
+        public var keepLast = 2
+        public var seed = 1
+        /// The run directory: resolved config, metrics, checkpoints, final model.
+        public var runDir = "runs/train"
+        /// Sequences per forward/backward pass inside a mini-batch (0: the whole mini-batch at once).
+        public var microBatchSize = 32
+        /// Print a progress line every this many steps.
+        public var logFreq = 1
+    }
+
+    /// The learning-rate schedule's shape.
+    public enum ScheduleKind: String, CaseIterable, Sendable, ConfigChoice {
+        case constant, warmup, cosine
+
+        /// The schedule with peak `lr` over `totalSteps` updates.
+        public func schedule(peak: Double, warmupSteps: Int, totalSteps: Int, minimumRatio: Double) -> LearningRateSchedule {
+            switch self {
+            case .constant: return .constant(peak: Float(peak))
+            case .warmup: return .linearWarmup(peak: Float(peak), warmupSteps: warmupSteps)
+            case .cosine: return .cosine(peak: Float(peak), warmupSteps: warmupSteps, totalSteps: max(totalSteps, warmupSteps + 1),
+                                         minimum: Float(peak * minimumRatio))
+            }
+        }
+    }
+
+    /// The suites of `data.suites` (empty: all).
+    public var suiteNames: [String] {
+        data.suites.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// A Qwen3 of `model.*`'s size over a vocabulary of `vocabularySize` tokens.
+    public func modelConfig(vocabularySize: Int) -> Qwen3Config {
+        Qwen3Config(vocabSize: vocabularySize, hiddenSize: model.hiddenSize, intermediateSize: model.intermediateSize,
+                    numHiddenLayers: model.numLayers, numAttentionHeads: model.numHeads, numKeyValueHeads: model.numKeyValueHeads,
+                    headDim: model.headDim, maxPositionEmbeddings: model.maxPositions, tieWordEmbeddings: model.tieEmbeddings)
+    }
+}

@@ -1,0 +1,105 @@
+import AEPOAgent
+import AEPOAlgorithms
+import AEPOCore
+import AEPOModel
+import AEPORollout
+import AEPOTestSupport
+import AEPOTools
+@testable import AEPOTraining
+import XCTest
+
+/// The gradient a policy update accumulates into the model equals the derivative of the aggregated loss
+/// (objective over the model's log-probs, micro-batches summed with the mini-batch's counts), against a central
+/// difference along a random direction — on real trajectories rolled out by the tiny model. (Losses whose gradient
+/// is defined through a stop-gradient rather than as the derivative of their value — EBPO's upper clip, GSPO's
+/// sequence ratio, CISPO, GPPO — are checked against reference gradients in the algorithms' tests.)
+final class PolicyUpdateGradientTests: XCTestCase {
+    /// `offsets`: per sequence, `log π_old − log π_θ` (so every ratio is clear of the clip boundaries).
+    func check(preset: String, extra: [String], microBatchSize: Int, offsets: [Double] = [-0.5, -0.05, 0.05, 0.5]) throws {
+        let run = try Fixtures.temporaryDirectory("fd")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let config = try TrainingConfig.resolve(algorithm: preset, file: nil, overrides: TrainingFixture.settings(run: run) + extra)
+        let trainer = try Trainer(config: config, phase: .rl)
+        let model = trainer.model
+        let agent = AgentLoop(backend: NativeSampler(engine: InferenceEngine(model: model), sampling: SamplingSettings(temperature: 1)),
+                              tokenizer: trainer.tokenizer, environment: trainer.benchmark.environment,
+                              settings: config.algorithm.rollout.agentSettings)
+        let batch = try Rollout(agent: agent, settings: config.algorithm.rollout.rolloutSettings)
+            .run(Array(trainer.questions.prefix(2)), generator: SeededGenerator(seed: 4))
+        let tensors = RolloutTensors(batch.trajectories)
+        XCTAssertGreaterThan(tensors.cells.count, 20)
+
+        // Old log-probs off the current ones by a fixed step per sequence; random advantages.
+        let (current, entropies0) = tensors.evaluate(model, chunk: 0)
+        var generator = SeededGenerator(seed: 8)
+        var old = current, advantages = TokenMatrix(rows: tensors.rows, columns: tensors.columns)
+        for cell in tensors.cells {
+            old.values[cell] += offsets[(cell / tensors.columns) % offsets.count]
+            advantages.values[cell] = generator.nextGaussian()
+        }
+        let objective = try config.algorithm.actorObjective()
+        let update = PolicyUpdate(objective: objective, microBatchSize: microBatchSize)
+        let rows = Array(0..<tensors.rows)
+
+        model.zeroGradients()
+        let summary = update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages)
+        let gradient = Array(model.gradients)
+        model.zeroGradients()
+
+        // The reference: the aggregated loss from forward passes alone (the entropy-aware advantage's entropies detached).
+        let tokenCount = Double(tensors.cells.count)
+        let sequenceCount = Double(rows.filter { b in (0..<tensors.columns).contains { tensors.mask[b, $0] > 0 } }.count)
+        func loss() -> Double {
+            var total = 0.0
+            let size = microBatchSize > 0 ? microBatchSize : rows.count
+            for start in stride(from: 0, to: rows.count, by: size) {
+                let chunk = Array(start..<min(start + size, rows.count))
+                let (forwardBatch, cells) = tensors.batch(rows: chunk)
+                if forwardBatch.targets.isEmpty { continue }
+                let out = model.forward(forwardBatch)
+                func local(_ cell: Int) -> Int { (cell / tensors.columns - start) * tensors.columns + cell % tensors.columns }
+                var mask = TokenMatrix(rows: chunk.count, columns: tensors.columns)
+                var o = mask, lp = mask, a = mask, h = mask
+                for (i, cell) in cells.enumerated() {
+                    let l = local(cell)
+                    mask.values[l] = 1
+                    o.values[l] = old.values[cell]
+                    lp.values[l] = Double(out.logProbs[i])
+                    a.values[l] = advantages.values[cell]
+                    h.values[l] = objective.entropyAdvantageCoefficient != nil ? entropies0.values[cell] : Double(out.entropies[i])
+                }
+                total += objective(PolicyLossInput(oldLogProbs: o, logProbs: lp, advantages: a, mask: mask), entropies: h,
+                                   tokenCount: tokenCount, sequenceCount: sequenceCount).loss
+            }
+            return total
+        }
+        XCTAssertEqual(loss(), summary.loss, accuracy: 1e-9 + 1e-6 * abs(summary.loss), preset)
+
+        let original = model.parameterValues
+        let direction = original.map { _ in Float(generator.nextGaussian()) }
+        let analytic = zip(gradient, direction).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        let h: Float = 1e-3
+        for i in original.indices { model.parameters[i] = original[i] + h * direction[i] }
+        let plus = loss()
+        for i in original.indices { model.parameters[i] = original[i] - h * direction[i] }
+        let minus = loss()
+        for i in original.indices { model.parameters[i] = original[i] }
+        let numeric = (plus - minus) / Double(2 * h)
+        XCTAssertGreaterThan(abs(numeric), 1e-2, preset)
+        XCTAssertEqual(analytic, numeric, accuracy: 3e-3 * max(1, abs(numeric)), preset)
+    }
+
+    /// EBPO's upper clip keeps a gradient where the value is flat (spec §2.1), so no ratio is put above 1 + ε_h here.
+    func testAEPOUpdateMatchesTheDerivativeOfItsLoss() throws {
+        try check(preset: "aepo", extra: [], microBatchSize: 0, offsets: [0.5, -0.05, 0.05, 0.3])
+    }
+
+    func testMicroBatchedPPOUpdateWithEntropyBonusMatches() throws {
+        try check(preset: "grpo", extra: ["actor.entropy_coeff=0.05"], microBatchSize: 3)
+    }
+
+    /// Sequence-mean aggregation across micro-batches (the divisor is the mini-batch's sequence count).
+    func testMicroBatchedSequenceMeanAggregationMatches() throws {
+        try check(preset: "reinforce++", extra: ["actor.loss_agg_mode=seq-mean-token-mean"], microBatchSize: 3)
+    }
+}
