@@ -18,7 +18,7 @@ struct BranchStatistics {
     }
 
     var metrics: [String: Double] {
-        var m = ["m_mean": Double(roots) / Double(max(questions, 1)), "branches": Double(branches) / Double(max(questions, 1))]
+        var m = ["m_mean": Double(roots) / Double(max(questions, 1)), "branches_per_question": Double(branches) / Double(max(questions, 1))]
         if branches > 0 { m["branch_top3_root_share"] = Double(branchesOnTopRoots) / Double(branches) }
         return m
     }

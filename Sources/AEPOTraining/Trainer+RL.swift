@@ -123,15 +123,15 @@ extension PolicyUpdate.Summary {
     }
 
     /// Entropy, clip fractions, KL to the old policy, and the high-side clip fraction per entropy quartile
-    /// (`clip_high_q1` the lowest-entropy quarter of the trained tokens).
+    /// (`clip_high_entropy_q1` the lowest-entropy quarter of the trained tokens).
     var metrics: [String: Double] {
-        var m: [String: Double] = ["entropy": entropy, "clip_low": clippedLow, "clip_high": clippedHigh,
-                                   "clip_dual": dualClipped, "kl": approxKL]
+        var m: [String: Double] = ["entropy": entropy, "clip_frac_low": clippedLow, "clip_frac_high": clippedHigh,
+                                   "clip_frac_dual": dualClipped, "kl": approxKL]
         let order = tokenEntropies.indices.sorted { tokenEntropies[$0] < tokenEntropies[$1] }
         guard order.count >= 4 else { return m }
         for q in 0..<4 {
             let slice = order[(q * order.count / 4)..<((q + 1) * order.count / 4)]
-            m["clip_high_q\(q + 1)"] = Double(slice.filter { highClipped[$0] }.count) / Double(max(slice.count, 1))
+            m["clip_high_entropy_q\(q + 1)"] = Double(slice.filter { highClipped[$0] }.count) / Double(max(slice.count, 1))
         }
         return m
     }

@@ -198,7 +198,7 @@ public final class Trainer {
     func progressLine(_ m: [String: Double]) -> String {
         let keys = phase == .sft
             ? ["loss", "grad_norm", "lr", "tokens_per_s"]
-            : ["reward", "accuracy", "response_length", "tool_calls", "entropy", "clip_high", "kl", "grad_norm", "tokens_per_s"]
+            : ["reward", "accuracy", "response_length", "tool_calls", "entropy", "clip_frac_high", "kl", "grad_norm", "tokens_per_s"]
         let figures = keys.compactMap { key in m[key].map { "\(key) \(String(format: abs($0) >= 100 ? "%.0f" : "%.4g", $0))" } }
         return "\(phase.rawValue) \(state.step)/\(totalSteps)  " + figures.joined(separator: "  ")
             + String(format: "  (%.1f s)", m["time/step_s"] ?? 0)

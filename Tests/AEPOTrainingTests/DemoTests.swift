@@ -1,0 +1,30 @@
+import AEPOBenchmark
+import AEPOTestSupport
+import AEPOTraining
+import XCTest
+
+/// The demo pipeline end to end at test size: benchmark, SFT, AEPO, both evaluated, summary written.
+final class DemoTests: XCTestCase {
+    func testDemoRunsEveryPhaseAndWritesTheSummary() throws {
+        let directory = try Fixtures.temporaryDirectory("demo")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var benchmark = BenchmarkConfiguration.small
+        benchmark.questions = SuiteSizes(train: 6, test: 2, testOOD: 1)
+        benchmark.suites = ["bridge"]
+        benchmark.vocabularySize = 300
+        let tiny = ["model.hidden_size=16", "model.intermediate_size=32", "model.num_layers=1", "model.num_heads=2", "model.num_kv_heads=1",
+                    "model.head_dim=8", "model.max_positions=256", "sft.steps=2", "sft.batch_size=2", "trainer.steps=1",
+                    "data.train_batch_size=2", "actor.ppo_mini_batch_size=1", "rollout.n=2", "rollout.initial_rollouts=1",
+                    "rollout.response_length=16"]
+        var lines: [String] = []
+        let summary = try Demo(directory: directory, seed: 3, benchmark: benchmark, overrides: tiny).run { lines.append($0) }
+        XCTAssertEqual(summary.sft.map(\.suite), ["bridge/test", "bridge/test-ood"])
+        XCTAssertEqual(summary.aepo.map(\.questions), [2, 1])
+        XCTAssertTrue(lines.contains { $0.hasPrefix("SFT Pass@1") }, "\(lines)")
+        for key in ["benchmark", "sft", "eval_sft", "aepo", "eval_aepo", "total"] { XCTAssertNotNil(summary.seconds[key], key) }
+        for file in ["summary.json", "summary.txt", "sft/final/model.safetensors", "aepo/final/tokenizer.json", "aepo/metrics.jsonl"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), file)
+        }
+        XCTAssertTrue(summary.text.contains("bridge/test-ood"), summary.text)
+    }
+}
