@@ -4,7 +4,8 @@ import AEPOTraining
 /// The settings an `aepo compare` budget fixes for every algorithm: the benchmark it generates, the model and
 /// SFT cold start, the rollout budget and the evaluation.
 enum ComparisonBudget: String, CaseIterable {
-    /// About an hour for 8 algorithms × 3 seeds on two cores: the demo's benchmark and model, a few RL steps.
+    /// Meant to finish 8 algorithms × 3 seeds on two idle cores in about an hour (not yet measured end to end):
+    /// the demo's benchmark and model, a short SFT and a few RL steps.
     case quick
     /// The demo's schedule for every run: 12 RL steps of 16 questions × 8 trajectories, 100 test questions per split.
     case full

@@ -81,7 +81,10 @@ public struct SVGLineChart: Sendable {
             svg += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotWidth))\" y1=\"\(f(py(t)))\" y2=\"\(f(py(t)))\" stroke=\"#eee\"/>"
             svg += "<text x=\"\(f(left - 4))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\" font-size=\"10\">\(Self.label(t))</text>"
         }
-        for t in Self.ticks(xMin, xMax) {
+        // Steps and counts are whole numbers: no ticks between them.
+        var xTicks = Self.ticks(xMin, xMax)
+        if all.allSatisfy({ $0.x == $0.x.rounded() }) { xTicks = xTicks.filter { $0 == $0.rounded() } }
+        for t in xTicks {
             svg += "<text x=\"\(f(px(t)))\" y=\"\(f(top + plotHeight + 14))\" text-anchor=\"middle\" font-size=\"10\">\(Self.label(t))</text>"
         }
         svg += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(top + plotHeight + 30))\" text-anchor=\"middle\" font-size=\"11\">\(Self.escape(xLabel))</text>"

@@ -17,6 +17,10 @@ final class RunReportTests: XCTestCase {
         XCTAssertEqual(SVGLineChart.ticks(0, 1), [0, 0.25, 0.5, 0.75, 1])
         XCTAssertEqual(SVGLineChart.ticks(3, 17), [5, 10, 15])
         XCTAssertEqual(SVGLineChart.ticks(2, 2), [2])
+        // Three whole steps: ticks only at 1, 2, 3 (not 1.5, 2.5).
+        let svg = SVGLineChart(title: "t", series: [.init(name: "a", points: [(1, 0), (2, 1), (3, 0)])]).svg
+        XCTAssertTrue(svg.contains(">2</text>"))
+        XCTAssertFalse(svg.contains(">1.5</text>"))
     }
 
     func testHTMLIsSelfContainedWithOneChartPerCurveAndEscapedNames() {
