@@ -25,6 +25,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Seeded randomness, atomic file writes, input errors, JSON Lines: shared by every layer.
@@ -49,12 +52,32 @@ let package = Package(
         .target(name: "AEPOTraining", dependencies: ["AEPOModel", "AEPOAlgorithms", "AEPOBenchmark", "AEPOCore"], swiftSettings: settings),
         // Pass@k, suite summaries, the paper's analyses over training logs, TensorBoard event files, reports.
         .target(name: "AEPOEvaluation", dependencies: ["AEPOTraining", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOCore"], swiftSettings: settings),
+        // OpenAI-compatible HTTP server over the native engine with continuous batching.
+        .target(
+            name: "AEPOServe",
+            dependencies: [
+                "AEPOAgent", "AEPOModel", "AEPOTokenizer", "AEPOCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: settings
+        ),
+        // The agent's sampling backend over any OpenAI-compatible /v1/completions endpoint.
+        .target(
+            name: "AEPORemote",
+            dependencies: [
+                "AEPOAgent", "AEPOModel", "AEPOCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: settings
+        ),
         // The `aepo` subcommands (a library so tests can run them in-process).
         .target(
             name: "AEPOCommands",
             dependencies: [
                 "AEPOCore", "AEPOKernels", "AEPOModel", "AEPOTokenizer", "AEPOTools",
                 "AEPOBenchmark", "AEPOAgent", "AEPORollout", "AEPOAlgorithms", "AEPOTraining", "AEPOEvaluation",
+                "AEPOServe", "AEPORemote",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -76,6 +99,15 @@ let package = Package(
         .testTarget(name: "AEPOAlgorithmsTests", dependencies: ["AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOTrainingTests", dependencies: ["AEPOTraining", "AEPOAlgorithms", "AEPOBenchmark", "AEPORollout", "AEPOAgent", "AEPOModel", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOEvaluationTests", dependencies: ["AEPOEvaluation", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(
+            name: "AEPOServeTests",
+            dependencies: [
+                "AEPOServe", "AEPORemote", "AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: settings
+        ),
         .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
     ]
 )

@@ -17,6 +17,7 @@ public struct AEPOCommand: AsyncParsableCommand {
             ReportCommand.self,
             TensorBoardCommand.self,
             CompareCommand.self,
+            ServeCommand.self,
         ]
     )
 

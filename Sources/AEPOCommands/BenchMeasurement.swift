@@ -8,7 +8,7 @@ struct BenchMeasurement: Sendable {
     let run: @Sendable (BenchContext) throws -> BenchResult
 
     /// Every measurement, in the order they run.
-    static let all: [BenchMeasurement] = [.gemm, .gemmTrainingShapes, .decodeGemm, .training, .decoding]
+    static let all: [BenchMeasurement] = [.gemm, .gemmTrainingShapes, .decodeGemm, .training, .decoding, .serve]
 }
 
 /// What a measurement reports: figures keyed by their JSON name, and human-readable warnings.

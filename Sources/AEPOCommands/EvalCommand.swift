@@ -19,11 +19,13 @@ struct EvalCommand: ParsableCommand {
             eval.json and eval.md into --out. The same seed gives the same figures.
             """)
 
-    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors).")
+    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors); with --backend openai the served model's name.")
     var model: String
 
     @Option(help: "tokenizer.json (default: the model directory's, else the data directory's).")
     var tokenizer: String?
+
+    @OptionGroup var backend: BackendOptions
 
     @Option(help: "Benchmark directory (corpus.jsonl, questions.jsonl).")
     var data: String
@@ -100,8 +102,8 @@ struct EvalCommand: ParsableCommand {
 
         let sampling = greedy ? SamplingSettings.greedy : SamplingSettings(temperature: Float(temperature), topP: Float(topP))
         try sampling.validate(source: "--temperature/--top-p")
-        let agent = try NativeAgent.load(model: model, tokenizer: tokenizer, data: directory, sampling: sampling,
-                                         settings: config.rollout.agentSettings)
+        let agent = try backend.agent(model: model, tokenizer: tokenizer, data: directory, sampling: sampling,
+                                      settings: config.rollout.agentSettings)
         let batch = try Rollout(agent: agent, settings: RolloutSettings(strategy: .independent, trajectoriesPerQuestion: runs))
             .run(pool, generator: SeededGenerator(seed: seed))
         let outcomes = EvaluationReport.outcomes(of: batch.groups, questions: pool)

@@ -12,19 +12,23 @@ import Foundation
 struct RolloutCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollout",
-        abstract: "Roll out questions with the native engine and the real tools; write trajectories (and branch events) as JSON Lines.",
+        abstract: "Roll out questions with the native engine or an OpenAI-compatible server and the real tools; write trajectories (and branch events) as JSON Lines.",
         discussion: """
             The algorithm's preset decides the strategy (grpo, dapo, … independent; arpo; aepo with entropy \
             pre-monitoring and the consecutive-branch penalty); --set overrides any key (rollout.n=4, \
             rollout.initial_rollouts=2, rollout.response_length=256, rollout.max_tool_calls=3, \
             rollout.temperature=0.6, rollout.branch.penalty_scope=question, …). Prints the batch report as JSON.
+            With --backend openai --endpoint URL --model NAME the segments are sampled from an OpenAI-compatible \
+            server instead (its /v1/completions with token-id prompts and logprobs).
             """)
 
-    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors).")
+    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors); with --backend openai the served model's name.")
     var model: String
 
     @Option(help: "tokenizer.json (default: the model directory's, else the data directory's).")
     var tokenizer: String?
+
+    @OptionGroup var backend: BackendOptions
 
     @Option(help: "Benchmark directory (corpus.jsonl, questions.jsonl).")
     var data: String
@@ -66,9 +70,9 @@ struct RolloutCommand: ParsableCommand {
         guard !pool.isEmpty else {
             throw InputError("no questions in split '\(split)'", source: data, field: "--split")
         }
-        let agent = try NativeAgent.load(model: model, tokenizer: tokenizer, data: dataDirectory,
-                                         sampling: SamplingSettings(temperature: Float(config.rollout.temperature)),
-                                         settings: config.rollout.agentSettings)
+        let agent = try backend.agent(model: model, tokenizer: tokenizer, data: dataDirectory,
+                                      sampling: SamplingSettings(temperature: Float(config.rollout.temperature)),
+                                      settings: config.rollout.agentSettings)
         let batch = try Rollout(agent: agent, settings: config.rollout.rolloutSettings)
             .run(Array(pool.prefix(questions)), generator: SeededGenerator(seed: seed))
         try JSONLines.write(batch.trajectories, to: URL(fileURLWithPath: out))

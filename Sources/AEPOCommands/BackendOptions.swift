@@ -1,0 +1,81 @@
+import AEPOAgent
+import AEPOBenchmark
+import AEPOCore
+import AEPOModel
+import AEPORemote
+import AEPOTokenizer
+import ArgumentParser
+import Foundation
+
+/// Where the agent samples from: the native engine over `--model DIR`, or with `--backend openai` any
+/// OpenAI-compatible server (`--endpoint URL`, `--model` then names the served model).
+struct BackendOptions: ParsableArguments {
+    @Option(help: "Sampling backend: native (the engine over --model DIR) or openai (an OpenAI-compatible server).")
+    var backend = "native"
+
+    @Option(help: "With --backend openai: the server's base URL, e.g. http://127.0.0.1:8000.")
+    var endpoint: String?
+
+    @Option(help: "With --backend openai: the environment variable holding the API key (sent as a Bearer token).")
+    var apiKeyEnv: String?
+
+    @Option(help: "With --backend openai: top log-probs asked per token; entropies are computed over them (renormalised).")
+    var topLogprobs = 20
+
+    @Option(help: "With --backend openai: the model's context length in tokens.")
+    var contextLength = 32768
+
+    @Option(help: "With --backend openai: seconds before a request times out.")
+    var timeout: Double = 120
+
+    @Option(help: "With --backend openai: retries of a failed request (transport errors, 429, 5xx), with exponential back-off.")
+    var retries = 3
+
+    @Option(help: "With --backend openai: requests in flight at once.")
+    var concurrency = 16
+
+    func validate() throws {
+        guard ["native", "openai"].contains(backend) else { throw ValidationError("--backend must be native or openai, got '\(backend)'") }
+        if backend == "openai" {
+            guard endpoint != nil else { throw ValidationError("--backend openai needs --endpoint URL") }
+            guard topLogprobs >= 1, contextLength >= 2, timeout > 0, retries >= 0, concurrency >= 1 else {
+                throw ValidationError("--top-logprobs, --context-length, --timeout and --concurrency must be positive, --retries ≥ 0")
+            }
+        } else if endpoint != nil || apiKeyEnv != nil {
+            throw ValidationError("--endpoint and --api-key-env need --backend openai")
+        }
+    }
+
+    var isRemote: Bool { backend == "openai" }
+
+    /// The agent loop with the benchmark's tools over the chosen backend (`NativeAgent` for the native one).
+    /// A remote model's tokenizer is `tokenizer`, else the data directory's.
+    func agent(model: String, tokenizer: String?, data: BenchmarkDirectory, sampling: SamplingSettings,
+               settings: AgentSettings) throws -> AgentLoop {
+        guard isRemote else {
+            return try NativeAgent.load(model: model, tokenizer: tokenizer, data: data, sampling: sampling, settings: settings)
+        }
+        guard let tokenizerURL = tokenizer.map({ URL(fileURLWithPath: $0) }) ?? data.tokenizerURL else {
+            throw InputError("--backend openai needs the served model's tokenizer.json: pass --tokenizer FILE", source: "--tokenizer")
+        }
+        let vocabulary = try Tokenizer(contentsOf: tokenizerURL)
+        return AgentLoop(backend: try remote(model: model, tokenizer: vocabulary, sampling: sampling), tokenizer: vocabulary,
+                         environment: data.environment, settings: settings)
+    }
+
+    /// The OpenAI-compatible backend for served model `model`, normalising entropies by the tokenizer's |V|.
+    private func remote(model: String, tokenizer: Tokenizer, sampling: SamplingSettings) throws -> RemoteSampler {
+        var apiKey: String?
+        if let apiKeyEnv {
+            guard let key = ProcessInfo.processInfo.environment[apiKeyEnv], !key.isEmpty else {
+                throw InputError("the environment variable \(apiKeyEnv) is not set", source: "--api-key-env")
+            }
+            apiKey = key
+        }
+        let endpoint = try OpenAIEndpoint(settings: .init(url: endpoint!, apiKey: apiKey, timeout: timeout, retries: retries,
+                                                          concurrency: concurrency))
+        return try RemoteSampler(endpoint: endpoint, settings: .init(
+            model: model, sampling: sampling, topLogprobs: topLogprobs, vocabularySize: tokenizer.vocabularySize,
+            contextLength: contextLength))
+    }
+}

@@ -1,0 +1,91 @@
+import AEPOCore
+import AEPOModel
+import AEPOServe
+import AEPOTokenizer
+import ArgumentParser
+import Foundation
+
+/// `aepo serve`: an OpenAI-compatible server over the native engine, with continuous batching.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a model over an OpenAI-compatible HTTP API (/v1/models, /v1/completions, /v1/chat/completions).",
+        discussion: """
+            Concurrent requests share the engine's decode steps (continuous batching). Chat prompts use ChatML \
+            (<|im_start|>role\\n…<|im_end|>) when the tokenizer has those tokens, else a plain 'role: content' transcript. \
+            Log-probs are the model's log softmax(z), before temperature, top-k and top-p. Extensions: top_k, \
+            skip_special_tokens, include_stop_str_in_output, return_tokens_as_token_ids. SIGINT or SIGTERM stops \
+            accepting connections and lets requests in flight finish.
+            """)
+
+    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors).")
+    var model: String?
+
+    @Option(help: "Instead of --model: serve random weights (seed 0) of this config.json, for client checks and benchmarks.")
+    var randomConfig: String?
+
+    @Option(help: "tokenizer.json (default: the model directory's).")
+    var tokenizer: String?
+
+    @Option(help: "The model name clients must send (default: the model directory's name).")
+    var name: String?
+
+    @Option(help: "Address to bind (loopback by default; 0.0.0.0 exposes the server to the network).")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port).")
+    var port = 8000
+
+    @Option(help: "Largest request body in bytes.")
+    var maxBodyBytes = ServeLimits().maxBodyBytes
+
+    @Option(help: "Largest max_tokens.")
+    var maxTokens = ServeLimits().maxTokens
+
+    @Option(help: "Longest prompt in tokens.")
+    var maxPromptTokens = ServeLimits().maxPromptTokens
+
+    @Option(help: "Requests in flight at once (429 beyond).")
+    var maxConcurrent = ServeLimits().maxConcurrentRequests
+
+    @Option(help: "Largest logprobs / top_logprobs.")
+    var maxTopLogprobs = ServeLimits().maxTopLogprobs
+
+    func validate() throws {
+        guard (model == nil) != (randomConfig == nil) else { throw ValidationError("pass exactly one of --model DIR and --random-config FILE") }
+        guard model != nil || tokenizer != nil else { throw ValidationError("--random-config needs --tokenizer FILE") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
+        guard maxBodyBytes >= 1, maxTokens >= 1, maxPromptTokens >= 1, maxConcurrent >= 1, maxTopLogprobs >= 0 else {
+            throw ValidationError("the limits must be positive")
+        }
+    }
+
+    func run() async throws {
+        let weights: Qwen3Model
+        let modelURL: URL
+        if let randomConfig {
+            modelURL = URL(fileURLWithPath: randomConfig).deletingLastPathComponent()
+            weights = Qwen3Model(config: try Qwen3Config.load(from: URL(fileURLWithPath: randomConfig)), seed: 0)
+        } else {
+            modelURL = URL(fileURLWithPath: model!)
+            let checkpoint = try Checkpoint.load(directory: modelURL)
+            weights = Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
+        }
+        let tokenizerURL = tokenizer.map { URL(fileURLWithPath: $0) } ?? modelURL.appendingPathComponent(Checkpoint.tokenizerFileName)
+        let vocabulary = try Tokenizer(contentsOf: tokenizerURL)
+        guard vocabulary.vocabularySize <= weights.config.vocabSize else {
+            throw InputError("the tokenizer has \(vocabulary.vocabularySize) tokens; the model's vocabulary only \(weights.config.vocabSize)",
+                             source: tokenizerURL.path)
+        }
+        let limits = ServeLimits(maxBodyBytes: maxBodyBytes, maxTokens: maxTokens, maxPromptTokens: maxPromptTokens,
+                                 maxConcurrentRequests: maxConcurrent, maxTopLogprobs: maxTopLogprobs)
+        let engine = InferenceEngine(model: weights)
+        let scheduler = GenerationScheduler(engine: engine, tokenizer: vocabulary, limits: limits)
+        let server = OpenAIServer(scheduler: scheduler, modelName: name ?? (randomConfig == nil ? modelURL.standardizedFileURL.lastPathComponent : "random"))
+        let app = server.application(host: host, port: port) { port in
+            print("aepo serve: '\(server.modelName)' on http://\(host):\(port)/v1")
+        }
+        try await app.runService()
+        scheduler.shutdown()
+    }
+}

@@ -1,0 +1,191 @@
+import AEPOCore
+import AEPOModel
+import AEPOTokenizer
+
+/// A validated `/v1/completions` or `/v1/chat/completions` body.
+///
+/// Besides OpenAI's fields it accepts the common server extensions `top_k`, `skip_special_tokens`
+/// (default true), `include_stop_str_in_output` (default false) and `return_tokens_as_token_ids`
+/// (logprob tokens written `token_id:N`). Reported log-probs are the model's, `log softmax(z)`,
+/// before temperature, top-k and top-p.
+public struct GenerationRequest: Sendable {
+    public enum Kind: Sendable { case completion, chat }
+
+    public var kind: Kind
+    public var model: String
+    public var prompt: [Int]
+    public var maxTokens: Int
+    public var sampling: SamplingSettings
+    public var choices: Int
+    public var seed: UInt64?
+    public var stop: [String]
+    /// Top alternatives per token; nil when log-probs were not asked for.
+    public var topLogprobs: Int?
+    public var stream: Bool
+    public var skipSpecialTokens: Bool
+    public var includeStopString: Bool
+    public var tokensAsIDs: Bool
+
+    /// Parses and validates `body`; every problem is an `OpenAIError` 400 naming the field.
+    public init(body: [UInt8], kind: Kind, tokenizer: Tokenizer, template: ChatTemplate, config: Qwen3Config, limits: ServeLimits) throws {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(body)
+        } catch {
+            throw OpenAIError(.badRequest, "the body is not valid JSON: \(error)", code: "invalid_json")
+        }
+        guard let fields = value.objectValue else {
+            throw OpenAIError(.badRequest, "the body must be a JSON object, found \(value.typeName)", code: "invalid_json")
+        }
+        let f = Fields(fields)
+        self.kind = kind
+        guard let model = try f.string("model") else { throw OpenAIError.invalid("model", "'model' is required") }
+        self.model = model
+
+        switch kind {
+        case .completion:
+            guard let p = fields["prompt"] else { throw OpenAIError.invalid("prompt", "'prompt' is required") }
+            prompt = try Self.prompt(p, tokenizer: tokenizer, vocabulary: config.vocabSize)
+        case .chat:
+            guard let m = fields["messages"] else { throw OpenAIError.invalid("messages", "'messages' is required") }
+            prompt = tokenizer.encode(template.render(try Self.messages(m)))
+        }
+        guard !prompt.isEmpty else { throw OpenAIError.invalid(kind == .chat ? "messages" : "prompt", "the prompt is empty") }
+        guard prompt.count <= limits.maxPromptTokens else {
+            throw OpenAIError.invalid(kind == .chat ? "messages" : "prompt",
+                                      "the prompt has \(prompt.count) tokens; this server accepts at most \(limits.maxPromptTokens)")
+        }
+        let room = config.maxPositionEmbeddings - prompt.count
+        guard room >= 1 else {
+            throw OpenAIError.invalid(kind == .chat ? "messages" : "prompt",
+                                      "the prompt has \(prompt.count) tokens; the model's context holds \(config.maxPositionEmbeddings)")
+        }
+
+        let requested = try f.int("max_tokens", in: 1...limits.maxTokens) ?? f.int("max_completion_tokens", in: 1...limits.maxTokens)
+        maxTokens = min(room, requested ?? (kind == .chat ? limits.maxTokens : 16))
+        let temperature = try f.number("temperature", in: 0...2) ?? 1
+        let topP = try f.number("top_p", in: 0...1) ?? 1
+        guard topP > 0 else { throw OpenAIError.invalid("top_p", "'top_p' must be in (0, 1], got 0") }
+        let topK = try f.int("top_k", in: -1...Int.max) ?? 0
+        sampling = SamplingSettings(temperature: Float(temperature), topK: max(0, topK), topP: Float(topP))
+        choices = try f.int("n", in: 1...limits.maxChoices) ?? 1
+        seed = try f.int("seed", in: Int.min...Int.max).map { UInt64(bitPattern: Int64($0)) }
+        stop = try Self.stop(fields["stop"])
+        stream = try f.bool("stream") ?? false
+        skipSpecialTokens = try f.bool("skip_special_tokens") ?? true
+        includeStopString = try f.bool("include_stop_str_in_output") ?? false
+        tokensAsIDs = try f.bool("return_tokens_as_token_ids") ?? false
+        switch kind {
+        case .completion:
+            topLogprobs = try f.int("logprobs", in: 0...limits.maxTopLogprobs)
+        case .chat:
+            let wanted = try f.bool("logprobs") ?? false
+            let top = try f.int("top_logprobs", in: 0...limits.maxTopLogprobs)
+            if top != nil && !wanted { throw OpenAIError.invalid("top_logprobs", "'top_logprobs' needs 'logprobs': true") }
+            topLogprobs = wanted ? (top ?? 0) : nil
+        }
+        if try f.bool("echo") == true { throw OpenAIError.invalid("echo", "'echo' is not supported") }
+    }
+
+    private static func prompt(_ p: JSONValue, tokenizer: Tokenizer, vocabulary: Int) throws -> [Int] {
+        switch p {
+        case .string(let text):
+            return tokenizer.encode(text)
+        case .array(let items) where items.count == 1 && items[0].stringValue != nil:
+            return tokenizer.encode(items[0].stringValue!)
+        case .array(let items) where items.allSatisfy({ $0.intValue != nil }):
+            let ids = items.map { $0.intValue! }
+            if let bad = ids.first(where: { $0 < 0 || $0 >= vocabulary }) {
+                throw OpenAIError.invalid("prompt", "token id \(bad) is outside the vocabulary 0..<\(vocabulary)")
+            }
+            return ids
+        default:
+            throw OpenAIError.invalid("prompt", "'prompt' must be a string or an array of token ids (one prompt per request), found \(p.typeName)")
+        }
+    }
+
+    private static func messages(_ m: JSONValue) throws -> [ChatTemplate.Message] {
+        guard let items = m.arrayValue, !items.isEmpty else {
+            throw OpenAIError.invalid("messages", "'messages' must be a non-empty array")
+        }
+        return try items.enumerated().map { i, item in
+            guard let o = item.objectValue else { throw OpenAIError.invalid("messages[\(i)]", "a message must be an object, found \(item.typeName)") }
+            guard let role = o["role"]?.stringValue, ChatTemplate.roles.contains(role) else {
+                throw OpenAIError.invalid("messages[\(i)].role", "'role' must be one of \(ChatTemplate.roles.sorted().joined(separator: ", "))")
+            }
+            switch o["content"] {
+            case .string(let text)?:
+                return ChatTemplate.Message(role: role, content: text)
+            case .array(let parts)?:
+                let texts = parts.compactMap { $0.objectValue?["type"]?.stringValue == "text" ? $0.objectValue?["text"]?.stringValue : nil }
+                guard texts.count == parts.count else {
+                    throw OpenAIError.invalid("messages[\(i)].content", "only text content parts are supported")
+                }
+                return ChatTemplate.Message(role: role, content: texts.joined())
+            case .null?, nil:
+                return ChatTemplate.Message(role: role, content: "")
+            case let other?:
+                throw OpenAIError.invalid("messages[\(i)].content", "'content' must be a string or an array of text parts, found \(other.typeName)")
+            }
+        }
+    }
+
+    private static func stop(_ value: JSONValue?) throws -> [String] {
+        switch value {
+        case nil, .null?: return []
+        case .string(let s)?:
+            guard !s.isEmpty else { throw OpenAIError.invalid("stop", "a stop string must not be empty") }
+            return [s]
+        case .array(let items)?:
+            let strings = items.compactMap(\.stringValue)
+            guard strings.count == items.count, !strings.contains(""), strings.count <= 16 else {
+                throw OpenAIError.invalid("stop", "'stop' must be a string or an array of at most 16 non-empty strings")
+            }
+            return strings
+        case let other?:
+            throw OpenAIError.invalid("stop", "'stop' must be a string or an array of strings, found \(other.typeName)")
+        }
+    }
+}
+
+/// Typed, range-checked access to a body's optional fields (JSON null counts as absent).
+private struct Fields {
+    let values: [String: JSONValue]
+
+    init(_ values: [String: JSONValue]) { self.values = values }
+
+    private func present(_ key: String) -> JSONValue? {
+        if case .null? = values[key] { return nil }
+        return values[key]
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let v = present(key) else { return nil }
+        guard let s = v.stringValue else { throw OpenAIError.invalid(key, "'\(key)' must be a string, found \(v.typeName)") }
+        return s
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let v = present(key) else { return nil }
+        guard let b = v.boolValue else { throw OpenAIError.invalid(key, "'\(key)' must be a boolean, found \(v.typeName)") }
+        return b
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let v = present(key) else { return nil }
+        guard let i = v.intValue else { throw OpenAIError.invalid(key, "'\(key)' must be an integer, found \(v.typeName)") }
+        guard range.contains(i) else {
+            throw OpenAIError.invalid(key, "'\(key)' must be in \(range.lowerBound)...\(range.upperBound), got \(i)")
+        }
+        return i
+    }
+
+    func number(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let v = present(key) else { return nil }
+        guard let d = v.doubleValue else { throw OpenAIError.invalid(key, "'\(key)' must be a number, found \(v.typeName)") }
+        guard range.contains(d) else {
+            throw OpenAIError.invalid(key, "'\(key)' must be in \(range.lowerBound)...\(range.upperBound), got \(d)")
+        }
+        return d
+    }
+}
