@@ -51,7 +51,10 @@ public struct AlgorithmComparison: Sendable {
     }
 
     /// The analyses per algorithm, each a mean over seeds: last-step entropy and largest entropy jump, tool calls
-    /// per trajectory, the highest-entropy quartile's high-side clip share, branches per question and the top-3-root share.
+    /// per trajectory, the highest-entropy quartile's high-side clip share, branches per question and the top-3-root
+    /// share (from training metrics); and from each run's diagnostic rollout (when present) the longest run of
+    /// consecutive branching rounds and the sampling diversity per group (distinct answers, distinct tool-call
+    /// sequences, mean pairwise Jaccard distance of the policy tokens).
     public var analysesTable: TextTable {
         func seedMean(_ entry: Entry, _ value: (RunLog) -> Double?) -> String {
             let values = entry.runs.compactMap(value)
@@ -62,7 +65,8 @@ public struct AlgorithmComparison: Sendable {
             return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
         }
         return TextTable(
-            header: ["algorithm", "entropy (last)", "largest entropy jump", "tool calls", "q4 high clips", "branches / question", "top-3 root share"],
+            header: ["algorithm", "entropy (last)", "largest entropy jump", "tool calls", "q4 high clips", "branches / question", "top-3 root share",
+                     "longest branching run", "distinct answers", "distinct tool sequences", "Jaccard distance"],
             rows: entries.map { entry in
                 [entry.algorithm,
                  seedMean(entry) { EntropyDynamics($0.metrics).entropy.last },
@@ -70,7 +74,11 @@ public struct AlgorithmComparison: Sendable {
                  seedMean(entry) { metricMean($0, MetricKey.toolCalls) },
                  seedMean(entry) { run in EntropyClipping(run.metrics).steps.isEmpty ? nil : EntropyClipping(run.metrics).meanShares[3] },
                  seedMean(entry) { metricMean($0, MetricKey.branchesPerQuestion) },
-                 seedMean(entry) { metricMean($0, MetricKey.topThreeRootShare) }]
+                 seedMean(entry) { metricMean($0, MetricKey.topThreeRootShare) },
+                 seedMean(entry) { $0.branchEvents.isEmpty ? nil : Double(OverBranching($0.branchEvents).runLengths.count - 1) },
+                 seedMean(entry) { $0.groups.isEmpty ? nil : SamplingDiversity.mean($0.groups.map(SamplingDiversity.init)).answers },
+                 seedMean(entry) { $0.groups.isEmpty ? nil : SamplingDiversity.mean($0.groups.map(SamplingDiversity.init)).toolCallSequences },
+                 seedMean(entry) { $0.groups.isEmpty ? nil : SamplingDiversity.mean($0.groups.map(SamplingDiversity.init)).jaccard }]
             })
     }
 

@@ -1,23 +1,30 @@
+import AEPOAgent
 import AEPOCore
 import Foundation
 
 /// What a training run directory holds for reports: `metrics.jsonl`, and when present the evaluation
-/// (`eval/eval.json`, written by `aepo eval --out RUN/eval`) and a branch-event log (`branch_events.jsonl`).
+/// (`eval/eval.json`, written by `aepo eval --out RUN/eval`), a branch-event log (`branch_events.jsonl`) and the
+/// trajectories of a rollout with the run's strategy (`rollout_trajectories.jsonl`), as `aepo compare` writes them.
 public struct RunLog: Sendable {
     public static let metricsFile = "metrics.jsonl"
     public static let evaluationFile = "eval/eval.json"
     public static let branchEventsFile = "branch_events.jsonl"
+    public static let trajectoriesFile = "rollout_trajectories.jsonl"
 
     public var name: String
     public var metrics: [MetricsRecord]
     public var evaluation: EvaluationReport?
     public var branchEvents: [LoggedBranchEvent]
+    /// Groups of one question's trajectories, in file order.
+    public var groups: [[Trajectory]]
 
-    public init(name: String, metrics: [MetricsRecord], evaluation: EvaluationReport? = nil, branchEvents: [LoggedBranchEvent] = []) {
+    public init(name: String, metrics: [MetricsRecord], evaluation: EvaluationReport? = nil, branchEvents: [LoggedBranchEvent] = [],
+                groups: [[Trajectory]] = []) {
         self.name = name
         self.metrics = metrics
         self.evaluation = evaluation
         self.branchEvents = branchEvents
+        self.groups = groups
     }
 
     /// Loads `directory`; its last path component names the run.
@@ -38,6 +45,14 @@ public struct RunLog: Sendable {
         let eventsURL = directory.appendingPathComponent(branchEventsFile)
         if FileManager.default.fileExists(atPath: eventsURL.path) {
             run.branchEvents = try LoggedBranchEvent.read(from: eventsURL)
+        }
+        let trajectoriesURL = directory.appendingPathComponent(trajectoriesFile)
+        if FileManager.default.fileExists(atPath: trajectoriesURL.path) {
+            var groups: [[Trajectory]] = []
+            for trajectory in try JSONLines.read(Trajectory.self, from: trajectoriesURL) {
+                if groups.last?.first?.questionIndex == trajectory.questionIndex { groups[groups.count - 1].append(trajectory) } else { groups.append([trajectory]) }
+            }
+            run.groups = groups
         }
         return run
     }

@@ -34,6 +34,14 @@ final class CompareCommandTests: XCTestCase {
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("<svg") && html.contains("aepo compare") && !html.contains("<script"))
         for algorithm in ["grpo", "arpo", "aepo"] { XCTAssertTrue(html.contains(">\(algorithm)</text>"), algorithm) }
+        // The diagnostic rollout feeds the diversity and branching-run columns.
+        let analyses = result.analysesTable
+        for column in ["distinct answers", "distinct tool sequences", "Jaccard distance"] {
+            let index = try XCTUnwrap(analyses.header.firstIndex(of: column))
+            XCTAssertTrue(analyses.rows.allSatisfy { $0[index] != "–" }, column)
+        }
+        let grpoBranching = analyses.rows[0][analyses.header.firstIndex(of: "longest branching run")!]
+        XCTAssertEqual(grpoBranching, "–", "independent sampling makes no branch decisions")
         let events = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("runs/aepo/seed-1").path)
         XCTAssertTrue(events.contains { $0.hasPrefix("events.out.tfevents.") })
 
