@@ -31,7 +31,7 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "With --backend openai: retries of a failed request (transport errors, 429, 5xx), with exponential back-off.")
     var retries = 3
 
-    @Option(help: "With --backend openai: requests in flight at once.")
+    @Option(help: "With --backend openai: requests in flight at once (at most 64).")
     var concurrency = 16
 
     func validate() throws {

@@ -35,7 +35,8 @@ enum ServeBenchmark {
             scheduler.shutdown()
         }
 
-        let endpoint = try OpenAIEndpoint(settings: .init(url: "http://127.0.0.1:\(port.value)", retries: 0, concurrency: requests))
+        let endpoint = try OpenAIEndpoint(settings: .init(url: "http://127.0.0.1:\(port.value)", timeout: 1800, retries: 0,
+                                                          concurrency: requests))
         let bodies = (0..<requests).map { i -> JSONValue in
             .object(["model": .string("bench"), "max_tokens": .integer(maxTokens), "temperature": .number(0), "stop": .null,
                      "messages": .array([.object(["role": .string("user"), "content": .string("\(texts[i % texts.count]) (\(i))")])])])

@@ -29,14 +29,19 @@ public final class OpenAIEndpoint {
     }
 
     public let settings: Settings
-    private var client: HTTPClient { .shared }
+    private var client: HTTPClient { Self.client }
+    /// One client for the process, like `HTTPClient.shared` but with room for `maxConcurrency` connections
+    /// per server (the shared one keeps 8 and times out requests queued behind them).
+    private static let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
+        connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConcurrency)))
+    public static let maxConcurrency = 64
 
     public init(settings: Settings) throws {
         guard let parsed = URL(string: settings.url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
             throw InputError("expected an http(s) URL such as http://127.0.0.1:8000, got '\(settings.url)'", source: "--endpoint")
         }
-        guard settings.concurrency >= 1, settings.retries >= 0, settings.timeout > 0 else {
-            throw InputError("concurrency must be ≥ 1, retries ≥ 0 and the timeout > 0", source: "--endpoint")
+        guard (1...Self.maxConcurrency).contains(settings.concurrency), settings.retries >= 0, settings.timeout > 0 else {
+            throw InputError("concurrency must be in 1...\(Self.maxConcurrency), retries ≥ 0 and the timeout > 0", source: "--endpoint")
         }
         self.settings = settings
     }

@@ -45,13 +45,20 @@ public struct RolloutTensors {
         return (TokenBatch(sequences: selected.map { sequences[$0] }, targets: targets), cellsOut)
     }
 
-    /// The log-probs and entropies of every trained token under `model` (forward only), in `rows`-sized chunks.
+    /// `rows` ordered by sequence length (stable), so that forward passes over consecutive chunks pad little.
+    public func lengthOrdered(_ rows: [Int]) -> [Int] {
+        rows.enumerated().sorted { (sequences[$0.element].count, $0.offset) < (sequences[$1.element].count, $1.offset) }.map(\.element)
+    }
+
+    /// The log-probs and entropies of every trained token under `model` (forward only), in chunks of `chunk`
+    /// sequences of similar length.
     public func evaluate(_ model: Qwen3Model, chunk: Int) -> (logProbs: TokenMatrix, entropies: TokenMatrix) {
         var logProbs = TokenMatrix(rows: rows, columns: columns)
         var entropies = TokenMatrix(rows: rows, columns: columns)
         let size = chunk > 0 ? chunk : max(rows, 1)
+        let ordered = lengthOrdered(Array(0..<rows))
         for start in stride(from: 0, to: rows, by: size) {
-            let (batch, cells) = batch(rows: Array(start..<min(start + size, rows)))
+            let (batch, cells) = batch(rows: Array(ordered[start..<min(start + size, rows)]))
             guard !batch.targets.isEmpty else { continue }
             let out = model.forward(batch)
             for (i, cell) in cells.enumerated() {
