@@ -101,23 +101,7 @@ public struct AlgorithmConfig: Equatable, Sendable {
 
 extension AlgorithmConfig {
     /// One overridable key: its dotted name, the type it expects, and how to read and write it.
-    public struct Key: Sendable {
-        public let name: String
-        public let expected: String
-        let read: @Sendable (AlgorithmConfig) -> String
-        let write: @Sendable (inout AlgorithmConfig, String) -> Bool
-
-        init<Value: ConfigValue>(_ name: String, _ path: WritableKeyPath<AlgorithmConfig, Value> & Sendable) {
-            self.name = name
-            expected = Value.expectedDescription
-            read = { $0[keyPath: path].configText }
-            write = { config, text in
-                guard let value = Value(configText: text) else { return false }
-                config[keyPath: path] = value
-                return true
-            }
-        }
-    }
+    public typealias Key = ConfigKey<AlgorithmConfig>
 
     /// Every key, in the order a resolved configuration is written.
     public static let keys: [Key] = [

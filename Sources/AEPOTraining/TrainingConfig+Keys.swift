@@ -4,34 +4,7 @@ import Foundation
 
 extension TrainingConfig {
     /// One key of the trainer's own sections, with its type and how to read and write it.
-    public struct Key: Sendable {
-        public let name: String
-        public let expected: String
-        let read: @Sendable (TrainingConfig) -> String
-        let write: @Sendable (inout TrainingConfig, String) -> Bool
-
-        init<Value: ConfigValue>(_ name: String, _ path: WritableKeyPath<TrainingConfig, Value> & Sendable) {
-            self.name = name
-            expected = Value.expectedDescription
-            read = { $0[keyPath: path].configText }
-            write = { config, text in
-                guard let value = Value(configText: text) else { return false }
-                config[keyPath: path] = value
-                return true
-            }
-        }
-
-        /// A free-text key (a path or a list) that may be empty.
-        init(text name: String, _ path: WritableKeyPath<TrainingConfig, String> & Sendable) {
-            self.name = name
-            expected = "text"
-            read = { $0[keyPath: path] }
-            write = { config, text in
-                config[keyPath: path] = text.trimmingCharacters(in: .whitespaces)
-                return true
-            }
-        }
-    }
+    public typealias Key = ConfigKey<TrainingConfig>
 
     /// The name of the preset a configuration starts from, as written in a config file.
     public static let presetKey = "algorithm.name"
