@@ -7,9 +7,15 @@ import AEPOTokenizer
 import ArgumentParser
 import Foundation
 
-/// Where the agent samples from: the native engine over `--model DIR`, or with `--backend openai` any
+/// The policy the agent samples from: the native engine over `--model DIR` (and its tokenizer), or with `--backend openai` any
 /// OpenAI-compatible server (`--endpoint URL`, `--model` then names the served model).
 struct BackendOptions: ParsableArguments {
+    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors); with --backend openai the served model's name.")
+    var model: String
+
+    @Option(help: "tokenizer.json (default: the model directory's, else the data directory's).")
+    var tokenizer: String?
+
     @Option(help: "Sampling backend: native (the engine over --model DIR) or openai (an OpenAI-compatible server).")
     var backend = "native"
 
@@ -50,7 +56,7 @@ struct BackendOptions: ParsableArguments {
 
     /// The agent loop with the benchmark's tools over the chosen backend (`NativeAgent` for the native one).
     /// A remote model's tokenizer is `tokenizer`, else the data directory's.
-    func agent(model: String, tokenizer: String?, data: BenchmarkDirectory, sampling: SamplingSettings,
+    func agent(data: BenchmarkDirectory, sampling: SamplingSettings,
                settings: AgentSettings) throws -> AgentLoop {
         guard isRemote else {
             return try NativeAgent.load(model: model, tokenizer: tokenizer, data: data, sampling: sampling, settings: settings)

@@ -19,12 +19,6 @@ struct EvalCommand: ParsableCommand {
             eval.json and eval.md into --out. The same seed gives the same figures.
             """)
 
-    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors); with --backend openai the served model's name.")
-    var model: String
-
-    @Option(help: "tokenizer.json (default: the model directory's, else the data directory's).")
-    var tokenizer: String?
-
     @OptionGroup var backend: BackendOptions
 
     @Option(help: "Benchmark directory (corpus.jsonl, questions.jsonl).")
@@ -102,12 +96,12 @@ struct EvalCommand: ParsableCommand {
 
         let sampling = greedy ? SamplingSettings.greedy : SamplingSettings(temperature: Float(temperature), topP: Float(topP))
         try sampling.validate(source: "--temperature/--top-p")
-        let agent = try backend.agent(model: model, tokenizer: tokenizer, data: directory, sampling: sampling,
+        let agent = try backend.agent(data: directory, sampling: sampling,
                                       settings: config.rollout.agentSettings)
         let batch = try Rollout(agent: agent, settings: RolloutSettings(strategy: .independent, trajectoriesPerQuestion: runs))
             .run(pool, generator: SeededGenerator(seed: seed))
         let outcomes = EvaluationReport.outcomes(of: batch.groups, questions: pool)
-        let report = EvaluationReport(model: model, seed: seed, runs: runs, ks: ks, temperature: greedy ? 0 : temperature,
+        let report = EvaluationReport(model: backend.model, seed: seed, runs: runs, ks: ks, temperature: greedy ? 0 : temperature,
                                       topP: greedy ? 1 : topP, suites: try SuiteSummary.summarize(outcomes, ks: ks))
         let outURL = URL(fileURLWithPath: out)
         let encoder = JSONEncoder()

@@ -22,12 +22,6 @@ struct RolloutCommand: ParsableCommand {
             server instead (its /v1/completions with token-id prompts and logprobs).
             """)
 
-    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors); with --backend openai the served model's name.")
-    var model: String
-
-    @Option(help: "tokenizer.json (default: the model directory's, else the data directory's).")
-    var tokenizer: String?
-
     @OptionGroup var backend: BackendOptions
 
     @Option(help: "Benchmark directory (corpus.jsonl, questions.jsonl).")
@@ -70,7 +64,7 @@ struct RolloutCommand: ParsableCommand {
         guard !pool.isEmpty else {
             throw InputError("no questions in split '\(split)'", source: data, field: "--split")
         }
-        let agent = try backend.agent(model: model, tokenizer: tokenizer, data: dataDirectory,
+        let agent = try backend.agent(data: dataDirectory,
                                       sampling: SamplingSettings(temperature: Float(config.rollout.temperature)),
                                       settings: config.rollout.agentSettings)
         let batch = try Rollout(agent: agent, settings: config.rollout.rolloutSettings)
