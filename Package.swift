@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Seeded randomness, atomic file writes, input errors, JSON Lines: shared by every layer.
@@ -48,8 +49,12 @@ let package = Package(
         .target(name: "AEPORollout", dependencies: ["AEPOAgent", "AEPOCore"], swiftSettings: settings),
         // Advantage estimators, policy losses, algorithm presets.
         .target(name: "AEPOAlgorithms", dependencies: ["AEPORollout", "AEPOAgent", "AEPOCore"], swiftSettings: settings),
-        // Optimizer, schedules, trainer loops, checkpoints, metrics.
-        .target(name: "AEPOTraining", dependencies: ["AEPOModel", "AEPOAlgorithms", "AEPOBenchmark", "AEPOCore"], swiftSettings: settings),
+        // Optimizer, schedules, trainer loops, checkpoints, metrics, YAML/JSON configuration files.
+        .target(
+            name: "AEPOTraining",
+            dependencies: ["AEPOModel", "AEPOAlgorithms", "AEPOBenchmark", "AEPOCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: settings
+        ),
         // Pass@k, suite summaries, the paper's analyses over training logs, TensorBoard event files, reports.
         .target(name: "AEPOEvaluation", dependencies: ["AEPOTraining", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOCore"], swiftSettings: settings),
         // OpenAI-compatible HTTP server over the native engine with continuous batching.

@@ -4,7 +4,7 @@ import Foundation
 
 /// The configuration options `aepo sft` and `aepo train` share: a config file and `key=value` overrides.
 struct TrainingOptions: ParsableArguments {
-    @Option(help: "A JSON configuration file (dotted keys or nested sections; see the README's key list).")
+    @Option(help: "A YAML (or .json) configuration file: dotted keys or nested sections; see the README's key list.")
     var config: String?
 
     @Option(name: .customLong("set"), help: "Override one key, key=value (repeatable).")

@@ -2,7 +2,7 @@ import Foundation
 
 /// The figures of an `aepo compare`: per algorithm, the evaluation and the training log of every seed,
 /// aggregated into the paper-like table (rows = algorithms, columns = suites × Pass@1/Pass@k, mean ± 95 % CI
-/// over seeds, best mean per column marked) and the analyses side by side.
+/// over seeds, best mean per column marked unless the column ties) and the analyses side by side.
 public struct AlgorithmComparison: Sendable {
     public struct Entry: Sendable {
         public var algorithm: String
@@ -35,11 +35,16 @@ public struct AlgorithmComparison: Sendable {
         })
     }
 
-    /// The paper-like table; `mark` wraps the best mean of each column (ties all marked).
+    /// The paper-like table; `mark` wraps the best mean of each column: every cell at the column's highest mean
+    /// (ties at the top all marked), and none when the column's cells all tie (e.g. every algorithm at 0).
     public func table(mark: (String) -> String) -> TextTable {
         let columns = suites.flatMap { suite in ks.map { (suite, $0) } }
         let cells = entries.map { entry in columns.map { statistics(entry, suite: $0.0, k: $0.1) } }
-        let best = columns.indices.map { c in cells.map { $0[c].mean }.max() ?? 0 }
+        let best = columns.indices.map { c -> Double? in
+            let means = cells.map { $0[c] }.filter { $0.seeds > 0 }.map(\.mean)
+            guard let top = means.max(), let bottom = means.min(), top > bottom else { return nil }
+            return top
+        }
         return TextTable(
             header: ["algorithm", "seeds"] + columns.map { "\($0.0) Pass@\($0.1)" },
             rows: entries.indices.map { row in
@@ -89,7 +94,8 @@ public struct AlgorithmComparison: Sendable {
 
         \(settings)
 
-        Pass@k in percent, mean ± 95 % confidence half-width over seeds (Student's t); best mean per column in bold.
+        Pass@k in percent, mean ± 95 % confidence half-width over seeds (Student's t); best mean per column in bold
+        (ties at the top all bold; none when the whole column ties).
 
         \(table { "**\($0)**" }.markdown)
         ## Analyses (means over seeds and steps)

@@ -56,15 +56,22 @@ extension TrainingConfig {
     }
 
     /// Builds a configuration: the preset (`algorithmName`, else the file's `algorithm.name`, else `aepo`), then the
-    /// file's keys, then `overrides` (`key=value`), then validation. Errors name the source and the key.
+    /// file's keys (`ConfigFile`: YAML or JSON), then `overrides` (`key=value`), then validation. Errors name the
+    /// source and the key, and the line of a YAML file's key.
     public static func resolve(algorithm algorithmName: String?, file: URL?, overrides: [String]) throws -> TrainingConfig {
-        var fileItems: [(key: String, value: String)] = []
-        if let file { fileItems = try ConfigFile.read(file) }
+        let entries = try file.map(ConfigFile.read) ?? []
         let source = file?.path ?? "config"
-        let named = algorithmName ?? fileItems.last { $0.key == presetKey }?.value ?? "aepo"
-        let preset = try AlgorithmPreset.named(named, source: algorithmName == nil ? source : "--algorithm", field: presetKey)
-        var config = TrainingConfig(algorithm: preset.config)
-        try config.apply(fileItems.filter { $0.key != presetKey }.map { "\($0.key)=\($0.value)" }, source: source)
+        let presetEntry = entries.first { $0.key == presetKey }
+        let named = algorithmName ?? presetEntry?.value ?? "aepo"
+        var config: TrainingConfig
+        do {
+            let preset = try AlgorithmPreset.named(named, source: algorithmName == nil ? source : "--algorithm", field: presetKey)
+            config = TrainingConfig(algorithm: preset.config)
+            try config.apply(entries.filter { $0.key != presetKey }.map { "\($0.key)=\($0.value)" }, source: source)
+        } catch var error as InputError where error.source == source && error.line == nil {
+            error.line = entries.first { $0.key == error.field }?.line
+            throw error
+        }
         try config.apply(overrides, source: "override")
         return config
     }

@@ -37,4 +37,25 @@ final class AlgorithmComparisonTests: XCTestCase {
         XCTAssertEqual(result.analysesTable.rows[1][6], "–")
         XCTAssertTrue(result.markdown(settings: "s").contains("**50.0 ± 0.0**"))
     }
+
+    /// A column where every algorithm ties (here all at 0) marks none; a tie at the top of a column that
+    /// differs below marks every tied cell; a single algorithm is never marked.
+    func testTiedColumnsMarkOnlyGenuineTiesAtTheTop() {
+        let result = AlgorithmComparison(entries: [
+            .init(algorithm: "grpo", runs: [run(0, 0.5, entropy: 1)]),
+            .init(algorithm: "arpo", runs: [run(0, 0.5, entropy: 1)]),
+            .init(algorithm: "aepo", runs: [run(0, 0.25, entropy: 1)]),
+        ], ks: [1, 2])
+        let table = result.table { "[\($0)]" }
+        XCTAssertEqual(table.rows.map { $0[2] }, ["0.0", "0.0", "0.0"])
+        XCTAssertEqual(table.rows.map { $0[3] }, ["[50.0]", "[50.0]", "25.0"])
+        let alone = AlgorithmComparison(entries: [.init(algorithm: "aepo", runs: [run(0.5, 1, entropy: 1)])], ks: [1, 2])
+        XCTAssertEqual(alone.table { "[\($0)]" }.rows[0], ["aepo", "1", "50.0", "100.0"])
+        // An algorithm without finished seeds neither ties nor counts as the lowest.
+        let unfinished = AlgorithmComparison(entries: [
+            .init(algorithm: "grpo", runs: [run(0.5, 0.5, entropy: 1)]),
+            .init(algorithm: "aepo", runs: []),
+        ], ks: [1, 2])
+        XCTAssertEqual(unfinished.table { "[\($0)]" }.rows[0], ["grpo", "1", "50.0", "50.0"])
+    }
 }

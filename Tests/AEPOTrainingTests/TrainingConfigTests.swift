@@ -41,3 +41,118 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertThrowsError(try TrainingConfig.resolve(algorithm: "ppo", file: nil, overrides: []))
     }
 }
+
+/// YAML configuration files: nested sections and dotted keys, errors with the file, key and line.
+final class YAMLConfigTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = try Fixtures.temporaryDirectory("yaml-config")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func write(_ text: String, name: String = "c.yaml") throws -> URL {
+        let url = directory.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    func error(_ text: String, name: String = "c.yaml") throws -> InputError? {
+        let url = try write(text, name: name)
+        do { _ = try TrainingConfig.resolve(algorithm: nil, file: url, overrides: []); return nil } catch { return error as? InputError }
+    }
+
+    func testNestedAndDottedKeysMatchTheJSONFile() throws {
+        let yaml = try write("""
+            # AEPO with a wider upper clip
+            algorithm:
+              name: dapo
+            actor: {clip_ratio_high: 0.3, ppo_epochs: 2}
+            model.tie_embeddings: no
+            rollout:
+              n: 6
+              branch:
+                alpha: 0.4
+            sft.steps: 7
+            data.suites: [bridge, calc-word]
+            model.path:
+            trainer:
+              run_dir: 'runs/x y'
+            """)
+        let json = try write(#"{"algorithm.name": "dapo", "actor": {"clip_ratio_high": 0.3, "ppo_epochs": 2}, "model.tie_embeddings": false, "rollout.n": 6, "rollout.branch.alpha": 0.4, "sft": {"steps": 7}, "data.suites": ["bridge", "calc-word"], "model.path": "", "trainer.run_dir": "runs/x y"}"#,
+                             name: "c.json")
+        let config = try TrainingConfig.resolve(algorithm: nil, file: yaml, overrides: ["trainer.steps=3"])
+        XCTAssertEqual(config.algorithm.name, "dapo")
+        XCTAssertEqual(config.algorithm.actor.clipRatioHigh, 0.3)
+        XCTAssertEqual(config.algorithm.actor.ppoEpochs, 2)
+        XCTAssertFalse(config.model.tieEmbeddings)
+        XCTAssertEqual(config.algorithm.rollout.n, 6)
+        XCTAssertEqual(config.algorithm.rollout.branch.alpha, 0.4)
+        XCTAssertEqual(config.sft.steps, 7)
+        XCTAssertEqual(config.trainer.steps, 3)
+        XCTAssertEqual(config.suiteNames, ["bridge", "calc-word"])
+        XCTAssertEqual(config.model.path, "")
+        XCTAssertEqual(config.trainer.runDir, "runs/x y")
+        XCTAssertEqual(try TrainingConfig.resolve(algorithm: nil, file: json, overrides: ["trainer.steps=3"]), config)
+        XCTAssertEqual(try ConfigFile.read(yaml).first { $0.key == "rollout.branch.alpha" }?.line, 9)
+
+        // The saved resolved configuration reads back through either format.
+        let saved = directory.appendingPathComponent("resolved.json")
+        try config.write(to: saved)
+        XCTAssertEqual(try TrainingConfig.resolve(algorithm: nil, file: saved, overrides: []), config)
+    }
+
+    func testUnknownKeyNamesFileKeyAndLine() throws {
+        let e = try XCTUnwrap(error("rollout:\n  n: 4\n  brnch:\n    alpha: 0.5\n"))
+        XCTAssertEqual(e.field, "rollout.brnch.alpha")
+        XCTAssertEqual(e.line, 4)
+        XCTAssertTrue(e.source.hasSuffix("c.yaml"), e.description)
+        XCTAssertTrue(e.message.contains("unknown key"), e.message)
+    }
+
+    func testBadValueNamesKeyAndLine() throws {
+        let e = try XCTUnwrap(error("sft:\n  steps: 4\n  lr: fast\n"))
+        XCTAssertEqual(e.field, "sft.lr")
+        XCTAssertEqual(e.line, 3)
+        XCTAssertEqual(e.message, "expected a finite number, got 'fast'")
+        let range = try XCTUnwrap(error("\nrollout.n: 0\n"))
+        XCTAssertEqual(range.field, "rollout.n")
+        XCTAssertEqual(range.line, 2)
+        let nested = try XCTUnwrap(error("actor:\n  clip_ratio_high: {a: 1}\n"))
+        XCTAssertEqual(nested.field, "actor.clip_ratio_high.a")
+        XCTAssertEqual(try XCTUnwrap(error("actor:\n  ppo_epochs: [1, {b: 2}]\n")).field, "actor.ppo_epochs")
+    }
+
+    func testKeySetTwiceIsAnError() throws {
+        let e = try XCTUnwrap(error("rollout:\n  n: 4\nrollout.n: 8\n"))
+        XCTAssertEqual(e.field, "rollout.n")
+        XCTAssertEqual(e.line, 3)
+        XCTAssertTrue(e.message.contains("line 2"), e.message)
+        XCTAssertNotNil(try error("rollout:\n  n: 4\n  n: 5\n"))
+    }
+
+    func testMalformedYAMLNamesTheLine() throws {
+        let e = try XCTUnwrap(error("rollout:\n  n: 4\n  branch: {alpha: 0.5\nsft.steps: 3\n"))
+        XCTAssertTrue(e.message.hasPrefix("malformed YAML"), e.message)
+        XCTAssertNotNil(e.line)
+        XCTAssertEqual(try XCTUnwrap(error("- a\n- b\n")).message, "expected a mapping of configuration keys")
+        XCTAssertEqual(try XCTUnwrap(error("")).message, "expected a mapping of configuration keys")
+        let tab = try XCTUnwrap(error("rollout:\n\tn: 4\n"))
+        XCTAssertEqual(tab.line, 2, tab.description)
+    }
+}
+
+extension YAMLConfigTests {
+    /// The sample configuration shipped in `configs/` loads and sets what it says.
+    func testSampleConfigLoads() throws {
+        let url = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("configs/aepo.yaml")
+        let config = try TrainingConfig.resolve(algorithm: nil, file: url, overrides: [])
+        XCTAssertEqual(config.algorithm.name, "aepo")
+        XCTAssertEqual(config.algorithm.actor.clipRatioHigh, 0.28)
+        XCTAssertEqual(config.algorithm.rollout.branch.penalty, 0.2)
+        XCTAssertEqual(config.trainer.steps, 40)
+    }
+}
