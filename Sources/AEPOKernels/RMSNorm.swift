@@ -38,9 +38,7 @@ public enum RMSNorm {
                 let dy = outputGradient + row * width
                 let dx = inputGradient + row * width
                 let r = rstd[row]
-                var dot: Float = 0
-                for i in 0..<width { dot += weight[i] * dy[i] * x[i] }
-                let c = dot * r * r * r / Float(width)
+                let c = Reduction.dot(weight, dy, x, width) * r * r * r / Float(width)
                 for i in 0..<width {
                     dx[i] += r * weight[i] * dy[i] - c * x[i]
                     dw[i] += dy[i] * x[i] * r

@@ -22,6 +22,28 @@ public enum Reduction {
         return sum
     }
 
+    /// `Σ a_i · b_i · c_i`.
+    @inline(__always)
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>, _ count: Int) -> Float {
+        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        var i = 0
+        while i + 32 <= count {
+            acc0.addProduct(load16(a + i) * load16(b + i), load16(c + i))
+            acc1.addProduct(load16(a + i + 16) * load16(b + i + 16), load16(c + i + 16))
+            i += 32
+        }
+        while i + 16 <= count {
+            acc0.addProduct(load16(a + i) * load16(b + i), load16(c + i))
+            i += 16
+        }
+        var sum = (acc0 + acc1).sum()
+        while i < count {
+            sum += a[i] * b[i] * c[i]
+            i += 1
+        }
+        return sum
+    }
+
     /// `Σ a_i²`.
     @inline(__always)
     public static func sumOfSquares(_ a: UnsafePointer<Float>, _ count: Int) -> Float {
