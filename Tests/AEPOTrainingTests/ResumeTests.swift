@@ -23,6 +23,7 @@ final class ResumeTests: XCTestCase {
 
         let a = straight.model.parameterValues.map(\.bitPattern), b = second.model.parameterValues.map(\.bitPattern)
         XCTAssertEqual(a, b, "\(phase) \(preset): resumed weights differ")
+        XCTAssertEqual(straight.reference?.parameterValues.map(\.bitPattern), second.reference?.parameterValues.map(\.bitPattern))
         XCTAssertNotEqual(first.model.parameterValues.map(\.bitPattern), b, "training moved the weights")
         XCTAssertEqual(straight.optimizer.step, second.optimizer.step)
         XCTAssertEqual(second.store.checkpoints().map(\.lastPathComponent), ["step-000002", "step-000004"])
@@ -37,5 +38,11 @@ final class ResumeTests: XCTestCase {
 
     func testAEPOResumesBitIdentically() throws {
         try resumedRunMatches(phase: .rl, preset: "aepo", extra: ["actor.entropy_coeff=0.01"])
+    }
+
+    /// The reference of the KL terms comes back from `<run>/reference`, so the resumed run matches the straight one.
+    func testRunWithKLTermsResumesBitIdentically() throws {
+        try resumedRunMatches(phase: .rl, preset: "reinforce++", extra: ["actor.use_kl_loss=true", "actor.kl_loss_coef=0.5",
+                                                                          "algorithm.use_kl_in_reward=true", "algorithm.kl_ctrl.kl_coef=0.2"])
     }
 }
