@@ -33,7 +33,7 @@ extension Trainer {
         let target = a.data.trainBatchSize
         var groups: [[Trajectory]] = [], scores: [[Double]] = []
         var branching = BranchStatistics()
-        var rounds = 0, dropped = 0, generated = 0, monitorTokens = 0
+        var rounds = 0, dropped = 0, generated = 0, monitorTokens = 0, questionsRolledOut = 0
         repeat {
             let batch = state.cursor.next(target - groups.count).map { questions[$0] }
             let result = try rollout.run(batch, generator: SeededGenerator(seed: rng.next()))
@@ -41,15 +41,21 @@ extension Trainer {
             generated += result.report.generatedTokens
             monitorTokens += result.report.preMonitorTokens
             branching.add(result)
+            var roundScores: [[Double]] = [], kept: [Bool] = []
             for group in result.groups {
                 let s = group.map { shaping?.shaped(score: $0.reward.value, length: $0.policyTokenCount) ?? $0.reward.value }
-                if a.algorithm.filterGroups && DynamicSampling.informativeGroups(scores: s, groupIDs: s.map { _ in 0 }).isEmpty {
+                let informative = !a.algorithm.filterGroups || !DynamicSampling.informativeGroups(scores: s, groupIDs: s.map { _ in 0 }).isEmpty
+                roundScores.append(s)
+                kept.append(informative)
+                if informative {
+                    groups.append(group)
+                    scores.append(s)
+                } else {
                     dropped += 1
-                    continue
                 }
-                groups.append(group)
-                scores.append(s)
             }
+            try rolloutLog?.record(step: state.step + 1, batch: result, firstQuestion: questionsRolledOut, scores: roundScores, trained: kept)
+            questionsRolledOut += result.groups.count
         } while a.algorithm.filterGroups && groups.count < target && rounds < a.algorithm.filterGroupsMaxGenBatches
         let rolloutSeconds = Date().timeIntervalSince(rolloutClock)
         metrics["time/rollout_s"] = rolloutSeconds

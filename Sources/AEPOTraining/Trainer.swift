@@ -9,8 +9,9 @@ import Foundation
 /// A training run of one phase (SFT cold start or RL) over a benchmark directory, with checkpoints that a
 /// fresh trainer resumes bit-identically, and per-step metrics.
 ///
-/// The run directory holds `config.json` (the resolved configuration), `metrics.jsonl`, `checkpoints/`, with a KL
-/// term `reference/` (the frozen starting weights), and at the end `final/` (a Hugging Face directory with the tokenizer).
+/// The run directory holds `config.json` (the resolved configuration), `metrics.jsonl`, in RL `branch_events.jsonl`
+/// and `rollouts.jsonl` (`RolloutLog`), `checkpoints/`, with a KL term `reference/` (the frozen starting weights),
+/// and at the end `final/` (a Hugging Face directory with the tokenizer).
 public final class Trainer {
     public let config: TrainingConfig
     public let phase: TrainingPhase
@@ -26,6 +27,8 @@ public final class Trainer {
     public let store: CheckpointStore
     public internal(set) var state: TrainerState
     public var sinks: [MetricsSink]
+    /// RL: the per-step branch events and trajectories (`branch_events.jsonl`, `rollouts.jsonl`); `nil` in SFT.
+    public let rolloutLog: RolloutLog?
     /// Where the progress lines go (stderr by default).
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -106,6 +109,7 @@ public final class Trainer {
                                                 generator: SeededGenerator(seed: seed).derived(stream: phase == .sft ? 1 : 2))
         try config.write(to: run.appendingPathComponent(Self.configFile))
         sinks = [try JSONLMetricsSink(url: run.appendingPathComponent(Self.metricsFile), phase: phase.rawValue, resumedStep: state.step)]
+        rolloutLog = phase == .rl ? try RolloutLog(run: run, resumedStep: state.step) : nil
     }
 
     /// The run's starting weights: `model.path`, or a random initialisation of `model.*`'s size from `trainer.seed`.

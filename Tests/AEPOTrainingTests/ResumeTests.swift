@@ -1,8 +1,11 @@
+import AEPOCore
+import AEPORollout
 import AEPOTestSupport
 @testable import AEPOTraining
 import XCTest
 
-/// Four steps straight and 2 + (a fresh trainer from the checkpoint on disk) + 2 end in the same bytes.
+/// Four steps straight and 2 + 1 (lost by a kill) + (a fresh trainer from the checkpoint on disk) + 2 end in the same
+/// bytes: weights, and the metrics and rollout logs without the lost step.
 final class ResumeTests: XCTestCase {
     func resumedRunMatches(phase: TrainingPhase, preset: String, extra: [String]) throws {
         let root = try Fixtures.temporaryDirectory("resume")
@@ -16,6 +19,7 @@ final class ResumeTests: XCTestCase {
 
         let first = try Trainer(config: try config("resumed"), phase: phase)
         try first.train(until: 2)
+        try first.step()  // a step after the checkpoint, lost by the kill
         XCTAssertEqual(first.store.checkpoints().map(\.lastPathComponent), ["step-000002"])
         let second = try Trainer(config: try config("resumed"), phase: phase, resume: true)
         XCTAssertEqual(second.state.step, 2)
@@ -30,6 +34,18 @@ final class ResumeTests: XCTestCase {
         let lines = try String(contentsOf: second.run.appendingPathComponent(Trainer.metricsFile), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 4)
         XCTAssertEqual(try String(contentsOf: straight.run.appendingPathComponent(Trainer.metricsFile), encoding: .utf8).split(separator: "\n").count, 4)
+        // The rollout logs hold each step once (the resumed run dropped what the killed one wrote after its checkpoint).
+        if phase == .rl {
+            for file in [RolloutLog.rolloutsFile, RolloutLog.branchEventsFile] {
+                let a = try Data(contentsOf: straight.run.appendingPathComponent(file))
+                XCTAssertEqual(try Data(contentsOf: second.run.appendingPathComponent(file)), a, file)
+            }
+            let records = try JSONLines.read(RolloutRecord.self, from: second.run.appendingPathComponent(RolloutLog.rolloutsFile))
+            XCTAssertEqual(records.map(\.step), (1...4).flatMap { [Int](repeating: $0, count: 2 * 4) }, "2 questions × 4 per step")
+            XCTAssertEqual(records.map(\.question), (1...4).flatMap { _ in [0, 0, 0, 0, 1, 1, 1, 1] })
+            let events = try LoggedBranchEvent.read(from: second.run.appendingPathComponent(RolloutLog.branchEventsFile))
+            XCTAssertTrue(events.allSatisfy { $0.step.map { (1...4).contains($0) } ?? false })
+        }
     }
 
     func testSFTResumesBitIdentically() throws {
