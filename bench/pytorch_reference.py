@@ -16,6 +16,9 @@ Prints one JSON object with the keys of `aepo bench`:
                        included in the time); median over --decode-repeat calls after one warm-up call.
   gemm_gflops          1024 × 1024 × 1024 float32 torch.matmul, 2·n³ / median time.
   threads, peak_rss_mb torch.get_num_threads() and the process's peak resident set size.
+  *_1thread_cputime    with --threads 1 only: the training and decoding figures per second of the
+                       process's CPU time (what `aepo bench` reports under the same keys; meaningful
+                       when other processes share the cores).
 
 Measure on a quiet machine: PyTorch's OpenMP threads spin while waiting, so when other processes
 compete for the cores its 2-thread figures collapse (decoding by 10x here); OMP_WAIT_POLICY=PASSIVE
@@ -34,14 +37,16 @@ from transformers import Qwen3Config, Qwen3ForCausalLM
 
 
 def median_seconds(run, repetitions, warmup):
+    """Median wall time and median process CPU time (all threads) of one call, in seconds."""
     for _ in range(warmup):
         run()
-    times = []
+    times, cpu_times = [], []
     for _ in range(repetitions):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         run()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        cpu_times.append(time.process_time() - cpu_start)
+    return statistics.median(times), statistics.median(cpu_times)
 
 
 def main():
@@ -73,7 +78,7 @@ def main():
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
 
-    train_seconds = median_seconds(train_step, args.repeat, args.warmup)
+    train_seconds, train_cpu_seconds = median_seconds(train_step, args.repeat, args.warmup)
 
     # Decoding: sampled generation with the KV cache.
     sequences, prompt_length, new_tokens = 16, 32, 224
@@ -88,14 +93,14 @@ def main():
                 max_new_tokens=new_tokens, min_new_tokens=new_tokens, use_cache=True, pad_token_id=0)
         assert out.shape == (sequences, prompt_length + new_tokens), out.shape
 
-    decode_seconds = median_seconds(generate, args.decode_repeat, 1)
+    decode_seconds, decode_cpu_seconds = median_seconds(generate, args.decode_repeat, 1)
 
     # GEMM: 1024³ float32.
     n = 1024
     a, b = torch.randn(n, n), torch.randn(n, n)
-    gemm_seconds = median_seconds(lambda: torch.matmul(a, b), max(args.repeat, 10), 3)
+    gemm_seconds, _ = median_seconds(lambda: torch.matmul(a, b), max(args.repeat, 10), 3)
 
-    print(json.dumps({
+    figures = {
         "train_tokens_per_s": batch * length / train_seconds,
         "decode_tokens_per_s": sequences * new_tokens / decode_seconds,
         "gemm_gflops": 2 * n ** 3 / gemm_seconds / 1e9,
@@ -103,7 +108,12 @@ def main():
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "torch_version": torch.__version__,
         "transformers_version": transformers.__version__,
-    }, sort_keys=True))
+    }
+    if args.threads == 1:
+        # Per second of CPU time received, as `aepo bench` reports it: comparable on a shared machine.
+        figures["train_tokens_per_s_1thread_cputime"] = batch * length / train_cpu_seconds
+        figures["decode_tokens_per_s_1thread_cputime"] = sequences * new_tokens / decode_cpu_seconds
+    print(json.dumps(figures, sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -52,13 +52,29 @@ func gemmMicroKernel(
         return
     }
     // Ragged edge: spill the tile and write only its valid part.
-    withUnsafeTemporaryAllocation(of: V.self, capacity: 12) { tile in
-        tile[0] = c00; tile[1] = c01; tile[2] = c10; tile[3] = c11; tile[4] = c20; tile[5] = c21
-        tile[6] = c30; tile[7] = c31; tile[8] = c40; tile[9] = c41; tile[10] = c50; tile[11] = c51
-        let values = UnsafeRawPointer(tile.baseAddress!).assumingMemoryBound(to: Float.self)
+    storeSpilledTile((c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51), width: GemmBlocking.nr,
+                     rows: rows, cols: cols, to: c, ldc: ldc, alpha: alpha, beta: beta)
+}
+
+/// Twelve SIMD8 accumulators of a register tile, row by row.
+typealias TileRegisters = (
+    SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
+    SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>
+)
+
+/// The ragged edge of a register tile whose rows are `width` floats: spills `tile` and writes
+/// `C[r, j] = alpha · tile[r, j] + beta · C[r, j]` for `r < rows`, `j < cols` only, not reading C
+/// when `beta == 0`.
+@inline(__always)
+func storeSpilledTile(
+    _ tile: TileRegisters, width: Int, rows: Int, cols: Int,
+    to c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+) {
+    withUnsafeBytes(of: tile) { bytes in
+        let values = bytes.baseAddress!.assumingMemoryBound(to: Float.self)
         for r in 0..<rows {
             let row = c + r * ldc
-            let source = values + r * GemmBlocking.nr
+            let source = values + r * width
             if beta == 0 {
                 for j in 0..<cols { row[j] = alpha * source[j] }
             } else {

@@ -7,16 +7,17 @@ import Foundation
 /// batched pass, fork sequences without recomputing their prefix, release them.
 ///
 /// Every call runs the same forward over a set of *rows* (one row per new token, each with its
-/// own sequence and position): the linear layers are one `sgemm` with `M = rows` each (q, k, v
-/// fused, gate and up fused), then each row's key and value are stored in the cache and
+/// own sequence and position): the linear layers are one product with `M = rows` each (q, k, v
+/// fused, gate and up fused; up to `smallBatchLimit` rows through `PackedWeights`, more through
+/// `sgemm`), then each row's key and value are stored in the cache and
 /// attention reads, per row and head, that row's sequence up to its own position:
 /// `out = Σ_{j ≤ pos} softmax_j(q·k_j / √d) v_j`.
 /// Only the rows whose logits are asked for pass through the final norm and the LM head.
 ///
 /// Not thread-safe; one engine per sampling loop.
 public final class InferenceEngine {
-    /// The model whose parameters every pass reads (live: an optimizer step on the model is
-    /// seen by the next pass; sequences already cached keep keys computed with older weights).
+    /// The model whose parameters passes read. Its linear weights are also packed (`PackedWeights`)
+    /// when the engine is made: create a new engine after changing the parameters.
     public let model: Qwen3Model
     public let cache: KVCache
     public var config: Qwen3Config { model.config }
@@ -29,6 +30,8 @@ public final class InferenceEngine {
     public private(set) var statistics = Statistics()
 
     private let layers: [LayerWeights]
+    private let packed: [PackedLayer]
+    private let packedHead: PackedWeights
     private let workspace = Workspace()
     /// Row-wise elementwise work (norms, rotary, SwiGLU) is only split over threads beyond this
     /// many rows per thread: a decode step's 16 rows take less time than waking a thread.
@@ -46,6 +49,9 @@ public final class InferenceEngine {
                 && w.upProjection == w.gateProjection + c.intermediateSize * c.hiddenSize,
                 "parameter layout does not keep q|k|v and gate|up adjacent")
         }
+        let w = UnsafePointer(model.parameters.baseAddress!)
+        packed = layers.map { PackedLayer($0, config: c, parameters: w) }
+        packedHead = PackedWeights(weight: w + model.layout.lmHeadOffset, outputs: c.vocabSize, inputs: c.hiddenSize)
     }
 
     // MARK: Sequences
@@ -138,30 +144,28 @@ public final class InferenceEngine {
     private func forward(_ rows: Rows, _ w: UnsafePointer<Float>) -> [Float] {
         let c = config
         let n = rows.tokens.count
-        let (hidden, qW, kvW, inter) = (c.hiddenSize, c.queryWidth, c.keyValueWidth, c.intermediateSize)
-        let qkvW = qW + 2 * kvW
+        let (hidden, inter) = (c.hiddenSize, c.intermediateSize)
         let ws = workspace
         rows.tokens.withUnsafeBufferPointer { tokens in
             Embedding.forward(output: ws.x, tokens: tokens.baseAddress!, table: w + model.layout["model.embed_tokens.weight"]!.offset,
                               count: n, width: hidden)
         }
         for (l, o) in layers.enumerated() {
+            let p = packed[l]
             RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: w + o.inputNorm, rows: n, width: hidden, eps: c.rmsNormEps)
-            Linear.forward(output: ws.qkv, input: ws.h, weight: w + o.queryProjection, rows: n, inputWidth: hidden, outputWidth: qkvW)
+            linear(output: ws.qkv, input: ws.h, weight: w + o.queryProjection, packed: p.queryKeyValue, rows: n)
             storeKeysAndValues(rows, layer: l, weights: o, w)
             attend(rows, layer: l)
-            Linear.forward(output: ws.x, input: ws.attention, weight: w + o.outputProjection, rows: n,
-                           inputWidth: qW, outputWidth: hidden, accumulate: true)
+            linear(output: ws.x, input: ws.attention, weight: w + o.outputProjection, packed: p.output, rows: n, accumulate: true)
             RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: w + o.postAttentionNorm, rows: n, width: hidden, eps: c.rmsNormEps)
-            Linear.forward(output: ws.gateUp, input: ws.h, weight: w + o.gateProjection, rows: n, inputWidth: hidden, outputWidth: 2 * inter)
+            linear(output: ws.gateUp, input: ws.h, weight: w + o.gateProjection, packed: p.gateUp, rows: n)
             Parallel.forEachChunk(n, minimumChunk: Self.rowsPerThread) { range in
                 for r in range {
                     let gu = ws.gateUp + r * 2 * inter
                     SwiGLU.forward(output: ws.activation + r * inter, gate: gu, up: gu + inter, count: inter)
                 }
             }
-            Linear.forward(output: ws.x, input: ws.activation, weight: w + o.downProjection, rows: n,
-                           inputWidth: inter, outputWidth: hidden, accumulate: true)
+            linear(output: ws.x, input: ws.activation, weight: w + o.downProjection, packed: p.down, rows: n, accumulate: true)
         }
         // Final norm and LM head for the requested rows only.
         let m = rows.logitRows.count
@@ -172,10 +176,23 @@ public final class InferenceEngine {
                         rows: m, width: hidden, eps: c.rmsNormEps)
         var logits = [Float](repeating: 0, count: m * c.vocabSize)
         logits.withUnsafeMutableBufferPointer { out in
-            Linear.forward(output: out.baseAddress!, input: ws.h, weight: w + model.layout.lmHeadOffset, rows: m,
-                           inputWidth: hidden, outputWidth: c.vocabSize)
+            linear(output: out.baseAddress!, input: ws.h, weight: w + model.layout.lmHeadOffset, packed: packedHead, rows: m)
         }
         return logits
+    }
+
+    /// `output (+)= input · Wᵀ` for a linear layer: few rows (decoding) through its packed copy,
+    /// many (prefill) through `sgemm` on the parameters.
+    private func linear(
+        output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        packed: PackedWeights, rows: Int, accumulate: Bool = false
+    ) {
+        if rows <= smallBatchLimit {
+            packed.apply(output: output, input: input, rows: rows, accumulate: accumulate)
+        } else {
+            Linear.forward(output: output, input: input, weight: weight, rows: rows, inputWidth: packed.inputs,
+                           outputWidth: packed.outputs, accumulate: accumulate)
+        }
     }
 
     /// Per-head RMSNorm of q and k, rotary embedding of both, and the row's key and value
@@ -220,6 +237,18 @@ public final class InferenceEngine {
                     layer: layer, scores: scores)
             }
         }
+    }
+}
+
+/// One decoder layer's linear weights packed for decoding: q|k|v and gate|up each as one matrix.
+private struct PackedLayer {
+    let queryKeyValue, output, gateUp, down: PackedWeights
+
+    init(_ o: LayerWeights, config c: Qwen3Config, parameters w: UnsafePointer<Float>) {
+        queryKeyValue = PackedWeights(weight: w + o.queryProjection, outputs: c.queryWidth + 2 * c.keyValueWidth, inputs: c.hiddenSize)
+        output = PackedWeights(weight: w + o.outputProjection, outputs: c.hiddenSize, inputs: c.queryWidth)
+        gateUp = PackedWeights(weight: w + o.gateProjection, outputs: 2 * c.intermediateSize, inputs: c.hiddenSize)
+        down = PackedWeights(weight: w + o.downProjection, outputs: c.hiddenSize, inputs: c.intermediateSize)
     }
 }
 
