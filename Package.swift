@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "AEPORolloutTests", dependencies: ["AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOBenchmark", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOAlgorithmsTests", dependencies: ["AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOTrainingTests", dependencies: ["AEPOTraining", "AEPOAlgorithms", "AEPOBenchmark", "AEPORollout", "AEPOAgent", "AEPOModel", "AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOEvaluationTests", dependencies: ["AEPOEvaluation", "AEPOTraining", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOEvaluationTests", dependencies: ["AEPOEvaluation", "AEPOTraining", "AEPOBenchmark", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(
             name: "AEPOServeTests",
             dependencies: [

@@ -11,7 +11,8 @@ struct PlannedQuestion: Sendable {
 /// Draws each suite's questions from its compositions and keeps only those that need the tools:
 /// - no answer occurs in the question (case-insensitive);
 /// - no page naming one of the question's entities contains an answer (so every question needs
-///   at least one more page, or the calculator);
+///   at least one more page, or the calculator) — except in suites whose answer is on the
+///   subject's page by design (`Suite.answersOnSubjectPage`, the 1-hop lookups);
 /// - no two questions of a suite ask the same thing (same composition and subjects);
 /// - `accept` (the oracle solving it with the real tools) holds.
 /// `train` and `test` share the in-distribution compositions; `test-ood` uses only held-out ones.
@@ -34,7 +35,7 @@ struct QuestionGenerator {
                 let composition = compositions[attempt % compositions.count]
                 attempt += 1
                 guard let draft = composition.make(world, &rng), !keys.contains(draft.key), !texts.contains(draft.question),
-                      isValid(draft), accept(draft) else { continue }
+                      isValid(draft, answerMayBeOnSubjectPage: suite.answersOnSubjectPage), accept(draft) else { continue }
                 keys.insert(draft.key)
                 texts.insert(draft.question)
                 drafts.append(draft)
@@ -60,10 +61,10 @@ struct QuestionGenerator {
     }
 
     /// The leakage rules (see the type's documentation).
-    func isValid(_ draft: QuestionDraft) -> Bool {
+    func isValid(_ draft: QuestionDraft, answerMayBeOnSubjectPage: Bool = false) -> Bool {
         let question = draft.question.lowercased()
         if draft.answers.contains(where: { question.contains($0.lowercased()) }) { return false }
-        for subject in draft.subjects {
+        for subject in draft.subjects where !answerMayBeOnSubjectPage {
             for page in pages.pages(containing: subject) where draft.answers.contains(where: { pages.page(page, contains: $0) }) {
                 return false
             }

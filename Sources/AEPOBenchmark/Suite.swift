@@ -7,6 +7,8 @@ public struct Suite: Sendable {
     public let family: SuiteFamily
     public let summary: String
     let compositions: [Composition]
+    /// Whether the answer may stand on the page of the entity the question names (1-hop lookups: one search away).
+    public var answersOnSubjectPage: Bool { family == .singleHopQA }
 
     /// Ids of the compositions used for `train` and `test`.
     public var inDistribution: [String] { compositions.enumerated().filter { !Self.isHeldOut($0.offset) }.map(\.element.id) }
@@ -15,8 +17,10 @@ public struct Suite: Sendable {
 
     static func isHeldOut(_ index: Int) -> Bool { index % 4 == 3 }
 
-    /// The six built-in suites, in report order.
+    /// The seven built-in suites, in report order.
     public static let builtIn: [Suite] = [
+        Suite(name: "lookup", family: .singleHopQA, summary: "1-hop questions: one relation or attribute of a named entity",
+              compositions: ChainComposition.all(hops: 1)),
         Suite(name: "deep-3hop", family: .deepSearch, summary: "3-hop chains of relations ending in a name or a number",
               compositions: ChainComposition.all(hops: 3)),
         Suite(name: "deep-4hop", family: .deepSearch, summary: "4-hop chains of relations ending in a name or a number",

@@ -1,5 +1,7 @@
-/// The three families of tasks the benchmark mirrors.
+/// The families of tasks the benchmark mirrors.
 public enum SuiteFamily: String, Codable, CaseIterable, Sendable {
+    /// 1-hop lookups answered by one search (the NQ / TriviaQA / PopQA analogue).
+    case singleHopQA = "single-hop-qa"
     /// 3–4 hop chains needing several searches (the GAIA / WebWalkerQA / HLE analogue).
     case deepSearch = "deep-search"
     /// 2-hop bridge and comparison questions (the HotpotQA / 2Wiki / MuSiQue / Bamboogle analogue).

@@ -1,5 +1,5 @@
 import AEPOBenchmark
-import AEPOTraining
+import AEPOEvaluation
 
 /// The settings an `aepo compare` budget fixes for every algorithm: the benchmark it generates, the model and
 /// SFT cold start, the rollout budget and the evaluation.

@@ -1,4 +1,4 @@
-import AEPOTraining
+import AEPOEvaluation
 import ArgumentParser
 import Foundation
 
@@ -7,7 +7,7 @@ struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Generate the default benchmark, train an SFT cold start and then AEPO, and compare their Pass@1 on held-out questions.",
-        discussion: "Everything goes under --out (benchmark/, sft/, aepo/, summary.json, summary.txt). Meant for a release build (swift run -c release aepo demo)."
+        discussion: "Everything goes under --out (benchmark/, sft/, aepo/, summary.json, summary.txt, report.html). Both models are evaluated as aepo eval does (4 runs per question, temperature 0.6, top-p 0.95). Meant for a release build (swift run -c release aepo demo)."
     )
 
     @Option(help: "Output directory.")

@@ -96,13 +96,8 @@ struct EvalCommand: ParsableCommand {
 
         let sampling = greedy ? SamplingSettings.greedy : SamplingSettings(temperature: Float(temperature), topP: Float(topP))
         try sampling.validate(source: "--temperature/--top-p")
-        let agent = try backend.agent(data: directory, sampling: sampling,
-                                      settings: config.rollout.agentSettings)
-        let batch = try Rollout(agent: agent, settings: RolloutSettings(strategy: .independent, trajectoriesPerQuestion: runs))
-            .run(pool, generator: SeededGenerator(seed: seed))
-        let outcomes = EvaluationReport.outcomes(of: batch.groups, questions: pool)
-        let report = EvaluationReport(model: backend.model, seed: seed, runs: runs, ks: ks, temperature: greedy ? 0 : temperature,
-                                      topP: greedy ? 1 : topP, suites: try SuiteSummary.summarize(outcomes, ks: ks))
+        let agent = try backend.agent(data: directory, sampling: sampling, settings: config.rollout.agentSettings)
+        let (report, outcomes) = try Evaluation(runs: runs, ks: ks, seed: seed).run(agent: agent, sampling: sampling, on: pool, model: backend.model)
         let outURL = URL(fileURLWithPath: out)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

@@ -5,36 +5,44 @@ import AEPOTools
 
 /// One demonstration as the model trains on it: the prompt (`AgentPrompt`) and then each piece tokenized on
 /// its own, as the agent loop tokenizes a trajectory; `mask[t] = 1` exactly for tokens of `model` pieces
-/// (the policy's writing), 0 for the prompt and the `<result>` blocks.
+/// (the policy's writing), 0 for the prompt and the `<result>` blocks; `toolOutput[t] = 1` exactly for the
+/// `<result>` blocks' tokens.
 public struct SFTExample: Equatable, Sendable {
     public var tokens: [Int]
     public var mask: [UInt8]
+    public var toolOutput: [UInt8]
 
     public init(_ demonstration: Demonstration, tokenizer: Tokenizer, prompt: AgentPrompt = AgentPrompt(), maxTokens: Int) {
         tokens = tokenizer.encode(prompt.text(question: demonstration.question))
         mask = [UInt8](repeating: 0, count: tokens.count)
+        toolOutput = mask
         for piece in demonstration.pieces {
             let ids = tokenizer.encode(piece.text)
             tokens += ids
             mask += [UInt8](repeating: piece.role == .model ? 1 : 0, count: ids.count)
+            toolOutput += [UInt8](repeating: piece.role == .model ? 0 : 1, count: ids.count)
         }
         if tokens.count > maxTokens {
             tokens.removeLast(tokens.count - maxTokens)
             mask.removeLast(mask.count - maxTokens)
+            toolOutput.removeLast(toolOutput.count - maxTokens)
         }
     }
 
     /// Trained tokens.
     public var trainedCount: Int { mask.reduce(0) { $0 + Int($1) } }
 
-    /// Next-token targets of every trained token of `examples` (the prediction made at the previous position).
-    public static func batch(_ examples: [SFTExample]) -> TokenBatch {
+    /// Next-token targets (the prediction made at the previous position) of every trained token of `examples`, and
+    /// which of them are tool output: the policy's tokens always, the `<result>` tokens when `includeToolOutput`.
+    public static func batch(_ examples: [SFTExample], includeToolOutput: Bool = false) -> (batch: TokenBatch, isToolOutput: [Bool]) {
         var targets: [TokenBatch.Target] = []
+        var isToolOutput: [Bool] = []
         for (b, example) in examples.enumerated() {
-            for t in 1..<max(example.tokens.count, 1) where example.mask[t] == 1 {
+            for t in 1..<max(example.tokens.count, 1) where example.mask[t] == 1 || (includeToolOutput && example.toolOutput[t] == 1) {
                 targets.append(TokenBatch.Target(sequence: b, position: t - 1, token: example.tokens[t]))
+                isToolOutput.append(example.mask[t] == 0)
             }
         }
-        return TokenBatch(sequences: examples.map(\.tokens), targets: targets)
+        return (TokenBatch(sequences: examples.map(\.tokens), targets: targets), isToolOutput)
     }
 }

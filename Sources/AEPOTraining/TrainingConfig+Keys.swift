@@ -35,6 +35,7 @@ extension TrainingConfig {
         Key("sft.min_lr_ratio", \.sft.minLRRatio),
         Key("sft.weight_decay", \.sft.weightDecay),
         Key("sft.grad_clip", \.sft.gradClip),
+        Key("sft.tool_output_weight", \.sft.toolOutputWeight),
         Key("trainer.steps", \.trainer.steps),
         Key("trainer.save_freq", \.trainer.saveFreq),
         Key("trainer.keep_last", \.trainer.keepLast),
@@ -132,6 +133,7 @@ extension TrainingConfig {
         try check(sft.minLRRatio >= 0 && sft.minLRRatio <= 1, "sft.min_lr_ratio", "in [0, 1]")
         try check(sft.weightDecay >= 0, "sft.weight_decay", "≥ 0")
         try check(sft.gradClip > 0, "sft.grad_clip", "> 0")
+        try check(sft.toolOutputWeight >= 0 && sft.toolOutputWeight <= 1, "sft.tool_output_weight", "in [0, 1]")
         try check(trainer.steps >= 0, "trainer.steps", "≥ 0")
         try check(trainer.saveFreq >= 0, "trainer.save_freq", "≥ 0")
         try check(trainer.keepLast >= 1, "trainer.keep_last", "≥ 1")

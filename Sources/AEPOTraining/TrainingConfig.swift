@@ -60,6 +60,9 @@ public struct TrainingConfig: Equatable, Sendable {
         public var minLRRatio = 0.1
         public var weightDecay = 0.01
         public var gradClip = 1.0
+        /// Loss weight of the `<result>` tokens relative to the policy's own (0: train only what the policy writes).
+        /// A model trained from scratch learns to read results — and to copy the names they repeat — from them.
+        public var toolOutputWeight = 0.0
     }
 
     /// `trainer.*`.

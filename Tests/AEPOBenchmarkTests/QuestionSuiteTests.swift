@@ -5,8 +5,8 @@ import XCTest
 final class QuestionSuiteTests: XCTestCase {
     let benchmark = BenchmarkFixture.small
 
-    func testSixSuitesOverThreeFamiliesWithEverySplitFilled() {
-        XCTAssertGreaterThanOrEqual(Suite.builtIn.count, 6)
+    func testSevenSuitesOverFourFamiliesWithEverySplitFilled() {
+        XCTAssertEqual(Suite.builtIn.map(\.name), ["lookup", "deep-3hop", "deep-4hop", "bridge", "comparison", "calc-facts", "calc-word"])
         XCTAssertEqual(Set(Suite.builtIn.map(\.family)), Set(SuiteFamily.allCases))
         let sizes = BenchmarkConfiguration.small.questions
         for suite in Suite.builtIn {
@@ -22,6 +22,7 @@ final class QuestionSuiteTests: XCTestCase {
     func testHopsPerFamily() {
         for question in benchmark.questions {
             switch question.suite {
+            case "lookup": XCTAssertEqual(question.hops, 1)
             case "deep-3hop": XCTAssertEqual(question.hops, 3)
             case "deep-4hop": XCTAssertEqual(question.hops, 4)
             case "bridge": XCTAssertEqual(question.hops, 2)
@@ -48,7 +49,9 @@ final class QuestionSuiteTests: XCTestCase {
         }
         let pages = benchmark.pages.map { words($0.title + " " + $0.text) }
         var checked = 0
-        for question in benchmark.questions where question.metadata["subjects"] != nil {
+        let lookups = Set(Suite.builtIn.filter(\.answersOnSubjectPage).map(\.name))
+        XCTAssertEqual(lookups, ["lookup"])
+        for question in benchmark.questions where question.metadata["subjects"] != nil && !lookups.contains(question.suite) {
             let subjects = question.metadata["subjects"]!.components(separatedBy: QuestionDraft.subjectSeparator)
             for page in pages where subjects.contains(where: { page.contains(words($0)) }) {
                 for answer in question.answers { XCTAssertFalse(page.contains(words(answer)), "\(question.id): \(answer)") }

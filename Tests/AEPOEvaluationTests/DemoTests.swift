@@ -1,6 +1,6 @@
 import AEPOBenchmark
+import AEPOEvaluation
 import AEPOTestSupport
-import AEPOTraining
 import XCTest
 
 /// The demo pipeline end to end at test size: benchmark, SFT, AEPO, both evaluated, summary written.
@@ -17,14 +17,17 @@ final class DemoTests: XCTestCase {
                     "data.train_batch_size=2", "actor.ppo_mini_batch_size=1", "rollout.n=2", "rollout.initial_rollouts=1",
                     "rollout.response_length=16"]
         var lines: [String] = []
-        let summary = try Demo(directory: directory, seed: 3, benchmark: benchmark, overrides: tiny).run { lines.append($0) }
-        XCTAssertEqual(summary.sft.map(\.suite), ["bridge/test", "bridge/test-ood"])
-        XCTAssertEqual(summary.aepo.map(\.questions), [2, 1])
+        let summary = try Demo(directory: directory, seed: 3, benchmark: benchmark, overrides: tiny, evaluationRuns: 2).run { lines.append($0) }
+        XCTAssertEqual(summary.sft.suites.map(\.suite), ["bridge", "bridge (ood)"])
+        XCTAssertEqual(summary.aepo.suites.map(\.questions), [2, 1])
+        XCTAssertEqual(summary.aepo.suites.map(\.runs), [2, 2])
         XCTAssertTrue(lines.contains { $0.hasPrefix("SFT Pass@1") }, "\(lines)")
         for key in ["benchmark", "sft", "eval_sft", "aepo", "eval_aepo", "total"] { XCTAssertNotNil(summary.seconds[key], key) }
-        for file in ["summary.json", "summary.txt", "sft/final/model.safetensors", "aepo/final/tokenizer.json", "aepo/metrics.jsonl"] {
+        for file in ["summary.json", "summary.txt", "sft/final/model.safetensors", "aepo/final/tokenizer.json", "aepo/metrics.jsonl",
+                     "sft/eval/eval.json", "aepo/eval/outcomes.jsonl", "report.html", "report.md"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), file)
         }
-        XCTAssertTrue(summary.text.contains("bridge/test-ood"), summary.text)
+        XCTAssertTrue(summary.text.contains("bridge (ood)"), summary.text)
+        XCTAssertTrue(summary.text.contains("SFT Pass@2"), summary.text)
     }
 }

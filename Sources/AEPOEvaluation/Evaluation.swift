@@ -1,0 +1,36 @@
+import AEPOAgent
+import AEPOCore
+import AEPOModel
+import AEPORollout
+import AEPOTools
+
+/// Evaluation of an agent on questions: each question answered `runs` times by independent rollouts, one
+/// outcome per trajectory, then Pass@1 (mean over runs), Pass@k (`1 − C(n−c, k)/C(n, k)`), EM, F1, tool calls and
+/// format failures per suite. `aepo eval` and `aepo demo` both evaluate through it.
+public struct Evaluation: Sendable {
+    /// Runs per question (n of Pass@k).
+    public var runs: Int
+    /// The k values of Pass@k, each between 1 and `runs`.
+    public var ks: [Int]
+    public var seed: UInt64
+
+    public init(runs: Int, ks: [Int], seed: UInt64) {
+        self.runs = runs
+        self.ks = ks
+        self.seed = seed
+    }
+
+    /// The evaluation's outcomes and report for `agent` (sampling with `sampling`) on `questions`.
+    public func run(agent: AgentLoop, sampling: SamplingSettings, on questions: [Question],
+                    model: String) throws -> (report: EvaluationReport, outcomes: [QuestionOutcome]) {
+        let batch = try Rollout(agent: agent, settings: RolloutSettings(strategy: .independent, trajectoriesPerQuestion: runs))
+            .run(questions, generator: SeededGenerator(seed: seed))
+        let outcomes = EvaluationReport.outcomes(of: batch.groups, questions: questions)
+        // The settings as written (0.6, not 0.6000000238): a Float's shortest decimal.
+        func decimal(_ value: Float) -> Double { Double(value.description) ?? Double(value) }
+        let greedy = sampling.temperature == 0
+        let report = EvaluationReport(model: model, seed: seed, runs: runs, ks: ks, temperature: greedy ? 0 : decimal(sampling.temperature),
+                                      topP: greedy ? 1 : decimal(sampling.topP), suites: try SuiteSummary.summarize(outcomes, ks: ks))
+        return (report, outcomes)
+    }
+}
