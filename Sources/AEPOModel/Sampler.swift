@@ -164,8 +164,7 @@ private struct TemperedSoftmax {
 
     init(_ z: UnsafeBufferPointer<Float>, temperature: Float, scaled: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>) {
         let n = z.count
-        var top = -Float.infinity
-        for x in z { top = max(top, x) }
+        let top = Reduction.maximum(z.baseAddress!, n)
         let inverse = 1 / temperature
         // Clamped so that masked (−∞) logits give e^y·y = 0·(finite) rather than NaN.
         for i in 0..<n { scaled[i] = max((z[i] - top) * inverse, -Float.greatestFiniteMagnitude) }

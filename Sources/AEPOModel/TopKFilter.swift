@@ -10,7 +10,8 @@ public struct TopKFilter: LogitsProcessor {
 
     public func process(_ candidates: inout LogitCandidates) {
         guard k < candidates.count else { return }
-        candidates.sortDescending()
+        candidates.sortDescending(prefix: k)
         candidates.keepPrefix(k)
+        candidates.isSortedDescending = true
     }
 }

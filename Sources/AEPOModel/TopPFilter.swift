@@ -16,18 +16,28 @@ public struct TopPFilter: LogitsProcessor {
 
     public func process(_ candidates: inout LogitCandidates) {
         guard p < 1, candidates.count > 1 else { return }
-        candidates.sortDescending()
-        let top = candidates.scores[0]
+        var top = -Float.infinity
+        for score in candidates.scores { top = max(top, score) }
         var total = 0.0
         for score in candidates.scores { total += exp(Double(score - top)) }
         let target = Double(p) * total
-        var before = 0.0
-        var kept = 0
-        for score in candidates.scores {
-            guard before < target else { break }
-            before += exp(Double(score - top))
-            kept += 1
+        // Sort only a prefix of the candidates, doubling it until it holds the nucleus.
+        var prefix = min(candidates.count, 64)
+        while true {
+            candidates.sortDescending(prefix: prefix)
+            var before = 0.0
+            var kept = 0
+            for score in candidates.scores[..<prefix] {
+                guard before < target else { break }
+                before += exp(Double(score - top))
+                kept += 1
+            }
+            if before >= target || prefix == candidates.count {
+                candidates.keepPrefix(kept)
+                candidates.isSortedDescending = true
+                return
+            }
+            prefix = min(candidates.count, 2 * prefix)
         }
-        candidates.keepPrefix(kept)
     }
 }

@@ -75,6 +75,37 @@ final class SamplerTests: XCTestCase {
         }
     }
 
+    /// Top-k and top-p on a large vocabulary (where they sort only a prefix) keep exactly what a full
+    /// sort by descending score, ties by ascending token id, gives — with many tied scores.
+    func testFiltersOnLargeVocabulariesMatchAFullSort() {
+        var generator = SeededGenerator(seed: 77)
+        for trial in 0..<6 {
+            let v = 3000
+            // Scores on a coarse grid, so that many tie; a few peaked rows make small nuclei.
+            let peak = Float(trial) * 1.5
+            let z = (0..<v).map { i in Float(Int(generator.next() % 40)) / 8 + (i % 97 == 0 ? peak : 0) }
+            let order = z.indices.sorted { z[$0] != z[$1] ? z[$0] > z[$1] : $0 < $1 }
+            for k in [1, 5, 64, 700] {
+                var c = LogitCandidates(tokens: Array(0..<v), scores: z)
+                TopKFilter(k: k).process(&c)
+                XCTAssertEqual(c.tokens, Array(order.prefix(k)), "top-\(k), trial \(trial)")
+                XCTAssertEqual(c.scores, order.prefix(k).map { z[$0] })
+            }
+            let top = z.max()!
+            let total = z.reduce(0.0) { $0 + exp(Double($1 - top)) }
+            for p in [0.05, 0.3, 0.9, 0.99] as [Float] {
+                var expected: [Int] = [], before = 0.0
+                for token in order where before < Double(p) * total {
+                    expected.append(token)
+                    before += exp(Double(z[token] - top))
+                }
+                var c = LogitCandidates(tokens: Array(0..<v), scores: z)
+                TopPFilter(p: p).process(&c)
+                XCTAssertEqual(c.tokens, expected, "top-p \(p), trial \(trial)")
+            }
+        }
+    }
+
     /// Empirical frequencies of many draws against the distribution computed here in Double:
     /// tempered softmax, the `topK` largest kept, then the nucleus of mass `topP`.
     private func checkFrequencies(_ z: [Float], _ settings: SamplingSettings, draws n: Int = 40_000,

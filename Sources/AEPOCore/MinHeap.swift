@@ -1,12 +1,17 @@
 /// A binary min-heap: `pop` returns the smallest element (by `<`) first.
-struct MinHeap<Element: Comparable> {
+public struct MinHeap<Element: Comparable> {
     private var items: [Element] = []
 
-    init() {}
+    public init() {}
 
-    var isEmpty: Bool { items.isEmpty }
+    public var isEmpty: Bool { items.isEmpty }
 
-    mutating func push(_ element: Element) {
+    public var count: Int { items.count }
+
+    /// The smallest element, without removing it.
+    public var min: Element? { items.first }
+
+    public mutating func push(_ element: Element) {
         items.append(element)
         var child = items.count - 1
         while child > 0 {
@@ -17,7 +22,8 @@ struct MinHeap<Element: Comparable> {
         }
     }
 
-    mutating func pop() -> Element? {
+    @discardableResult
+    public mutating func pop() -> Element? {
         guard let top = items.first else { return nil }
         let last = items.removeLast()
         if !items.isEmpty {
