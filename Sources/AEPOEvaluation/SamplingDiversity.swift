@@ -48,4 +48,13 @@ public struct SamplingDiversity: Equatable, Sendable {
                 Double(groups.reduce(0) { $0 + $1.distinctAnswers }) / n,
                 groups.reduce(0) { $0 + $1.meanPairwiseJaccardDistance } / n)
     }
+
+    /// Per training step of a rollout log (ascending), the mean of each figure over the step's groups.
+    public static func perStep(_ groups: [[RolloutRecord]]) -> [(step: Int, toolCallSequences: Double, answers: Double, jaccard: Double)] {
+        let byStep = Dictionary(grouping: groups.filter { !$0.isEmpty }, by: { $0[0].step })
+        return byStep.keys.sorted().map { step in
+            let m = mean(byStep[step]!.map(SamplingDiversity.init))
+            return (step, m.toolCallSequences, m.answers, m.jaccard)
+        }
+    }
 }

@@ -147,6 +147,17 @@ extension AnalysesTests {
         XCTAssertEqual(run.groups.map(SamplingDiversity.init), Array(repeating: SamplingDiversity(group), count: 3))
         XCTAssertEqual(records[0].policyTokens, [5, 7])
         XCTAssertEqual(run.branchEvents, events)
+        // Per step: two distinct tool-call sequences, one answer (Paris = paris), Jaccard 1 − |{5}| / |{5, 7, 8}|.
+        let perStep = SamplingDiversity.perStep(run.groups)
+        XCTAssertEqual(perStep.map(\.step), [1, 2])
+        XCTAssertEqual(perStep.map(\.toolCallSequences), [2, 2])
+        XCTAssertEqual(perStep.map(\.answers), [1, 1])
+        XCTAssertEqual(perStep[0].jaccard, 2.0 / 3, accuracy: 1e-15)
+        let charts = RunReport(runs: [run]).charts
+        for title in ["Distinct answers per group", "Distinct tool-call sequences per group", "Mean pairwise Jaccard distance of a group's trajectories"] {
+            XCTAssertTrue(try XCTUnwrap(charts.first { $0.title == title }).svg.contains("<polyline"), title)
+        }
+        XCTAssertNil(charts.first { $0.title == "KL to the reference model" }, "no run logged kl_ref")
         let line = try String(contentsOf: directory.appendingPathComponent(RunLog.branchEventsFile), encoding: .utf8)
         XCTAssertTrue(line.contains("\"step\":2") && line.contains("\"entropy_change\":0.25"), line)
     }
