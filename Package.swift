@@ -102,8 +102,8 @@ let package = Package(
         .testTarget(name: "AEPOAgentTests", dependencies: ["AEPOAgent", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPORolloutTests", dependencies: ["AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOBenchmark", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOAlgorithmsTests", dependencies: ["AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOTrainingTests", dependencies: ["AEPOTraining", "AEPOAlgorithms", "AEPOBenchmark", "AEPORollout", "AEPOAgent", "AEPOModel", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOEvaluationTests", dependencies: ["AEPOEvaluation", "AEPOBenchmark", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOTrainingTests", dependencies: ["AEPOTraining", "AEPOAlgorithms", "AEPOBenchmark", "AEPORollout", "AEPOAgent", "AEPOModel", "AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOEvaluationTests", dependencies: ["AEPOEvaluation", "AEPOTraining", "AEPOBenchmark", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(
             name: "AEPOServeTests",
             dependencies: [

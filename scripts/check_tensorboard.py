@@ -6,7 +6,9 @@ Usage: python3 scripts/check_tensorboard.py RUN_DIR...   (pip install tensorboar
 
 For every run directory: loads the event files with TensorBoard's own EventAccumulator (which
 verifies the TFRecord checksums: a corrupt record stops the read, which shows up here as missing metrics), then compares every scalar with the `<phase>/<metric>` value of
-the same step in metrics.jsonl (to float32 precision). Exits non-zero on any mismatch.
+the same step in metrics.jsonl (to float32 precision), and checks that no step shows twice (a resumed
+run's session START purges the steps the killed session logged after its checkpoint). Exits non-zero
+on any mismatch.
 """
 import json
 import math
@@ -28,11 +30,14 @@ def check(run_dir):
     accumulator = EventAccumulator(run_dir, size_guidance={"scalars": 0})
     accumulator.Reload()
     tags = accumulator.Tags()["scalars"]
-    seen, problems = 0, []
+    seen, problems, steps = 0, [], set()
     for tag in tags:
         for event in accumulator.Scalars(tag):
             want = expected.get((tag, event.step))
             seen += 1
+            if (tag, event.step) in steps:
+                problems.append(f"{tag} step {event.step}: more than once")
+            steps.add((tag, event.step))
             if want is None:
                 problems.append(f"{tag} step {event.step}: not in metrics.jsonl")
             elif not math.isclose(event.value, want, rel_tol=1e-6, abs_tol=1e-6):

@@ -37,6 +37,9 @@ public struct Trajectory: Codable, Equatable, Sendable {
     /// Tokens the policy wrote.
     public var policyTokenCount: Int { lossMask.reduce(0) { $0 + Int($1) } }
 
+    /// The tokens the policy wrote, in order (tool results left out).
+    public var policyTokens: [Int] { zip(responseTokens, lossMask).filter { $0.1 > 0 }.map(\.0) }
+
     enum CodingKeys: String, CodingKey {
         case questionIndex = "question_index", questionID = "question_id", id, parent, root
         case promptTokens = "prompt_tokens", responseTokens = "response_tokens", lossMask = "loss_mask"

@@ -2,8 +2,6 @@ import AEPOAlgorithms
 import AEPOBenchmark
 import AEPOCore
 import AEPOEvaluation
-import AEPOModel
-import AEPORollout
 import AEPOTraining
 import ArgumentParser
 import Foundation
@@ -16,7 +14,7 @@ struct CompareCommand: ParsableCommand {
         abstract: "Train and evaluate several algorithms from the same SFT checkpoint over seeds; a paper-like table and report.",
         discussion: """
             Layout under --out: benchmark/ (generated unless --data), sft/, runs/<algorithm>/seed-<s>/ (each a training \
-            run with eval/ and a diagnostic rollout: branch_events.jsonl, rollout_trajectories.jsonl), comparison.md, comparison.txt, report.html, report.md. Running the same command again \
+            run, with its per-step branch_events.jsonl and rollouts.jsonl, and eval/), comparison.md, comparison.txt, report.html, report.md. Running the same command again \
             resumes: finished runs are skipped, unfinished ones continue from their newest checkpoint. Every run \
             shares the budget's model, SFT checkpoint, rollout.n (trajectories per question), questions per step and \
             --steps; --set adds keys for every run.
@@ -103,10 +101,6 @@ struct CompareCommand: ParsableCommand {
                         "trainer.steps=\(rlSteps)", "trainer.save_freq=1"])
                     try train(config, phase: .rl, log: log)
                 }
-                if !FileManager.default.fileExists(atPath: runURL.appendingPathComponent(RunLog.trajectoriesFile).path) {
-                    log("diagnostic rollout of \(name) seed \(seed) …")
-                    try diagnosticRollout(algorithm: name, overrides: common, run: runURL, benchmark: benchmarkURL, seed: UInt64(seed))
-                }
                 if !FileManager.default.fileExists(atPath: evaluation.path) {
                     log("evaluating \(name) seed \(seed) …")
                     var arguments = ["--model", runURL.appendingPathComponent(Trainer.finalDirectory).path, "--data", benchmarkURL.path,
@@ -138,21 +132,6 @@ struct CompareCommand: ParsableCommand {
         try AtomicFile.write(report.html, to: root.appendingPathComponent("report.html"))
         try AtomicFile.write(report.markdown, to: root.appendingPathComponent("report.md"))
         return result
-    }
-
-    /// One rollout batch of the final model with the run's own strategy on the first training questions, for the
-    /// over-branching and diversity analyses: `branch_events.jsonl` and `rollout_trajectories.jsonl` in the run.
-    private func diagnosticRollout(algorithm: String, overrides: [String], run: URL, benchmark: URL, seed: UInt64) throws {
-        let config = try TrainingConfig.resolve(algorithm: algorithm, file: nil, overrides: overrides).algorithm
-        let directory = try BenchmarkDirectory.load(from: benchmark)
-        let questions = directory.questions.filter { $0.split == QuestionSplit.train.rawValue }.prefix(config.data.trainBatchSize)
-        let agent = try NativeAgent.load(model: run.appendingPathComponent(Trainer.finalDirectory).path, tokenizer: nil, data: directory,
-                                         sampling: SamplingSettings(temperature: Float(config.rollout.temperature)),
-                                         settings: config.rollout.agentSettings)
-        let batch = try Rollout(agent: agent, settings: config.rollout.rolloutSettings)
-            .run(Array(questions), generator: SeededGenerator(seed: seed).derived(stream: 7))
-        try batch.writeEvents(to: run.appendingPathComponent(RunLog.branchEventsFile))
-        try JSONLines.write(batch.trajectories, to: run.appendingPathComponent(RunLog.trajectoriesFile))
     }
 
     /// Trains one phase, resuming from the newest checkpoint when the run has one, and saves the final model.

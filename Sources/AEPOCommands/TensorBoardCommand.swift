@@ -16,6 +16,8 @@ struct TensorBoardCommand: ParsableCommand {
             let directory = URL(fileURLWithPath: path)
             let records = try MetricsRecord.read(from: directory.appendingPathComponent(RunLog.metricsFile))
             let writer = try TensorBoardWriter(directory: directory)
+            // A session START at the first step supersedes the event files already there (e.g. the trainer's).
+            if let first = records.map(\.step).min() { try writer.writeSessionStart(step: first) }
             for record in records { try writer.record(phase: record.phase, step: record.step, metrics: record.values) }
             print("wrote \(writer.url.path) (\(records.count) steps)")
         }

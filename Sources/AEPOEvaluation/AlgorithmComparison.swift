@@ -57,9 +57,9 @@ public struct AlgorithmComparison: Sendable {
 
     /// The analyses per algorithm, each a mean over seeds: last-step entropy and largest entropy jump, tool calls
     /// per trajectory, the highest-entropy quartile's high-side clip share, branches per question and the top-3-root
-    /// share (from training metrics); and from each run's diagnostic rollout (when present) the longest run of
-    /// consecutive branching rounds and the sampling diversity per group (distinct answers, distinct tool-call
-    /// sequences, mean pairwise Jaccard distance of the policy tokens).
+    /// share (from training metrics); and from each run's rollout logs (every training step, when present) the
+    /// longest run of consecutive branching rounds and the sampling diversity per group (distinct answers, distinct
+    /// tool-call sequences, mean pairwise Jaccard distance of the policy tokens).
     public var analysesTable: TextTable {
         func seedMean(_ entry: Entry, _ value: (RunLog) -> Double?) -> String {
             let values = entry.runs.compactMap(value)

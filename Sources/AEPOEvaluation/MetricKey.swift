@@ -9,6 +9,8 @@ public enum MetricKey {
     public static let clipLow = "clip_frac_low"
     public static let clipHigh = "clip_frac_high"
     public static let kl = "kl"
+    /// Mean KL estimate to the frozen reference model (runs with a KL term only).
+    public static let klReference = "kl_ref"
     public static let gradNorm = "grad_norm"
     public static let branchesPerQuestion = "branches_per_question"
     public static let topThreeRootShare = "branch_top3_root_share"

@@ -1,3 +1,5 @@
+import AEPORollout
+
 /// Over-branching (spec §5), over the branch events of one or more tree rollouts. A group is one
 /// question's rollout at one step; branches are the taken decisions.
 public struct OverBranching: Equatable, Sendable {

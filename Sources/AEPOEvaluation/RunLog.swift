@@ -1,30 +1,44 @@
-import AEPOAgent
 import AEPOCore
+import AEPORollout
+import AEPOTraining
 import Foundation
 
 /// What a training run directory holds for reports: `metrics.jsonl`, and when present the evaluation
-/// (`eval/eval.json`, written by `aepo eval --out RUN/eval`), a branch-event log (`branch_events.jsonl`) and the
-/// trajectories of a rollout with the run's strategy (`rollout_trajectories.jsonl`), as `aepo compare` writes them.
+/// (`eval/eval.json`, written by `aepo eval --out RUN/eval`) and the RL trainer's rollout logs (`RolloutLog`): the
+/// branch events (`branch_events.jsonl`) and the trajectories (`rollouts.jsonl`) of every step.
 public struct RunLog: Sendable {
-    public static let metricsFile = "metrics.jsonl"
+    public static let metricsFile = Trainer.metricsFile
     public static let evaluationFile = "eval/eval.json"
-    public static let branchEventsFile = "branch_events.jsonl"
-    public static let trajectoriesFile = "rollout_trajectories.jsonl"
+    public static let branchEventsFile = RolloutLog.branchEventsFile
+    public static let rolloutsFile = RolloutLog.rolloutsFile
 
     public var name: String
     public var metrics: [MetricsRecord]
     public var evaluation: EvaluationReport?
     public var branchEvents: [LoggedBranchEvent]
-    /// Groups of one question's trajectories, in file order.
-    public var groups: [[Trajectory]]
+    /// The trajectories of every step, in file order.
+    public var rollouts: [RolloutRecord]
 
     public init(name: String, metrics: [MetricsRecord], evaluation: EvaluationReport? = nil, branchEvents: [LoggedBranchEvent] = [],
-                groups: [[Trajectory]] = []) {
+                rollouts: [RolloutRecord] = []) {
         self.name = name
         self.metrics = metrics
         self.evaluation = evaluation
         self.branchEvents = branchEvents
-        self.groups = groups
+        self.rollouts = rollouts
+    }
+
+    /// The groups of `rollouts`: one question's trajectories at one step, in file order.
+    public var groups: [[RolloutRecord]] {
+        var groups: [[RolloutRecord]] = []
+        for record in rollouts {
+            if let last = groups.last?.first, last.step == record.step, last.question == record.question {
+                groups[groups.count - 1].append(record)
+            } else {
+                groups.append([record])
+            }
+        }
+        return groups
     }
 
     /// Loads `directory`; its last path component names the run.
@@ -46,13 +60,9 @@ public struct RunLog: Sendable {
         if FileManager.default.fileExists(atPath: eventsURL.path) {
             run.branchEvents = try LoggedBranchEvent.read(from: eventsURL)
         }
-        let trajectoriesURL = directory.appendingPathComponent(trajectoriesFile)
-        if FileManager.default.fileExists(atPath: trajectoriesURL.path) {
-            var groups: [[Trajectory]] = []
-            for trajectory in try JSONLines.read(Trajectory.self, from: trajectoriesURL) {
-                if groups.last?.first?.questionIndex == trajectory.questionIndex { groups[groups.count - 1].append(trajectory) } else { groups.append([trajectory]) }
-            }
-            run.groups = groups
+        let rolloutsURL = directory.appendingPathComponent(rolloutsFile)
+        if FileManager.default.fileExists(atPath: rolloutsURL.path) {
+            run.rollouts = try JSONLines.read(RolloutRecord.self, from: rolloutsURL)
         }
         return run
     }

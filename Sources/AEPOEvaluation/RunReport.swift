@@ -39,6 +39,23 @@ public struct RunReport: Sendable {
         charts.append(SVGLineChart(title: "Highest-entropy quartile: high-side clip share", series: runs.map { run in
             SVGLineChart.Series(name: run.name, points: run.metrics.series(MetricKey.clipHigh(quartile: 4)).map { (Double($0.step), $0.value) })
         }))
+        if runs.contains(where: { !$0.metrics.series(MetricKey.klReference).isEmpty }) {
+            charts.append(SVGLineChart(title: "KL to the reference model", series: runs.map { run in
+                SVGLineChart.Series(name: run.name, points: run.metrics.series(MetricKey.klReference).map { (Double($0.step), $0.value) })
+            }))
+        }
+        if runs.contains(where: { !$0.rollouts.isEmpty }) {
+            let diversity = runs.map { (name: $0.name, steps: SamplingDiversity.perStep($0.groups)) }
+            charts.append(SVGLineChart(title: "Distinct answers per group", series: diversity.map { run in
+                SVGLineChart.Series(name: run.name, points: run.steps.map { (Double($0.step), $0.answers) })
+            }))
+            charts.append(SVGLineChart(title: "Distinct tool-call sequences per group", series: diversity.map { run in
+                SVGLineChart.Series(name: run.name, points: run.steps.map { (Double($0.step), $0.toolCallSequences) })
+            }))
+            charts.append(SVGLineChart(title: "Mean pairwise Jaccard distance of a group's trajectories", series: diversity.map { run in
+                SVGLineChart.Series(name: run.name, points: run.steps.map { (Double($0.step), $0.jaccard) })
+            }))
+        }
         if runs.contains(where: { !$0.branchEvents.isEmpty }) {
             charts.append(SVGLineChart(title: "Roots by number of branches received", xLabel: "branches on the root", series: runs.map { run in
                 SVGLineChart.Series(name: run.name, points: OverBranching(run.branchEvents).branchesPerRoot.enumerated().map { (Double($0), Double($1)) })

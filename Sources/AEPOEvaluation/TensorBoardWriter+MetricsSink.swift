@@ -4,8 +4,12 @@ import AEPOTraining
 extension TensorBoardWriter: MetricsSink {}
 
 extension Trainer {
-    /// Adds a TensorBoard event file in the run directory to the metrics sinks (a new file per session).
+    /// Adds a TensorBoard event file in the run directory to the metrics sinks (a new file per session), opened by a
+    /// session START at the next step, so that TensorBoard drops the steps an earlier session logged from there on
+    /// (those after a resumed checkpoint, or a whole earlier run in the same directory).
     public func logToTensorBoard() throws {
-        sinks.append(try TensorBoardWriter(directory: run))
+        let writer = try TensorBoardWriter(directory: run)
+        try writer.writeSessionStart(step: state.step + 1)
+        sinks.append(writer)
     }
 }

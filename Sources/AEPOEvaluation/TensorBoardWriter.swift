@@ -6,8 +6,14 @@ import Foundation
 /// The file is a TFRecord stream — per record: length (uint64 LE), masked CRC-32C of the length bytes,
 /// the data, masked CRC-32C of the data — whose records are `tensorflow.Event` protobufs. The first
 /// carries `file_version: "brain.Event:2"`; each later one `wall_time`, `step` and a `Summary` of
-/// `Value{tag, simple_value}`. The protobuf bytes are encoded here by hand (fields: Event 1 wall_time
-/// double, 2 step int64, 3 file_version string, 5 summary; Summary 1 value; Value 1 tag, 2 simple_value float).
+/// `Value{tag, simple_value}`, or a `SessionLog`. The protobuf bytes are encoded here by hand (fields: Event
+/// 1 wall_time double, 2 step int64, 3 file_version string, 5 summary, 7 session_log; Summary 1 value; Value 1 tag,
+/// 2 simple_value float; SessionLog 1 status enum, START = 1).
+///
+/// Restarts: a run resumed after a kill redoes the steps after its checkpoint, which the killed session's file
+/// already holds. `writeSessionStart(step:)` marks the restart the way TensorBoard expects: on reading a
+/// `SessionLog` START at step s it purges the data it has read with step ≥ s (its "orphaned data" purge, on by
+/// default), so each step shows once, as the resumed session wrote it.
 public final class TensorBoardWriter {
     public let url: URL
     private let handle: FileHandle
@@ -50,6 +56,18 @@ public final class TensorBoardWriter {
         event.double(field: 1, clock())
         event.varint(field: 2, UInt64(bitPattern: Int64(step)))
         event.message(field: 5, summary)
+        try append(event.bytes)
+    }
+
+    /// Appends a `SessionLog` event with status START at `step`: the first step of this session (the resumed
+    /// run's first redone step), so TensorBoard drops what earlier files hold from that step on.
+    public func writeSessionStart(step: Int) throws {
+        var session = ProtobufEncoder()
+        session.varint(field: 1, 1)
+        var event = ProtobufEncoder()
+        event.double(field: 1, clock())
+        event.varint(field: 2, UInt64(bitPattern: Int64(step)))
+        event.message(field: 7, session)
         try append(event.bytes)
     }
 

@@ -10,30 +10,21 @@ public protocol MetricsSink: AnyObject {
 /// `metrics.jsonl`: one JSON object per step, `{"phase": …, "step": n, "<metric>": value, …}` with sorted keys.
 /// Opening it for a resumed run drops the lines of steps after the resumed one, so the file never repeats a step.
 public final class JSONLMetricsSink: MetricsSink {
-    public let url: URL
+    private let file: StepLogFile
+    public var url: URL { file.url }
 
     /// Opens `url`, keeping only the lines of `phase` steps up to `resumedStep` (and every other phase's lines).
     public init(url: URL, phase: String, resumedStep: Int) throws {
-        self.url = url
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            try AtomicFile.write(Data(), to: url)
-            return
-        }
-        let kept = text.split(separator: "\n").filter { line in
-            guard let object = try? JSONValue.parse(Data(line.utf8)).objectValue,
-                  object["phase"]?.stringValue == phase, let step = object["step"]?.intValue else { return true }
+        file = try StepLogFile(url: url) { object in
+            guard object["phase"]?.stringValue == phase, let step = object["step"]?.intValue else { return true }
             return step <= resumedStep
         }
-        try AtomicFile.write(kept.map { $0 + "\n" }.joined(), to: url)
     }
 
     public func record(phase: String, step: Int, metrics: [String: Double]) throws {
         var object = metrics.mapValues { JSONValue.number($0) }
         object["phase"] = .string(phase)
         object["step"] = .integer(step)
-        let handle = try FileHandle(forWritingTo: url)
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data((JSONValue.object(object).serialized() + "\n").utf8))
+        try file.append(lines: [JSONValue.object(object).serialized()])
     }
 }

@@ -7,7 +7,8 @@ import AEPOModel
 /// The mini-batch's rows, ordered by length, run through the training forward in micro-batches of `microBatchSize` sequences;
 /// each micro-batch's `ActorObjective` is aggregated with the mini-batch's token and sequence counts (verl's
 /// `batch_num_tokens`, `global_batch_size`), so the sum over micro-batches is the mini-batch's loss and
-/// `Qwen3Model.backward(logProbWeights: ∂loss/∂log π, entropyWeights: ∂loss/∂H)` accumulates its exact gradient.
+/// `Qwen3Model.backward(logProbWeights: ∂loss/∂log π, entropyWeights: ∂loss/∂H)` accumulates its exact gradient
+/// (the KL loss's term `β·w_t·∂KL_t/∂log π` included).
 /// (AEPO's entropy z-score is taken per micro-batch, spec §2.2.)
 public struct PolicyUpdate {
     public var objective: ActorObjective
@@ -22,6 +23,8 @@ public struct PolicyUpdate {
     /// What one mini-batch's update measured, token-weighted over its micro-batches.
     public struct Summary {
         public var loss = 0.0
+        /// The aggregated KL-to-reference term of the loss (before its coefficient); 0 without a KL loss.
+        public var klLoss = 0.0
         public var tokens = 0.0
         public var clippedLow = 0.0
         public var clippedHigh = 0.0
@@ -36,9 +39,10 @@ public struct PolicyUpdate {
     }
 
     /// Adds the gradient of the aggregated loss over `rows` of `tensors` into `model.gradients` and returns the loss
-    /// and its statistics. `oldLogProbs` and `advantages` are B×T over all of `tensors`' rows.
+    /// and its statistics. `oldLogProbs`, `advantages` and `refLogProbs` (the reference's, required by the KL loss)
+    /// are B×T over all of `tensors`' rows.
     public func accumulate(into model: Qwen3Model, tensors: RolloutTensors, rows: [Int],
-                           oldLogProbs: TokenMatrix, advantages: TokenMatrix) -> Summary {
+                           oldLogProbs: TokenMatrix, advantages: TokenMatrix, refLogProbs: TokenMatrix? = nil) -> Summary {
         let columns = tensors.columns
         var tokenCount = 0.0, sequenceCount = 0.0
         for b in rows {
@@ -58,7 +62,7 @@ public struct PolicyUpdate {
             let localRow = Dictionary(uniqueKeysWithValues: chunk.enumerated().map { ($1, $0) })
             func local(_ cell: Int) -> Int { localRow[cell / columns]! * columns + cell % columns }
             var mask = TokenMatrix(rows: chunk.count, columns: columns)
-            var old = mask, current = mask, advantage = mask, entropy = mask
+            var old = mask, current = mask, advantage = mask, entropy = mask, ref = mask
             for (i, cell) in cells.enumerated() {
                 let l = local(cell)
                 mask.values[l] = 1
@@ -66,15 +70,18 @@ public struct PolicyUpdate {
                 current.values[l] = Double(out.logProbs[i])
                 advantage.values[l] = advantages.values[cell]
                 entropy.values[l] = Double(out.entropies[i])
+                ref.values[l] = refLogProbs?.values[cell] ?? 0
             }
             let input = PolicyLossInput(oldLogProbs: old, logProbs: current, advantages: advantage, mask: mask)
-            let result = objective(input, entropies: entropy, tokenCount: tokenCount, sequenceCount: sequenceCount)
+            let result = objective(input, entropies: entropy, refLogProbs: refLogProbs == nil ? nil : ref,
+                                   tokenCount: tokenCount, sequenceCount: sequenceCount)
             let logProbWeights = cells.map { Float(result.gradLogProbs.values[local($0)]) }
             let entropyWeights = objective.entropyCoefficient != 0 ? cells.map { Float(result.gradEntropies.values[local($0)]) } : nil
             model.backward(logProbWeights: logProbWeights, entropyWeights: entropyWeights)
 
             let n = Double(cells.count)
             summary.loss += result.loss
+            summary.klLoss += result.klLoss
             summary.tokens += n
             summary.clippedLow += result.statistics.clippedLowFraction * n
             summary.clippedHigh += result.statistics.clippedHighFraction * n

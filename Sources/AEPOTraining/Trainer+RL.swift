@@ -7,8 +7,14 @@ import Foundation
 
 extension Trainer {
     /// One RL step: rollout (with DAPO's dynamic sampling when on) → rewards (with the overlong penalty when on)
-    /// → advantages → old-policy log-probs by the training forward → `actor.ppo_epochs` passes of mini-batch
-    /// updates (`PolicyUpdate`, clip, AdamW).
+    /// → old-policy (and, with a KL term, reference) log-probs by the training forward → advantages → `actor.ppo_epochs`
+    /// passes of mini-batch updates (`PolicyUpdate`, clip, AdamW).
+    ///
+    /// KL in the reward (`algorithm.use_kl_in_reward`, verl's `apply_kl_penalty`): the outcome score sits on each
+    /// sequence's last trained token and every trained token t gets `− kl_coef · KL_t(log π_old, log π_ref)`
+    /// (`algorithm.kl_penalty`); the estimators then see these token rewards (GRPO-like ones their sum per sequence,
+    /// `R − kl_coef · Σ_t KL_t`; REINFORCE++ the per-token returns). The KL loss (`actor.use_kl_loss`) adds
+    /// `kl_loss_coef · agg(KL_t(log π_θ, log π_ref))` to the actor loss.
     func rlStep(seed: UInt64) throws -> [String: Double] {
         let a = config.algorithm
         var rng = SeededGenerator(seed: seed)
@@ -27,7 +33,7 @@ extension Trainer {
         let target = a.data.trainBatchSize
         var groups: [[Trajectory]] = [], scores: [[Double]] = []
         var branching = BranchStatistics()
-        var rounds = 0, dropped = 0, generated = 0, monitorTokens = 0
+        var rounds = 0, dropped = 0, generated = 0, monitorTokens = 0, questionsRolledOut = 0
         repeat {
             let batch = state.cursor.next(target - groups.count).map { questions[$0] }
             let result = try rollout.run(batch, generator: SeededGenerator(seed: rng.next()))
@@ -35,15 +41,21 @@ extension Trainer {
             generated += result.report.generatedTokens
             monitorTokens += result.report.preMonitorTokens
             branching.add(result)
+            var roundScores: [[Double]] = [], kept: [Bool] = []
             for group in result.groups {
                 let s = group.map { shaping?.shaped(score: $0.reward.value, length: $0.policyTokenCount) ?? $0.reward.value }
-                if a.algorithm.filterGroups && DynamicSampling.informativeGroups(scores: s, groupIDs: s.map { _ in 0 }).isEmpty {
+                let informative = !a.algorithm.filterGroups || !DynamicSampling.informativeGroups(scores: s, groupIDs: s.map { _ in 0 }).isEmpty
+                roundScores.append(s)
+                kept.append(informative)
+                if informative {
+                    groups.append(group)
+                    scores.append(s)
+                } else {
                     dropped += 1
-                    continue
                 }
-                groups.append(group)
-                scores.append(s)
             }
+            try rolloutLog?.record(step: state.step + 1, batch: result, firstQuestion: questionsRolledOut, scores: roundScores, trained: kept)
+            questionsRolledOut += result.groups.count
         } while a.algorithm.filterGroups && groups.count < target && rounds < a.algorithm.filterGroupsMaxGenBatches
         let rolloutSeconds = Date().timeIntervalSince(rolloutClock)
         metrics["time/rollout_s"] = rolloutSeconds
@@ -66,11 +78,8 @@ extension Trainer {
         metrics["tool_calls"] = Double(trajectories.reduce(0) { $0 + $1.toolCalls.count }) / Double(trajectories.count)
         metrics["questions"] = Double(groups.count)
 
-        // Advantages and the old policy's log-probs.
+        // The old policy's (and the reference's) log-probs by the training forward, then advantages.
         let tensors = RolloutTensors(trajectories)
-        let groupIDs = groups.enumerated().flatMap { g, members in [Int](repeating: g, count: members.count) }
-        let advantages = try a.advantageEstimator()(AdvantageInput(scores: flatScores, groupIDs: groupIDs, mask: tensors.mask),
-                                                    options: a.advantageOptions)
         let oldClock = Date()
         let old = tensors.evaluate(model, chunk: config.trainer.microBatchSize).logProbs
         metrics["time/old_logprob_s"] = Date().timeIntervalSince(oldClock)
@@ -81,6 +90,22 @@ extension Trainer {
             }
         }
         metrics["logprob_mismatch"] = mismatch / Double(max(tensors.cells.count, 1))
+        let refClock = Date()
+        let ref = reference.map { tensors.evaluate($0, chunk: config.trainer.microBatchSize).logProbs }
+        if let ref {
+            metrics["time/ref_logprob_s"] = Date().timeIntervalSince(refClock)
+            let estimator = a.actor.useKLLoss ? a.actor.klLossType : a.algorithm.klPenalty
+            metrics["kl_ref"] = tensors.cells.reduce(0.0) { $0 + estimator.term(logProb: old.values[$1], refLogProb: ref.values[$1]).value }
+                / Double(max(tensors.cells.count, 1))
+        }
+        let groupIDs = groups.enumerated().flatMap { g, members in [Int](repeating: g, count: members.count) }
+        var input = AdvantageInput(scores: flatScores, groupIDs: groupIDs, mask: tensors.mask)
+        if a.algorithm.useKLInReward, let ref {
+            input.tokenRewards = a.algorithm.klPenalty.penalizedRewards(input.tokenRewards, logProbs: old, refLogProbs: ref,
+                                                                        mask: tensors.mask, coefficient: a.algorithm.klCoef)
+            metrics["kl_reward_penalty"] = zip(flatScores, input.sequenceScores).reduce(0.0) { $0 + $1.0 - $1.1 } / Double(flatScores.count)
+        }
+        let advantages = try a.advantageEstimator()(input, options: a.advantageOptions)
 
         // Mini-batch updates.
         let updateClock = Date()
@@ -94,7 +119,8 @@ extension Trainer {
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
             for start in stride(from: 0, to: order.count, by: a.actor.ppoMiniBatchSize) {
                 let rows = order[start..<min(start + a.actor.ppoMiniBatchSize, order.count)].flatMap { Array(firstRow[$0]..<firstRow[$0 + 1]) }
-                let summary = update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages)
+                let summary = update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages,
+                                                refLogProbs: ref)
                 norms.append(applyGradients(loss: summary.loss, maxNorm: a.actor.gradClip))
                 losses.append(summary.loss)
                 totals.merge(summary)
@@ -102,6 +128,7 @@ extension Trainer {
         }
         metrics["time/update_s"] = Date().timeIntervalSince(updateClock)
         metrics["loss"] = losses.reduce(0, +) / Double(max(losses.count, 1))
+        if a.actor.useKLLoss { metrics["kl_loss"] = totals.klLoss / Double(max(losses.count, 1)) }
         metrics["grad_norm"] = norms.filter(\.isFinite).reduce(0, +) / Double(max(norms.filter(\.isFinite).count, 1))
         metrics.merge(totals.metrics) { $1 }
         return metrics
@@ -118,6 +145,7 @@ extension PolicyUpdate.Summary {
         }
         tokens = n
         loss += other.loss
+        klLoss += other.klLoss
         tokenEntropies += other.tokenEntropies
         highClipped += other.highClipped
     }

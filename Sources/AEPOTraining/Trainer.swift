@@ -9,8 +9,9 @@ import Foundation
 /// A training run of one phase (SFT cold start or RL) over a benchmark directory, with checkpoints that a
 /// fresh trainer resumes bit-identically, and per-step metrics.
 ///
-/// The run directory holds `config.json` (the resolved configuration), `metrics.jsonl`, `checkpoints/` and,
-/// at the end, `final/` (a Hugging Face directory with the tokenizer).
+/// The run directory holds `config.json` (the resolved configuration), `metrics.jsonl`, in RL `branch_events.jsonl`
+/// and `rollouts.jsonl` (`RolloutLog`), `checkpoints/`, with a KL term `reference/` (the frozen starting weights),
+/// and at the end `final/` (a Hugging Face directory with the tokenizer).
 public final class Trainer {
     public let config: TrainingConfig
     public let phase: TrainingPhase
@@ -20,9 +21,14 @@ public final class Trainer {
     public let tokenizerURL: URL
     public let benchmark: BenchmarkDirectory
     public let optimizer: AdamW
+    /// The frozen reference policy of the KL terms (`actor.use_kl_loss`, `algorithm.use_kl_in_reward`): the run's
+    /// starting weights, kept in `<run>/reference/`; `nil` without a KL term (and in SFT).
+    public let reference: Qwen3Model?
     public let store: CheckpointStore
     public internal(set) var state: TrainerState
     public var sinks: [MetricsSink]
+    /// RL: the per-step branch events and trajectories (`branch_events.jsonl`, `rollouts.jsonl`); `nil` in SFT.
+    public let rolloutLog: RolloutLog?
     /// Where the progress lines go (stderr by default).
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -33,6 +39,7 @@ public final class Trainer {
     public static let configFile = "config.json"
     public static let metricsFile = "metrics.jsonl"
     public static let finalDirectory = "final"
+    public static let referenceDirectory = "reference"
 
     /// Opens a run: a new one from `model.path` (or a random initialisation), or, with `resume`, the run directory's
     /// newest checkpoint. Writes the resolved configuration into the run directory.
@@ -46,20 +53,14 @@ public final class Trainer {
         }
         benchmark = try BenchmarkDirectory.load(from: URL(fileURLWithPath: config.data.benchmark))
 
-        let start: Checkpoint?
-        var restored: (optimizer: AdamW, state: TrainerState)?
+        var restored: (checkpoint: Checkpoint, optimizer: AdamW, state: TrainerState)?
         if resume {
             guard let latest = store.latest else { throw InputError("no checkpoint to resume from", source: store.directory.path) }
             let loaded = try CheckpointStore.load(latest)
             guard loaded.state.phase == phase else {
                 throw InputError("the checkpoint is of phase \(loaded.state.phase.rawValue), not \(phase.rawValue)", source: latest.path)
             }
-            start = loaded.checkpoint
-            restored = (loaded.optimizer, loaded.state)
-        } else if !config.model.path.isEmpty {
-            start = try Checkpoint.load(directory: URL(fileURLWithPath: config.model.path))
-        } else {
-            start = nil
+            restored = loaded
         }
         let modelTokenizer = config.model.path.isEmpty ? nil : URL(fileURLWithPath: config.model.path).appendingPathComponent(Checkpoint.tokenizerFileName)
         if let modelTokenizer, FileManager.default.fileExists(atPath: modelTokenizer.path) {
@@ -70,15 +71,15 @@ public final class Trainer {
             throw InputError("no tokenizer.json in the model or the benchmark directory", source: config.data.benchmark, field: "data.benchmark")
         }
         tokenizer = try Tokenizer(contentsOf: tokenizerURL)
-        if let start {
-            guard start.config.vocabSize >= tokenizer.vocabularySize else {
-                throw InputError("the model's vocabulary (\(start.config.vocabSize)) is smaller than the tokenizer's (\(tokenizer.vocabularySize))",
-                                 source: config.model.path, field: "model.path")
-            }
-            model = Qwen3Model(config: start.config, parameters: start.parameters)
+        if let restored {
+            model = try Trainer.model(restored.checkpoint, tokenizer: tokenizer, source: store.directory.path)
         } else {
-            model = Qwen3Model(config: config.modelConfig(vocabularySize: tokenizer.vocabularySize), seed: UInt64(config.trainer.seed))
+            model = try Trainer.startingModel(config: config, tokenizer: tokenizer)
         }
+        reference = phase == .rl && config.usesReferenceModel
+            ? try Trainer.reference(run: run, resume: resume, starting: restored == nil ? model : nil, config: config,
+                                 tokenizer: tokenizer, tokenizerURL: tokenizerURL)
+            : nil
 
         let seed = UInt64(config.trainer.seed)
         let suites = config.suiteNames, loadedTokenizer = tokenizer, maxTokens = model.config.maxPositionEmbeddings
@@ -108,6 +109,39 @@ public final class Trainer {
                                                 generator: SeededGenerator(seed: seed).derived(stream: phase == .sft ? 1 : 2))
         try config.write(to: run.appendingPathComponent(Self.configFile))
         sinks = [try JSONLMetricsSink(url: run.appendingPathComponent(Self.metricsFile), phase: phase.rawValue, resumedStep: state.step)]
+        rolloutLog = phase == .rl ? try RolloutLog(run: run, resumedStep: state.step) : nil
+    }
+
+    /// The run's starting weights: `model.path`, or a random initialisation of `model.*`'s size from `trainer.seed`.
+    static func startingModel(config: TrainingConfig, tokenizer: Tokenizer) throws -> Qwen3Model {
+        guard !config.model.path.isEmpty else {
+            return Qwen3Model(config: config.modelConfig(vocabularySize: tokenizer.vocabularySize), seed: UInt64(config.trainer.seed))
+        }
+        return try model(try Checkpoint.load(directory: URL(fileURLWithPath: config.model.path)), tokenizer: tokenizer, source: config.model.path)
+    }
+
+    /// A model of `checkpoint`'s weights, whose vocabulary must cover the tokenizer's.
+    static func model(_ checkpoint: Checkpoint, tokenizer: Tokenizer, source: String) throws -> Qwen3Model {
+        guard checkpoint.config.vocabSize >= tokenizer.vocabularySize else {
+            throw InputError("the model's vocabulary (\(checkpoint.config.vocabSize)) is smaller than the tokenizer's (\(tokenizer.vocabularySize))",
+                             source: source, field: "model.path")
+        }
+        return Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
+    }
+
+    /// The frozen reference of the KL terms: a copy of `starting` (a new run's model before its first update), saved
+    /// as `<run>/reference`; a resumed run reloads that directory (or, when the run began without a KL term, rebuilds
+    /// the starting weights from `model.path` or the seed and saves them).
+    static func reference(run: URL, resume: Bool, starting: Qwen3Model?, config: TrainingConfig,
+                          tokenizer: Tokenizer, tokenizerURL: URL) throws -> Qwen3Model {
+        let url = run.appendingPathComponent(referenceDirectory)
+        if resume, FileManager.default.fileExists(atPath: url.appendingPathComponent(Checkpoint.weightsFileName).path) {
+            return try model(try Checkpoint.load(directory: url), tokenizer: tokenizer, source: url.path)
+        }
+        let reference = try starting.map { Qwen3Model(config: $0.config, parameters: $0.parameterValues) }
+            ?? startingModel(config: config, tokenizer: tokenizer)
+        try Checkpoint.save(config: reference.config, parameters: reference.parameterValues, to: url, tokenizer: tokenizerURL)
+        return reference
     }
 
     /// Steps of the phase (`sft.steps` or `trainer.steps`).
@@ -198,7 +232,7 @@ public final class Trainer {
     func progressLine(_ m: [String: Double]) -> String {
         let keys = phase == .sft
             ? ["loss", "grad_norm", "lr", "tokens_per_s"]
-            : ["reward", "accuracy", "response_length", "tool_calls", "entropy", "clip_frac_high", "kl", "grad_norm", "tokens_per_s"]
+            : ["reward", "accuracy", "response_length", "tool_calls", "entropy", "clip_frac_high", "kl", "kl_ref", "grad_norm", "tokens_per_s"]
         let figures = keys.compactMap { key in m[key].map { "\(key) \(String(format: abs($0) >= 100 ? "%.0f" : "%.4g", $0))" } }
         return "\(phase.rawValue) \(state.step)/\(totalSteps)  " + figures.joined(separator: "  ")
             + String(format: "  (%.1f s)", m["time/step_s"] ?? 0)

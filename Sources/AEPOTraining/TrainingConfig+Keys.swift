@@ -141,10 +141,6 @@ extension TrainingConfig {
         try check(!trainer.runDir.isEmpty, "trainer.run_dir", "a directory")
         try check(trainer.microBatchSize >= 0, "trainer.micro_batch_size", "≥ 0")
         try check(trainer.logFreq >= 1, "trainer.log_freq", "≥ 1")
-        if algorithm.algorithm.useKLInReward || algorithm.actor.useKLLoss {
-            let key = algorithm.actor.useKLLoss ? "actor.use_kl_loss" : "algorithm.use_kl_in_reward"
-            throw InputError("a KL term to a reference model is not supported by the trainer; set it to false", source: source, field: key)
-        }
     }
 
     /// Writes the resolved configuration as a flat JSON object of dotted keys (readable back with `--config`).

@@ -97,6 +97,12 @@ public struct TrainingConfig: Equatable, Sendable {
         }
     }
 
+    /// Whether RL keeps a frozen reference model: the KL loss (`actor.use_kl_loss`) or the KL in the reward
+    /// (`algorithm.use_kl_in_reward`) is on.
+    public var usesReferenceModel: Bool {
+        algorithm.actor.useKLLoss || algorithm.algorithm.useKLInReward
+    }
+
     /// The suites of `data.suites` (empty: all).
     public var suiteNames: [String] {
         data.suites.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

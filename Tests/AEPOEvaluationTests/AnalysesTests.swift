@@ -2,6 +2,7 @@ import AEPOCore
 @testable import AEPOAgent
 @testable import AEPOTools
 import AEPOEvaluation
+import AEPOTraining
 @testable import AEPORollout
 import Foundation
 import XCTest
@@ -116,5 +117,48 @@ final class AnalysesTests: XCTestCase {
         let calls = ToolCallStatistics(group)
         XCTAssertEqual(calls.histogram, [0, 2, 1])
         XCTAssertEqual(calls.meanPerTrajectory, 4.0 / 3, accuracy: 1e-15)
+    }
+}
+
+extension AnalysesTests {
+    /// A trainer's rollout log read back by `RunLog`: groups per (step, question), the same diversity as the
+    /// trajectories they summarise; branch events round-trip with their step.
+    func testRunLogReadsTheTrainersRolloutLogs() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aepo-runlog-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        try "{\"phase\":\"rl\",\"step\":1,\"reward\":0.5}\n".write(to: directory.appendingPathComponent(RunLog.metricsFile), atomically: true, encoding: .utf8)
+        let group = [
+            trajectory(id: 0, tokens: [5, 6, 7], policy: [1, 0, 1], calls: [("search", "a")], answer: "Paris"),
+            trajectory(id: 1, tokens: [5, 8], policy: [1, 1], calls: [("search", "b")], answer: "paris"),
+        ]
+        let records = [(1, 0), (1, 1), (2, 1)].flatMap { step, question in
+            group.map { RolloutRecord(step: step, question: question, trajectory: $0, score: 0.5, trained: true) }
+        }
+        try JSONLines.write(records, to: directory.appendingPathComponent(RunLog.rolloutsFile))
+        let events = [LoggedBranchEvent(step: 2, event: BranchEvent(question: 1, parent: 0, child: 1, root: 0, round: 1, entropyChange: 0.25,
+                                                                    probability: 0.5, consecutiveBranches: 0, taken: true))]
+        try JSONLines.write(events, to: directory.appendingPathComponent(RunLog.branchEventsFile))
+
+        let run = try RunLog.load(directory)
+        XCTAssertEqual(run.rollouts, records)
+        XCTAssertEqual(run.groups.map { $0.map(\.step) }, [[1, 1], [1, 1], [2, 2]])
+        XCTAssertEqual(run.groups.map { $0[0].question }, [0, 1, 1])
+        XCTAssertEqual(run.groups.map(SamplingDiversity.init), Array(repeating: SamplingDiversity(group), count: 3))
+        XCTAssertEqual(records[0].policyTokens, [5, 7])
+        XCTAssertEqual(run.branchEvents, events)
+        // Per step: two distinct tool-call sequences, one answer (Paris = paris), Jaccard 1 − |{5}| / |{5, 7, 8}|.
+        let perStep = SamplingDiversity.perStep(run.groups)
+        XCTAssertEqual(perStep.map(\.step), [1, 2])
+        XCTAssertEqual(perStep.map(\.toolCallSequences), [2, 2])
+        XCTAssertEqual(perStep.map(\.answers), [1, 1])
+        XCTAssertEqual(perStep[0].jaccard, 2.0 / 3, accuracy: 1e-15)
+        let charts = RunReport(runs: [run]).charts
+        for title in ["Distinct answers per group", "Distinct tool-call sequences per group", "Mean pairwise Jaccard distance of a group's trajectories"] {
+            XCTAssertTrue(try XCTUnwrap(charts.first { $0.title == title }).svg.contains("<polyline"), title)
+        }
+        XCTAssertNil(charts.first { $0.title == "KL to the reference model" }, "no run logged kl_ref")
+        let line = try String(contentsOf: directory.appendingPathComponent(RunLog.branchEventsFile), encoding: .utf8)
+        XCTAssertTrue(line.contains("\"step\":2") && line.contains("\"entropy_change\":0.25"), line)
     }
 }

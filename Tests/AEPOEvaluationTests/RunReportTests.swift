@@ -37,6 +37,16 @@ final class RunReportTests: XCTestCase {
         XCTAssertTrue(report.charts[7].svg.contains("no data"))
     }
 
+    /// A run with a KL term adds the KL-to-reference curve.
+    func testKLToTheReferenceChartWhenLogged() throws {
+        var withKL = run("grpo", entropy: [1, 0.5])
+        for i in withKL.metrics.indices where withKL.metrics[i].phase == "rl" { withKL.metrics[i].values[MetricKey.klReference] = 0.01 * Double(i) }
+        let charts = RunReport(runs: [withKL, run("aepo", entropy: [1, 1])]).charts
+        XCTAssertEqual(charts.count, RunReport.curves.count + 3)
+        XCTAssertEqual(charts.last?.title, "KL to the reference model")
+        XCTAssertTrue(charts.last!.svg.contains("<polyline"))
+    }
+
     func testSummaryTableFigures() {
         let table = RunReport(runs: [run("grpo", entropy: [1, 0.5, 0.2])]).summaryTable
         XCTAssertEqual(table.rows.count, 1)

@@ -9,9 +9,11 @@ private struct EventFileDecoder {
         var wallTime: Double?
         var step: Int64 = 0
         var fileVersion: String?
+        /// `SessionLog.status` (1 = START) of a session-log event.
+        var sessionStatus: UInt64?
         var scalars: [(tag: String, value: Float)] = []
         static func == (a: Event, b: Event) -> Bool {
-            a.wallTime == b.wallTime && a.step == b.step && a.fileVersion == b.fileVersion
+            a.wallTime == b.wallTime && a.step == b.step && a.fileVersion == b.fileVersion && a.sessionStatus == b.sessionStatus
                 && a.scalars.map(\.tag) == b.scalars.map(\.tag) && a.scalars.map(\.value) == b.scalars.map(\.value)
         }
     }
@@ -102,6 +104,8 @@ private struct EventFileDecoder {
                         }
                         event.scalars.append((tag, scalar))
                     }
+                case (7, 2):
+                    for g in try fields(f.payload) where g.field == 1 && g.wire == 0 { event.sessionStatus = g.value }
                 default: throw Corrupt(reason: "unexpected field \(f.field)")
                 }
             }
@@ -151,5 +155,37 @@ final class TensorBoardTests: XCTestCase {
         // A second writer in the same second gets its own file.
         let second = try TensorBoardWriter(directory: directory, clock: { 1_700_000_000.25 })
         XCTAssertNotEqual(second.url, writer.url)
+    }
+
+    /// A killed run's file and its resumed session's: the second opens with a SessionLog START at the first redone
+    /// step; reading the files in order and purging, at a START of step s, what was read with step ≥ s (TensorBoard's
+    /// orphaned-data rule) leaves each step once, with the resumed session's values.
+    func testResumedSessionStartPurgesTheRedoneSteps() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aepo-tb-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let killed = try TensorBoardWriter(directory: directory, clock: { 1_700_000_000 })
+        try killed.writeSessionStart(step: 1)
+        for step in 1...3 { try killed.write(step: step, scalars: ["rl/reward": Double(step)]) }
+        let resumed = try TensorBoardWriter(directory: directory, clock: { 1_700_000_100 })
+        try resumed.writeSessionStart(step: 3)
+        for step in 3...4 { try resumed.write(step: step, scalars: ["rl/reward": Double(step) + 0.5]) }
+
+        let second = try EventFileDecoder.events([UInt8](try Data(contentsOf: resumed.url)))
+        XCTAssertEqual(second.map(\.sessionStatus), [nil, 1, nil, nil])
+        XCTAssertEqual(second[1].step, 3)
+        XCTAssertEqual(second[1].wallTime, 1_700_000_100)
+        XCTAssertTrue(second[1].scalars.isEmpty)
+
+        var kept: [(step: Int64, value: Float)] = []
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        XCTAssertEqual(files, [killed.url.lastPathComponent, resumed.url.lastPathComponent])
+        for file in files {
+            for event in try EventFileDecoder.events([UInt8](try Data(contentsOf: directory.appendingPathComponent(file)))) {
+                if event.sessionStatus == 1 { kept.removeAll { $0.step >= event.step } }
+                kept += event.scalars.map { (event.step, $0.value) }
+            }
+        }
+        XCTAssertEqual(kept.map(\.step), [1, 2, 3, 4])
+        XCTAssertEqual(kept.map(\.value), [1, 2, 3.5, 4.5])
     }
 }

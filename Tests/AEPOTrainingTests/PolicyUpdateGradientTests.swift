@@ -14,8 +14,10 @@ import XCTest
 /// is defined through a stop-gradient rather than as the derivative of their value — EBPO's upper clip, GSPO's
 /// sequence ratio, CISPO, GPPO — are checked against reference gradients in the algorithms' tests.)
 final class PolicyUpdateGradientTests: XCTestCase {
-    /// `offsets`: per sequence, `log π_old − log π_θ` (so every ratio is clear of the clip boundaries).
-    func check(preset: String, extra: [String], microBatchSize: Int, offsets: [Double] = [-0.5, -0.05, 0.05, 0.5]) throws {
+    /// `offsets`: per sequence, `log π_old − log π_θ` (so every ratio is clear of the clip boundaries); `step`: the
+    /// central difference's step along the random direction.
+    func check(preset: String, extra: [String], microBatchSize: Int, offsets: [Double] = [-0.5, -0.05, 0.05, 0.5],
+               step: Float = 1e-3) throws {
         let run = try Fixtures.temporaryDirectory("fd")
         defer { try? FileManager.default.removeItem(at: run) }
         let config = try TrainingConfig.resolve(algorithm: preset, file: nil, overrides: TrainingFixture.settings(run: run) + extra)
@@ -38,11 +40,15 @@ final class PolicyUpdateGradientTests: XCTestCase {
             advantages.values[cell] = generator.nextGaussian()
         }
         let objective = try config.algorithm.actorObjective()
+        // With the KL loss, reference log-probs off the current ones by a random amount per token.
+        let ref: TokenMatrix? = objective.klLoss == nil ? nil : TokenMatrix(
+            rows: tensors.rows, columns: tensors.columns, values: current.values.map { $0 + 0.3 * generator.nextGaussian() })
         let update = PolicyUpdate(objective: objective, microBatchSize: microBatchSize)
         let rows = Array(0..<tensors.rows)
 
         model.zeroGradients()
-        let summary = update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages)
+        let summary = update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages,
+                                        refLogProbs: ref)
         let gradient = Array(model.gradients)
         model.zeroGradients()
 
@@ -59,26 +65,28 @@ final class PolicyUpdateGradientTests: XCTestCase {
                 let out = model.forward(forwardBatch)
                 func local(_ cell: Int) -> Int { (cell / tensors.columns - start) * tensors.columns + cell % tensors.columns }
                 var mask = TokenMatrix(rows: chunk.count, columns: tensors.columns)
-                var o = mask, lp = mask, a = mask, h = mask
+                var o = mask, lp = mask, a = mask, h = mask, r = mask
                 for (i, cell) in cells.enumerated() {
                     let l = local(cell)
                     mask.values[l] = 1
+                    r.values[l] = ref?.values[cell] ?? 0
                     o.values[l] = old.values[cell]
                     lp.values[l] = Double(out.logProbs[i])
                     a.values[l] = advantages.values[cell]
                     h.values[l] = objective.entropyAdvantageCoefficient != nil ? entropies0.values[cell] : Double(out.entropies[i])
                 }
                 total += objective(PolicyLossInput(oldLogProbs: o, logProbs: lp, advantages: a, mask: mask), entropies: h,
-                                   tokenCount: tokenCount, sequenceCount: sequenceCount).loss
+                                   refLogProbs: ref == nil ? nil : r, tokenCount: tokenCount, sequenceCount: sequenceCount).loss
             }
             return total
         }
         XCTAssertEqual(loss(), summary.loss, accuracy: 1e-9 + 1e-6 * abs(summary.loss), preset)
+        if ref != nil { XCTAssertGreaterThan(summary.klLoss, 0.01, preset) }
 
         let original = model.parameterValues
         let direction = original.map { _ in Float(generator.nextGaussian()) }
         let analytic = zip(gradient, direction).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-        let h: Float = 1e-3
+        let h = step
         for i in original.indices { model.parameters[i] = original[i] + h * direction[i] }
         let plus = loss()
         for i in original.indices { model.parameters[i] = original[i] - h * direction[i] }
@@ -96,6 +104,14 @@ final class PolicyUpdateGradientTests: XCTestCase {
 
     func testMicroBatchedPPOUpdateWithEntropyBonusMatches() throws {
         try check(preset: "grpo", extra: ["actor.entropy_coeff=0.05"], microBatchSize: 3)
+    }
+
+    /// The KL-to-reference loss (k3, then k2 with sequence-mean aggregation) adds its exact derivative. (The token-sum
+    /// loss curves more along the direction: the smaller step keeps the difference's third-order error below tolerance.)
+    func testUpdateWithKLLossMatches() throws {
+        try check(preset: "grpo", extra: ["actor.use_kl_loss=true", "actor.kl_loss_coef=0.5"], microBatchSize: 3)
+        try check(preset: "dapo", extra: ["actor.use_kl_loss=true", "actor.kl_loss_type=k2", "actor.kl_loss_coef=0.5",
+                                          "actor.loss_agg_mode=seq-mean-token-sum"], microBatchSize: 0, step: 3e-4)
     }
 
     /// Sequence-mean aggregation across micro-batches (the divisor is the mini-batch's sequence count).

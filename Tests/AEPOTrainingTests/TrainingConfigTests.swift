@@ -36,7 +36,7 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(error(["model.num_kv_heads=3"])?.field, "model.num_kv_heads")
         XCTAssertEqual(error(["rollout.n=0"])?.field, "rollout.n")
         XCTAssertEqual(error(["optim.schedule=linear"])?.message, "expected one of constant, warmup, cosine, got 'linear'")
-        XCTAssertEqual(error(["actor.use_kl_loss=true"])?.field, "actor.use_kl_loss")
+        XCTAssertEqual(error(["actor.use_kl_loss=true", "actor.kl_loss_coef=-1"])?.field, "actor.kl_loss_coef")
         XCTAssertNotNil(error(["trainer.steps"]))
         XCTAssertThrowsError(try TrainingConfig.resolve(algorithm: "ppo", file: nil, overrides: []))
     }
