@@ -5,9 +5,9 @@ import AEPOEvaluation
 /// SFT cold start, the rollout budget and the evaluation.
 enum ComparisonBudget: String, CaseIterable {
     /// Meant to finish 8 algorithms × 3 seeds on two idle cores in about an hour (not yet measured end to end):
-    /// the demo's benchmark and model, a short SFT and a few RL steps.
+    /// the demo's benchmark, model and SFT cold start (trained once), then a few short RL steps per run.
     case quick
-    /// The demo's schedule for every run: 12 RL steps of 16 questions × 8 trajectories, 100 test questions per split.
+    /// The demo's schedule for every run: 40 RL steps of 16 questions × 8 trajectories, every test question.
     case full
 
     var benchmark: BenchmarkConfiguration {
@@ -20,14 +20,14 @@ enum ComparisonBudget: String, CaseIterable {
     var training: [String] {
         switch self {
         case .quick:
-            return Demo.defaultSettings + ["sft.steps=200", "data.train_batch_size=8", "actor.ppo_mini_batch_size=8",
+            return Demo.defaultSettings + ["data.train_batch_size=8", "actor.ppo_mini_batch_size=8",
                                            "rollout.n=4", "rollout.initial_rollouts=2", "rollout.response_length=128"]
         case .full:
             return Demo.defaultSettings
         }
     }
 
-    var steps: Int { self == .quick ? 4 : 12 }
+    var steps: Int { self == .quick ? 4 : 40 }
     /// Questions per suite and split evaluated (0: all).
     var evaluationQuestions: Int { self == .quick ? 30 : 0 }
 }

@@ -37,6 +37,7 @@ struct DataGenerate: ParsableCommand {
     @Option(name: .customLong("early-stop-share"), help: "Share of demonstrations that stop one step early (wrong answer).") var earlyStopShare: Double?
     @Option(name: .customLong("top-k"), help: "Pages per search result.") var topK: Int?
     @Option(name: .customLong("snippet-words"), help: "Words per search snippet.") var snippetWords: Int?
+    @Option(name: .customLong("snippet-characters"), help: "Characters per search snippet at most.") var snippetCharacters: Int?
     @Option(name: .customLong("vocabulary-size"), help: "Tokens in the trained tokenizer.json (0: write no tokenizer).") var vocabularySize: Int?
 
     /// The preset with every given option applied.
@@ -60,6 +61,7 @@ struct DataGenerate: ParsableCommand {
         apply(earlyStopShare, \.oracle.earlyStopShare)
         apply(topK, \.search.topK)
         apply(snippetWords, \.search.snippetWords)
+        apply(snippetCharacters, \.search.snippetCharacters)
         apply(vocabularySize, \.vocabularySize)
         apply(suites.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }, \.suites)
         try config.validate(source: "aepo data generate")
