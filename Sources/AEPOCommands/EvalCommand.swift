@@ -98,12 +98,7 @@ struct EvalCommand: ParsableCommand {
         try sampling.validate(source: "--temperature/--top-p")
         let agent = try backend.agent(data: directory, sampling: sampling, settings: config.rollout.agentSettings)
         let (report, outcomes) = try Evaluation(runs: runs, ks: ks, seed: seed).run(agent: agent, sampling: sampling, on: pool, model: backend.model)
-        let outURL = URL(fileURLWithPath: out)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicFile.write(try encoder.encode(report), to: outURL.appendingPathComponent("eval.json"))
-        try AtomicFile.write(report.markdown, to: outURL.appendingPathComponent("eval.md"))
-        try JSONLines.write(outcomes, to: outURL.appendingPathComponent("outcomes.jsonl"))
+        try Evaluation.write(report, outcomes: outcomes, to: URL(fileURLWithPath: out))
         return report
     }
 }

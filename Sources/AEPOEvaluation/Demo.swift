@@ -95,12 +95,7 @@ public struct Demo {
                                   tokenizer: trainer.tokenizer, environment: trainer.benchmark.environment,
                                   settings: trainer.config.algorithm.rollout.agentSettings)
             let (report, outcomes) = try evaluation.run(agent: agent, sampling: evaluationSampling, on: testQuestions, model: name)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            let url = trainer.run.appendingPathComponent("eval")
-            try AtomicFile.write(try encoder.encode(report), to: url.appendingPathComponent("eval.json"))
-            try AtomicFile.write(report.markdown, to: url.appendingPathComponent("eval.md"))
-            try JSONLines.write(outcomes, to: url.appendingPathComponent("outcomes.jsonl"))
+            try Evaluation.write(report, outcomes: outcomes, to: trainer.run.appendingPathComponent("eval"))
             log("\(name) Pass@1: " + report.suites.map { String(format: "%@ %.1f%%", $0.suite, 100 * $0.passAt1) }.joined(separator: ", "))
             return report
         }

@@ -3,6 +3,7 @@ import AEPOCore
 import AEPOModel
 import AEPORollout
 import AEPOTools
+import Foundation
 
 /// Evaluation of an agent on questions: each question answered `runs` times by independent rollouts, one
 /// outcome per trajectory, then Pass@1 (mean over runs), Pass@k (`1 − C(n−c, k)/C(n, k)`), EM, F1, tool calls and
@@ -32,5 +33,14 @@ public struct Evaluation: Sendable {
         let report = EvaluationReport(model: model, seed: seed, runs: runs, ks: ks, temperature: greedy ? 0 : decimal(sampling.temperature),
                                       topP: greedy ? 1 : decimal(sampling.topP), suites: try SuiteSummary.summarize(outcomes, ks: ks))
         return (report, outcomes)
+    }
+
+    /// Writes what `run` returned into `directory`: `eval.json`, `eval.md` and `outcomes.jsonl`.
+    public static func write(_ report: EvaluationReport, outcomes: [QuestionOutcome], to directory: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try AtomicFile.write(try encoder.encode(report), to: directory.appendingPathComponent("eval.json"))
+        try AtomicFile.write(report.markdown, to: directory.appendingPathComponent("eval.md"))
+        try JSONLines.write(outcomes, to: directory.appendingPathComponent("outcomes.jsonl"))
     }
 }
