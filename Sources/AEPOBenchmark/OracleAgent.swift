@@ -11,6 +11,9 @@ struct OracleAgent {
     let environment: ToolEnvironment
     /// For wrong first moves: names one vowel apart or sharing a last name with each entity's name.
     let similarNames: [String: [String]]
+    /// For guesses: every entity name by kind, and each name's kind.
+    let namesByKind: [EntityKind: [String]]
+    let kindOfName: [String: EntityKind]
 
     /// Searches tried before giving up on a lookup (each with a different wording).
     static let searchesPerLookup = 3
@@ -30,6 +33,8 @@ struct OracleAgent {
             for name in members { similar[name, default: []] += members.filter { $0 != name } }
         }
         self.similarNames = similar.mapValues { Array(Set($0)).sorted() }
+        self.namesByKind = Dictionary(grouping: world.entities, by: \.kind).mapValues { $0.map(\.name) }
+        self.kindOfName = Dictionary(world.entities.map { ($0.name, $0.kind) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// A demonstration and the searches that found each looked-up page (for search-quality checks).
@@ -43,6 +48,16 @@ struct OracleAgent {
         var style = requested
         var steps = plan.steps
         var answer = plan.answer
+        if style == .guessed {
+            if let guess = guess(plan.answer, avoiding: question.answers, using: &rng) {
+                transcript.note(["No need to search; it is \(guess).", "I remember this one: \(guess).", "From memory: \(guess)."].randomElement(using: &rng)!)
+                transcript.answer(guess)
+                let demonstration = Demonstration(id: question.id, suite: question.suite, question: question.question, answers: question.answers,
+                                                  style: .guessed, correct: false, pieces: transcript.pieces)
+                return Run(demonstration: demonstration, foundBy: [])
+            }
+            style = .direct
+        }
         // Stopping early answers with the latest earlier finding of the answer's type (a number for
         // a number, a name for a name), dropping the steps after it; without one, no early stop.
         if style == .earlyStop {
@@ -71,6 +86,25 @@ struct OracleAgent {
         let demonstration = Demonstration(id: question.id, suite: question.suite, question: question.question, answers: question.answers,
                                           style: style, correct: answer == plan.answer, pieces: transcript.pieces)
         return Run(demonstration: demonstration, foundBy: transcript.foundBy)
+    }
+
+    /// A wrong answer of the answer's type that matches none of `answers`: another entity's name of
+    /// the same kind for a name, a number at most a fifth away (and at least 1) for a number; nil for
+    /// anything else, or when no such answer turns up in a few draws.
+    func guess(_ answer: String, avoiding answers: [String], using rng: inout SeededGenerator) -> String? {
+        for _ in 0..<8 {
+            let candidate: String
+            if let kind = kindOfName[answer], let name = namesByKind[kind]?.randomElement(using: &rng) {
+                candidate = name
+            } else if let value = Int(answer) {
+                let offset = Int.random(in: 1...max(1, abs(value) / 5), using: &rng)
+                candidate = String(value - offset >= 0 && Bool.random(using: &rng) ? value - offset : value + offset)
+            } else {
+                return nil
+            }
+            if !Reward.exactMatch(candidate, answers: answers) { return candidate }
+        }
+        return nil
     }
 
     /// Finds `lookup.fact` on `lookup.page` through search results (or the page itself).

@@ -35,6 +35,7 @@ struct DataGenerate: ParsableCommand {
     @Option(name: .customLong("check-share"), help: "Share of demonstrations with an extra confirming call.") var checkShare: Double?
     @Option(name: .customLong("recovery-share"), help: "Share of demonstrations that make a wrong move and recover.") var recoveryShare: Double?
     @Option(name: .customLong("early-stop-share"), help: "Share of demonstrations that stop one step early (wrong answer).") var earlyStopShare: Double?
+    @Option(name: .customLong("guess-share"), help: "Share of demonstrations that answer at once with a wrong guess, no tool call.") var guessShare: Double?
     @Option(name: .customLong("top-k"), help: "Pages per search result.") var topK: Int?
     @Option(name: .customLong("snippet-words"), help: "Words per search snippet.") var snippetWords: Int?
     @Option(name: .customLong("snippet-characters"), help: "Characters per search snippet at most.") var snippetCharacters: Int?
@@ -59,6 +60,7 @@ struct DataGenerate: ParsableCommand {
         apply(checkShare, \.oracle.checkShare)
         apply(recoveryShare, \.oracle.recoveryShare)
         apply(earlyStopShare, \.oracle.earlyStopShare)
+        apply(guessShare, \.oracle.guessShare)
         apply(topK, \.search.topK)
         apply(snippetWords, \.search.snippetWords)
         apply(snippetCharacters, \.search.snippetCharacters)

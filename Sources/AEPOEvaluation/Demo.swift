@@ -19,15 +19,16 @@ public struct Demo {
     public var evaluationRuns: Int
     public var evaluationSampling: SamplingSettings
 
-    /// The defaults, sized for under ten minutes on two idle cores (they do not yet show a gain: see the README):
-    /// 1-hop lookup questions over a world far larger than the model can
-    /// memorise (8,000 for training), a vocabulary small enough that names split into syllables, one search result per
-    /// query; a 1 M-parameter Qwen3 trained from scratch by 1,300 SFT steps (tool output included, so it learns to copy
-    /// names), then 40 AEPO steps of 16 questions × 8 trajectories sampled at temperature 0.7 (at 1.0 a model this
-    /// small writes mostly malformed trajectories).
+    /// The defaults, sized for under ten minutes on two idle cores: 1-hop lookup questions over a world far larger than the
+    /// model can memorise (8,000 for training), a vocabulary small enough that names split into syllables, one search
+    /// result per query, and cold-start demonstrations of which 30 % guess at once without searching (a wrong answer of
+    /// the right type), the habit RL must unlearn; a 1 M-parameter Qwen3 trained from scratch by 1,300 SFT steps (tool
+    /// output included, so it learns to copy names), then 40 AEPO steps of 16 questions × 8 trajectories sampled at
+    /// temperature 0.7 (at 1.0 a model this small writes mostly malformed trajectories).
     public static let defaultBenchmark = BenchmarkConfiguration(
         world: WorldConfiguration(people: 3000, cities: 400, countries: 24, companies: 1200, films: 600, books: 600, universities: 120),
         questions: SuiteSizes(train: 8000, test: 200, testOOD: 100), suites: ["lookup"],
+        oracle: OracleConfiguration(checkShare: 0.1, recoveryShare: 0.1, earlyStopShare: 0.05, guessShare: 0.3),
         search: SearchSettings(topK: 1, snippetWords: 20, snippetCharacters: 180, pageCharacters: 600), vocabularySize: 640)
     public static let defaultSettings = [
         "model.hidden_size=128", "model.intermediate_size=384", "model.num_layers=4", "model.num_heads=4", "model.num_kv_heads=2",

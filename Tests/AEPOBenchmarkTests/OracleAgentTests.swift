@@ -71,11 +71,11 @@ final class OracleAgentTests: XCTestCase {
             let parsed = format.parse(pieces: demonstration.trajectoryPieces)
             XCTAssertNil(parsed.problem, demonstration.id)
             XCTAssertEqual(Reward.exactMatch(parsed.answer ?? "", answers: demonstration.answers), demonstration.correct, demonstration.id)
-            XCTAssertEqual(demonstration.correct, demonstration.style != .earlyStop, demonstration.id)
+            XCTAssertEqual(demonstration.correct, demonstration.style != .earlyStop && demonstration.style != .guessed, demonstration.id)
             XCTAssertTrue(demonstration.text.hasPrefix("<think>"), demonstration.id)
         }
         let styles = Set(demonstrations.map(\.style))
-        XCTAssertEqual(styles, Set(DemonstrationStyle.allCases), "every style appears with the standard oracle")
+        XCTAssertEqual(styles, Set(DemonstrationStyle.allCases).subtracting([.guessed]), "every style but guesses appears with the standard oracle")
         let correct = Double(demonstrations.filter(\.correct).count) / Double(demonstrations.count)
         XCTAssertGreaterThan(correct, 0.85)
         XCTAssertLessThan(correct, 1)
@@ -93,6 +93,49 @@ final class OracleAgentTests: XCTestCase {
         for demonstration in recovered {
             XCTAssertTrue(demonstration.text.contains("not ") || demonstration.text.contains("Python needs"), demonstration.text)
             XCTAssertTrue(demonstration.correct)
+        }
+    }
+
+    /// Guesses answer at once, wrongly, with an answer of the right type: another entity of the
+    /// answer's kind for a name, a nearby number for a number.
+    func testGuessesAnswerWithoutToolsWithAWrongAnswerOfTheRightType() {
+        let oracle = benchmark.oracle
+        let format = benchmark.environment.format
+        let guessing = OracleConfiguration(checkShare: 0, recoveryShare: 0, earlyStopShare: 0, guessShare: 1)
+        var guesses = 0
+        for question in benchmark.questions where question.suite == "lookup" {
+            let run = benchmark.demonstrate(question, oracle: oracle, configuration: guessing)!
+            let demonstration = run.demonstration
+            guard demonstration.style == .guessed else { continue }
+            guesses += 1
+            let parsed = format.parse(pieces: demonstration.trajectoryPieces)
+            XCTAssertNil(parsed.problem, demonstration.id)
+            XCTAssertTrue(parsed.toolCalls.isEmpty, demonstration.text)
+            XCTAssertFalse(demonstration.correct)
+            let guess = parsed.answer ?? ""
+            XCTAssertFalse(Reward.exactMatch(guess, answers: question.answers), demonstration.text)
+            let truth = benchmark.plans[question.id]!.answer
+            if let value = Int(truth) {
+                let guessed = try! XCTUnwrap(Int(guess), demonstration.text)
+                XCTAssertLessThanOrEqual(abs(guessed - value), max(1, abs(value) / 5), demonstration.text)
+            } else {
+                XCTAssertEqual(oracle.kindOfName[guess], oracle.kindOfName[truth], demonstration.text)
+                XCTAssertNotNil(oracle.kindOfName[guess], demonstration.text)
+            }
+        }
+        XCTAssertGreaterThan(guesses, 20)
+    }
+
+    /// Styles are drawn with their configured shares; the rest are direct.
+    func testStylesAreDrawnWithTheirShares() {
+        let shares: [DemonstrationStyle: Double] = [.checked: 0.1, .recovered: 0.2, .earlyStop: 0.05, .guessed: 0.3, .direct: 0.35]
+        let configuration = OracleConfiguration(checkShare: 0.1, recoveryShare: 0.2, earlyStopShare: 0.05, guessShare: 0.3)
+        var rng = SeededGenerator(seed: 7)
+        let draws = 20_000
+        var counts: [DemonstrationStyle: Int] = [:]
+        for _ in 0..<draws { counts[configuration.drawStyle(using: &rng), default: 0] += 1 }
+        for (style, share) in shares {
+            XCTAssertEqual(Double(counts[style, default: 0]) / Double(draws), share, accuracy: 0.015, style.rawValue)
         }
     }
 }
