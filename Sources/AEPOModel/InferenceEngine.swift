@@ -110,20 +110,21 @@ public final class InferenceEngine {
         }
         // Reserve cache slots and describe every row.
         var rows = Rows()
-        for (index, (sequence, tokens)) in requests.enumerated() {
+        for (sequence, tokens) in requests {
             let positions = cache.appendPositions(to: sequence, count: tokens.count)
             let table = cache.blockTable(of: sequence)
-            rows.tables.append(table)
+            let firstBlock = rows.blockBases.count
+            rows.blockBases.append(contentsOf: table.map(cache.base(of:)))
             for (token, position) in zip(tokens, positions) {
                 rows.tokens.append(Int32(token))
                 rows.positions.append(Int32(position))
-                rows.table.append(index)
+                rows.firstBlock.append(firstBlock)
                 rows.slots.append(table[position / cache.blockSize] * cache.blockSize + position % cache.blockSize)
             }
             rows.logitRows.append(rows.tokens.count - 1)
         }
         let longest = rows.positions.max().map { Int($0) + 1 } ?? 0
-        let scores = config.groupSize * PagedAttention.scratchCount(length: longest, blockSize: cache.blockSize)
+        let scores = PagedAttention.scratchCount(queryHeads: config.numAttentionHeads, length: longest, blockSize: cache.blockSize)
         workspace.reserve(rows: rows.tokens.count, scoresPerThread: scores,
                           config: config)
         return forward(rows, UnsafePointer(model.parameters.baseAddress!))
@@ -133,11 +134,12 @@ public final class InferenceEngine {
     private struct Rows {
         var tokens: [Int32] = []
         var positions: [Int32] = []
-        /// Index into `tables` of the row's sequence.
-        var table: [Int] = []
+        /// Index into `blockBases` of the row's sequence's first block.
+        var firstBlock: [Int] = []
         /// `block · blockSize + slot` where the row's key and value are stored.
         var slots: [Int] = []
-        var tables: [[Int]] = []
+        /// The base addresses of each request's blocks in position order, requests concatenated.
+        var blockBases: [UnsafeMutablePointer<Float>] = []
         var logitRows: [Int] = []
     }
 
@@ -219,22 +221,25 @@ public final class InferenceEngine {
         }
     }
 
-    /// Decode attention for every row and key-value group (`PagedAttention`), over the threads.
+    /// Decode attention for every row (`PagedAttention`), rows split over the threads.
     private func attend(_ rows: Rows, layer: Int) {
         let c = config, ws = workspace
-        let (group, d, qW) = (c.groupSize, c.headDim, c.queryWidth)
+        let qW = c.queryWidth
         let qkvW = qW + 2 * c.keyValueWidth
-        let tasks = rows.tokens.count * c.numKeyValueHeads
-        let chunks = Parallel.chunkCount(tasks)
-        Parallel.forEach(chunks) { chunk in
-            let scores = ws.scores + chunk * ws.scoresPerThread
-            for task in Parallel.chunkRange(chunk, of: chunks, total: tasks) {
-                let r = task / c.numKeyValueHeads, g = task % c.numKeyValueHeads
-                let firstHead = g * group * d
-                PagedAttention.forward(
-                    outputs: ws.attention + r * qW + firstHead, queries: ws.qkv + r * qkvW + firstHead, heads: group,
-                    kvHead: g, length: Int(rows.positions[r]) + 1, blocks: rows.tables[rows.table[r]], cache: cache,
-                    layer: layer, scores: scores)
+        let n = rows.tokens.count
+        let (keyOffset, valueOffset) = (cache.keyOffset(layer: layer), cache.valueOffset(layer: layer))
+        let chunks = Parallel.chunkCount(n)
+        rows.blockBases.withUnsafeBufferPointer { bases in
+            Parallel.forEach(chunks) { chunk in
+                let scores = ws.scores + chunk * ws.scoresPerThread
+                for r in Parallel.chunkRange(chunk, of: chunks, total: n) {
+                    let pages = PagedAttention.Pages(blocks: bases.baseAddress! + rows.firstBlock[r], keyOffset: keyOffset,
+                                                     valueOffset: valueOffset, blockSize: cache.blockSize)
+                    PagedAttention.forward(
+                        outputs: ws.attention + r * qW, queries: ws.qkv + r * qkvW, queryHeads: c.numAttentionHeads,
+                        keyValueHeads: c.numKeyValueHeads, headDim: c.headDim, length: Int(rows.positions[r]) + 1,
+                        pages: pages, scores: scores)
+                }
             }
         }
     }

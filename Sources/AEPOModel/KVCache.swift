@@ -152,16 +152,28 @@ public final class KVCache {
         return (state.blocks[position / blockSize], position % blockSize)
     }
 
+    /// The start of `block`'s memory (stable for the cache's lifetime).
+    @inline(__always)
+    public func base(of block: Int) -> UnsafeMutablePointer<Float> { blockBases[block] }
+
+    /// Floats from a block's base to the keys of `layer`.
+    @inline(__always)
+    public func keyOffset(layer: Int) -> Int { 2 * layer * blockSize * keyValueWidth }
+
+    /// Floats from a block's base to the values of `layer`.
+    @inline(__always)
+    public func valueOffset(layer: Int) -> Int { (2 * layer + 1) * blockSize * keyValueWidth }
+
     /// The keys of `layer` in `block`: `[keyValueHeads][headDim][blockSize]` floats.
     @inline(__always)
     public func keys(layer: Int, block: Int) -> UnsafeMutablePointer<Float> {
-        blockBases[block] + (2 * layer) * blockSize * keyValueWidth
+        blockBases[block] + keyOffset(layer: layer)
     }
 
     /// The values of `layer` in `block`: `[keyValueHeads][blockSize][headDim]` floats.
     @inline(__always)
     public func values(layer: Int, block: Int) -> UnsafeMutablePointer<Float> {
-        blockBases[block] + (2 * layer + 1) * blockSize * keyValueWidth
+        blockBases[block] + valueOffset(layer: layer)
     }
 
     /// Stores a key row (`keyValueWidth` floats, heads concatenated) at `slot` of `block`.

@@ -1,140 +1,168 @@
 import AEPOKernels
 
-/// Decode attention: the query heads of one key-value group, at one new position, against the
-/// cached keys and values of their sequence, read block by block from a `KVCache`.
+/// Decode attention of one row: all its query heads, at one new position, against the cached keys
+/// and values of its sequence in one layer, read block by block from a `KVCache`'s pages.
 ///
-/// For each query head `h` of the group: `out_h = Σ_{j < length} softmax_j(q_h·k_j / √d) · v_j`,
-/// where `k_j`, `v_j` are the cached key and value of key-value head `kvHead` at position `j`.
-/// Keys are stored transposed per block (`[headDim][blockSize]` per head), so the scores of 16
-/// slots come out of vector accumulators without horizontal sums; each block is read from
-/// memory once for all heads of the group (grouped-query attention shares it).
+/// For each query head `h`, of key-value group `g = h / (queryHeads / keyValueHeads)`:
+/// `out_h = Σ_{j < length} softmax_j(q_h·k_{g,j} / √d) · v_{g,j}`.
+///
+/// Keys are stored transposed per block (`[keyValueHeads][headDim][blockSize]`), so the scores of
+/// 16 slots come out of vector accumulators without horizontal sums. Each block's keys (then
+/// values) of one layer are read front to back once, all key-value heads in turn, and the query
+/// heads of a group are taken two at a time: one load of a key or value vector feeds both.
 enum PagedAttention {
-    /// Scratch floats `forward` needs per query head for a sequence of `length` positions.
-    static func scratchCount(length: Int, blockSize: Int) -> Int {
-        (length + blockSize - 1) / blockSize * blockSize + 16
+    /// Where one layer of one sequence lives in the cache.
+    struct Pages {
+        /// The base address of each of the sequence's blocks, in position order (`KVCache.base(of:)`).
+        var blocks: UnsafePointer<UnsafeMutablePointer<Float>>
+        /// Floats from a block's base to the layer's keys (`KVCache.keyOffset(layer:)`).
+        var keyOffset: Int
+        /// Floats from a block's base to the layer's values (`KVCache.valueOffset(layer:)`).
+        var valueOffset: Int
+        var blockSize: Int
     }
 
-    /// `queries` and `outputs` hold the group's `heads` query heads contiguously (`heads × d`);
-    /// `scores` holds `heads × scratchCount(length:blockSize:)` floats.
+    /// Scratch floats `forward` needs for `queryHeads` heads over `length` positions.
+    static func scratchCount(queryHeads: Int, length: Int, blockSize: Int) -> Int {
+        queryHeads * paddedLength(length, blockSize: blockSize)
+    }
+
+    /// `length` rounded up to whole blocks: the scores of a block are written whole.
+    private static func paddedLength(_ length: Int, blockSize: Int) -> Int {
+        (length + blockSize - 1) / blockSize * blockSize
+    }
+
+    /// `queries` and `outputs` hold the row's `queryHeads × headDim` floats, heads concatenated;
+    /// `scores` holds `scratchCount(queryHeads:length:blockSize:)` floats.
     static func forward(
-        outputs: UnsafeMutablePointer<Float>, queries: UnsafePointer<Float>, heads: Int, kvHead: Int,
-        length: Int, blocks: [Int], cache: KVCache, layer: Int, scores: UnsafeMutablePointer<Float>
+        outputs: UnsafeMutablePointer<Float>, queries: UnsafePointer<Float>,
+        queryHeads: Int, keyValueHeads: Int, headDim d: Int, length: Int,
+        pages: Pages, scores: UnsafeMutablePointer<Float>
     ) {
-        let (bs, d) = (cache.blockSize, cache.headDim)
-        let stride = scratchCount(length: length, blockSize: bs)
+        precondition(length > 0 && queryHeads % keyValueHeads == 0, "attention over no positions or uneven groups")
+        let bs = pages.blockSize
+        let group = queryHeads / keyValueHeads
+        let stride = paddedLength(length, blockSize: bs)
         let scale = 1 / Float(d).squareRoot()
-        var start = 0
-        for block in blocks where start < length {
-            let keys = UnsafePointer(cache.keys(layer: layer, block: block) + kvHead * d * bs)
-            let filled = min(bs, length - start)
-            for h in 0..<heads {
-                blockScores(scores + h * stride + start, query: queries + h * d, keys: keys, d: d, blockSize: bs,
-                            filled: filled, scale: scale)
+        // The first head of each pair and its partner; an odd group's last head pairs with itself.
+        func pairs(of g: Int) -> StrideTo<Int> { Swift.stride(from: g * group, to: (g + 1) * group, by: 2) }
+        func partner(of h: Int, in g: Int) -> Int { min(h + 1, (g + 1) * group - 1) }
+
+        for b in 0..<stride / bs {
+            let start = b * bs
+            let keys = UnsafePointer(pages.blocks[b] + pages.keyOffset)
+            for g in 0..<keyValueHeads {
+                for h in pairs(of: g) {
+                    let h1 = partner(of: h, in: g)
+                    blockScores(scores + h * stride + start, scores + h1 * stride + start,
+                                q0: queries + h * d, q1: queries + h1 * d, keys: keys + g * d * bs,
+                                d: d, blockSize: bs, filled: min(bs, length - start), scale: scale)
+                }
             }
-            start += filled
         }
-        outputs.update(repeating: 0, count: heads * d)
-        var inverseSums = [Float](repeating: 0, count: heads)
-        for h in 0..<heads {
+        for h in 0..<queryHeads {
             let s = scores + h * stride
-            inverseSums[h] = 1 / VectorMath.expInPlace(s, count: length, subtracting: maximum(s, length))
+            let total = VectorMath.expInPlace(s, count: length, subtracting: Reduction.maximum(s, length))
+            VectorMath.scale(s, count: length, by: 1 / total)
         }
-        start = 0
-        for block in blocks where start < length {
-            let values = UnsafePointer(cache.values(layer: layer, block: block) + kvHead * bs * d)
-            let filled = min(bs, length - start)
-            for h in 0..<heads {
-                blockValues(outputs + h * d, probabilities: scores + h * stride + start, values: values, d: d,
-                            filled: filled)
+        outputs.update(repeating: 0, count: queryHeads * d)
+        for b in 0..<stride / bs {
+            let start = b * bs
+            let values = UnsafePointer(pages.blocks[b] + pages.valueOffset)
+            for g in 0..<keyValueHeads {
+                for h in pairs(of: g) {
+                    let h1 = partner(of: h, in: g)
+                    blockValues(outputs + h * d, h1 == h ? nil : outputs + h1 * d,
+                                p0: scores + h * stride + start, p1: scores + h1 * stride + start,
+                                values: values + g * bs * d, d: d, filled: min(bs, length - start))
+                }
             }
-            start += filled
-        }
-        for h in 0..<heads {
-            for i in 0..<d { outputs[h * d + i] *= inverseSums[h] }
         }
     }
 
-    /// `scores[s] = scale · q·k_s` for the `filled` slots of one block (lanes past `filled` in
-    /// the last vector are written too and ignored). Several accumulators, so the FMAs do not
-    /// wait on each other's latency.
+    /// `s0[slot] = scale · q0·k_slot` and `s1[slot] = scale · q1·k_slot` for the `filled` slots of one
+    /// block, whose keys are `[d][blockSize]` (`s1` may alias `s0` when `q1` is `q0`). Lanes past
+    /// `filled` in the last vector are written too and ignored.
     @inline(__always)
     private static func blockScores(
-        _ scores: UnsafeMutablePointer<Float>, query: UnsafePointer<Float>, keys: UnsafePointer<Float>,
+        _ s0: UnsafeMutablePointer<Float>, _ s1: UnsafeMutablePointer<Float>,
+        q0: UnsafePointer<Float>, q1: UnsafePointer<Float>, keys: UnsafePointer<Float>,
         d: Int, blockSize bs: Int, filled: Int, scale: Float
     ) {
         var slot = 0
         while slot + 16 <= bs && slot < filled {
-            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+            // Even and odd dimensions in separate accumulators: four independent FMA chains.
+            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), b0 = SIMD16<Float>(), b1 = SIMD16<Float>()
             let k = keys + slot
             var i = 0
-            while i + 4 <= d {
-                a0.addProduct(query[i], load16(k + i * bs))
-                a1.addProduct(query[i + 1], load16(k + (i + 1) * bs))
-                a2.addProduct(query[i + 2], load16(k + (i + 2) * bs))
-                a3.addProduct(query[i + 3], load16(k + (i + 3) * bs))
-                i += 4
+            while i + 2 <= d {
+                let k0 = load16(k + i * bs), k1 = load16(k + (i + 1) * bs)
+                a0.addProduct(q0[i], k0)
+                b0.addProduct(q1[i], k0)
+                a1.addProduct(q0[i + 1], k1)
+                b1.addProduct(q1[i + 1], k1)
+                i += 2
             }
-            while i < d {
-                a0.addProduct(query[i], load16(k + i * bs))
-                i += 1
+            if i < d {
+                let k0 = load16(k + i * bs)
+                a0.addProduct(q0[i], k0)
+                b0.addProduct(q1[i], k0)
             }
-            store16(((a0 + a1) + (a2 + a3)) * scale, scores + slot)
+            store16((a0 + a1) * scale, s0 + slot)
+            store16((b0 + b1) * scale, s1 + slot)
             slot += 16
         }
         while slot < filled {
-            var acc: Float = 0
-            for i in 0..<d { acc += query[i] * keys[i * bs + slot] }
-            scores[slot] = acc * scale
+            var x0: Float = 0, x1: Float = 0
+            for i in 0..<d {
+                let k = keys[i * bs + slot]
+                x0 += q0[i] * k
+                x1 += q1[i] * k
+            }
+            s0[slot] = x0 * scale
+            s1[slot] = x1 * scale
             slot += 1
         }
     }
 
-    /// `out += Σ_s p_s · v_s` over the `filled` slots of one block (`v_s` at `values + s·d`).
+    /// `o0 += Σ_slot p0[slot] · v_slot` and, when `o1` is given, `o1 += Σ_slot p1[slot] · v_slot`, over
+    /// the `filled` slots of one block whose values are `[blockSize][d]`.
     @inline(__always)
     private static func blockValues(
-        _ out: UnsafeMutablePointer<Float>, probabilities p: UnsafePointer<Float>, values: UnsafePointer<Float>,
-        d: Int, filled: Int
+        _ o0: UnsafeMutablePointer<Float>, _ o1: UnsafeMutablePointer<Float>?,
+        p0: UnsafePointer<Float>, p1: UnsafePointer<Float>, values: UnsafePointer<Float>, d: Int, filled: Int
     ) {
-        let width = d
         var lane = 0
         while lane + 16 <= d {
-            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+            // Even and odd slots in separate accumulators: four independent FMA chains.
+            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), b0 = SIMD16<Float>(), b1 = SIMD16<Float>()
             let v = values + lane
             var slot = 0
-            while slot + 4 <= filled {
-                a0.addProduct(p[slot], load16(v + slot * width))
-                a1.addProduct(p[slot + 1], load16(v + (slot + 1) * width))
-                a2.addProduct(p[slot + 2], load16(v + (slot + 2) * width))
-                a3.addProduct(p[slot + 3], load16(v + (slot + 3) * width))
-                slot += 4
+            while slot + 2 <= filled {
+                let v0 = load16(v + slot * d), v1 = load16(v + (slot + 1) * d)
+                a0.addProduct(p0[slot], v0)
+                b0.addProduct(p1[slot], v0)
+                a1.addProduct(p0[slot + 1], v1)
+                b1.addProduct(p1[slot + 1], v1)
+                slot += 2
             }
-            while slot < filled {
-                a0.addProduct(p[slot], load16(v + slot * width))
-                slot += 1
+            if slot < filled {
+                let v0 = load16(v + slot * d)
+                a0.addProduct(p0[slot], v0)
+                b0.addProduct(p1[slot], v0)
             }
-            store16(load16(out + lane) + ((a0 + a1) + (a2 + a3)), out + lane)
+            store16(load16(o0 + lane) + (a0 + a1), o0 + lane)
+            if let o1 { store16(load16(o1 + lane) + (b0 + b1), o1 + lane) }
             lane += 16
         }
-        for slot in 0..<filled where lane < d {
-            let v = values + slot * width
-            for i in lane..<d { out[i] += p[slot] * v[i] }
+        guard lane < d else { return }
+        for slot in 0..<filled {
+            let v = values + slot * d
+            for i in lane..<d { o0[i] += p0[slot] * v[i] }
+            if let o1 {
+                for i in lane..<d { o1[i] += p1[slot] * v[i] }
+            }
         }
-    }
-
-    /// `max_i x_i` with four independent comparison chains.
-    @inline(__always)
-    private static func maximum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
-        var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0
-        var i = 0
-        while i + 4 <= count {
-            m0 = max(m0, x[i]); m1 = max(m1, x[i + 1]); m2 = max(m2, x[i + 2]); m3 = max(m3, x[i + 3])
-            i += 4
-        }
-        while i < count {
-            m0 = max(m0, x[i])
-            i += 1
-        }
-        return max(max(m0, m1), max(m2, m3))
     }
 
     @inline(__always)
