@@ -44,11 +44,12 @@ enum PagedAttention {
         let group = queryHeads / keyValueHeads
         let stride = paddedLength(length, blockSize: bs)
         let scale = 1 / Float(d).squareRoot()
+        let blockCount = stride / bs
         // The first head of each pair and its partner; an odd group's last head pairs with itself.
         func pairs(of g: Int) -> StrideTo<Int> { Swift.stride(from: g * group, to: (g + 1) * group, by: 2) }
         func partner(of h: Int, in g: Int) -> Int { min(h + 1, (g + 1) * group - 1) }
 
-        for b in 0..<stride / bs {
+        for b in 0..<blockCount {
             let start = b * bs
             let keys = UnsafePointer(pages.blocks[b] + pages.keyOffset)
             for g in 0..<keyValueHeads {
@@ -66,7 +67,7 @@ enum PagedAttention {
             VectorMath.scale(s, count: length, by: 1 / total)
         }
         outputs.update(repeating: 0, count: queryHeads * d)
-        for b in 0..<stride / bs {
+        for b in 0..<blockCount {
             let start = b * bs
             let values = UnsafePointer(pages.blocks[b] + pages.valueOffset)
             for g in 0..<keyValueHeads {
@@ -91,25 +92,9 @@ enum PagedAttention {
     ) {
         var slot = 0
         while slot + 16 <= bs && slot < filled {
-            // Even and odd dimensions in separate accumulators: four independent FMA chains.
-            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), b0 = SIMD16<Float>(), b1 = SIMD16<Float>()
-            let k = keys + slot
-            var i = 0
-            while i + 2 <= d {
-                let k0 = load16(k + i * bs), k1 = load16(k + (i + 1) * bs)
-                a0.addProduct(q0[i], k0)
-                b0.addProduct(q1[i], k0)
-                a1.addProduct(q0[i + 1], k1)
-                b1.addProduct(q1[i + 1], k1)
-                i += 2
-            }
-            if i < d {
-                let k0 = load16(k + i * bs)
-                a0.addProduct(q0[i], k0)
-                b0.addProduct(q1[i], k0)
-            }
-            store16((a0 + a1) * scale, s0 + slot)
-            store16((b0 + b1) * scale, s1 + slot)
+            let (a, b) = weightedSums(q0, q1, vectors: keys + slot, stride: bs, count: d)
+            store16(a * scale, s0 + slot)
+            store16(b * scale, s1 + slot)
             slot += 16
         }
         while slot < filled {
@@ -134,25 +119,9 @@ enum PagedAttention {
     ) {
         var lane = 0
         while lane + 16 <= d {
-            // Even and odd slots in separate accumulators: four independent FMA chains.
-            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), b0 = SIMD16<Float>(), b1 = SIMD16<Float>()
-            let v = values + lane
-            var slot = 0
-            while slot + 2 <= filled {
-                let v0 = load16(v + slot * d), v1 = load16(v + (slot + 1) * d)
-                a0.addProduct(p0[slot], v0)
-                b0.addProduct(p1[slot], v0)
-                a1.addProduct(p0[slot + 1], v1)
-                b1.addProduct(p1[slot + 1], v1)
-                slot += 2
-            }
-            if slot < filled {
-                let v0 = load16(v + slot * d)
-                a0.addProduct(p0[slot], v0)
-                b0.addProduct(p1[slot], v0)
-            }
-            store16(load16(o0 + lane) + (a0 + a1), o0 + lane)
-            if let o1 { store16(load16(o1 + lane) + (b0 + b1), o1 + lane) }
+            let (a, b) = weightedSums(p0, p1, vectors: values + lane, stride: d, count: filled)
+            store16(load16(o0 + lane) + a, o0 + lane)
+            if let o1 { store16(load16(o1 + lane) + b, o1 + lane) }
             lane += 16
         }
         guard lane < d else { return }
@@ -163,6 +132,31 @@ enum PagedAttention {
                 for i in lane..<d { o1[i] += p1[slot] * v[i] }
             }
         }
+    }
+
+    /// `(Σ_x c0[x] · v_x, Σ_x c1[x] · v_x)` over `count` vectors of 16 floats, `v_x` at `vectors + x·stride`:
+    /// each vector is loaded once for both sums. Even and odd `x` go to separate accumulators, so
+    /// four FMA chains run independently.
+    @inline(__always)
+    private static func weightedSums(
+        _ c0: UnsafePointer<Float>, _ c1: UnsafePointer<Float>, vectors: UnsafePointer<Float>, stride: Int, count: Int
+    ) -> (SIMD16<Float>, SIMD16<Float>) {
+        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), b0 = SIMD16<Float>(), b1 = SIMD16<Float>()
+        var x = 0
+        while x + 2 <= count {
+            let v0 = load16(vectors + x * stride), v1 = load16(vectors + (x + 1) * stride)
+            a0.addProduct(c0[x], v0)
+            b0.addProduct(c1[x], v0)
+            a1.addProduct(c0[x + 1], v1)
+            b1.addProduct(c1[x + 1], v1)
+            x += 2
+        }
+        if x < count {
+            let v0 = load16(vectors + x * stride)
+            a0.addProduct(c0[x], v0)
+            b0.addProduct(c1[x], v0)
+        }
+        return (a0 + a1, b0 + b1)
     }
 
     @inline(__always)
