@@ -113,6 +113,6 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOEvaluation", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
     ]
 )

@@ -210,6 +210,9 @@ extension AlgorithmConfig {
         try check(algorithm.klCoef >= 0, "algorithm.kl_ctrl.kl_coef", "≥ 0")
         try check(algorithm.filterGroupsMaxGenBatches >= 1, "algorithm.filter_groups.max_num_gen_batches", "≥ 1")
         try check(algorithm.overlongBufferLength >= 1, "algorithm.overlong_buffer.len", "≥ 1")
+        // A buffer as long as the response would penalise every token of every response, not just overlong ones.
+        try check(!algorithm.overlongBuffer || algorithm.overlongBufferLength < rollout.responseLength, "algorithm.overlong_buffer.len",
+                  "shorter than rollout.response_length (\(rollout.responseLength)) when the overlong penalty is on")
         try check(algorithm.overlongPenaltyFactor >= 0, "algorithm.overlong_buffer.penalty_factor", "≥ 0")
         try check(actor.ppoEpochs >= 1, "actor.ppo_epochs", "≥ 1")
         try check(actor.ppoMiniBatchSize >= 1, "actor.ppo_mini_batch_size", "≥ 1")

@@ -64,6 +64,19 @@ struct CompareCommand: ParsableCommand {
         print("wrote \(URL(fileURLWithPath: out).appendingPathComponent("comparison.md").path) and report.html")
     }
 
+    /// Evaluates the final model of the run in `run` into `run/eval/`, as every compared run is evaluated.
+    private func evaluate(_ run: URL, seed: Int, benchmark: URL, common: [String]) throws {
+        let budget = ComparisonBudget(rawValue: self.budget)!
+        var arguments = ["--model", run.appendingPathComponent(Trainer.finalDirectory).path, "--data", benchmark.path,
+                         "--runs", String(runs), "--k", k, "--seed", String(seed),
+                         "--questions", String(questions ?? budget.evaluationQuestions),
+                         "--out", run.appendingPathComponent(RunLog.evaluationFile).deletingLastPathComponent().path]
+        for key in common where key.hasPrefix("rollout.response_length") || key.hasPrefix("rollout.max_tool_calls") {
+            arguments += ["--set", key]
+        }
+        _ = try EvalCommand.parse(arguments).evaluate()
+    }
+
     /// Runs (or resumes) every stage and writes the tables and the report.
     func compare(log: @escaping (String) -> Void) throws -> AlgorithmComparison {
         let budget = ComparisonBudget(rawValue: budget)!
@@ -88,6 +101,11 @@ struct CompareCommand: ParsableCommand {
             try train(config, phase: .sft, log: log)
         }
 
+        if !FileManager.default.fileExists(atPath: sftURL.appendingPathComponent(RunLog.evaluationFile).path) {
+            log("evaluating the SFT start …")
+            try evaluate(sftURL, seed: 1, benchmark: benchmarkURL, common: common)
+        }
+
         var entries: [AlgorithmComparison.Entry] = []
         for name in names {
             var logs: [RunLog] = []
@@ -103,14 +121,7 @@ struct CompareCommand: ParsableCommand {
                 }
                 if !FileManager.default.fileExists(atPath: evaluation.path) {
                     log("evaluating \(name) seed \(seed) …")
-                    var arguments = ["--model", runURL.appendingPathComponent(Trainer.finalDirectory).path, "--data", benchmarkURL.path,
-                                     "--runs", String(runs), "--k", k, "--seed", String(seed),
-                                     "--questions", String(questions ?? budget.evaluationQuestions),
-                                     "--out", evaluation.deletingLastPathComponent().path]
-                    for key in common where key.hasPrefix("rollout.response_length") || key.hasPrefix("rollout.max_tool_calls") {
-                        arguments += ["--set", key]
-                    }
-                    _ = try EvalCommand.parse(arguments).evaluate()
+                    try evaluate(runURL, seed: seed, benchmark: benchmarkURL, common: common)
                 }
                 logs.append(try RunLog.load(runURL))
             }
@@ -121,9 +132,9 @@ struct CompareCommand: ParsableCommand {
             guard let value = Int(part) else { throw InputError("expected comma-separated integers, found '\(part)'", source: "--k") }
             return value
         }
-        let result = AlgorithmComparison(entries: entries, ks: ks)
+        let result = AlgorithmComparison(entries: entries, ks: ks, start: try RunLog.load(sftURL))
         let settings = "Budget \(budget.rawValue): \(rlSteps) RL steps per run from one SFT checkpoint, \(seeds) seed(s) per algorithm, "
-            + "\(runs) evaluation runs per question (temperature 0.6, top-p 0.95). Training keys: `\(common.joined(separator: " "))`."
+            + "\(runs) evaluation runs per question (temperature 0.6, top-p 0.95). Training keys: `\((common + ["trainer.steps=\(rlSteps)"]).joined(separator: " "))`."
         try AtomicFile.write(result.markdown(settings: settings), to: root.appendingPathComponent("comparison.md"))
         try AtomicFile.write(result.table { "*\($0)" }.aligned + "\n" + result.analysesTable.aligned, to: root.appendingPathComponent("comparison.txt"))
         let report = RunReport(runs: entries.map { RunLog.averaged(name: $0.algorithm, $0.runs) }, title: "aepo compare",

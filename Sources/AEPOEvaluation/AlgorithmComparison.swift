@@ -17,11 +17,17 @@ public struct AlgorithmComparison: Sendable {
 
     public var entries: [Entry]
     public var ks: [Int]
+    /// The checkpoint every run starts from, evaluated the same way: the table's first row, never marked.
+    public var start: RunLog?
 
-    public init(entries: [Entry], ks: [Int]) {
+    public init(entries: [Entry], ks: [Int], start: RunLog? = nil) {
         self.entries = entries
         self.ks = ks
+        self.start = start
     }
+
+    /// The label of the starting checkpoint's row.
+    public static let startLabel = "SFT start"
 
     /// Suites in the order of the first evaluation.
     public var suites: [String] {
@@ -37,6 +43,7 @@ public struct AlgorithmComparison: Sendable {
 
     /// The paper-like table; `mark` wraps the best mean of each column: every cell at the column's highest mean
     /// (ties at the top all marked), and none when the column's cells all tie (e.g. every algorithm at 0).
+    /// With a `start`, its figures come first, in a row of their own that is never marked.
     public func table(mark: (String) -> String) -> TextTable {
         let columns = suites.flatMap { suite in ks.map { (suite, $0) } }
         let cells = entries.map { entry in columns.map { statistics(entry, suite: $0.0, k: $0.1) } }
@@ -45,9 +52,12 @@ public struct AlgorithmComparison: Sendable {
             guard let top = means.max(), let bottom = means.min(), top > bottom else { return nil }
             return top
         }
+        let startRow = start.map { run in
+            [Self.startLabel, "–"] + columns.map { statistics(Entry(algorithm: Self.startLabel, runs: [run]), suite: $0.0, k: $0.1).percent }
+        }
         return TextTable(
             header: ["algorithm", "seeds"] + columns.map { "\($0.0) Pass@\($0.1)" },
-            rows: entries.indices.map { row in
+            rows: (startRow.map { [$0] } ?? []) + entries.indices.map { row in
                 [entries[row].algorithm, String(entries[row].runs.count)] + columns.indices.map { c in
                     let cell = cells[row][c]
                     return cell.seeds > 0 && cell.mean == best[c] ? mark(cell.percent) : cell.percent
@@ -95,7 +105,8 @@ public struct AlgorithmComparison: Sendable {
         \(settings)
 
         Pass@k in percent, mean ± 95 % confidence half-width over seeds (Student's t); best mean per column in bold
-        (ties at the top all bold; none when the whole column ties).
+        (ties at the top all bold; none when the whole column ties). The `\(Self.startLabel)` row, when present, is the
+        checkpoint every run starts from, evaluated the same way.
 
         \(table { "**\($0)**" }.markdown)
         ## Analyses (means over seeds and steps)

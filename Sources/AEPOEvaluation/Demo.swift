@@ -36,6 +36,7 @@ public struct Demo {
         "sft.steps=1300", "sft.batch_size=12", "sft.lr=3e-3", "sft.warmup_steps=30", "sft.tool_output_weight=1",
         "trainer.steps=40", "data.train_batch_size=16", "actor.ppo_mini_batch_size=8", "rollout.n=8", "rollout.initial_rollouts=4",
         "rollout.response_length=192", "rollout.max_tool_calls=4", "rollout.temperature=0.7", "actor.optim.lr=1e-4",
+        "algorithm.overlong_buffer.len=32",
         "trainer.micro_batch_size=32", "trainer.log_freq=50",
     ]
     /// Settings of the RL phase only (a progress line every 5 of its 40 steps).

@@ -75,7 +75,7 @@ public struct RunReport: Sendable {
             return values.isEmpty ? "–" : String(format: "%.3f", values.reduce(0, +) / Double(values.count))
         }
         return TextTable(
-            header: ["run", "steps", "reward (last)", "accuracy (last)", "entropy first → last", "largest entropy jump",
+            header: ["run", "RL steps", "reward (last)", "accuracy (last)", "entropy first → last", "largest entropy jump",
                      "tool calls (mean)", "q4 high clips (mean)", "top-3 root share"],
             rows: runs.map { run in
                 let entropy = EntropyDynamics(run.metrics)

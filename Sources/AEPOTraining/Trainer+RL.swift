@@ -27,7 +27,7 @@ extension Trainer {
         let agent = AgentLoop(backend: sampler, tokenizer: tokenizer, environment: benchmark.environment, settings: a.rollout.agentSettings)
         let rollout = Rollout(agent: agent, settings: a.rollout.rolloutSettings)
         let shaping = a.algorithm.overlongBuffer
-            ? OverlongRewardShaping(maxLength: a.rollout.responseLength, bufferLength: min(a.algorithm.overlongBufferLength, a.rollout.responseLength),
+            ? OverlongRewardShaping(maxLength: a.rollout.responseLength, bufferLength: a.algorithm.overlongBufferLength,
                                     penaltyFactor: a.algorithm.overlongPenaltyFactor)
             : nil
         let target = a.data.trainBatchSize

@@ -97,6 +97,19 @@ final class AlgorithmPresetTests: XCTestCase {
         XCTAssertThrowsError(try AlgorithmPreset.named("ppo"))
     }
 
+    /// DAPO's overlong buffer must be shorter than the response, or it would penalise every response token.
+    func testOverlongBufferMustBeShorterThanTheResponse() throws {
+        var dapo = AlgorithmPreset.dapo.config
+        XCTAssertThrowsError(try dapo.apply(overrides: ["rollout.response_length=192"])) { error in
+            XCTAssertEqual((error as? InputError)?.field, "algorithm.overlong_buffer.len")
+            XCTAssertTrue("\(error)".contains("rollout.response_length (192)"), "\(error)")
+        }
+        try dapo.apply(overrides: ["rollout.response_length=192", "algorithm.overlong_buffer.len=32"])
+        XCTAssertEqual(dapo.algorithm.overlongBufferLength, 32)
+        var grpo = AlgorithmPreset.grpo.config
+        XCTAssertNoThrow(try grpo.apply(overrides: ["rollout.response_length=192"]), "the buffer only matters with the penalty on")
+    }
+
     func testDynamicSamplingDropsAllEqualGroups() {
         let scores: [Double] = [1, 1, 1, 0, 1, 0, 0, 0, 0.5, 0.5]
         let groups = [0, 0, 0, 1, 1, 2, 2, 2, 3, 3]

@@ -1,5 +1,6 @@
 @testable import AEPOCommands
 import AEPOCore
+import AEPOEvaluation
 import AEPOTestSupport
 import Foundation
 import XCTest
@@ -26,7 +27,8 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertEqual(result.suites, ["bridge", "bridge (ood)"])
         let table = result.table { "*\($0)" }
         XCTAssertEqual(table.header, ["algorithm", "seeds", "bridge Pass@1", "bridge Pass@2", "bridge (ood) Pass@1", "bridge (ood) Pass@2"])
-        XCTAssertEqual(table.rows.map { $0[0] }, ["grpo", "arpo", "aepo"])
+        XCTAssertEqual(table.rows.map { $0[0] }, [AlgorithmComparison.startLabel, "grpo", "arpo", "aepo"])
+        XCTAssertNotNil(result.start?.evaluation, "the SFT start is evaluated like every run")
         // Each column marks its best means, unless all its cells tie (a tiny model often scores 0 everywhere).
         for column in 2..<table.header.count {
             let tied = Set(result.entries.map { result.statistics($0, suite: result.suites[(column - 2) / 2], k: [1, 2][(column - 2) % 2]).mean }).count == 1

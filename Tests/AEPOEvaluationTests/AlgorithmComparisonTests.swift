@@ -58,4 +58,19 @@ final class AlgorithmComparisonTests: XCTestCase {
         ], ks: [1, 2])
         XCTAssertEqual(unfinished.table { "[\($0)]" }.rows[0], ["grpo", "1", "50.0", "50.0"])
     }
+
+    /// The starting checkpoint's row comes first, unmarked even when it is the best, and does not take part in
+    /// marking the algorithms' best means.
+    func testStartRowComesFirstAndIsNeverMarked() {
+        let result = AlgorithmComparison(entries: [
+            .init(algorithm: "grpo", runs: [run(0.5, 0.5, entropy: 1)]),
+            .init(algorithm: "aepo", runs: [run(0.25, 0.75, entropy: 1)]),
+        ], ks: [1, 2], start: run(0.75, 0.25, entropy: 1))
+        let table = result.table { "[\($0)]" }
+        XCTAssertEqual(table.rows.map { $0[0] }, [AlgorithmComparison.startLabel, "grpo", "aepo"])
+        XCTAssertEqual(table.rows[0], [AlgorithmComparison.startLabel, "–", "75.0", "25.0"])
+        XCTAssertEqual(table.rows[1], ["grpo", "1", "[50.0]", "50.0"])
+        XCTAssertEqual(table.rows[2], ["aepo", "1", "25.0", "[75.0]"])
+        XCTAssertEqual(result.analysesTable.rows.count, 2, "the start has no training to analyse")
+    }
 }

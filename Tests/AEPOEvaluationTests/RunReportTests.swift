@@ -51,14 +51,14 @@ final class RunReportTests: XCTestCase {
         let table = RunReport(runs: [run("grpo", entropy: [1, 0.5, 0.2])]).summaryTable
         XCTAssertEqual(table.rows.count, 1)
         let row = Dictionary(uniqueKeysWithValues: zip(table.header, table.rows[0]))
-        XCTAssertEqual(row["steps"], "3")
+        XCTAssertEqual(row["RL steps"], "3")
         XCTAssertEqual(row["reward (last)"], "0.200")
         XCTAssertEqual(row["entropy first → last"], "1.000 → 0.200")
         XCTAssertEqual(row["largest entropy jump"], "0.500")
         XCTAssertEqual(row["q4 high clips (mean)"], "0.400")
         XCTAssertEqual(row["top-3 root share"], "–")
         let markdown = RunReport(runs: [run("grpo", entropy: [1])]).markdown
-        XCTAssertTrue(markdown.contains("| run | steps |"))
+        XCTAssertTrue(markdown.contains("| run | RL steps |"))
         XCTAssertNil(RunReport(runs: [run("grpo", entropy: [1])]).evaluationTable)
     }
 }

@@ -111,7 +111,7 @@ final class PolicyUpdateGradientTests: XCTestCase {
     func testUpdateWithKLLossMatches() throws {
         try check(preset: "grpo", extra: ["actor.use_kl_loss=true", "actor.kl_loss_coef=0.5"], microBatchSize: 3)
         try check(preset: "dapo", extra: ["actor.use_kl_loss=true", "actor.kl_loss_type=k2", "actor.kl_loss_coef=0.5",
-                                          "actor.loss_agg_mode=seq-mean-token-sum"], microBatchSize: 0, step: 3e-4)
+                                          "actor.loss_agg_mode=seq-mean-token-sum", "algorithm.overlong_buffer.len=8"], microBatchSize: 0, step: 3e-4)
     }
 
     /// Sequence-mean aggregation across micro-batches (the divisor is the mini-batch's sequence count).
