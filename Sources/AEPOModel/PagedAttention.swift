@@ -44,22 +44,23 @@ enum PagedAttention {
         let group = queryHeads / keyValueHeads
         let stride = paddedLength(length, blockSize: bs)
         let scale = 1 / Float(d).squareRoot()
-        let blockCount = stride / bs
-        // The first head of each pair and its partner; an odd group's last head pairs with itself.
-        func pairs(of g: Int) -> StrideTo<Int> { Swift.stride(from: g * group, to: (g + 1) * group, by: 2) }
-        func partner(of h: Int, in g: Int) -> Int { min(h + 1, (g + 1) * group - 1) }
-
-        for b in 0..<blockCount {
-            let start = b * bs
-            let keys = UnsafePointer(pages.blocks[b] + pages.keyOffset)
-            for g in 0..<keyValueHeads {
-                for h in pairs(of: g) {
-                    let h1 = partner(of: h, in: g)
-                    blockScores(scores + h * stride + start, scores + h1 * stride + start,
-                                q0: queries + h * d, q1: queries + h1 * d, keys: keys + g * d * bs,
-                                d: d, blockSize: bs, filled: min(bs, length - start), scale: scale)
+        /// Calls `body(block, start, filled, g, h0, h1)` for every block in position order, every
+        /// key-value group `g` and every pair of its query heads (an odd group's last head pairs with itself).
+        func forEachPair(_ body: (_ block: Int, _ start: Int, _ filled: Int, _ g: Int, _ h0: Int, _ h1: Int) -> Void) {
+            for b in 0..<stride / bs {
+                let start = b * bs
+                for g in 0..<keyValueHeads {
+                    for h in Swift.stride(from: g * group, to: (g + 1) * group, by: 2) {
+                        body(b, start, min(bs, length - start), g, h, min(h + 1, (g + 1) * group - 1))
+                    }
                 }
             }
+        }
+
+        forEachPair { b, start, filled, g, h0, h1 in
+            blockScores(scores + h0 * stride + start, scores + h1 * stride + start,
+                        q0: queries + h0 * d, q1: queries + h1 * d, keys: pages.blocks[b] + pages.keyOffset + g * d * bs,
+                        d: d, blockSize: bs, filled: filled, scale: scale)
         }
         for h in 0..<queryHeads {
             let s = scores + h * stride
@@ -67,17 +68,10 @@ enum PagedAttention {
             VectorMath.scale(s, count: length, by: 1 / total)
         }
         outputs.update(repeating: 0, count: queryHeads * d)
-        for b in 0..<blockCount {
-            let start = b * bs
-            let values = UnsafePointer(pages.blocks[b] + pages.valueOffset)
-            for g in 0..<keyValueHeads {
-                for h in pairs(of: g) {
-                    let h1 = partner(of: h, in: g)
-                    blockValues(outputs + h * d, h1 == h ? nil : outputs + h1 * d,
-                                p0: scores + h * stride + start, p1: scores + h1 * stride + start,
-                                values: values + g * bs * d, d: d, filled: min(bs, length - start))
-                }
-            }
+        forEachPair { b, start, filled, g, h0, h1 in
+            blockValues(outputs + h0 * d, h1 == h0 ? nil : outputs + h1 * d,
+                        p0: scores + h0 * stride + start, p1: scores + h1 * stride + start,
+                        values: pages.blocks[b] + pages.valueOffset + g * bs * d, d: d, filled: filled)
         }
     }
 
