@@ -11,8 +11,8 @@ struct OracleAgent {
     let environment: ToolEnvironment
     /// For wrong first moves: names one vowel apart or sharing a last name with each entity's name.
     let similarNames: [String: [String]]
-    /// For guesses: every entity name by kind, and each name's kind.
-    let namesByKind: [EntityKind: [String]]
+    /// For guesses: the world's entities by kind, and each name's kind.
+    let world: World
     let kindOfName: [String: EntityKind]
 
     /// Searches tried before giving up on a lookup (each with a different wording).
@@ -33,7 +33,7 @@ struct OracleAgent {
             for name in members { similar[name, default: []] += members.filter { $0 != name } }
         }
         self.similarNames = similar.mapValues { Array(Set($0)).sorted() }
-        self.namesByKind = Dictionary(grouping: world.entities, by: \.kind).mapValues { $0.map(\.name) }
+        self.world = world
         self.kindOfName = Dictionary(world.entities.map { ($0.name, $0.kind) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -94,8 +94,8 @@ struct OracleAgent {
     func guess(_ answer: String, avoiding answers: [String], using rng: inout SeededGenerator) -> String? {
         for _ in 0..<8 {
             let candidate: String
-            if let kind = kindOfName[answer], let name = namesByKind[kind]?.randomElement(using: &rng) {
-                candidate = name
+            if let kind = kindOfName[answer], let id = world.ids(of: kind).randomElement(using: &rng) {
+                candidate = world[id].name
             } else if let value = Int(answer) {
                 let offset = Int.random(in: 1...max(1, abs(value) / 5), using: &rng)
                 candidate = String(value - offset >= 0 && Bool.random(using: &rng) ? value - offset : value + offset)

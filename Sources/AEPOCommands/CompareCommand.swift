@@ -64,19 +64,6 @@ struct CompareCommand: ParsableCommand {
         print("wrote \(URL(fileURLWithPath: out).appendingPathComponent("comparison.md").path) and report.html")
     }
 
-    /// Evaluates the final model of the run in `run` into `run/eval/`, as every compared run is evaluated.
-    private func evaluate(_ run: URL, seed: Int, benchmark: URL, common: [String]) throws {
-        let budget = ComparisonBudget(rawValue: self.budget)!
-        var arguments = ["--model", run.appendingPathComponent(Trainer.finalDirectory).path, "--data", benchmark.path,
-                         "--runs", String(runs), "--k", k, "--seed", String(seed),
-                         "--questions", String(questions ?? budget.evaluationQuestions),
-                         "--out", run.appendingPathComponent(RunLog.evaluationFile).deletingLastPathComponent().path]
-        for key in common where key.hasPrefix("rollout.response_length") || key.hasPrefix("rollout.max_tool_calls") {
-            arguments += ["--set", key]
-        }
-        _ = try EvalCommand.parse(arguments).evaluate()
-    }
-
     /// Runs (or resumes) every stage and writes the tables and the report.
     func compare(log: @escaping (String) -> Void) throws -> AlgorithmComparison {
         let budget = ComparisonBudget(rawValue: budget)!
@@ -101,9 +88,20 @@ struct CompareCommand: ParsableCommand {
             try train(config, phase: .sft, log: log)
         }
 
+        // Every run, and the SFT start, is evaluated alike: only the model, the seed and the output differ.
+        var evaluationArguments = ["--data", benchmarkURL.path, "--runs", String(runs), "--k", k,
+                                   "--questions", String(questions ?? budget.evaluationQuestions)]
+        for key in common where key.hasPrefix("rollout.response_length") || key.hasPrefix("rollout.max_tool_calls") {
+            evaluationArguments += ["--set", key]
+        }
+        func evaluate(_ run: URL, seed: Int) throws {
+            _ = try EvalCommand.parse(evaluationArguments + [
+                "--model", run.appendingPathComponent(Trainer.finalDirectory).path, "--seed", String(seed),
+                "--out", run.appendingPathComponent(RunLog.evaluationFile).deletingLastPathComponent().path]).evaluate()
+        }
         if !FileManager.default.fileExists(atPath: sftURL.appendingPathComponent(RunLog.evaluationFile).path) {
             log("evaluating the SFT start …")
-            try evaluate(sftURL, seed: 1, benchmark: benchmarkURL, common: common)
+            try evaluate(sftURL, seed: 1)
         }
 
         var entries: [AlgorithmComparison.Entry] = []
@@ -121,7 +119,7 @@ struct CompareCommand: ParsableCommand {
                 }
                 if !FileManager.default.fileExists(atPath: evaluation.path) {
                     log("evaluating \(name) seed \(seed) …")
-                    try evaluate(runURL, seed: seed, benchmark: benchmarkURL, common: common)
+                    try evaluate(runURL, seed: seed)
                 }
                 logs.append(try RunLog.load(runURL))
             }

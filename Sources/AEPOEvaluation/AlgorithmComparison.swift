@@ -36,9 +36,12 @@ public struct AlgorithmComparison: Sendable {
 
     /// `statistics(algorithm, suite, k)` over the algorithm's seeds (k = 1 is Pass@1).
     public func statistics(_ entry: Entry, suite: String, k: Int) -> SeedStatistics {
-        SeedStatistics(entry.runs.compactMap { run in
-            run.evaluation?.suites.first { $0.suite == suite }.map { k == 1 ? $0.passAt1 : $0.passAtK[String(k)] ?? 0 }
-        })
+        SeedStatistics(entry.runs.compactMap { Self.passAt(k, of: $0, suite: suite) })
+    }
+
+    /// A run's Pass@k (k = 1: Pass@1) on `suite`, if it was evaluated there.
+    private static func passAt(_ k: Int, of run: RunLog, suite: String) -> Double? {
+        run.evaluation?.suites.first { $0.suite == suite }.map { k == 1 ? $0.passAt1 : $0.passAtK[String(k)] ?? 0 }
     }
 
     /// The paper-like table; `mark` wraps the best mean of each column: every cell at the column's highest mean
@@ -53,7 +56,7 @@ public struct AlgorithmComparison: Sendable {
             return top
         }
         let startRow = start.map { run in
-            [Self.startLabel, "–"] + columns.map { statistics(Entry(algorithm: Self.startLabel, runs: [run]), suite: $0.0, k: $0.1).percent }
+            [Self.startLabel, "–"] + columns.map { SeedStatistics([Self.passAt($0.1, of: run, suite: $0.0)].compactMap { $0 }).percent }
         }
         return TextTable(
             header: ["algorithm", "seeds"] + columns.map { "\($0.0) Pass@\($0.1)" },
