@@ -13,17 +13,14 @@ public struct AttentionShape: Sendable {
     public var heads: Int
     public var kvHeads: Int
     public var headDim: Int
-    /// Query rows per causal block: a block of rows `[r0, r1)` only meets keys `[0, r1)`.
-    public var blockRows: Int
 
-    public init(batch: Int, time: Int, heads: Int, kvHeads: Int, headDim: Int, blockRows: Int = 64) {
+    public init(batch: Int, time: Int, heads: Int, kvHeads: Int, headDim: Int) {
         precondition(heads % kvHeads == 0, "query heads must be a multiple of key/value heads")
         self.batch = batch
         self.time = time
         self.heads = heads
         self.kvHeads = kvHeads
         self.headDim = headDim
-        self.blockRows = blockRows
     }
 
     var queryWidth: Int { heads * headDim }
@@ -36,15 +33,23 @@ public struct AttentionShape: Sendable {
     public var backwardScratchCount: Int { batch * kvHeads * time * time }
 }
 
+/// The products run straight on the GEMM micro-kernel, tile by tile, with no general `sgemm` call:
+/// queries are taken `mr` (6) rows at a time and a tile of rows `[i, i + 6)` only meets keys
+/// `s < i + 6`, so the causal mask costs at most one partial tile per row. Each head's keys and
+/// values are packed once into the micro-kernel's B slivers; A operands (queries, probabilities,
+/// their gradients, and the transposes of the latter two) are read in place.
 public enum Attention {
-    /// Writes `output` and saves the attention `probabilities` for the backward pass.
+    /// Writes `output` and saves the attention `probabilities` for the backward pass (rows `t` of a
+    /// sequence hold `P[t, s]` for `s ≤ t` and zeros up to the end of `t`'s row tile).
     public static func forward(
         output: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
         lengths: UnsafePointer<Int32>, shape: AttentionShape
     ) {
         let (T, D, qW, kvW) = (shape.time, shape.headDim, shape.queryWidth, shape.keyValueWidth)
-        Parallel.forEach(shape.batch * shape.heads) { task in
+        let packs = Packs(time: T, headDim: D, count: 2)
+        defer { packs.deallocate() }
+        Parallel.forEachWorker(shape.batch * shape.heads) { task, worker in
             let b = task / shape.heads, h = task % shape.heads, kvh = h / shape.group
             let length = Int(lengths[b])
             let q = query + b * T * qW + h * D
@@ -53,16 +58,17 @@ public enum Attention {
             let o = output + b * T * qW + h * D
             let p = probabilities + task * T * T
             for t in length..<T { (o + t * qW).update(repeating: 0, count: D) }
-            // Causal blocks of query rows [r0, r1) only meet keys [0, r1).
-            for r0 in stride(from: 0, to: length, by: shape.blockRows) {
-                let r1 = min(r0 + shape.blockRows, length)
-                sgemm(transA: false, transB: true, m: r1 - r0, n: r1, k: D, alpha: shape.scale,
-                      a: q + r0 * qW, lda: qW, b: k, ldb: kvW, beta: 0, c: p + r0 * T, ldc: T)
-                for t in r0..<r1 {
-                    causalSoftmax(p + t * T, count: t + 1, length: r1)
-                }
-                sgemm(transA: false, transB: false, m: r1 - r0, n: D, k: r1, alpha: 1,
-                      a: p + r0 * T, lda: T, b: v, ldb: kvW, beta: 0, c: o + r0 * qW, ldc: qW)
+            guard length > 0 else { return }
+            // Kᵀ as slivers of 16 keys (for Q·Kᵀ), V as slivers of 16 head lanes (for P·V).
+            let keys = packs.buffer(0, worker: worker), values = packs.buffer(1, worker: worker)
+            packs.transposed(k, stride: kvW, count: length, into: keys)
+            packs.rows(v, stride: kvW, count: length, into: values)
+            forEachRowTile(length) { i, rows, end in
+                product(rows: rows, cols: end, depth: D, a: q + i * qW, aRowStride: qW, aDepthStride: 1,
+                        b: keys, bDepth: D, c: p + i * T, ldc: T, alpha: shape.scale, beta: 0)
+                for t in i..<(i + rows) { causalSoftmax(p + t * T, count: t + 1, length: end) }
+                product(rows: rows, cols: D, depth: end, a: p + i * T, aRowStride: T, aDepthStride: 1,
+                        b: values, bDepth: length, c: o + i * qW, ldc: qW, alpha: 1, beta: 0)
             }
         }
     }
@@ -77,7 +83,9 @@ public enum Attention {
         lengths: UnsafePointer<Int32>, shape: AttentionShape
     ) {
         let (T, D, qW, kvW) = (shape.time, shape.headDim, shape.queryWidth, shape.keyValueWidth)
-        Parallel.forEach(shape.batch * shape.kvHeads) { task in
+        let packs = Packs(time: T, headDim: D, count: 4)
+        defer { packs.deallocate() }
+        Parallel.forEachWorker(shape.batch * shape.kvHeads) { task, worker in
             let b = task / shape.kvHeads, kvh = task % shape.kvHeads
             let length = Int(lengths[b])
             let k = key + b * T * kvW + kvh * D
@@ -89,32 +97,66 @@ public enum Attention {
                 (dv + t * kvW).update(repeating: 0, count: D)
             }
             let ds = scratch + task * T * T
+            let (valuesT, keys) = (packs.buffer(0, worker: worker), packs.buffer(1, worker: worker))
+            let (queries, outputGradients) = (packs.buffer(2, worker: worker), packs.buffer(3, worker: worker))
+            if length > 0 {
+                packs.transposed(v, stride: kvW, count: length, into: valuesT)
+                packs.rows(k, stride: kvW, count: length, into: keys)
+            }
             for h in (kvh * shape.group)..<((kvh + 1) * shape.group) {
                 let q = query + b * T * qW + h * D
                 let dq = queryGradient + b * T * qW + h * D
                 let dO = outputGradient + b * T * qW + h * D
                 let p = probabilities + (b * shape.heads + h) * T * T
                 for t in length..<T { (dq + t * qW).update(repeating: 0, count: D) }
-                for r0 in stride(from: 0, to: length, by: shape.blockRows) {
-                    let r1 = min(r0 + shape.blockRows, length)
-                    let rows = r1 - r0
-                    let pBlock = p + r0 * T, dsBlock = ds + r0 * T
-                    sgemm(transA: false, transB: true, m: rows, n: r1, k: D, alpha: 1,
-                          a: dO + r0 * qW, lda: qW, b: v, ldb: kvW, beta: 0, c: dsBlock, ldc: T)
-                    for t in r0..<r1 {
-                        let pRow = p + t * T, dRow = ds + t * T
-                        let inner = Reduction.dot(pRow, dRow, t + 1)
-                        for s in 0...t { dRow[s] = pRow[s] * (dRow[s] - inner) }
-                        for s in (t + 1)..<r1 { dRow[s] = 0 }
-                    }
-                    sgemm(transA: false, transB: false, m: rows, n: D, k: r1, alpha: shape.scale,
-                          a: dsBlock, lda: T, b: k, ldb: kvW, beta: 0, c: dq + r0 * qW, ldc: qW)
-                    sgemm(transA: true, transB: false, m: r1, n: D, k: rows, alpha: shape.scale,
-                          a: dsBlock, lda: T, b: q + r0 * qW, ldb: qW, beta: 1, c: dk, ldc: kvW)
-                    sgemm(transA: true, transB: false, m: r1, n: D, k: rows, alpha: 1,
-                          a: pBlock, lda: T, b: dO + r0 * qW, ldb: qW, beta: 1, c: dv, ldc: kvW)
+                guard length > 0 else { continue }
+                packs.rows(q, stride: qW, count: length, into: queries)
+                packs.rows(dO, stride: qW, count: length, into: outputGradients)
+                // Query tiles: dS rows, then dQ.
+                forEachRowTile(length) { i, rows, end in
+                    product(rows: rows, cols: end, depth: D, a: dO + i * qW, aRowStride: qW, aDepthStride: 1,
+                            b: valuesT, bDepth: D, c: ds + i * T, ldc: T, alpha: 1, beta: 0)
+                    for t in i..<(i + rows) { softmaxGradient(ds + t * T, probabilities: p + t * T, count: t + 1, length: end) }
+                    product(rows: rows, cols: D, depth: end, a: ds + i * T, aRowStride: T, aDepthStride: 1,
+                            b: keys, bDepth: length, c: dq + i * qW, ldc: qW, alpha: shape.scale, beta: 0)
+                }
+                // Key tiles `[s0, s0 + rows)` meet queries `t ≥ s0`: dK and dV from the transposes of dS and P.
+                forEachRowTile(length) { s0, rows, _ in
+                    let offset = s0 * T + s0
+                    product(rows: rows, cols: D, depth: length - s0, a: ds + offset, aRowStride: 1, aDepthStride: T,
+                            b: queries + s0 * 16, bDepth: length, c: dk + s0 * kvW, ldc: kvW, alpha: shape.scale, beta: 1)
+                    product(rows: rows, cols: D, depth: length - s0, a: p + offset, aRowStride: 1, aDepthStride: T,
+                            b: outputGradients + s0 * 16, bDepth: length, c: dv + s0 * kvW, ldc: kvW, alpha: 1, beta: 1)
                 }
             }
+        }
+    }
+
+    /// Calls `body(i, rows, end)` for the row tiles `[i, i + rows)` of `0..<length`, `rows = min(6, length − i)`,
+    /// `end = i + rows`.
+    @inline(__always)
+    private static func forEachRowTile(_ length: Int, _ body: (_ i: Int, _ rows: Int, _ end: Int) -> Void) {
+        var i = 0
+        while i < length {
+            let rows = min(GemmBlocking.mr, length - i)
+            body(i, rows, i + rows)
+            i += GemmBlocking.mr
+        }
+    }
+
+    /// `C[rows × cols] = alpha · A·B + beta · C` for one row tile (`rows ≤ 6`), sweeping the
+    /// micro-kernel over B's slivers of 16 columns; sliver `j` starts at `b + j·16·bDepth`.
+    @inline(__always)
+    private static func product(
+        rows: Int, cols: Int, depth: Int, a: UnsafePointer<Float>, aRowStride: Int, aDepthStride: Int,
+        b: UnsafePointer<Float>, bDepth: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+    ) {
+        let nr = GemmBlocking.nr
+        var j = 0
+        while j < cols {
+            gemmMicroKernel(kc: depth, a: a, aRowStride: aRowStride, aDepthStride: aDepthStride, b: b + j * bDepth,
+                            c: c + j, ldc: ldc, rows: rows, cols: min(nr, cols - j), alpha: alpha, beta: beta)
+            j += nr
         }
     }
 
@@ -124,5 +166,61 @@ public enum Attention {
         let sum = VectorMath.expInPlace(row, count: count, subtracting: Reduction.maximum(row, count))
         VectorMath.scale(row, count: count, by: 1 / sum)
         for s in count..<length { row[s] = 0 }
+    }
+
+    /// `dS_s = P_s (dP_s − Σ_{s' < count} P_s' dP_s')` in place over the first `count` entries of
+    /// the row `dP`; entries `count..<length` become 0.
+    @inline(__always)
+    static func softmaxGradient(_ row: UnsafeMutablePointer<Float>, probabilities: UnsafePointer<Float>, count: Int, length: Int) {
+        let inner = SIMD16<Float>(repeating: Reduction.dot(probabilities, row, count))
+        var s = 0
+        while s + 16 <= count {
+            Reduction.store16(Reduction.load16(probabilities + s) * (Reduction.load16(row + s) - inner), row + s)
+            s += 16
+        }
+        while s < count {
+            row[s] = probabilities[s] * (row[s] - inner[0])
+            s += 1
+        }
+        for s in count..<length { row[s] = 0 }
+    }
+}
+
+/// Per-thread buffers for one head's keys, values, queries or output gradients packed as
+/// micro-kernel B slivers (`count` buffers per thread, each `time × headDim` rounded up to slivers).
+private struct Packs {
+    let headDim: Int
+    let floats: Int
+    let count: Int
+    let storage: UnsafeMutablePointer<Float>
+
+    init(time: Int, headDim: Int, count: Int) {
+        let nr = GemmBlocking.nr
+        let rounded = { (x: Int) in (x + nr - 1) / nr * nr }
+        self.headDim = headDim
+        self.count = count
+        floats = rounded(time) * rounded(headDim)
+        let total = Parallel.threadCount * count * floats
+        storage = UnsafeMutableRawPointer.allocate(byteCount: max(1, total) * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(1, total))
+    }
+
+    func deallocate() { storage.deallocate() }
+
+    func buffer(_ index: Int, worker: Int) -> UnsafeMutablePointer<Float> {
+        storage + (worker * count + index) * floats
+    }
+
+    /// `x[0 ..< count]` (rows of `headDim` floats, `stride` apart) transposed: slivers of 16 rows,
+    /// each `headDim` steps deep — the B operand of `y·xᵀ`.
+    func transposed(_ x: UnsafePointer<Float>, stride: Int, count: Int, into buffer: UnsafeMutablePointer<Float>) {
+        GemmPacking.packB(transposed: true, b: x, ldb: stride, p0: 0, depth: headDim, j0: 0, cols: count,
+                          slivers: 0..<((count + GemmBlocking.nr - 1) / GemmBlocking.nr), into: buffer)
+    }
+
+    /// `x[0 ..< count]` as slivers of 16 head lanes, each `count` steps deep — the B operand of `y·x`.
+    func rows(_ x: UnsafePointer<Float>, stride: Int, count: Int, into buffer: UnsafeMutablePointer<Float>) {
+        GemmPacking.packB(transposed: false, b: x, ldb: stride, p0: 0, depth: count, j0: 0, cols: headDim,
+                          slivers: 0..<((headDim + GemmBlocking.nr - 1) / GemmBlocking.nr), into: buffer)
     }
 }

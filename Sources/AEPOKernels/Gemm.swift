@@ -10,7 +10,7 @@
 ///   Up to `smallBatchLimit` rows of `x` (decoding), with `in ≥ 64`, take a matrix–vector path that
 ///   streams `W` once per few rows; larger `m` takes the packed, cache-blocked 6×16 SIMD kernel.
 /// - `dX = dY·W`: `transA: false, transB: false`; `dW = dYᵀ·X`: `transA: true, transB: false`.
-///   Both take the packed kernel, which resolves transposition while packing.
+///   Both take the packed kernel, which resolves transposition while packing (or reads A in place).
 /// With `AEPO_BLAS=openblas` and an OpenBLAS library present, the call goes to `cblas_sgemm`.
 public func sgemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
@@ -71,41 +71,66 @@ private func scale(c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, by 
 }
 
 /// The cache-blocked GEMM (Goto's scheme): for each `nc`-wide, `kc`-deep panel of B, pack it once
-/// (in parallel), then let the threads take (A block × column range) tasks, each packing its
-/// `mc × kc` block of A into its own buffer and sweeping the micro-kernel over it.
+/// (in parallel), then let the threads take (A block × column range) tasks and sweep the
+/// micro-kernel over them. A row-major A is read in place (six row streams, no copy). A transposed
+/// A (the weight-gradient shapes `dW = dYᵀ·X`) is packed: by each task into its own buffer when
+/// there are many row blocks, or, when there are few and the columns are split too (so several
+/// tasks share each A block), once per panel, alongside B, into a shared buffer.
 private func sgemmPacked(_ g: GemmOperands) {
     let (m, n, k, alpha, beta, a, lda, b, ldb, c, ldc) = (g.m, g.n, g.k, g.alpha, g.beta, g.a, g.lda, g.b, g.ldb, g.c, g.ldc)
     let (mr, nr, mc, kc, nc) = (GemmBlocking.mr, GemmBlocking.nr, GemmBlocking.mc, GemmBlocking.kc, GemmBlocking.nc)
     // Below ~1 MFLOP, waking the other threads costs more than it saves.
     let maxThreads = m * n * k < 1 << 19 ? 1 : Int.max
     let threads = min(Parallel.availableThreadCount, maxThreads)
+    let rowBlocks = (m + mc - 1) / mc
     GemmWorkspace.with { workspace in
         for jc in stride(from: 0, to: n, by: nc) {
             let width = min(nc, n - jc)
             let slivers = (width + nr - 1) / nr
+            // Split the columns too when there are too few row blocks to keep every thread busy.
+            let columnSplit = threads == 1 ? 1 : min(slivers, max(1, (threads * 8 + rowBlocks - 1) / rowBlocks))
+            let aSlivers = g.transA && columnSplit > 1 ? (m + mr - 1) / mr : 0
+            let sharedA = aSlivers > 0 ? workspace.sharedA(count: aSlivers * mr * kc) : nil
             for pc in stride(from: 0, to: k, by: kc) {
                 let depth = min(kc, k - pc)
                 let betaNow: Float = pc == 0 ? beta : 1
 
-                let packTasks = min(slivers, threads * 4)
+                // Pack tasks cover B's slivers, then (when shared) A's.
+                let packTasks = min(slivers + aSlivers, threads * 4)
                 Parallel.forEachWorker(packTasks, maxThreads: maxThreads) { task, _ in
-                    GemmPacking.packB(
-                        transposed: g.transB, b: b, ldb: ldb, p0: pc, depth: depth, j0: jc, cols: width,
-                        slivers: (slivers * task / packTasks)..<(slivers * (task + 1) / packTasks),
-                        into: workspace.packedB)
+                    let range = Parallel.chunkRange(task, of: packTasks, total: slivers + aSlivers)
+                    let bPart = range.clamped(to: 0..<slivers)
+                    if !bPart.isEmpty {
+                        GemmPacking.packB(
+                            transposed: g.transB, b: b, ldb: ldb, p0: pc, depth: depth, j0: jc, cols: width,
+                            slivers: bPart, into: workspace.packedB)
+                    }
+                    if let sharedA {
+                        let aPart = range.clamped(to: slivers..<(slivers + aSlivers))
+                        if !aPart.isEmpty {
+                            let i0 = (aPart.lowerBound - slivers) * mr
+                            GemmPacking.packTransposedA(a: a, lda: lda, i0: i0, rows: min(aPart.count * mr, m - i0),
+                                              p0: pc, depth: depth, into: sharedA + i0 * depth)
+                        }
+                    }
                 }
 
-                let rowBlocks = (m + mc - 1) / mc
-                // Split the columns too when there are too few row blocks to keep every thread busy.
-                let columnSplit = threads == 1 ? 1 : min(slivers, max(1, (threads * 8 + rowBlocks - 1) / rowBlocks))
                 Parallel.forEachWorker(rowBlocks * columnSplit, maxThreads: maxThreads) { task, worker in
                     let block = task / columnSplit
                     let part = task % columnSplit
                     let ic = block * mc
                     let height = min(mc, m - ic)
-                    let packedA = workspace.packedA[worker]
-                    GemmPacking.packA(transposed: g.transA, a: a, lda: lda, i0: ic, rows: height,
-                                      p0: pc, depth: depth, into: packedA)
+                    // A row-major A is read in place; a transposed one is packed.
+                    let (packedA, rowStride, depthStride, tileStride): (UnsafePointer<Float>, Int, Int, Int)
+                    if !g.transA {
+                        (packedA, rowStride, depthStride, tileStride) = (a + ic * lda + pc, lda, 1, lda)
+                    } else if let sharedA {
+                        (packedA, rowStride, depthStride, tileStride) = (UnsafePointer(sharedA + ic * depth), 1, mr, depth)
+                    } else {
+                        GemmPacking.packTransposedA(a: a, lda: lda, i0: ic, rows: height,
+                                          p0: pc, depth: depth, into: workspace.packedA[worker])
+                        (packedA, rowStride, depthStride, tileStride) = (UnsafePointer(workspace.packedA[worker]), 1, mr, depth)
+                    }
                     for sliver in (slivers * part / columnSplit)..<(slivers * (part + 1) / columnSplit) {
                         let j = sliver * nr
                         let cols = min(nr, width - j)
@@ -113,7 +138,7 @@ private func sgemmPacked(_ g: GemmOperands) {
                         var i = 0
                         while i < height {
                             gemmMicroKernel(
-                                kc: depth, a: packedA + i * depth, b: packedB,
+                                kc: depth, a: packedA + i * tileStride, aRowStride: rowStride, aDepthStride: depthStride, b: packedB,
                                 c: c + (ic + i) * ldc + jc + j, ldc: ldc,
                                 rows: min(mr, height - i), cols: cols, alpha: alpha, beta: betaNow)
                             i += mr

@@ -9,19 +9,25 @@ enum GemmBlocking {
 }
 
 /// The register-blocked inner kernel: `C[rows×cols] = alpha · Ã·B̃ + beta · C` for one 6×16 tile,
-/// where `Ã` is a packed A sliver (`kc` steps of 6 values) and `B̃` a packed B sliver (`kc` steps of
-/// 16 values). Twelve SIMD8 accumulators hold the tile; each step is 12 fused multiply-adds.
-/// `rows ≤ 6`, `cols ≤ 16` cover the ragged edges (the packed slivers are zero-padded).
-/// With `beta == 0`, C is not read.
+/// where `B̃` is a packed B sliver (`kc` steps of 16 values) and `Ã(r, p) = a[r·aRowStride +
+/// p·aDepthStride]`: a packed A sliver (`kc` steps of 6 values) by default, or A read in place —
+/// `(lda, 1)` for rows of a row-major matrix, `(1, lda)` for its transpose. Twelve SIMD8
+/// accumulators hold the tile; each step is 12 fused multiply-adds.
+/// `rows ≤ 6`, `cols ≤ 16` cover the ragged edges: rows past `rows` re-read the last valid row
+/// (A is never read outside the tile), columns past `cols` read the sliver's zero padding; neither
+/// is stored. With `beta == 0`, C is not read.
 @inline(__always)
 func gemmMicroKernel(
-    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
+    kc: Int, a: UnsafePointer<Float>, aRowStride: Int = 1, aDepthStride: Int = GemmBlocking.mr,
+    b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
     alpha: Float, beta: Float
 ) {
     typealias V = SIMD8<Float>
     var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
     var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+    let last = rows - 1
+    let (o1, o2, o3) = (min(1, last) * aRowStride, min(2, last) * aRowStride, min(3, last) * aRowStride)
+    let (o4, o5) = (min(4, last) * aRowStride, min(5, last) * aRowStride)
     var pa = a
     var pb = UnsafeRawPointer(b)
     for _ in 0..<kc {
@@ -29,17 +35,17 @@ func gemmMicroKernel(
         let b1 = pb.load(fromByteOffset: 32, as: V.self)
         var s = V(repeating: pa[0])
         c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
-        s = V(repeating: pa[1])
+        s = V(repeating: pa[o1])
         c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
-        s = V(repeating: pa[2])
+        s = V(repeating: pa[o2])
         c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
-        s = V(repeating: pa[3])
+        s = V(repeating: pa[o3])
         c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
-        s = V(repeating: pa[4])
+        s = V(repeating: pa[o4])
         c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
-        s = V(repeating: pa[5])
+        s = V(repeating: pa[o5])
         c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
-        pa += 6
+        pa += aDepthStride
         pb += 64
     }
     if rows == GemmBlocking.mr && cols == GemmBlocking.nr {

@@ -1,10 +1,11 @@
 /// Copies of A and B blocks into the layouts the micro-kernel streams through: contiguous slivers,
 /// zero-padded to whole tiles, with any transposition resolved here.
 enum GemmPacking {
-    /// Packs `op(A)[i0 ..< i0+rows, p0 ..< p0+depth]` as slivers of `mr` rows: sliver `s` holds, for
-    /// each `p`, the `mr` values of rows `s·mr ..< s·mr+mr` (zero past `rows`).
-    static func packA(
-        transposed: Bool, a: UnsafePointer<Float>, lda: Int,
+    /// Packs `Aᵀ[i0 ..< i0+rows, p0 ..< p0+depth]` (A stored `[k, m]`, so element `(i, p)` is
+    /// `a[p·lda + i]`) as slivers of `mr` rows: sliver `s` holds, for each `p`, the `mr` values of rows
+    /// `s·mr ..< s·mr+mr` (zero past `rows`). A row-major A needs no packing: the micro-kernel reads it in place.
+    static func packTransposedA(
+        a: UnsafePointer<Float>, lda: Int,
         i0: Int, rows: Int, p0: Int, depth: Int, into dst: UnsafeMutablePointer<Float>
     ) {
         let mr = GemmBlocking.mr
@@ -12,28 +13,18 @@ enum GemmPacking {
         while s < rows {
             let height = min(mr, rows - s)
             let d = dst + s * depth
-            if transposed {
-                // op(A)(i, p) = a[p·lda + i]: each step reads `height` adjacent values.
-                var src = a + p0 * lda + i0 + s
+            // Each step reads `height` adjacent values.
+            var src = a + p0 * lda + i0 + s
+            if height == mr {
+                for p in 0..<depth {
+                    let q = d + p * mr
+                    q[0] = src[0]; q[1] = src[1]; q[2] = src[2]; q[3] = src[3]; q[4] = src[4]; q[5] = src[5]
+                    src += lda
+                }
+            } else {
                 for p in 0..<depth {
                     for r in 0..<mr { d[p * mr + r] = r < height ? src[r] : 0 }
                     src += lda
-                }
-            } else if height == mr {
-                let r0 = a + (i0 + s) * lda + p0
-                let r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda
-                for p in 0..<depth {
-                    let q = d + p * mr
-                    q[0] = r0[p]; q[1] = r1[p]; q[2] = r2[p]; q[3] = r3[p]; q[4] = r4[p]; q[5] = r5[p]
-                }
-            } else {
-                for r in 0..<mr {
-                    if r < height {
-                        let row = a + (i0 + s + r) * lda + p0
-                        for p in 0..<depth { d[p * mr + r] = row[p] }
-                    } else {
-                        for p in 0..<depth { d[p * mr + r] = 0 }
-                    }
                 }
             }
             s += mr

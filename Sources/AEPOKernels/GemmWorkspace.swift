@@ -1,11 +1,24 @@
 import Foundation
 
-/// Packing buffers for one `sgemm` call: a shared panel of B (`kc × nc`) and one block of A
-/// (`mc × kc`) per thread. Allocated once and recycled through a free list, so concurrent or
+/// Packing buffers for one `sgemm` call: a shared panel of B (`kc × nc`), one block of A
+/// (`mc × kc`) per thread, and a shared copy of a whole `kc`-deep panel of A (grown on demand).
+/// Allocated once and recycled through a free list, so concurrent or
 /// nested calls each get their own and steady-state calls allocate nothing.
 final class GemmWorkspace {
     let packedB: UnsafeMutablePointer<Float>
     let packedA: [UnsafeMutablePointer<Float>]
+
+    private var sharedAStorage: UnsafeMutablePointer<Float>?
+    private var sharedACapacity = 0
+
+    /// A buffer of at least `count` floats for A packed whole, shared by the threads of one call.
+    func sharedA(count: Int) -> UnsafeMutablePointer<Float> {
+        if let sharedAStorage, sharedACapacity >= count { return sharedAStorage }
+        sharedAStorage?.deallocate()
+        let storage = Self.allocate(count)
+        (sharedAStorage, sharedACapacity) = (storage, count)
+        return storage
+    }
 
     private init() {
         packedB = Self.allocate(GemmBlocking.kc * GemmBlocking.nc)

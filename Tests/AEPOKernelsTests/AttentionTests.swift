@@ -43,10 +43,67 @@ final class AttentionTests: XCTestCase {
         check()
     }
 
-    /// Causal blocks of 2 query rows (blocks [0,2), [2,4), [4,5)) give the same results.
-    func testCausalBlocksMatchDoublePrecisionReference() {
-        shape.blockRows = 2
-        check()
+    /// Shapes that cross the kernel's 6-row tiles and 16-wide slivers: a head size that is not a
+    /// multiple of 16, groups of 2 and 3 query heads, full, partial and one-token sequences.
+    func testTiledShapesMatchDoublePrecisionForwardAndBackward() {
+        for (shape, lengths) in [
+            (AttentionShape(batch: 2, time: 37, heads: 4, kvHeads: 2, headDim: 20), [37, 23] as [Int32]),
+            (AttentionShape(batch: 3, time: 40, heads: 6, kvHeads: 2, headDim: 32), [40, 1, 17] as [Int32]),
+        ] {
+            self.shape = shape
+            checkAgainstAnalyticReference(lengths: lengths)
+        }
+    }
+
+    /// Forward and backward against double-precision attention and its analytic gradients
+    /// (`dP = c·vᵀ`, `dS = P ⊙ (dP − Σ P ⊙ dP)`, `dq = scale·dS·k`, `dk = scale·dSᵀ·q`, `dv = Pᵀ·c`).
+    func checkAgainstAnalyticReference(lengths: [Int32]) {
+        let (T, H, KV, D) = (shape.time, shape.heads, shape.kvHeads, shape.headDim)
+        let scale = 1 / Double(D).squareRoot()
+        let p = KernelTesting.random(qCount + 2 * kvCount, seed: 21)
+        let c = KernelTesting.random(qCount, seed: 22)
+        let q = Array(p[0..<qCount]), k = Array(p[qCount..<(qCount + kvCount)]), v = Array(p[(qCount + kvCount)...])
+        var out = [Double](repeating: 0, count: qCount)
+        var dq = [Double](repeating: 0, count: qCount), dk = [Double](repeating: 0, count: kvCount)
+        var dv = [Double](repeating: 0, count: kvCount)
+        for b in 0..<shape.batch {
+            for h in 0..<H {
+                let g = h / (H / KV)
+                func qi(_ t: Int) -> Int { ((b * T + t) * H + h) * D }
+                func kvi(_ s: Int) -> Int { ((b * T + s) * KV + g) * D }
+                for t in 0..<Int(lengths[b]) {
+                    var scores = (0...t).map { s in (0..<D).reduce(0.0) { $0 + q[qi(t) + $1] * k[kvi(s) + $1] } * scale }
+                    let m = scores.max()!
+                    scores = scores.map { exp($0 - m) }
+                    let sum = scores.reduce(0, +)
+                    let probabilities = scores.map { $0 / sum }
+                    let dP = (0...t).map { s in (0..<D).reduce(0.0) { $0 + c[qi(t) + $1] * v[kvi(s) + $1] } }
+                    let inner = zip(probabilities, dP).reduce(0.0) { $0 + $1.0 * $1.1 }
+                    for s in 0...t {
+                        let dS = probabilities[s] * (dP[s] - inner)
+                        for i in 0..<D {
+                            out[qi(t) + i] += probabilities[s] * v[kvi(s) + i]
+                            dq[qi(t) + i] += scale * dS * k[kvi(s) + i]
+                            dk[kvi(s) + i] += scale * dS * q[qi(t) + i]
+                            dv[kvi(s) + i] += probabilities[s] * c[qi(t) + i]
+                        }
+                    }
+                }
+            }
+        }
+        var gotOut = [Float](repeating: .nan, count: qCount)
+        var probabilities = [Float](repeating: .nan, count: shape.probabilityCount)
+        Attention.forward(output: &gotOut, probabilities: &probabilities, query: KernelTesting.floats(q), key: KernelTesting.floats(k),
+                          value: KernelTesting.floats(v), lengths: lengths, shape: shape)
+        var gotQ = [Float](repeating: .nan, count: qCount), gotK = [Float](repeating: .nan, count: kvCount)
+        var gotV = [Float](repeating: .nan, count: kvCount), scratch = [Float](repeating: .nan, count: shape.backwardScratchCount)
+        Attention.backward(queryGradient: &gotQ, keyGradient: &gotK, valueGradient: &gotV, scratch: &scratch,
+                           outputGradient: KernelTesting.floats(c), probabilities: probabilities, query: KernelTesting.floats(q),
+                           key: KernelTesting.floats(k), value: KernelTesting.floats(v), lengths: lengths, shape: shape)
+        for (name, got, expected) in [("output", gotOut, out), ("dq", gotQ, dq), ("dk", gotK, dk), ("dv", gotV, dv)] {
+            let worst = zip(got, expected).map { abs(Double($0) - $1) }.max() ?? 0
+            XCTAssertLessThan(worst, 1e-5, "\(name) of \(shape) lengths \(lengths)")
+        }
     }
 
     func check() {
