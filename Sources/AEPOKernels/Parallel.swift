@@ -43,7 +43,7 @@ public enum Parallel {
     /// in `0..<threadCount` — for per-thread scratch buffers. Index 0 is the caller.
     /// At most `maxThreads` threads take part (1 for loops too small to be worth waking the pool).
     /// A loop started while the pool is busy (nested or concurrent loops) runs serially on the caller.
-    static func forEachWorker(_ count: Int, maxThreads: Int = .max, _ body: (_ index: Int, _ worker: Int) -> Void) {
+    public static func forEachWorker(_ count: Int, maxThreads: Int = .max, _ body: (_ index: Int, _ worker: Int) -> Void) {
         let threads = min(threadLimit, count, maxThreads)
         if threads > 1, #available(macOS 15, *), let pool = pool as? WorkerPool,
            pool.tryRun(count: count, threads: threads, body) {
@@ -138,9 +138,11 @@ private final class WorkerPool: @unchecked Sendable {
     private func helperLoop(worker: Int) {
         var seen = 0
         while true {
-            // Spin a little: loops usually come in quick succession (one per layer).
+            // Spin a while (~0.2 ms) before sleeping: loops come in quick succession (several per
+            // layer), and a decode step's serial parts (sampling) would otherwise put the helper to
+            // sleep before every step and cost a wake-up.
             var spins = 0
-            while generation.load(ordering: .acquiring) == seen && spins < 20_000 { spins += 1 }
+            while generation.load(ordering: .acquiring) == seen && spins < 200_000 { spins += 1 }
             lock.lock()
             while generation.load(ordering: .acquiring) == seen { lock.wait() }
             seen = generation.load(ordering: .acquiring)

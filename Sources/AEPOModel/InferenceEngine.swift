@@ -221,25 +221,20 @@ public final class InferenceEngine {
         }
     }
 
-    /// Decode attention for every row (`PagedAttention`), rows split over the threads.
+    /// Decode attention for every row (`PagedAttention`); the threads take rows one at a time.
     private func attend(_ rows: Rows, layer: Int) {
         let c = config, ws = workspace
         let qW = c.queryWidth
         let qkvW = qW + 2 * c.keyValueWidth
-        let n = rows.tokens.count
         let (keyOffset, valueOffset) = (cache.keyOffset(layer: layer), cache.valueOffset(layer: layer))
-        let chunks = Parallel.chunkCount(n)
         rows.blockBases.withUnsafeBufferPointer { bases in
-            Parallel.forEach(chunks) { chunk in
-                let scores = ws.scores + chunk * ws.scoresPerThread
-                for r in Parallel.chunkRange(chunk, of: chunks, total: n) {
-                    let pages = PagedAttention.Pages(blocks: bases.baseAddress! + rows.firstBlock[r], keyOffset: keyOffset,
-                                                     valueOffset: valueOffset, blockSize: cache.blockSize)
-                    PagedAttention.forward(
-                        outputs: ws.attention + r * qW, queries: ws.qkv + r * qkvW, queryHeads: c.numAttentionHeads,
-                        keyValueHeads: c.numKeyValueHeads, headDim: c.headDim, length: Int(rows.positions[r]) + 1,
-                        pages: pages, scores: scores)
-                }
+            Parallel.forEachWorker(rows.tokens.count) { r, worker in
+                let pages = PagedAttention.Pages(blocks: bases.baseAddress! + rows.firstBlock[r], keyOffset: keyOffset,
+                                                 valueOffset: valueOffset, blockSize: cache.blockSize)
+                PagedAttention.forward(
+                    outputs: ws.attention + r * qW, queries: ws.qkv + r * qkvW, queryHeads: c.numAttentionHeads,
+                    keyValueHeads: c.numKeyValueHeads, headDim: c.headDim, length: Int(rows.positions[r]) + 1,
+                    pages: pages, scores: ws.scores + worker * ws.scoresPerThread)
             }
         }
     }
