@@ -3,7 +3,8 @@ import Foundation
 /// Causal grouped-query self-attention over a right-padded batch, with per-sequence lengths.
 ///
 /// Layouts (row-major): queries `[batch, time, heads, headDim]`, keys and values
-/// `[batch, time, kvHeads, headDim]`, output like the queries, probabilities `[batch, heads, time, time]`.
+/// `[batch, time, kvHeads, headDim]` (value rows `valueStride` apart), output like the queries,
+/// probabilities `[batch, heads, time, time]`.
 /// Query head `h` reads key/value head `h / (heads / kvHeads)`. For `t < length`:
 /// `P[t, s] = softmax_s(q_t·k_s / sqrt(headDim))` over `s ≤ t`, `out_t = Σ_s P[t, s] v_s`.
 /// Positions at or past a sequence's length produce zeros and receive zero gradients.
@@ -13,14 +14,19 @@ public struct AttentionShape: Sendable {
     public var heads: Int
     public var kvHeads: Int
     public var headDim: Int
+    /// Floats between consecutive positions of the values and their gradients: `kvHeads · headDim`
+    /// by default, more when the values sit inside wider rows (fused q|k|v projections).
+    public var valueStride: Int
 
-    public init(batch: Int, time: Int, heads: Int, kvHeads: Int, headDim: Int) {
+    public init(batch: Int, time: Int, heads: Int, kvHeads: Int, headDim: Int, valueStride: Int? = nil) {
         precondition(heads % kvHeads == 0, "query heads must be a multiple of key/value heads")
         self.batch = batch
         self.time = time
         self.heads = heads
         self.kvHeads = kvHeads
         self.headDim = headDim
+        self.valueStride = valueStride ?? kvHeads * headDim
+        precondition(self.valueStride >= kvHeads * headDim, "value rows narrower than kvHeads · headDim")
     }
 
     var queryWidth: Int { heads * headDim }
@@ -46,29 +52,29 @@ public enum Attention {
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
         lengths: UnsafePointer<Int32>, shape: AttentionShape
     ) {
-        let (T, D, qW, kvW) = (shape.time, shape.headDim, shape.queryWidth, shape.keyValueWidth)
-        let packs = Packs(time: T, headDim: D, count: 2)
-        defer { packs.deallocate() }
-        Parallel.forEachWorker(shape.batch * shape.heads) { task, worker in
-            let b = task / shape.heads, h = task % shape.heads, kvh = h / shape.group
-            let length = Int(lengths[b])
-            let q = query + b * T * qW + h * D
-            let k = key + b * T * kvW + kvh * D
-            let v = value + b * T * kvW + kvh * D
-            let o = output + b * T * qW + h * D
-            let p = probabilities + task * T * T
-            for t in length..<T { (o + t * qW).update(repeating: 0, count: D) }
-            guard length > 0 else { return }
-            // Kᵀ as slivers of 16 keys (for Q·Kᵀ), V as slivers of 16 head lanes (for P·V).
-            let keys = packs.buffer(0, worker: worker), values = packs.buffer(1, worker: worker)
-            packs.transposed(k, stride: kvW, count: length, into: keys)
-            packs.rows(v, stride: kvW, count: length, into: values)
-            forEachRowTile(length) { i, rows, end in
-                product(rows: rows, cols: end, depth: D, a: q + i * qW, aRowStride: qW, aDepthStride: 1,
-                        b: keys, bDepth: D, c: p + i * T, ldc: T, alpha: shape.scale, beta: 0)
-                for t in i..<(i + rows) { causalSoftmax(p + t * T, count: t + 1, length: end) }
-                product(rows: rows, cols: D, depth: end, a: p + i * T, aRowStride: T, aDepthStride: 1,
-                        b: values, bDepth: length, c: o + i * qW, ldc: qW, alpha: 1, beta: 0)
+        let (T, D, qW, kvW, vS) = (shape.time, shape.headDim, shape.queryWidth, shape.keyValueWidth, shape.valueStride)
+        Packs.with(time: T, headDim: D, count: 2) { packs in
+            Parallel.forEachWorker(shape.batch * shape.heads) { task, worker in
+                let b = task / shape.heads, h = task % shape.heads, kvh = h / shape.group
+                let length = Int(lengths[b])
+                let q = query + b * T * qW + h * D
+                let k = key + b * T * kvW + kvh * D
+                let v = value + b * T * vS + kvh * D
+                let o = output + b * T * qW + h * D
+                let p = probabilities + task * T * T
+                for t in length..<T { (o + t * qW).update(repeating: 0, count: D) }
+                guard length > 0 else { return }
+                // Kᵀ as slivers of 16 keys (for Q·Kᵀ), V as slivers of 16 head lanes (for P·V).
+                let keys = packs.buffer(0, worker: worker), values = packs.buffer(1, worker: worker)
+                packs.transposed(k, stride: kvW, count: length, into: keys)
+                packs.rows(v, stride: vS, count: length, into: values)
+                forEachRowTile(length) { i, rows, end in
+                    product(rows: rows, cols: end, depth: D, a: q + i * qW, aRowStride: qW, aDepthStride: 1,
+                            b: keys, bDepth: D, c: p + i * T, ldc: T, alpha: shape.scale, beta: 0)
+                    for t in i..<(i + rows) { causalSoftmax(p + t * T, count: t + 1, length: end) }
+                    product(rows: rows, cols: D, depth: end, a: p + i * T, aRowStride: T, aDepthStride: 1,
+                            b: values, bDepth: length, c: o + i * qW, ldc: qW, alpha: 1, beta: 0)
+                }
             }
         }
     }
@@ -82,51 +88,51 @@ public enum Attention {
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
         lengths: UnsafePointer<Int32>, shape: AttentionShape
     ) {
-        let (T, D, qW, kvW) = (shape.time, shape.headDim, shape.queryWidth, shape.keyValueWidth)
-        let packs = Packs(time: T, headDim: D, count: 4)
-        defer { packs.deallocate() }
-        Parallel.forEachWorker(shape.batch * shape.kvHeads) { task, worker in
-            let b = task / shape.kvHeads, kvh = task % shape.kvHeads
-            let length = Int(lengths[b])
-            let k = key + b * T * kvW + kvh * D
-            let v = value + b * T * kvW + kvh * D
-            let dk = keyGradient + b * T * kvW + kvh * D
-            let dv = valueGradient + b * T * kvW + kvh * D
-            for t in 0..<T {
-                (dk + t * kvW).update(repeating: 0, count: D)
-                (dv + t * kvW).update(repeating: 0, count: D)
-            }
-            let ds = scratch + task * T * T
-            let (valuesT, keys) = (packs.buffer(0, worker: worker), packs.buffer(1, worker: worker))
-            let (queries, outputGradients) = (packs.buffer(2, worker: worker), packs.buffer(3, worker: worker))
-            if length > 0 {
-                packs.transposed(v, stride: kvW, count: length, into: valuesT)
-                packs.rows(k, stride: kvW, count: length, into: keys)
-            }
-            for h in (kvh * shape.group)..<((kvh + 1) * shape.group) {
-                let q = query + b * T * qW + h * D
-                let dq = queryGradient + b * T * qW + h * D
-                let dO = outputGradient + b * T * qW + h * D
-                let p = probabilities + (b * shape.heads + h) * T * T
-                for t in length..<T { (dq + t * qW).update(repeating: 0, count: D) }
-                guard length > 0 else { continue }
-                packs.rows(q, stride: qW, count: length, into: queries)
-                packs.rows(dO, stride: qW, count: length, into: outputGradients)
-                // Query tiles: dS rows, then dQ.
-                forEachRowTile(length) { i, rows, end in
-                    product(rows: rows, cols: end, depth: D, a: dO + i * qW, aRowStride: qW, aDepthStride: 1,
-                            b: valuesT, bDepth: D, c: ds + i * T, ldc: T, alpha: 1, beta: 0)
-                    for t in i..<(i + rows) { softmaxGradient(ds + t * T, probabilities: p + t * T, count: t + 1, length: end) }
-                    product(rows: rows, cols: D, depth: end, a: ds + i * T, aRowStride: T, aDepthStride: 1,
-                            b: keys, bDepth: length, c: dq + i * qW, ldc: qW, alpha: shape.scale, beta: 0)
+        let (T, D, qW, kvW, vS) = (shape.time, shape.headDim, shape.queryWidth, shape.keyValueWidth, shape.valueStride)
+        Packs.with(time: T, headDim: D, count: 4) { packs in
+            Parallel.forEachWorker(shape.batch * shape.kvHeads) { task, worker in
+                let b = task / shape.kvHeads, kvh = task % shape.kvHeads
+                let length = Int(lengths[b])
+                let k = key + b * T * kvW + kvh * D
+                let v = value + b * T * vS + kvh * D
+                let dk = keyGradient + b * T * kvW + kvh * D
+                let dv = valueGradient + b * T * vS + kvh * D
+                for t in 0..<T {
+                    (dk + t * kvW).update(repeating: 0, count: D)
+                    (dv + t * vS).update(repeating: 0, count: D)
                 }
-                // Key tiles `[s0, s0 + rows)` meet queries `t ≥ s0`: dK and dV from the transposes of dS and P.
-                forEachRowTile(length) { s0, rows, _ in
-                    let offset = s0 * T + s0
-                    product(rows: rows, cols: D, depth: length - s0, a: ds + offset, aRowStride: 1, aDepthStride: T,
-                            b: queries + s0 * 16, bDepth: length, c: dk + s0 * kvW, ldc: kvW, alpha: shape.scale, beta: 1)
-                    product(rows: rows, cols: D, depth: length - s0, a: p + offset, aRowStride: 1, aDepthStride: T,
-                            b: outputGradients + s0 * 16, bDepth: length, c: dv + s0 * kvW, ldc: kvW, alpha: 1, beta: 1)
+                let ds = scratch + task * T * T
+                let (valuesT, keys) = (packs.buffer(0, worker: worker), packs.buffer(1, worker: worker))
+                let (queries, outputGradients) = (packs.buffer(2, worker: worker), packs.buffer(3, worker: worker))
+                if length > 0 {
+                    packs.transposed(v, stride: vS, count: length, into: valuesT)
+                    packs.rows(k, stride: kvW, count: length, into: keys)
+                }
+                for h in (kvh * shape.group)..<((kvh + 1) * shape.group) {
+                    let q = query + b * T * qW + h * D
+                    let dq = queryGradient + b * T * qW + h * D
+                    let dO = outputGradient + b * T * qW + h * D
+                    let p = probabilities + (b * shape.heads + h) * T * T
+                    for t in length..<T { (dq + t * qW).update(repeating: 0, count: D) }
+                    guard length > 0 else { continue }
+                    packs.rows(q, stride: qW, count: length, into: queries)
+                    packs.rows(dO, stride: qW, count: length, into: outputGradients)
+                    // Query tiles: dS rows, then dQ.
+                    forEachRowTile(length) { i, rows, end in
+                        product(rows: rows, cols: end, depth: D, a: dO + i * qW, aRowStride: qW, aDepthStride: 1,
+                                b: valuesT, bDepth: D, c: ds + i * T, ldc: T, alpha: 1, beta: 0)
+                        for t in i..<(i + rows) { softmaxGradient(ds + t * T, probabilities: p + t * T, count: t + 1, length: end) }
+                        product(rows: rows, cols: D, depth: end, a: ds + i * T, aRowStride: T, aDepthStride: 1,
+                                b: keys, bDepth: length, c: dq + i * qW, ldc: qW, alpha: shape.scale, beta: 0)
+                    }
+                    // Key tiles `[s0, s0 + rows)` meet queries `t ≥ s0`: dK and dV from the transposes of dS and P.
+                    forEachRowTile(length) { s0, rows, _ in
+                        let offset = s0 * T + s0
+                        product(rows: rows, cols: D, depth: length - s0, a: ds + offset, aRowStride: 1, aDepthStride: T,
+                                b: queries + s0 * 16, bDepth: length, c: dk + s0 * kvW, ldc: kvW, alpha: shape.scale, beta: 1)
+                        product(rows: rows, cols: D, depth: length - s0, a: p + offset, aRowStride: 1, aDepthStride: T,
+                                b: outputGradients + s0 * 16, bDepth: length, c: dv + s0 * vS, ldc: vS, alpha: 1, beta: 1)
+                    }
                 }
             }
         }
@@ -187,25 +193,22 @@ public enum Attention {
 }
 
 /// Per-thread buffers for one head's keys, values, queries or output gradients packed as
-/// micro-kernel B slivers (`count` buffers per thread, each `time × headDim` rounded up to slivers).
+/// micro-kernel B slivers (`count` buffers per thread, each `time × headDim` rounded up to slivers),
+/// lent from a `GemmWorkspace` for the length of one call.
 private struct Packs {
     let headDim: Int
     let floats: Int
     let count: Int
     let storage: UnsafeMutablePointer<Float>
 
-    init(time: Int, headDim: Int, count: Int) {
-        let nr = GemmBlocking.nr
-        let rounded = { (x: Int) in (x + nr - 1) / nr * nr }
-        self.headDim = headDim
-        self.count = count
-        floats = rounded(time) * rounded(headDim)
-        let total = Parallel.threadCount * count * floats
-        storage = UnsafeMutableRawPointer.allocate(byteCount: max(1, total) * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: max(1, total))
+    static func with(time: Int, headDim: Int, count: Int, _ body: (Packs) -> Void) {
+        let rounded = { (x: Int) in (x + GemmBlocking.nr - 1) / GemmBlocking.nr * GemmBlocking.nr }
+        let floats = rounded(time) * rounded(headDim)
+        GemmWorkspace.with { workspace in
+            let storage = workspace.buffer(count: Parallel.threadCount * count * floats)
+            body(Packs(headDim: headDim, floats: floats, count: count, storage: storage))
+        }
     }
-
-    func deallocate() { storage.deallocate() }
 
     func buffer(_ index: Int, worker: Int) -> UnsafeMutablePointer<Float> {
         storage + (worker * count + index) * floats

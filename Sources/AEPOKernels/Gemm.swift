@@ -90,7 +90,7 @@ private func sgemmPacked(_ g: GemmOperands) {
             // Split the columns too when there are too few row blocks to keep every thread busy.
             let columnSplit = threads == 1 ? 1 : min(slivers, max(1, (threads * 8 + rowBlocks - 1) / rowBlocks))
             let aSlivers = g.transA && columnSplit > 1 ? (m + mr - 1) / mr : 0
-            let sharedA = aSlivers > 0 ? workspace.sharedA(count: aSlivers * mr * kc) : nil
+            let sharedA = aSlivers > 0 ? workspace.buffer(count: aSlivers * mr * kc) : nil
             for pc in stride(from: 0, to: k, by: kc) {
                 let depth = min(kc, k - pc)
                 let betaNow: Float = pc == 0 ? beta : 1

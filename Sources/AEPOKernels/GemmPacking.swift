@@ -16,9 +16,11 @@ enum GemmPacking {
             // Each step reads `height` adjacent values.
             var src = a + p0 * lda + i0 + s
             if height == mr {
+                // Six values as one 4-wide and one 2-wide copy.
                 for p in 0..<depth {
-                    let q = d + p * mr
-                    q[0] = src[0]; q[1] = src[1]; q[2] = src[2]; q[3] = src[3]; q[4] = src[4]; q[5] = src[5]
+                    let (from, to) = (UnsafeRawPointer(src), UnsafeMutableRawPointer(d + p * mr))
+                    to.storeBytes(of: from.loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+                    to.storeBytes(of: from.loadUnaligned(fromByteOffset: 16, as: SIMD2<Float>.self), toByteOffset: 16, as: SIMD2<Float>.self)
                     src += lda
                 }
             } else {

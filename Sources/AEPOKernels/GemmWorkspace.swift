@@ -1,23 +1,25 @@
 import Foundation
 
-/// Packing buffers for one `sgemm` call: a shared panel of B (`kc × nc`), one block of A
-/// (`mc × kc`) per thread, and a shared copy of a whole `kc`-deep panel of A (grown on demand).
+/// Packing buffers for one `sgemm` or attention call: a shared panel of B (`kc × nc`), one block
+/// of A (`mc × kc`) per thread, and a growable buffer for anything larger (see `buffer(count:)`).
 /// Allocated once and recycled through a free list, so concurrent or
 /// nested calls each get their own and steady-state calls allocate nothing.
 final class GemmWorkspace {
     let packedB: UnsafeMutablePointer<Float>
     let packedA: [UnsafeMutablePointer<Float>]
 
-    private var sharedAStorage: UnsafeMutablePointer<Float>?
-    private var sharedACapacity = 0
+    private var storage: UnsafeMutablePointer<Float>?
+    private var capacity = 0
 
-    /// A buffer of at least `count` floats for A packed whole, shared by the threads of one call.
-    func sharedA(count: Int) -> UnsafeMutablePointer<Float> {
-        if let sharedAStorage, sharedACapacity >= count { return sharedAStorage }
-        sharedAStorage?.deallocate()
-        let storage = Self.allocate(count)
-        (sharedAStorage, sharedACapacity) = (storage, count)
-        return storage
+    /// A buffer of at least `count` floats, 64-byte aligned, beyond the fixed blocks: A packed whole
+    /// and shared by the threads of one `sgemm` call, or attention's per-thread packed heads.
+    /// Its contents are not kept between calls.
+    func buffer(count: Int) -> UnsafeMutablePointer<Float> {
+        if let storage, capacity >= count { return storage }
+        storage?.deallocate()
+        let grown = Self.allocate(count)
+        (storage, capacity) = (grown, count)
+        return grown
     }
 
     private init() {

@@ -2,15 +2,18 @@
 /// `y = w ⊙ x · r`, with `r = 1 / sqrt(mean(x²) + eps)`, all in float32.
 public enum RMSNorm {
     /// Normalises `rows` rows of `width` floats. Saves `r` per row in `rstd` for the backward pass.
-    /// `output` may alias `input`.
+    /// `output` may alias `input` (with the default layout). Output rows are contiguous; input rows
+    /// come in groups of `heads` consecutive rows, groups `inputStride` floats apart (default
+    /// `heads · width`, i.e. contiguous): per-head norms read a token's heads inside a wider row.
     public static func forward(
         output: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        rows: Int, width: Int, eps: Float
+        rows: Int, width: Int, eps: Float, heads: Int = 1, inputStride: Int? = nil
     ) {
+        let stride = inputStride ?? heads * width
         Parallel.forEachChunk(rows, minimumChunk: 16) { range in
             for row in range {
-                let x = input + row * width
+                let x = input + (row / heads) * stride + (row % heads) * width
                 let y = output + row * width
                 let r = 1 / (Reduction.sumOfSquares(x, width) / Float(width) + eps).squareRoot()
                 rstd[row] = r
@@ -21,12 +24,14 @@ public enum RMSNorm {
 
     /// Accumulates `∂L/∂x` into `inputGradient` (`+=`) and `∂L/∂w` into `weightGradient` (`+=`):
     /// `dx_i = r·w_i·dy_i − x_i · r³/width · Σ_j w_j·dy_j·x_j`, `dw_i = Σ_rows dy_i · x_i · r`.
+    /// `input` and `inputGradient` have the layout `heads`/`inputStride` describe (see `forward`).
     public static func backward(
         inputGradient: UnsafeMutablePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
         outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>,
         weight: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
-        rows: Int, width: Int
+        rows: Int, width: Int, heads: Int = 1, inputStride: Int? = nil
     ) {
+        let stride = inputStride ?? heads * width
         let chunks = Parallel.chunkCount(rows, minimumChunk: 16)
         let partial = UnsafeMutablePointer<Float>.allocate(capacity: chunks * width)
         partial.initialize(repeating: 0, count: chunks * width)
@@ -34,9 +39,10 @@ public enum RMSNorm {
         Parallel.forEach(chunks) { chunk in
             let dw = partial + chunk * width
             for row in Parallel.chunkRange(chunk, of: chunks, total: rows) {
-                let x = input + row * width
+                let offset = (row / heads) * stride + (row % heads) * width
+                let x = input + offset
                 let dy = outputGradient + row * width
-                let dx = inputGradient + row * width
+                let dx = inputGradient + offset
                 let r = rstd[row]
                 let c = Reduction.dot(weight, dy, x, width) * r * r * r / Float(width)
                 for i in 0..<width {

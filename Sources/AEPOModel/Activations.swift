@@ -13,9 +13,9 @@ struct LayerActivations {
     var input: UnsafeMutablePointer<Float>         // [rows, hidden] residual stream entering the layer
     var norm1: UnsafeMutablePointer<Float>         // [rows, hidden]
     var norm1Rstd: UnsafeMutablePointer<Float>     // [rows]
-    var queryRaw: UnsafeMutablePointer<Float>      // [rows, heads·headDim] before q_norm
-    var keyRaw: UnsafeMutablePointer<Float>        // [rows, kvHeads·headDim] before k_norm
-    var value: UnsafeMutablePointer<Float>         // [rows, kvHeads·headDim]
+    /// [rows, (heads + 2·kvHeads)·headDim]: each row's q (before q_norm), k (before k_norm) and v,
+    /// the output of the fused q|k|v projection.
+    var projections: UnsafeMutablePointer<Float>
     var queryRstd: UnsafeMutablePointer<Float>     // [rows·heads]
     var keyRstd: UnsafeMutablePointer<Float>       // [rows·kvHeads]
     var query: UnsafeMutablePointer<Float>         // after q_norm and RoPE
@@ -41,9 +41,7 @@ struct LayerActivations {
         input = arena.take(n * c.hiddenSize)
         norm1 = arena.take(n * c.hiddenSize)
         norm1Rstd = arena.take(n)
-        queryRaw = arena.take(n * c.queryWidth)
-        keyRaw = arena.take(n * c.keyValueWidth)
-        value = arena.take(n * c.keyValueWidth)
+        projections = arena.take(n * c.queryKeyValueWidth)
         queryRstd = arena.take(n * c.numAttentionHeads)
         keyRstd = arena.take(n * c.numKeyValueHeads)
         query = arena.take(n * c.queryWidth)

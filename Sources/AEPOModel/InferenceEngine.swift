@@ -41,14 +41,8 @@ public final class InferenceEngine {
         let c = model.config
         self.model = model
         self.cache = KVCache(config: c, blockSize: blockSize)
+        // The model has checked that q|k|v and gate|up are adjacent (`LayerWeights.fusesProjections`).
         self.layers = (0..<c.numHiddenLayers).map { LayerWeights(layer: $0, layout: model.layout) }
-        for w in layers {
-            // The fused projections need q|k|v and gate|up adjacent in the layout.
-            precondition(w.keyProjection == w.queryProjection + c.queryWidth * c.hiddenSize
-                && w.valueProjection == w.keyProjection + c.keyValueWidth * c.hiddenSize
-                && w.upProjection == w.gateProjection + c.intermediateSize * c.hiddenSize,
-                "parameter layout does not keep q|k|v and gate|up adjacent")
-        }
         let w = UnsafePointer(model.parameters.baseAddress!)
         packed = layers.map { PackedLayer($0, config: c, parameters: w) }
         packedHead = PackedWeights(weight: w + model.layout.lmHeadOffset, outputs: c.vocabSize, inputs: c.hiddenSize)
@@ -202,7 +196,7 @@ public final class InferenceEngine {
     private func storeKeysAndValues(_ rows: Rows, layer: Int, weights o: LayerWeights, _ w: UnsafePointer<Float>) {
         let c = config, ws = workspace
         let (qW, kvW, d) = (c.queryWidth, c.keyValueWidth, c.headDim)
-        let qkvW = qW + 2 * kvW
+        let qkvW = c.queryKeyValueWidth
         let bs = cache.blockSize
         rows.positions.withUnsafeBufferPointer { positions in
             Parallel.forEachChunk(rows.tokens.count, minimumChunk: Self.rowsPerThread) { range in
@@ -225,7 +219,7 @@ public final class InferenceEngine {
     private func attend(_ rows: Rows, layer: Int) {
         let c = config, ws = workspace
         let qW = c.queryWidth
-        let qkvW = qW + 2 * c.keyValueWidth
+        let qkvW = c.queryKeyValueWidth
         let (keyOffset, valueOffset) = (cache.keyOffset(layer: layer), cache.valueOffset(layer: layer))
         rows.blockBases.withUnsafeBufferPointer { bases in
             Parallel.forEachWorker(rows.tokens.count) { r, worker in
@@ -245,7 +239,7 @@ private struct PackedLayer {
     let queryKeyValue, output, gateUp, down: PackedWeights
 
     init(_ o: LayerWeights, config c: Qwen3Config, parameters w: UnsafePointer<Float>) {
-        queryKeyValue = PackedWeights(weight: w + o.queryProjection, outputs: c.queryWidth + 2 * c.keyValueWidth, inputs: c.hiddenSize)
+        queryKeyValue = PackedWeights(weight: w + o.queryProjection, outputs: c.queryKeyValueWidth, inputs: c.hiddenSize)
         output = PackedWeights(weight: w + o.outputProjection, outputs: c.hiddenSize, inputs: c.queryWidth)
         gateUp = PackedWeights(weight: w + o.gateProjection, outputs: 2 * c.intermediateSize, inputs: c.hiddenSize)
         down = PackedWeights(weight: w + o.downProjection, outputs: c.hiddenSize, inputs: c.intermediateSize)
@@ -267,7 +261,7 @@ private final class Workspace {
             for p in [x, h, qkv, attention, gateUp, activation, rstd] { p.deallocate() }
             x = Self.buffer(rows * c.hiddenSize)
             h = Self.buffer(rows * c.hiddenSize)
-            qkv = Self.buffer(rows * (c.queryWidth + 2 * c.keyValueWidth))
+            qkv = Self.buffer(rows * c.queryKeyValueWidth)
             attention = Self.buffer(rows * c.queryWidth)
             gateUp = Self.buffer(rows * 2 * c.intermediateSize)
             activation = Self.buffer(rows * c.intermediateSize)

@@ -42,6 +42,7 @@ public final class Qwen3Model {
         _ = parameters.initialize(from: values)
         rotary = RotaryEmbedding(headDim: config.headDim, theta: config.ropeTheta, maxPositions: config.maxPositionEmbeddings)
         weights = (0..<config.numHiddenLayers).map { LayerWeights(layer: $0, layout: layout) }
+        precondition(weights.allSatisfy { $0.fusesProjections(config) }, "parameter layout does not keep q|k|v and gate|up adjacent")
     }
 
     /// A randomly initialised model as transformers initialises one: embedding and linear weights
@@ -144,8 +145,9 @@ public final class Qwen3Model {
         let a = Activations(c, batch, chunkRows: chunkRows, arena: activationArena)
         let n = a.shape.rows
         let p = parameters.baseAddress!
+        let qkvW = c.queryKeyValueWidth
         let attentionShape = AttentionShape(batch: a.shape.batch, time: a.shape.time, heads: c.numAttentionHeads,
-                                            kvHeads: c.numKeyValueHeads, headDim: c.headDim)
+                                            kvHeads: c.numKeyValueHeads, headDim: c.headDim, valueStride: qkvW)
         a.tokens.withUnsafeBufferPointer { tokens in
             Embedding.forward(output: a.layers.first?.input ?? a.output, tokens: tokens.baseAddress!,
                               table: p + layout["model.embed_tokens.weight"]!.offset, count: n, width: c.hiddenSize)
@@ -155,20 +157,21 @@ public final class Qwen3Model {
             let next = l + 1 < a.layers.count ? a.layers[l + 1].input : a.output
             RMSNorm.forward(output: s.norm1, rstd: s.norm1Rstd, input: s.input, weight: p + w.inputNorm,
                             rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
-            Linear.forward(output: s.queryRaw, input: s.norm1, weight: p + w.queryProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.queryWidth)
-            Linear.forward(output: s.keyRaw, input: s.norm1, weight: p + w.keyProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.keyValueWidth)
-            Linear.forward(output: s.value, input: s.norm1, weight: p + w.valueProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.keyValueWidth)
-            RMSNorm.forward(output: s.query, rstd: s.queryRstd, input: s.queryRaw, weight: p + w.queryNorm,
-                            rows: n * c.numAttentionHeads, width: c.headDim, eps: c.rmsNormEps)
-            RMSNorm.forward(output: s.key, rstd: s.keyRstd, input: s.keyRaw, weight: p + w.keyNorm,
-                            rows: n * c.numKeyValueHeads, width: c.headDim, eps: c.rmsNormEps)
+            // q|k|v as one product (their weights are adjacent), then the per-head norms in place.
+            Linear.forward(output: s.projections, input: s.norm1, weight: p + w.queryProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: qkvW)
+            RMSNorm.forward(output: s.query, rstd: s.queryRstd, input: s.projections, weight: p + w.queryNorm,
+                            rows: n * c.numAttentionHeads, width: c.headDim, eps: c.rmsNormEps,
+                            heads: c.numAttentionHeads, inputStride: qkvW)
+            RMSNorm.forward(output: s.key, rstd: s.keyRstd, input: s.projections + c.queryWidth, weight: p + w.keyNorm,
+                            rows: n * c.numKeyValueHeads, width: c.headDim, eps: c.rmsNormEps,
+                            heads: c.numKeyValueHeads, inputStride: qkvW)
             a.positions.withUnsafeBufferPointer { positions in
                 rotary.forward(s.query, positions: positions.baseAddress!, tokens: n, heads: c.numAttentionHeads)
                 rotary.forward(s.key, positions: positions.baseAddress!, tokens: n, heads: c.numKeyValueHeads)
             }
             a.lengths.withUnsafeBufferPointer { lengths in
                 Attention.forward(output: s.attention, probabilities: s.probabilities, query: s.query, key: s.key,
-                                  value: s.value, lengths: lengths.baseAddress!, shape: attentionShape)
+                                  value: s.projections + c.queryWidth + c.keyValueWidth, lengths: lengths.baseAddress!, shape: attentionShape)
             }
             s.middle.update(from: s.input, count: n * c.hiddenSize)
             Linear.forward(output: s.middle, input: s.attention, weight: p + w.outputProjection, rows: n,
@@ -200,19 +203,18 @@ public final class Qwen3Model {
         let p = parameters.baseAddress!
         let g = gradients.baseAddress!
         let (H, KV, D) = (c.numAttentionHeads, c.numKeyValueHeads, c.headDim)
-        let attentionShape = AttentionShape(batch: a.shape.batch, time: a.shape.time, heads: H, kvHeads: KV, headDim: D)
+        let qkvW = c.queryKeyValueWidth
+        let attentionShape = AttentionShape(batch: a.shape.batch, time: a.shape.time, heads: H, kvHeads: KV, headDim: D, valueStride: qkvW)
 
-        scratchArena.reset(reserving: n * (3 * c.hiddenSize + 3 * c.queryWidth + 3 * c.keyValueWidth + 3 * c.intermediateSize)
+        scratchArena.reset(reserving: n * (3 * c.hiddenSize + 2 * c.queryWidth + c.keyValueWidth + qkvW + 3 * c.intermediateSize)
                            + attentionShape.backwardScratchCount + a.shape.targets * c.hiddenSize)
         let dResidual = scratchArena.take(n * c.hiddenSize)
         let dNorm = scratchArena.take(n * c.hiddenSize)
         let dFinal = scratchArena.take(n * c.hiddenSize)
         let dQuery = scratchArena.take(n * c.queryWidth)
-        let dQueryRaw = scratchArena.take(n * c.queryWidth)
         let dAttention = scratchArena.take(n * c.queryWidth)
         let dKey = scratchArena.take(n * c.keyValueWidth)
-        let dKeyRaw = scratchArena.take(n * c.keyValueWidth)
-        let dValue = scratchArena.take(n * c.keyValueWidth)
+        let dProjections = scratchArena.take(n * qkvW)
         let dGate = scratchArena.take(n * c.intermediateSize)
         let dUp = scratchArena.take(n * c.intermediateSize)
         let dActivated = scratchArena.take(n * c.intermediateSize)
@@ -271,30 +273,28 @@ public final class Qwen3Model {
             Linear.backward(inputGradient: dAttention, weightGradient: g + w.outputProjection, outputGradient: dResidual,
                             input: s.attention, weight: p + w.outputProjection, rows: n,
                             inputWidth: c.queryWidth, outputWidth: c.hiddenSize)
+            // dv goes straight into its columns of the fused q|k|v gradient; dq and dk reach theirs through the norms.
+            dProjections.update(repeating: 0, count: n * qkvW)
+            let valueOffset = c.queryWidth + c.keyValueWidth
             a.lengths.withUnsafeBufferPointer { lengths in
-                Attention.backward(queryGradient: dQuery, keyGradient: dKey, valueGradient: dValue, scratch: attentionScratch,
-                                   outputGradient: dAttention, probabilities: s.probabilities, query: s.query, key: s.key,
-                                   value: s.value, lengths: lengths.baseAddress!, shape: attentionShape)
+                Attention.backward(queryGradient: dQuery, keyGradient: dKey, valueGradient: dProjections + valueOffset,
+                                   scratch: attentionScratch, outputGradient: dAttention, probabilities: s.probabilities,
+                                   query: s.query, key: s.key, value: s.projections + valueOffset,
+                                   lengths: lengths.baseAddress!, shape: attentionShape)
             }
             a.positions.withUnsafeBufferPointer { positions in
                 rotary.backward(dQuery, positions: positions.baseAddress!, tokens: n, heads: H)
                 rotary.backward(dKey, positions: positions.baseAddress!, tokens: n, heads: KV)
             }
-            dQueryRaw.update(repeating: 0, count: n * c.queryWidth)
-            dKeyRaw.update(repeating: 0, count: n * c.keyValueWidth)
-            RMSNorm.backward(inputGradient: dQueryRaw, weightGradient: g + w.queryNorm, outputGradient: dQuery,
-                             input: s.queryRaw, weight: p + w.queryNorm, rstd: s.queryRstd, rows: n * H, width: D)
-            RMSNorm.backward(inputGradient: dKeyRaw, weightGradient: g + w.keyNorm, outputGradient: dKey,
-                             input: s.keyRaw, weight: p + w.keyNorm, rstd: s.keyRstd, rows: n * KV, width: D)
-            Linear.backward(inputGradient: dNorm, weightGradient: g + w.queryProjection, outputGradient: dQueryRaw,
+            RMSNorm.backward(inputGradient: dProjections, weightGradient: g + w.queryNorm, outputGradient: dQuery,
+                             input: s.projections, weight: p + w.queryNorm, rstd: s.queryRstd, rows: n * H, width: D,
+                             heads: H, inputStride: qkvW)
+            RMSNorm.backward(inputGradient: dProjections + c.queryWidth, weightGradient: g + w.keyNorm, outputGradient: dKey,
+                             input: s.projections + c.queryWidth, weight: p + w.keyNorm, rstd: s.keyRstd, rows: n * KV, width: D,
+                             heads: KV, inputStride: qkvW)
+            Linear.backward(inputGradient: dNorm, weightGradient: g + w.queryProjection, outputGradient: dProjections,
                             input: s.norm1, weight: p + w.queryProjection, rows: n,
-                            inputWidth: c.hiddenSize, outputWidth: c.queryWidth)
-            Linear.backward(inputGradient: dNorm, weightGradient: g + w.keyProjection, outputGradient: dKeyRaw,
-                            input: s.norm1, weight: p + w.keyProjection, rows: n,
-                            inputWidth: c.hiddenSize, outputWidth: c.keyValueWidth, accumulateInput: true)
-            Linear.backward(inputGradient: dNorm, weightGradient: g + w.valueProjection, outputGradient: dValue,
-                            input: s.norm1, weight: p + w.valueProjection, rows: n,
-                            inputWidth: c.hiddenSize, outputWidth: c.keyValueWidth, accumulateInput: true)
+                            inputWidth: c.hiddenSize, outputWidth: qkvW)
             RMSNorm.backward(inputGradient: dResidual, weightGradient: g + w.inputNorm, outputGradient: dNorm,
                              input: s.input, weight: p + w.inputNorm, rstd: s.norm1Rstd, rows: n, width: c.hiddenSize)
         }
@@ -323,5 +323,12 @@ struct LayerWeights {
         gateProjection = offset("mlp.gate_proj")
         upProjection = offset("mlp.up_proj")
         downProjection = offset("mlp.down_proj")
+    }
+
+    /// Whether q|k|v and gate|up are adjacent in the layout, so each group runs as one product.
+    func fusesProjections(_ c: Qwen3Config) -> Bool {
+        keyProjection == queryProjection + c.queryWidth * c.hiddenSize
+            && valueProjection == keyProjection + c.keyValueWidth * c.hiddenSize
+            && upProjection == gateProjection + c.intermediateSize * c.hiddenSize
     }
 }
