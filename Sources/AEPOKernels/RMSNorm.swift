@@ -13,13 +13,28 @@ public enum RMSNorm {
         let stride = inputStride ?? heads * width
         Parallel.forEachChunk(rows, minimumChunk: 16) { range in
             for row in range {
-                let x = input + (row / heads) * stride + (row % heads) * width
+                let x = input + inputOffset(row, heads: heads, stride: stride, width: width)
                 let y = output + row * width
                 let r = 1 / (Reduction.sumOfSquares(x, width) / Float(width) + eps).squareRoot()
                 rstd[row] = r
-                for i in 0..<width { y[i] = weight[i] * (x[i] * r) }
+                let vr = SIMD16<Float>(repeating: r)
+                var i = 0
+                while i + 16 <= width {
+                    Reduction.store16(Reduction.load16(weight + i) * (Reduction.load16(x + i) * vr), y + i)
+                    i += 16
+                }
+                while i < width {
+                    y[i] = weight[i] * (x[i] * r)
+                    i += 1
+                }
             }
         }
+    }
+
+    /// Where input row `row` starts: groups of `heads` rows, `stride` floats apart.
+    @inline(__always)
+    private static func inputOffset(_ row: Int, heads: Int, stride: Int, width: Int) -> Int {
+        heads == 1 ? row * stride : (row / heads) * stride + (row % heads) * width
     }
 
     /// Accumulates `∂L/∂x` into `inputGradient` (`+=`) and `∂L/∂w` into `weightGradient` (`+=`):
@@ -39,15 +54,24 @@ public enum RMSNorm {
         Parallel.forEach(chunks) { chunk in
             let dw = partial + chunk * width
             for row in Parallel.chunkRange(chunk, of: chunks, total: rows) {
-                let offset = (row / heads) * stride + (row % heads) * width
+                let offset = inputOffset(row, heads: heads, stride: stride, width: width)
                 let x = input + offset
                 let dy = outputGradient + row * width
                 let dx = inputGradient + offset
                 let r = rstd[row]
                 let c = Reduction.dot(weight, dy, x, width) * r * r * r / Float(width)
-                for i in 0..<width {
+                let (vr, vc) = (SIMD16<Float>(repeating: r), SIMD16<Float>(repeating: c))
+                var i = 0
+                while i + 16 <= width {
+                    let (w16, dy16, x16) = (Reduction.load16(weight + i), Reduction.load16(dy + i), Reduction.load16(x + i))
+                    Reduction.store16(Reduction.load16(dx + i) + (vr * w16 * dy16 - vc * x16), dx + i)
+                    Reduction.store16(Reduction.load16(dw + i) + dy16 * x16 * vr, dw + i)
+                    i += 16
+                }
+                while i < width {
                     dx[i] += r * weight[i] * dy[i] - c * x[i]
                     dw[i] += dy[i] * x[i] * r
+                    i += 1
                 }
             }
         }
