@@ -160,8 +160,14 @@ public enum Attention {
         let nr = GemmBlocking.nr
         var j = 0
         while j < cols {
-            gemmMicroKernel(kc: depth, a: a, aRowStride: aRowStride, aDepthStride: aDepthStride, b: b + j * bDepth,
-                            c: c + j, ldc: ldc, rows: rows, cols: min(nr, cols - j), alpha: alpha, beta: beta)
+            if aDepthStride == 1 {
+                gemmMicroKernel(kc: depth, rowsOf: a, lda: aRowStride, b: b + j * bDepth,
+                                c: c + j, ldc: ldc, rows: rows, cols: min(nr, cols - j), alpha: alpha, beta: beta)
+            } else {
+                precondition(aRowStride == 1, "an A operand read in place has unit stride along its rows or its depth")
+                gemmMicroKernel(kc: depth, columnsOf: a, lda: aDepthStride, b: b + j * bDepth,
+                                c: c + j, ldc: ldc, rows: rows, cols: min(nr, cols - j), alpha: alpha, beta: beta)
+            }
             j += nr
         }
     }

@@ -121,15 +121,13 @@ private func sgemmPacked(_ g: GemmOperands) {
                     let ic = block * mc
                     let height = min(mc, m - ic)
                     // A row-major A is read in place; a transposed one is packed.
-                    let (packedA, rowStride, depthStride, tileStride): (UnsafePointer<Float>, Int, Int, Int)
-                    if !g.transA {
-                        (packedA, rowStride, depthStride, tileStride) = (a + ic * lda + pc, lda, 1, lda)
-                    } else if let sharedA {
-                        (packedA, rowStride, depthStride, tileStride) = (UnsafePointer(sharedA + ic * depth), 1, mr, depth)
-                    } else {
+                    var packedA: UnsafePointer<Float>?
+                    if let sharedA {
+                        packedA = UnsafePointer(sharedA + ic * depth)
+                    } else if g.transA {
                         GemmPacking.packTransposedA(a: a, lda: lda, i0: ic, rows: height,
-                                          p0: pc, depth: depth, into: workspace.packedA[worker])
-                        (packedA, rowStride, depthStride, tileStride) = (UnsafePointer(workspace.packedA[worker]), 1, mr, depth)
+                                                    p0: pc, depth: depth, into: workspace.packedA[worker])
+                        packedA = UnsafePointer(workspace.packedA[worker])
                     }
                     for sliver in (slivers * part / columnSplit)..<(slivers * (part + 1) / columnSplit) {
                         let j = sliver * nr
@@ -137,10 +135,14 @@ private func sgemmPacked(_ g: GemmOperands) {
                         let packedB = UnsafePointer(workspace.packedB + j * depth)
                         var i = 0
                         while i < height {
-                            gemmMicroKernel(
-                                kc: depth, a: packedA + i * tileStride, aRowStride: rowStride, aDepthStride: depthStride, b: packedB,
-                                c: c + (ic + i) * ldc + jc + j, ldc: ldc,
-                                rows: min(mr, height - i), cols: cols, alpha: alpha, beta: betaNow)
+                            let (tile, rows) = (c + (ic + i) * ldc + jc + j, min(mr, height - i))
+                            if let packedA {
+                                gemmMicroKernel(kc: depth, packedA: packedA + i * depth, b: packedB, c: tile, ldc: ldc,
+                                                rows: rows, cols: cols, alpha: alpha, beta: betaNow)
+                            } else {
+                                gemmMicroKernel(kc: depth, rowsOf: a + (ic + i) * lda + pc, lda: lda, b: packedB, c: tile, ldc: ldc,
+                                                rows: rows, cols: cols, alpha: alpha, beta: betaNow)
+                            }
                             i += mr
                         }
                     }

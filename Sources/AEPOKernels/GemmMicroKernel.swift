@@ -16,9 +16,12 @@ enum GemmBlocking {
 /// `rows ≤ 6`, `cols ≤ 16` cover the ragged edges: rows past `rows` re-read the last valid row
 /// (A is never read outside the tile), columns past `cols` read the sliver's zero padding; neither
 /// is stored. With `beta == 0`, C is not read.
+///
+/// Called through the three entry points below, one per A layout, so that each is compiled with
+/// its strides as constants where they are known.
 @inline(__always)
-func gemmMicroKernel(
-    kc: Int, a: UnsafePointer<Float>, aRowStride: Int = 1, aDepthStride: Int = GemmBlocking.mr,
+private func gemmMicroKernel(
+    kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aDepthStride: Int,
     b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
     alpha: Float, beta: Float
 ) {
@@ -60,6 +63,37 @@ func gemmMicroKernel(
     // Ragged edge: spill the tile and write only its valid part.
     storeSpilledTile((c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51), width: GemmBlocking.nr,
                      rows: rows, cols: cols, to: c, ldc: ldc, alpha: alpha, beta: beta)
+}
+
+/// The micro-kernel on a packed A sliver (`kc` steps of 6 values).
+@inline(never)
+func gemmMicroKernel(
+    kc: Int, packedA a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float
+) {
+    gemmMicroKernel(kc: kc, a: a, aRowStride: 1, aDepthStride: GemmBlocking.mr, b: b, c: c, ldc: ldc,
+                    rows: rows, cols: cols, alpha: alpha, beta: beta)
+}
+
+/// The micro-kernel on rows of a row-major A read in place, `lda` floats apart.
+@inline(never)
+func gemmMicroKernel(
+    kc: Int, rowsOf a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float
+) {
+    gemmMicroKernel(kc: kc, a: a, aRowStride: lda, aDepthStride: 1, b: b, c: c, ldc: ldc,
+                    rows: rows, cols: cols, alpha: alpha, beta: beta)
+}
+
+/// The micro-kernel on the transpose of a row-major matrix read in place: tile row `r` is its
+/// column `r`, depth step `p` its row `p`, `lda` floats apart.
+@inline(never)
+func gemmMicroKernel(
+    kc: Int, columnsOf a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float
+) {
+    gemmMicroKernel(kc: kc, a: a, aRowStride: 1, aDepthStride: lda, b: b, c: c, ldc: ldc,
+                    rows: rows, cols: cols, alpha: alpha, beta: beta)
 }
 
 /// Twelve SIMD8 accumulators of a register tile, row by row.
