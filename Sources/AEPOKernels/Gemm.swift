@@ -110,7 +110,7 @@ private func sgemmPacked(_ g: GemmOperands) {
                         if !aPart.isEmpty {
                             let i0 = (aPart.lowerBound - slivers) * mr
                             GemmPacking.packTransposedA(a: a, lda: lda, i0: i0, rows: min(aPart.count * mr, m - i0),
-                                              p0: pc, depth: depth, into: sharedA + i0 * depth)
+                                                        p0: pc, depth: depth, into: sharedA + i0 * depth)
                         }
                     }
                 }
