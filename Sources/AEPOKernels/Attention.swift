@@ -54,26 +54,29 @@ public enum Attention {
     ) {
         let (T, D, qW, kvW, vS) = (shape.time, shape.headDim, shape.queryWidth, shape.keyValueWidth, shape.valueStride)
         Packs.with(time: T, headDim: D, count: 2) { packs in
-            Parallel.forEachWorker(shape.batch * shape.heads) { task, worker in
-                let b = task / shape.heads, h = task % shape.heads, kvh = h / shape.group
+            Parallel.forEachWorker(shape.batch * shape.kvHeads) { task, worker in
+                let b = task / shape.kvHeads, kvh = task % shape.kvHeads
                 let length = Int(lengths[b])
-                let q = query + b * T * qW + h * D
                 let k = key + b * T * kvW + kvh * D
                 let v = value + b * T * vS + kvh * D
-                let o = output + b * T * qW + h * D
-                let p = probabilities + task * T * T
-                for t in length..<T { (o + t * qW).update(repeating: 0, count: D) }
-                guard length > 0 else { return }
-                // Kᵀ as slivers of 16 keys (for Q·Kᵀ), V as slivers of 16 head lanes (for P·V).
+                // Kᵀ as slivers of 16 keys (for Q·Kᵀ), V as slivers of 16 head lanes (for P·V), once per group.
                 let keys = packs.buffer(0, worker: worker), values = packs.buffer(1, worker: worker)
-                packs.transposed(k, stride: kvW, count: length, into: keys)
-                packs.rows(v, stride: vS, count: length, into: values)
-                forEachRowTile(length) { i, rows, end in
-                    product(rows: rows, cols: end, depth: D, a: q + i * qW, aRowStride: qW, aDepthStride: 1,
-                            b: keys, bDepth: D, c: p + i * T, ldc: T, alpha: shape.scale, beta: 0)
-                    for t in i..<(i + rows) { causalSoftmax(p + t * T, count: t + 1, length: end) }
-                    product(rows: rows, cols: D, depth: end, a: p + i * T, aRowStride: T, aDepthStride: 1,
-                            b: values, bDepth: length, c: o + i * qW, ldc: qW, alpha: 1, beta: 0)
+                if length > 0 {
+                    packs.transposed(k, stride: kvW, count: length, into: keys)
+                    packs.rows(v, stride: vS, count: length, into: values)
+                }
+                for h in (kvh * shape.group)..<((kvh + 1) * shape.group) {
+                    let q = query + b * T * qW + h * D
+                    let o = output + b * T * qW + h * D
+                    let p = probabilities + (b * shape.heads + h) * T * T
+                    for t in length..<T { (o + t * qW).update(repeating: 0, count: D) }
+                    forEachRowTile(length) { i, rows, end in
+                        product(rows: rows, cols: end, depth: D, a: .rows(q + i * qW, stride: qW),
+                                b: keys, bDepth: D, c: p + i * T, ldc: T, alpha: shape.scale, beta: 0)
+                        for t in i..<(i + rows) { causalSoftmax(p + t * T, count: t + 1, length: end) }
+                        product(rows: rows, cols: D, depth: end, a: .rows(p + i * T, stride: T),
+                                b: values, bDepth: length, c: o + i * qW, ldc: qW, alpha: 1, beta: 0)
+                    }
                 }
             }
         }
@@ -119,19 +122,19 @@ public enum Attention {
                     packs.rows(dO, stride: qW, count: length, into: outputGradients)
                     // Query tiles: dS rows, then dQ.
                     forEachRowTile(length) { i, rows, end in
-                        product(rows: rows, cols: end, depth: D, a: dO + i * qW, aRowStride: qW, aDepthStride: 1,
+                        product(rows: rows, cols: end, depth: D, a: .rows(dO + i * qW, stride: qW),
                                 b: valuesT, bDepth: D, c: ds + i * T, ldc: T, alpha: 1, beta: 0)
                         for t in i..<(i + rows) { softmaxGradient(ds + t * T, probabilities: p + t * T, count: t + 1, length: end) }
-                        product(rows: rows, cols: D, depth: end, a: ds + i * T, aRowStride: T, aDepthStride: 1,
+                        product(rows: rows, cols: D, depth: end, a: .rows(ds + i * T, stride: T),
                                 b: keys, bDepth: length, c: dq + i * qW, ldc: qW, alpha: shape.scale, beta: 0)
                     }
                     // Key tiles `[s0, s0 + rows)` meet queries `t ≥ s0`: dK and dV from the transposes of dS and P.
                     forEachRowTile(length) { s0, rows, _ in
                         let offset = s0 * T + s0
-                        product(rows: rows, cols: D, depth: length - s0, a: ds + offset, aRowStride: 1, aDepthStride: T,
-                                b: queries + s0 * 16, bDepth: length, c: dk + s0 * kvW, ldc: kvW, alpha: shape.scale, beta: 1)
-                        product(rows: rows, cols: D, depth: length - s0, a: p + offset, aRowStride: 1, aDepthStride: T,
-                                b: outputGradients + s0 * 16, bDepth: length, c: dv + s0 * vS, ldc: vS, alpha: 1, beta: 1)
+                        product(rows: rows, cols: D, depth: length - s0, a: .columns(ds + offset, stride: T),
+                                b: queries + s0 * GemmBlocking.nr, bDepth: length, c: dk + s0 * kvW, ldc: kvW, alpha: shape.scale, beta: 1)
+                        product(rows: rows, cols: D, depth: length - s0, a: .columns(p + offset, stride: T),
+                                b: outputGradients + s0 * GemmBlocking.nr, bDepth: length, c: dv + s0 * vS, ldc: vS, alpha: 1, beta: 1)
                     }
                 }
             }
@@ -150,25 +153,32 @@ public enum Attention {
         }
     }
 
+    /// An A operand read in place by the micro-kernel: tile rows are rows of a row-major matrix
+    /// (`stride` floats apart), or its columns (depth steps `stride` floats apart: the transpose).
+    private enum Operand {
+        case rows(UnsafePointer<Float>, stride: Int)
+        case columns(UnsafePointer<Float>, stride: Int)
+    }
+
     /// `C[rows × cols] = alpha · A·B + beta · C` for one row tile (`rows ≤ 6`), sweeping the
     /// micro-kernel over B's slivers of 16 columns; sliver `j` starts at `b + j·16·bDepth`.
     @inline(__always)
     private static func product(
-        rows: Int, cols: Int, depth: Int, a: UnsafePointer<Float>, aRowStride: Int, aDepthStride: Int,
+        rows: Int, cols: Int, depth: Int, a: Operand,
         b: UnsafePointer<Float>, bDepth: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
-        let nr = GemmBlocking.nr
         var j = 0
         while j < cols {
-            if aDepthStride == 1 {
-                gemmMicroKernel(kc: depth, rowsOf: a, lda: aRowStride, b: b + j * bDepth,
-                                c: c + j, ldc: ldc, rows: rows, cols: min(nr, cols - j), alpha: alpha, beta: beta)
-            } else {
-                precondition(aRowStride == 1, "an A operand read in place has unit stride along its rows or its depth")
-                gemmMicroKernel(kc: depth, columnsOf: a, lda: aDepthStride, b: b + j * bDepth,
-                                c: c + j, ldc: ldc, rows: rows, cols: min(nr, cols - j), alpha: alpha, beta: beta)
+            let (sliver, tile, width) = (b + j * bDepth, c + j, min(GemmBlocking.nr, cols - j))
+            switch a {
+            case let .rows(x, stride):
+                gemmMicroKernel(kc: depth, rowsOf: x, lda: stride, b: sliver, c: tile, ldc: ldc,
+                                rows: rows, cols: width, alpha: alpha, beta: beta)
+            case let .columns(x, stride):
+                gemmMicroKernel(kc: depth, columnsOf: x, lda: stride, b: sliver, c: tile, ldc: ldc,
+                                rows: rows, cols: width, alpha: alpha, beta: beta)
             }
-            j += nr
+            j += GemmBlocking.nr
         }
     }
 
@@ -207,9 +217,13 @@ private struct Packs {
     let count: Int
     let storage: UnsafeMutablePointer<Float>
 
+    /// Slivers of 16 that cover `count` rows or lanes.
+    private static func slivers(_ count: Int) -> Range<Int> {
+        0..<((count + GemmBlocking.nr - 1) / GemmBlocking.nr)
+    }
+
     static func with(time: Int, headDim: Int, count: Int, _ body: (Packs) -> Void) {
-        let rounded = { (x: Int) in (x + GemmBlocking.nr - 1) / GemmBlocking.nr * GemmBlocking.nr }
-        let floats = rounded(time) * rounded(headDim)
+        let floats = slivers(time).count * slivers(headDim).count * GemmBlocking.nr * GemmBlocking.nr
         GemmWorkspace.with { workspace in
             let storage = workspace.buffer(count: Parallel.threadCount * count * floats)
             body(Packs(headDim: headDim, floats: floats, count: count, storage: storage))
@@ -224,12 +238,12 @@ private struct Packs {
     /// each `headDim` steps deep — the B operand of `y·xᵀ`.
     func transposed(_ x: UnsafePointer<Float>, stride: Int, count: Int, into buffer: UnsafeMutablePointer<Float>) {
         GemmPacking.packB(transposed: true, b: x, ldb: stride, p0: 0, depth: headDim, j0: 0, cols: count,
-                          slivers: 0..<((count + GemmBlocking.nr - 1) / GemmBlocking.nr), into: buffer)
+                          slivers: Self.slivers(count), into: buffer)
     }
 
     /// `x[0 ..< count]` as slivers of 16 head lanes, each `count` steps deep — the B operand of `y·x`.
     func rows(_ x: UnsafePointer<Float>, stride: Int, count: Int, into buffer: UnsafeMutablePointer<Float>) {
         GemmPacking.packB(transposed: false, b: x, ldb: stride, p0: 0, depth: count, j0: 0, cols: headDim,
-                          slivers: 0..<((headDim + GemmBlocking.nr - 1) / GemmBlocking.nr), into: buffer)
+                          slivers: Self.slivers(headDim), into: buffer)
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// Packing buffers for one `sgemm` or attention call: a shared panel of B (`kc × nc`), one block
 /// of A (`mc × kc`) per thread, and a growable buffer for anything larger (see `buffer(count:)`).
-/// Allocated once and recycled through a free list, so concurrent or
-/// nested calls each get their own and steady-state calls allocate nothing.
+/// Allocated once and recycled through a free list, so concurrent or nested calls each get their
+/// own and steady-state calls allocate nothing.
 final class GemmWorkspace {
     let packedB: UnsafeMutablePointer<Float>
     let packedA: [UnsafeMutablePointer<Float>]
