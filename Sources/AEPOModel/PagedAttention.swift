@@ -9,7 +9,8 @@ import AEPOKernels
 /// Keys are stored transposed per block (`[keyValueHeads][headDim][blockSize]`), so the scores of
 /// 16 slots come out of vector accumulators without horizontal sums. Each block's keys (then
 /// values) of one layer are read front to back once, all key-value heads in turn, and the query
-/// heads of a group are taken two at a time: one load of a key or value vector feeds both.
+/// heads of a group are taken two at a time: one load of a key or value vector feeds both. The
+/// next block is prefetched while one is worked on (the first block's values during the softmax).
 enum PagedAttention {
     /// Where one layer of one sequence lives in the cache.
     struct Pages {
@@ -44,10 +45,12 @@ enum PagedAttention {
         let group = queryHeads / keyValueHeads
         let stride = paddedLength(length, blockSize: bs)
         let scale = 1 / Float(d).squareRoot()
+        let blockCount = stride / bs
+        let groupBytes = d * bs * MemoryLayout<Float>.stride
         /// Calls `body(block, start, filled, g, h0, h1)` for every block in position order, every
         /// key-value group `g` and every pair of its query heads (an odd group's last head pairs with itself).
         func forEachPair(_ body: (_ block: Int, _ start: Int, _ filled: Int, _ g: Int, _ h0: Int, _ h1: Int) -> Void) {
-            for b in 0..<stride / bs {
+            for b in 0..<blockCount {
                 let start = b * bs
                 for g in 0..<keyValueHeads {
                     for h in Swift.stride(from: g * group, to: (g + 1) * group, by: 2) {
@@ -57,11 +60,22 @@ enum PagedAttention {
             }
         }
 
+        /// While a group's first pair works on block `b`, that group's part of block `b + 1` is
+        /// fetched (`prefetch`): a sequence's blocks are scattered over the pool, so the hardware
+        /// prefetcher cannot follow them.
+        func prefetchNext(_ b: Int, _ g: Int, _ h0: Int, offset: Int) {
+            guard h0 == g * group, b + 1 < blockCount else { return }
+            prefetch(pages.blocks[b + 1] + offset + g * d * bs, byteCount: groupBytes)
+        }
+
         forEachPair { b, start, filled, g, h0, h1 in
+            prefetchNext(b, g, h0, offset: pages.keyOffset)
             blockScores(scores + h0 * stride + start, scores + h1 * stride + start,
                         q0: queries + h0 * d, q1: queries + h1 * d, keys: pages.blocks[b] + pages.keyOffset + g * d * bs,
                         d: d, blockSize: bs, filled: filled, scale: scale)
         }
+        // The first block's values arrive during the softmax.
+        prefetch(pages.blocks[0] + pages.valueOffset, byteCount: keyValueHeads * groupBytes)
         for h in 0..<queryHeads {
             let s = scores + h * stride
             let total = VectorMath.expInPlace(s, count: length, subtracting: Reduction.maximum(s, length))
@@ -69,6 +83,7 @@ enum PagedAttention {
         }
         outputs.update(repeating: 0, count: queryHeads * d)
         forEachPair { b, start, filled, g, h0, h1 in
+            prefetchNext(b, g, h0, offset: pages.valueOffset)
             blockValues(outputs + h0 * d, h1 == h0 ? nil : outputs + h1 * d,
                         p0: scores + h0 * stride + start, p1: scores + h1 * stride + start,
                         values: pages.blocks[b] + pages.valueOffset + g * bs * d, d: d, filled: filled)
