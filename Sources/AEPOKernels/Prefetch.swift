@@ -11,13 +11,13 @@ public func prefetch(_ address: UnsafeRawPointer) {
     llvmPrefetch(address, 0, 2, 1)
 }
 
-/// LLVM's `llvm.prefetch` intrinsic: (address, 0 = read, locality 0...3, 1 = data cache). The
-/// arguments after the address must be constants.
-@_silgen_name("llvm.prefetch.p0")
-private func llvmPrefetch(_ address: UnsafeRawPointer, _ readWrite: Int32, _ locality: Int32, _ cacheType: Int32)
-
 /// Prefetches every 64-byte line of `byteCount` bytes from `start`.
 @inline(__always)
 public func prefetch(_ start: UnsafeRawPointer, byteCount: Int) {
     for offset in stride(from: 0, to: byteCount, by: 64) { prefetch(start + offset) }
 }
+
+/// LLVM's `llvm.prefetch` intrinsic: (address, 0 = read, locality 0...3, 1 = data cache). The
+/// arguments after the address must be constants.
+@_silgen_name("llvm.prefetch.p0")
+private func llvmPrefetch(_ address: UnsafeRawPointer, _ readWrite: Int32, _ locality: Int32, _ cacheType: Int32)
