@@ -66,16 +66,13 @@ public final class PackedWeights {
                 for p0 in stride(from: 0, to: k, by: Self.depthBlock) {
                     let depth = min(Self.depthBlock, k - p0)
                     let b = UnsafePointer(storage + (q * k + p0) * width)
-                    // The slice after this one in storage order (the next depth block, or the next
-                    // panel's first): the first tile brings it in while the rest reuse this one.
-                    let next = UnsafeRawPointer(b + depth * width)
                     var t = 0
                     while t < m {
                         let tile = min(Self.tileRows, m - t)
                         func row(_ r: Int) -> UnsafePointer<Float> { input + (t + min(r, tile - 1)) * k + p0 }
                         packedTile(depth: depth, x: (row(0), row(1), row(2), row(3)), panel: b,
                                    c: output + t * n + j, ldc: n, rows: tile, cols: cols,
-                                   accumulate: accumulate || p0 > 0, prefetching: t == 0 ? next : nil)
+                                   accumulate: accumulate || p0 > 0, prefetchesNext: t == 0)
                         t += Self.tileRows
                     }
                 }
@@ -85,22 +82,24 @@ public final class PackedWeights {
 }
 
 /// One 4 × 24 tile: `C[t, c] (+)= Σ_{p < depth} x_t[p] · panel[p·24 + c]` for `t < rows`, `c < cols`.
-/// Rows past `rows` repeat the last valid row's pointer and are computed but not stored. With `next`
-/// (a slice of the same depth), each step also prefetches the 96 bytes of `next` it will read.
+/// Rows past `rows` repeat the last valid row's pointer and are computed but not stored. With
+/// `prefetchesNext` (the first tile of a slice), each step also prefetches its 96 bytes of the slice
+/// that follows in storage order (the next depth block, or the next panel's first), which starts
+/// `depth · 96` bytes on; the other tiles reuse the current slice.
 @inline(__always)
 private func packedTile(
     depth: Int,
     x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
     panel: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool,
-    prefetching next: UnsafeRawPointer?
+    prefetchesNext: Bool
 ) {
     typealias V = SIMD8<Float>
     var c00 = V(), c01 = V(), c02 = V(), c10 = V(), c11 = V(), c12 = V()
     var c20 = V(), c21 = V(), c22 = V(), c30 = V(), c31 = V(), c32 = V()
     var b = UnsafeRawPointer(panel)
-    let ahead = next.map { $0 - b } ?? 0
+    let ahead = depth * PackedWeights.panelWidth * MemoryLayout<Float>.stride
     for p in 0..<depth {
-        if ahead != 0 {
+        if prefetchesNext {
             prefetch(b + ahead)
             prefetch(b + ahead + 64)
         }

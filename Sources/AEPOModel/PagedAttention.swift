@@ -60,22 +60,26 @@ enum PagedAttention {
             }
         }
 
+        /// Group `g`'s keys (`offset` = `pages.keyOffset`) or values (`pages.valueOffset`) in block `b`.
+        func part(_ b: Int, _ g: Int, offset: Int) -> UnsafeMutablePointer<Float> {
+            pages.blocks[b] + offset + g * d * bs
+        }
         /// While a group's first pair works on block `b`, that group's part of block `b + 1` is
         /// fetched (`prefetch`): a sequence's blocks are scattered over the pool, so the hardware
         /// prefetcher cannot follow them.
         func prefetchNext(_ b: Int, _ g: Int, _ h0: Int, offset: Int) {
             guard h0 == g * group, b + 1 < blockCount else { return }
-            prefetch(pages.blocks[b + 1] + offset + g * d * bs, byteCount: groupBytes)
+            prefetch(part(b + 1, g, offset: offset), byteCount: groupBytes)
         }
 
         forEachPair { b, start, filled, g, h0, h1 in
             prefetchNext(b, g, h0, offset: pages.keyOffset)
             blockScores(scores + h0 * stride + start, scores + h1 * stride + start,
-                        q0: queries + h0 * d, q1: queries + h1 * d, keys: pages.blocks[b] + pages.keyOffset + g * d * bs,
+                        q0: queries + h0 * d, q1: queries + h1 * d, keys: part(b, g, offset: pages.keyOffset),
                         d: d, blockSize: bs, filled: filled, scale: scale)
         }
         // The first block's values arrive during the softmax.
-        prefetch(pages.blocks[0] + pages.valueOffset, byteCount: keyValueHeads * groupBytes)
+        prefetch(part(0, 0, offset: pages.valueOffset), byteCount: keyValueHeads * groupBytes)
         for h in 0..<queryHeads {
             let s = scores + h * stride
             let total = VectorMath.expInPlace(s, count: length, subtracting: Reduction.maximum(s, length))
@@ -86,7 +90,7 @@ enum PagedAttention {
             prefetchNext(b, g, h0, offset: pages.valueOffset)
             blockValues(outputs + h0 * d, h1 == h0 ? nil : outputs + h1 * d,
                         p0: scores + h0 * stride + start, p1: scores + h1 * stride + start,
-                        values: pages.blocks[b] + pages.valueOffset + g * bs * d, d: d, filled: filled)
+                        values: part(b, g, offset: pages.valueOffset), d: d, filled: filled)
         }
     }
 
