@@ -40,14 +40,16 @@ public struct ActorObjective: Sendable {
     }
 
     /// Evaluates the objective. `entropies` is required when the entropy-aware advantage or the entropy bonus
-    /// is on, `refLogProbs` when the KL loss is.
+    /// is on, `refLogProbs` when the KL loss is. `entropyNormalization` is the entropy z-score's statistics over
+    /// the whole mini-batch when `input` is one micro-batch of it (default: over `input`).
     public func callAsFunction(_ input: PolicyLossInput, entropies: TokenMatrix? = nil, refLogProbs: TokenMatrix? = nil,
-                               tokenCount: Double? = nil, sequenceCount: Double? = nil) -> Result {
+                               tokenCount: Double? = nil, sequenceCount: Double? = nil,
+                               entropyNormalization: EntropyAwareAdvantage.Normalization? = nil) -> Result {
         var input = input
         if let a = entropyAdvantageCoefficient {
             guard let entropies else { preconditionFailure("the entropy-aware advantage needs the token entropies") }
             input.advantages = EntropyAwareAdvantage.transform(input.advantages, entropies: entropies,
-                                                               mask: input.mask, coefficient: a)
+                                                               mask: input.mask, coefficient: a, normalization: entropyNormalization)
         }
         let policy = policyLoss(input, settings: settings, aggregation: aggregation,
                                 tokenCount: tokenCount, sequenceCount: sequenceCount)

@@ -69,6 +69,10 @@ public struct AlgorithmConfig: Equatable, Sendable {
         public var klLossCoef = 0.001
         /// `actor.entropy_coeff`: entropy bonus (0: none).
         public var entropyCoeff = 0.0
+        /// `actor.temperature_consistent`: the training forward (old, current and reference log-probs, token
+        /// entropies) evaluates `softmax(z/T)` with T = `rollout.temperature`, the distribution the rollout samples
+        /// from (as verl's actor divides the logits by the rollout temperature); false evaluates `softmax(z)`.
+        public var temperatureConsistent = true
     }
 
     /// Sampling settings (`rollout.*`).
@@ -133,6 +137,7 @@ extension AlgorithmConfig {
         Key("actor.kl_loss_type", \.actor.klLossType),
         Key("actor.kl_loss_coef", \.actor.klLossCoef),
         Key("actor.entropy_coeff", \.actor.entropyCoeff),
+        Key("actor.temperature_consistent", \.actor.temperatureConsistent),
         Key("rollout.strategy", \.rollout.strategy),
         Key("rollout.n", \.rollout.n),
         Key("rollout.initial_rollouts", \.rollout.initialRollouts),
@@ -235,6 +240,11 @@ extension AlgorithmConfig {
     public var policyLossSettings: PolicyLossSettings {
         PolicyLossSettings(clipRatioLow: actor.clipRatioLow, clipRatioHigh: actor.clipRatioHigh, clipRatioC: actor.clipRatioC,
                            gppoBetaLow: actor.gppoBetaLow, gppoBetaHigh: actor.gppoBetaHigh)
+    }
+
+    /// The temperature of the training forward: `rollout.temperature` when `actor.temperature_consistent`, else 1.
+    public var trainingTemperature: Float {
+        actor.temperatureConsistent ? Float(rollout.temperature) : 1
     }
 
     /// The advantage options of `algorithm.*`.

@@ -23,8 +23,11 @@ public enum ClipRegion: String, Sendable {
 }
 
 /// Fractions of valid tokens in each clip region, and the approximate KL to the rollout policy
-/// (verl's `pg_clipfrac`, `pg_clipfrac_lower`, `ppo_kl`), each a mean over valid tokens.
+/// (verl's `pg_clipfrac`, `pg_clipfrac_lower`, `ppo_kl`), each a mean over valid tokens. The one definition of
+/// "clipped" in the project: from the ratio the loss itself clips and the advantage it uses.
 public struct ClipStatistics: Equatable, Sendable {
+    /// The region of every cell, row-major (`.unclipped` where the mask is 0).
+    public var regions: [ClipRegion]
     public var clippedLowFraction: Double
     public var clippedHighFraction: Double
     public var dualClipFraction: Double
@@ -35,8 +38,10 @@ public struct ClipStatistics: Equatable, Sendable {
     public init(ratios: TokenMatrix, input: PolicyLossInput, settings: PolicyLossSettings) {
         var counts: [ClipRegion: Double] = [:]
         var kl = 0.0, tokens = 0.0
+        regions = [ClipRegion](repeating: .unclipped, count: ratios.values.count)
         for i in ratios.values.indices where input.mask.values[i] > 0 {
-            counts[ClipRegion(ratio: ratios.values[i], advantage: input.advantages.values[i], settings: settings), default: 0] += 1
+            regions[i] = ClipRegion(ratio: ratios.values[i], advantage: input.advantages.values[i], settings: settings)
+            counts[regions[i], default: 0] += 1
             kl += input.oldLogProbs.values[i] - input.logProbs.values[i]
             tokens += 1
         }

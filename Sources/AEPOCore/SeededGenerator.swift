@@ -44,6 +44,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
         SeededGenerator(seed: state[0] ^ rotl(state[3], 17) ^ (stream &* 0xD1B5_4A32_D192_ED03))
     }
 
+    /// A uniformly random permutation of `0..<count` (Fisher–Yates from the last position down, one draw per
+    /// position): the one shuffle of the project, so every shuffled order is reproducible from the seed.
+    public mutating func permutation(_ count: Int) -> [Int] {
+        var order = Array(0..<count)
+        for i in stride(from: count - 1, to: 0, by: -1) {
+            order.swapAt(i, Int(next() % UInt64(i + 1)))
+        }
+        return order
+    }
+
     /// Uniform in [0, 1) with 24 random bits.
     public mutating func nextFloat() -> Float {
         Float(next() >> 40) * (1.0 / 16_777_216.0)

@@ -75,6 +75,8 @@ struct Activations {
     var chunkRows: Int
     /// True when every target's logits fit in one chunk and were kept for the backward pass.
     var logitsRetained: Bool
+    /// `1/T` applied to the LM head's output before the log-softmax (1: untempered).
+    var logitScale: Float = 1
     var logNormalizers: UnsafeMutablePointer<Float> // [targets]
     var logProbs: UnsafeMutablePointer<Float>
     var entropies: UnsafeMutablePointer<Float>

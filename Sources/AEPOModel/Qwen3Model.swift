@@ -4,9 +4,9 @@ import AEPOKernels
 /// Hugging Face's `Qwen3ForCausalLM` in float32, with hand-written backward passes.
 ///
 /// Parameters live in one contiguous buffer laid out by `layout` (Hugging Face names and shapes);
-/// gradients in another of the same layout. Training calls `forward(_:)` for the log-probs and
-/// entropies at requested positions, then `backward(logProbWeights:entropyWeights:)`, which adds
-/// the gradient of `Σ_r a_r·log p_r + b_r·H_r` into `gradients`.
+/// gradients in another of the same layout. Training calls `forward(_:temperature:)` for the log-probs and
+/// entropies of `softmax(z/T)` at requested positions, then `backward(logProbWeights:entropyWeights:)`, which
+/// adds the gradient of `Σ_r a_r·log p_r + b_r·H_r` into `gradients`.
 ///
 /// Per layer: `x += o_proj(attn(rope(q_norm(q_proj(n))), rope(k_norm(k_proj(n))), v_proj(n)))` with
 /// `n = input_layernorm(x)`, then `x += down_proj(silu(gate_proj(m)) ⊙ up_proj(m))` with
@@ -84,10 +84,13 @@ public final class Qwen3Model {
     // MARK: - Forward
 
     /// Log-probabilities of each target token and the full-vocabulary entropy at each target position,
-    /// in `batch.targets` order. Saves the activations for `backward`.
-    public func forward(_ batch: TokenBatch) -> (logProbs: [Float], entropies: [Float]) {
+    /// in `batch.targets` order, under `softmax(z / temperature)` (the distribution a sampler at that
+    /// temperature draws from; 1: the model's own). Saves the activations for `backward`.
+    public func forward(_ batch: TokenBatch, temperature: Float = 1) -> (logProbs: [Float], entropies: [Float]) {
+        precondition(temperature > 0 && temperature.isFinite, "temperature must be positive, got \(temperature)")
         checkValid(batch)
-        let a = runDecoder(batch, chunkRows: max(1, logitsBudget / config.vocabSize))
+        var a = runDecoder(batch, chunkRows: max(1, logitsBudget / config.vocabSize))
+        a.logitScale = 1 / temperature
         let c = config
         for r in 0..<a.shape.targets {
             (a.gathered + r * c.hiddenSize).update(from: a.finalNorm + Int(a.targetRows[r]) * c.hiddenSize, count: c.hiddenSize)
@@ -95,7 +98,7 @@ public final class Qwen3Model {
         a.targetTokens.withUnsafeBufferPointer { targets in
             for start in stride(from: 0, to: a.shape.targets, by: a.chunkRows) {
                 let rows = min(a.chunkRows, a.shape.targets - start)
-                computeLogits(rows: rows, from: a.gathered + start * c.hiddenSize, into: a.logits)
+                computeLogits(rows: rows, from: a.gathered + start * c.hiddenSize, into: a.logits, scale: a.logitScale)
                 LogSoftmax.forward(logProbs: a.logProbs + start, entropies: a.entropies + start,
                                    logNormalizers: a.logNormalizers + start, logits: a.logits,
                                    targets: targets.baseAddress! + start, rows: rows, vocabulary: c.vocabSize)
@@ -133,10 +136,12 @@ public final class Qwen3Model {
         }
     }
 
-    /// The LM head: `logits[rows, vocab] = hidden · Wᵀ` (W is `lm_head.weight` or the tied embedding).
-    private func computeLogits(rows: Int, from hidden: UnsafePointer<Float>, into logits: UnsafeMutablePointer<Float>) {
+    /// The LM head: `logits[rows, vocab] = scale · hidden · Wᵀ` (W is `lm_head.weight` or the tied embedding;
+    /// `scale` is 1/T for a tempered distribution).
+    private func computeLogits(rows: Int, from hidden: UnsafePointer<Float>, into logits: UnsafeMutablePointer<Float>, scale: Float = 1) {
         Linear.forward(output: logits, input: hidden, weight: parameters.baseAddress! + layout.lmHeadOffset,
                        rows: rows, inputWidth: config.hiddenSize, outputWidth: config.vocabSize)
+        if scale != 1 { VectorMath.scale(logits, count: rows * config.vocabSize, by: scale) }
     }
 
     /// Embedding, decoder layers and the final norm over the padded batch.
@@ -230,11 +235,13 @@ public final class Qwen3Model {
                     for start in stride(from: 0, to: a.shape.targets, by: a.chunkRows) {
                         let rows = min(a.chunkRows, a.shape.targets - start)
                         let hidden = a.gathered + start * c.hiddenSize
-                        if !a.logitsRetained { computeLogits(rows: rows, from: hidden, into: a.logits) }
+                        if !a.logitsRetained { computeLogits(rows: rows, from: hidden, into: a.logits, scale: a.logitScale) }
                         LogSoftmax.backward(logits: a.logits, logNormalizers: a.logNormalizers + start, entropies: a.entropies + start,
                                             targets: targets.baseAddress! + start, logProbWeights: logProbWeights.baseAddress! + start,
                                             entropyWeights: entropyWeights == nil ? nil : entropyWeightBuffer.baseAddress! + start,
                                             rows: rows, vocabulary: c.vocabSize)
+                        // ∂L/∂(hidden·Wᵀ) = scale · ∂L/∂(scaled logits).
+                        if a.logitScale != 1 { VectorMath.scale(a.logits, count: rows * c.vocabSize, by: a.logitScale) }
                         Linear.backward(inputGradient: dGathered + start * c.hiddenSize, weightGradient: g + lmHead,
                                         outputGradient: a.logits, input: hidden, weight: p + lmHead,
                                         rows: rows, inputWidth: c.hiddenSize, outputWidth: c.vocabSize)

@@ -15,14 +15,10 @@ public struct DataCursor: Codable, Equatable, Sendable {
         self.seed = seed
     }
 
-    /// The permutation of epoch `epoch` (Fisher–Yates).
+    /// The permutation of epoch `epoch`.
     public func order(epoch: Int) -> [Int] {
         var generator = SeededGenerator(seed: seed).derived(stream: UInt64(epoch))
-        var order = Array(0..<count)
-        for i in stride(from: count - 1, to: 0, by: -1) {
-            order.swapAt(i, Int(generator.next() % UInt64(i + 1)))
-        }
-        return order
+        return generator.permutation(count)
     }
 
     /// The next `n` indices, crossing into the next epoch when this one runs out.

@@ -4,20 +4,24 @@ import AEPOModel
 
 /// The gradient of one mini-batch's aggregated actor loss, through the objective and the model.
 ///
-/// The mini-batch's rows, ordered by length, run through the training forward in micro-batches of `microBatchSize` sequences;
-/// each micro-batch's `ActorObjective` is aggregated with the mini-batch's token and sequence counts (verl's
-/// `batch_num_tokens`, `global_batch_size`), so the sum over micro-batches is the mini-batch's loss and
-/// `Qwen3Model.backward(logProbWeights: ∂loss/∂log π, entropyWeights: ∂loss/∂H)` accumulates its exact gradient
-/// (the KL loss's term `β·w_t·∂KL_t/∂log π` included).
-/// (AEPO's entropy z-score is taken per micro-batch, spec §2.2.)
+/// The mini-batch's rows, ordered by length, run through the training forward (`softmax(z/T)` at `temperature`) in
+/// micro-batches of `microBatchSize` sequences; each micro-batch's `ActorObjective` is aggregated with the
+/// mini-batch's token and sequence counts (verl's `batch_num_tokens`, `global_batch_size`), so the sum over
+/// micro-batches is the mini-batch's loss and `Qwen3Model.backward(logProbWeights: ∂loss/∂log π, entropyWeights:
+/// ∂loss/∂H)` accumulates its exact gradient (the KL loss's term `β·w_t·∂KL_t/∂log π` included). AEPO's entropy
+/// z-score is taken over the whole mini-batch (spec §2.2): when the mini-batch spans several micro-batches, a
+/// forward pass over them first gives its statistics, so the micro-batch size changes memory, not the update.
 public struct PolicyUpdate {
     public var objective: ActorObjective
     /// Sequences per forward pass; 0 for the whole mini-batch at once.
     public var microBatchSize: Int
+    /// `T` of the training forward (1: the model's own distribution).
+    public var temperature: Float
 
-    public init(objective: ActorObjective, microBatchSize: Int) {
+    public init(objective: ActorObjective, microBatchSize: Int, temperature: Float = 1) {
         self.objective = objective
         self.microBatchSize = microBatchSize
+        self.temperature = temperature
     }
 
     /// What one mini-batch's update measured, token-weighted over its micro-batches.
@@ -33,7 +37,7 @@ public struct PolicyUpdate {
         public var approxKL = 0.0
         /// Mean entropy of the trained tokens.
         public var entropy = 0.0
-        /// Per trained token: its entropy and whether its ratio sits above `1 + ε_h` with a positive advantage.
+        /// Per trained token: its entropy and whether the loss clipped it on the high side (`ClipRegion.high`).
         public var tokenEntropies: [Double] = []
         public var highClipped: [Bool] = []
     }
@@ -53,12 +57,17 @@ public struct PolicyUpdate {
         var summary = Summary()
         guard tokenCount > 0 else { return summary }
         let size = microBatchSize > 0 ? microBatchSize : rows.count
+        var normalization: EntropyAwareAdvantage.Normalization?
+        if objective.entropyAdvantageCoefficient != nil && rows.count > size {
+            let entropies = tensors.evaluate(model, rows: rows, chunk: size, temperature: temperature).entropies
+            normalization = EntropyAwareAdvantage.Normalization(entropies: entropies, mask: tensors.mask(rows: rows))
+        }
         let ordered = tensors.lengthOrdered(rows)
         for start in stride(from: 0, to: ordered.count, by: size) {
             let chunk = Array(ordered[start..<min(start + size, ordered.count)])
             let (batch, cells) = tensors.batch(rows: chunk)
             guard !batch.targets.isEmpty else { continue }
-            let out = model.forward(batch)
+            let out = model.forward(batch, temperature: temperature)
             let localRow = Dictionary(uniqueKeysWithValues: chunk.enumerated().map { ($1, $0) })
             func local(_ cell: Int) -> Int { localRow[cell / columns]! * columns + cell % columns }
             var mask = TokenMatrix(rows: chunk.count, columns: columns)
@@ -74,7 +83,7 @@ public struct PolicyUpdate {
             }
             let input = PolicyLossInput(oldLogProbs: old, logProbs: current, advantages: advantage, mask: mask)
             let result = objective(input, entropies: entropy, refLogProbs: refLogProbs == nil ? nil : ref,
-                                   tokenCount: tokenCount, sequenceCount: sequenceCount)
+                                   tokenCount: tokenCount, sequenceCount: sequenceCount, entropyNormalization: normalization)
             let logProbWeights = cells.map { Float(result.gradLogProbs.values[local($0)]) }
             let entropyWeights = objective.entropyCoefficient != 0 ? cells.map { Float(result.gradEntropies.values[local($0)]) } : nil
             model.backward(logProbWeights: logProbWeights, entropyWeights: entropyWeights)
@@ -89,10 +98,9 @@ public struct PolicyUpdate {
             summary.approxKL += result.statistics.approxKL * n
             for cell in cells {
                 let l = local(cell)
-                let ratio = (current.values[l] - old.values[l]).clampedExp
                 summary.entropy += entropy.values[l]
                 summary.tokenEntropies.append(entropy.values[l])
-                summary.highClipped.append(ClipRegion(ratio: ratio, advantage: advantage.values[l], settings: objective.settings) == .high)
+                summary.highClipped.append(result.statistics.regions[l] == .high)
             }
         }
         if summary.tokens > 0 {
@@ -102,9 +110,4 @@ public struct PolicyUpdate {
         }
         return summary
     }
-}
-
-extension Double {
-    /// `exp(self)` with the exponent capped at 20 (a ratio for statistics only).
-    var clampedExp: Double { Foundation.exp(Swift.min(self, 20)) }
 }

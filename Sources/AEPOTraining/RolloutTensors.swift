@@ -50,17 +50,27 @@ public struct RolloutTensors {
         rows.enumerated().sorted { (sequences[$0.element].count, $0.offset) < (sequences[$1.element].count, $1.offset) }.map(\.element)
     }
 
-    /// The log-probs and entropies of every trained token under `model` (forward only), in chunks of `chunk`
-    /// sequences of similar length.
-    public func evaluate(_ model: Qwen3Model, chunk: Int) -> (logProbs: TokenMatrix, entropies: TokenMatrix) {
+    /// The mask of `rows` alone (every other row 0).
+    public func mask(rows selected: [Int]) -> TokenMatrix {
+        var out = TokenMatrix(rows: rows, columns: columns)
+        for b in selected {
+            for j in 0..<columns { out[b, j] = mask[b, j] }
+        }
+        return out
+    }
+
+    /// The log-probs and entropies of the trained tokens of `rows` (default: every row) under `softmax(z/temperature)`
+    /// of `model` (forward only), in chunks of `chunk` sequences of similar length; other cells are 0.
+    public func evaluate(_ model: Qwen3Model, rows selected: [Int]? = nil, chunk: Int,
+                         temperature: Float = 1) -> (logProbs: TokenMatrix, entropies: TokenMatrix) {
         var logProbs = TokenMatrix(rows: rows, columns: columns)
         var entropies = TokenMatrix(rows: rows, columns: columns)
-        let size = chunk > 0 ? chunk : max(rows, 1)
-        let ordered = lengthOrdered(Array(0..<rows))
-        for start in stride(from: 0, to: rows, by: size) {
-            let (batch, cells) = batch(rows: Array(ordered[start..<min(start + size, rows)]))
+        let ordered = lengthOrdered(selected ?? Array(0..<rows))
+        let size = chunk > 0 ? chunk : max(ordered.count, 1)
+        for start in stride(from: 0, to: ordered.count, by: size) {
+            let (batch, cells) = batch(rows: Array(ordered[start..<min(start + size, ordered.count)]))
             guard !batch.targets.isEmpty else { continue }
-            let out = model.forward(batch)
+            let out = model.forward(batch, temperature: temperature)
             for (i, cell) in cells.enumerated() {
                 logProbs.values[cell] = Double(out.logProbs[i])
                 entropies.values[cell] = Double(out.entropies[i])

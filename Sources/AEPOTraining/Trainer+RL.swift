@@ -6,24 +6,31 @@ import AEPORollout
 import Foundation
 
 extension Trainer {
-    /// One RL step: rollout (with DAPO's dynamic sampling when on) → rewards (with the overlong penalty when on)
-    /// → old-policy (and, with a KL term, reference) log-probs by the training forward → advantages → `actor.ppo_epochs`
-    /// passes of mini-batch updates (`PolicyUpdate`, clip, AdamW).
-    ///
-    /// KL in the reward (`algorithm.use_kl_in_reward`, verl's `apply_kl_penalty`): the outcome score sits on each
-    /// sequence's last trained token and every trained token t gets `− kl_coef · KL_t(log π_old, log π_ref)`
-    /// (`algorithm.kl_penalty`); the estimators then see these token rewards (GRPO-like ones their sum per sequence,
-    /// `R − kl_coef · Σ_t KL_t`; REINFORCE++ the per-token returns). The KL loss (`actor.use_kl_loss`) adds
-    /// `kl_loss_coef · agg(KL_t(log π_θ, log π_ref))` to the actor loss.
+    /// One RL step, in the order of the algorithm (docs/algorithm.md): rollout (with DAPO's dynamic sampling when on)
+    /// → rewards (with the overlong penalty when on) → old-policy (and, with a KL term, reference) log-probs by the
+    /// training forward → advantages → `actor.ppo_epochs` passes of mini-batch updates (`PolicyUpdate`, clip, AdamW).
     func rlStep(seed: UInt64) throws -> [String: Double] {
-        let a = config.algorithm
         var rng = SeededGenerator(seed: seed)
         var metrics: [String: Double] = [:]
+        let collection = try collectRollouts(using: &rng, metrics: &metrics)
+        guard !collection.groups.isEmpty else {
+            log("step \(state.step + 1): every group was dropped by dynamic sampling; no update")
+            return metrics
+        }
+        metrics.merge(collection.outcomeMetrics) { $1 }
+        let tensors = RolloutTensors(collection.trajectories)
+        let (old, ref) = evaluateOldPolicy(collection, tensors: tensors, metrics: &metrics)
+        let advantages = try computeAdvantages(collection, tensors: tensors, old: old, ref: ref, metrics: &metrics)
+        try updatePolicy(collection, tensors: tensors, old: old, ref: ref, advantages: advantages, using: &rng, metrics: &metrics)
+        return metrics
+    }
 
-        // Rollout.
-        let rolloutClock = Date()
-        let engine = InferenceEngine(model: model)
-        let sampler = NativeSampler(engine: engine, sampling: SamplingSettings(temperature: Float(a.rollout.temperature)))
+    /// Rollout: `data.train_batch_size` questions from the data cursor, refilled for up to
+    /// `algorithm.filter_groups.max_num_gen_batches` rounds while dynamic sampling drops groups; logs every round.
+    private func collectRollouts(using rng: inout SeededGenerator, metrics: inout [String: Double]) throws -> RolloutCollection {
+        let a = config.algorithm
+        let clock = Date()
+        let sampler = NativeSampler(engine: InferenceEngine(model: model), sampling: SamplingSettings(temperature: Float(a.rollout.temperature)))
         let agent = AgentLoop(backend: sampler, tokenizer: tokenizer, environment: benchmark.environment, settings: a.rollout.agentSettings)
         let rollout = Rollout(agent: agent, settings: a.rollout.rolloutSettings)
         let shaping = a.algorithm.overlongBuffer
@@ -31,92 +38,84 @@ extension Trainer {
                                     penaltyFactor: a.algorithm.overlongPenaltyFactor)
             : nil
         let target = a.data.trainBatchSize
-        var groups: [[Trajectory]] = [], scores: [[Double]] = []
-        var branching = BranchStatistics()
-        var rounds = 0, dropped = 0, generated = 0, monitorTokens = 0, questionsRolledOut = 0
+        var collection = RolloutCollection()
+        var questionsRolledOut = 0
         repeat {
-            let batch = state.cursor.next(target - groups.count).map { questions[$0] }
+            let batch = state.cursor.next(target - collection.groups.count).map { questions[$0] }
             let result = try rollout.run(batch, generator: SeededGenerator(seed: rng.next()))
-            rounds += 1
-            generated += result.report.generatedTokens
-            monitorTokens += result.report.preMonitorTokens
-            branching.add(result)
-            var roundScores: [[Double]] = [], kept: [Bool] = []
-            for group in result.groups {
-                let s = group.map { shaping?.shaped(score: $0.reward.value, length: $0.policyTokenCount) ?? $0.reward.value }
-                let informative = !a.algorithm.filterGroups || !DynamicSampling.informativeGroups(scores: s, groupIDs: s.map { _ in 0 }).isEmpty
-                roundScores.append(s)
-                kept.append(informative)
-                if informative {
-                    groups.append(group)
-                    scores.append(s)
-                } else {
-                    dropped += 1
-                }
-            }
-            try rolloutLog?.record(step: state.step + 1, batch: result, firstQuestion: questionsRolledOut, scores: roundScores, trained: kept)
+            let (scores, kept) = collection.add(result, shaping: shaping, filterGroups: a.algorithm.filterGroups)
+            try rolloutLog?.record(step: state.step + 1, batch: result, firstQuestion: questionsRolledOut, scores: scores, trained: kept)
             questionsRolledOut += result.groups.count
-        } while a.algorithm.filterGroups && groups.count < target && rounds < a.algorithm.filterGroupsMaxGenBatches
-        let rolloutSeconds = Date().timeIntervalSince(rolloutClock)
-        metrics["time/rollout_s"] = rolloutSeconds
-        metrics["tokens_per_s"] = Double(generated + monitorTokens) / max(rolloutSeconds, 1e-9)
-        metrics["generation_rounds"] = Double(rounds)
-        metrics["dropped_groups"] = Double(dropped)
-        metrics["premonitor_tokens"] = Double(monitorTokens)
-        metrics.merge(branching.metrics) { $1 }
+        } while a.algorithm.filterGroups && collection.groups.count < target && collection.rounds < a.algorithm.filterGroupsMaxGenBatches
+        let seconds = Date().timeIntervalSince(clock)
+        metrics["time/rollout_s"] = seconds
+        metrics["tokens_per_s"] = Double(collection.generatedTokens + collection.monitorTokens) / max(seconds, 1e-9)
+        metrics["generation_rounds"] = Double(collection.rounds)
+        metrics["dropped_groups"] = Double(collection.dropped)
+        metrics["premonitor_tokens"] = Double(collection.monitorTokens)
+        metrics.merge(collection.branching.metrics) { $1 }
+        return collection
+    }
 
-        let trajectories = groups.flatMap { $0 }
-        let flatScores = scores.flatMap { $0 }
-        guard !trajectories.isEmpty else {
-            log("step \(state.step + 1): every group was dropped by dynamic sampling; no update")
-            return metrics
-        }
-        metrics["reward"] = flatScores.reduce(0, +) / Double(flatScores.count)
-        metrics["accuracy"] = trajectories.reduce(0.0) { $0 + ($1.reward.exactMatch ? 1 : 0) } / Double(trajectories.count)
-        metrics["f1"] = trajectories.reduce(0.0) { $0 + $1.reward.f1 } / Double(trajectories.count)
-        metrics["response_length"] = Double(trajectories.reduce(0) { $0 + $1.policyTokenCount }) / Double(trajectories.count)
-        metrics["tool_calls"] = Double(trajectories.reduce(0) { $0 + $1.toolCalls.count }) / Double(trajectories.count)
-        metrics["questions"] = Double(groups.count)
-
-        // The old policy's (and the reference's) log-probs by the training forward, then advantages.
-        let tensors = RolloutTensors(trajectories)
-        let oldClock = Date()
-        let old = tensors.evaluate(model, chunk: config.trainer.microBatchSize).logProbs
-        metrics["time/old_logprob_s"] = Date().timeIntervalSince(oldClock)
+    /// The old policy's (and the reference's) log-probs of the trained tokens by the training forward at the training
+    /// temperature, and `logprob_mismatch`, like with like: the tempered forward against the sampler's own log-probs,
+    /// the untempered one against `log softmax(z)`.
+    private func evaluateOldPolicy(_ collection: RolloutCollection, tensors: RolloutTensors,
+                                   metrics: inout [String: Double]) -> (old: TokenMatrix, ref: TokenMatrix?) {
+        let a = config.algorithm
+        let chunk = config.trainer.microBatchSize, temperature = a.trainingTemperature
+        let clock = Date()
+        let old = tensors.evaluate(model, chunk: chunk, temperature: temperature).logProbs
+        metrics["time/old_logprob_s"] = Date().timeIntervalSince(clock)
         var mismatch = 0.0
-        for (b, t) in trajectories.enumerated() {
+        for (b, t) in collection.trajectories.enumerated() {
+            let sampled = a.actor.temperatureConsistent ? t.logProbs : t.policyLogProbs
             for (j, m) in t.lossMask.enumerated() where m == 1 {
-                mismatch += abs(old[b, j] - Double(t.policyLogProbs[j]))
+                mismatch += abs(old[b, j] - Double(sampled[j]))
             }
         }
         metrics["logprob_mismatch"] = mismatch / Double(max(tensors.cells.count, 1))
+        guard let reference else { return (old, nil) }
         let refClock = Date()
-        let ref = reference.map { tensors.evaluate($0, chunk: config.trainer.microBatchSize).logProbs }
-        if let ref {
-            metrics["time/ref_logprob_s"] = Date().timeIntervalSince(refClock)
-            let estimator = a.actor.useKLLoss ? a.actor.klLossType : a.algorithm.klPenalty
-            metrics["kl_ref"] = tensors.cells.reduce(0.0) { $0 + estimator.term(logProb: old.values[$1], refLogProb: ref.values[$1]).value }
-                / Double(max(tensors.cells.count, 1))
-        }
-        let groupIDs = groups.enumerated().flatMap { g, members in [Int](repeating: g, count: members.count) }
-        var input = AdvantageInput(scores: flatScores, groupIDs: groupIDs, mask: tensors.mask)
+        let ref = tensors.evaluate(reference, chunk: chunk, temperature: temperature).logProbs
+        metrics["time/ref_logprob_s"] = Date().timeIntervalSince(refClock)
+        let estimator = a.actor.useKLLoss ? a.actor.klLossType : a.algorithm.klPenalty
+        metrics["kl_ref"] = tensors.cells.reduce(0.0) { $0 + estimator.term(logProb: old.values[$1], refLogProb: ref.values[$1]).value }
+            / Double(max(tensors.cells.count, 1))
+        return (old, ref)
+    }
+
+    /// Advantages of `algorithm.adv_estimator`. With KL in the reward (`algorithm.use_kl_in_reward`, verl's
+    /// `apply_kl_penalty`) the outcome score sits on each sequence's last trained token and every trained token t gets
+    /// `− kl_coef · KL_t(log π_old, log π_ref)` (`algorithm.kl_penalty`); GRPO-like estimators then see each sequence's
+    /// sum `R − kl_coef · Σ_t KL_t`, REINFORCE++ the per-token returns.
+    private func computeAdvantages(_ collection: RolloutCollection, tensors: RolloutTensors, old: TokenMatrix, ref: TokenMatrix?,
+                                   metrics: inout [String: Double]) throws -> TokenMatrix {
+        let a = config.algorithm
+        let scores = collection.flatScores
+        var input = AdvantageInput(scores: scores, groupIDs: collection.groupIDs, mask: tensors.mask)
         if a.algorithm.useKLInReward, let ref {
             input.tokenRewards = a.algorithm.klPenalty.penalizedRewards(input.tokenRewards, logProbs: old, refLogProbs: ref,
                                                                         mask: tensors.mask, coefficient: a.algorithm.klCoef)
-            metrics["kl_reward_penalty"] = zip(flatScores, input.sequenceScores).reduce(0.0) { $0 + $1.0 - $1.1 } / Double(flatScores.count)
+            metrics["kl_reward_penalty"] = zip(scores, input.sequenceScores).reduce(0.0) { $0 + $1.0 - $1.1 } / Double(scores.count)
         }
-        let advantages = try a.advantageEstimator()(input, options: a.advantageOptions)
+        return try a.advantageEstimator()(input, options: a.advantageOptions)
+    }
 
-        // Mini-batch updates.
-        let updateClock = Date()
-        let update = PolicyUpdate(objective: try a.actorObjective(), microBatchSize: config.trainer.microBatchSize)
-        var firstRow = [0]
-        for group in groups { firstRow.append(firstRow.last! + group.count) }
+    /// `actor.ppo_epochs` passes over the step's groups in a fresh random order, one AdamW update per mini-batch of
+    /// `actor.ppo_mini_batch_size` questions. The KL loss (`actor.use_kl_loss`) adds
+    /// `kl_loss_coef · agg(KL_t(log π_θ, log π_ref))` to the actor loss.
+    private func updatePolicy(_ collection: RolloutCollection, tensors: RolloutTensors, old: TokenMatrix, ref: TokenMatrix?,
+                              advantages: TokenMatrix, using rng: inout SeededGenerator, metrics: inout [String: Double]) throws {
+        let a = config.algorithm
+        let clock = Date()
+        let update = PolicyUpdate(objective: try a.actorObjective(), microBatchSize: config.trainer.microBatchSize,
+                                  temperature: a.trainingTemperature)
+        let firstRow = collection.firstRows
         var totals = PolicyUpdate.Summary()
         var norms: [Double] = [], losses: [Double] = []
         for _ in 0..<a.actor.ppoEpochs {
-            var order = Array(groups.indices)
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            let order = rng.permutation(collection.groups.count)
             for start in stride(from: 0, to: order.count, by: a.actor.ppoMiniBatchSize) {
                 let rows = order[start..<min(start + a.actor.ppoMiniBatchSize, order.count)].flatMap { Array(firstRow[$0]..<firstRow[$0 + 1]) }
                 let summary = update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages,
@@ -126,12 +125,12 @@ extension Trainer {
                 totals.merge(summary)
             }
         }
-        metrics["time/update_s"] = Date().timeIntervalSince(updateClock)
+        metrics["time/update_s"] = Date().timeIntervalSince(clock)
         metrics["loss"] = losses.reduce(0, +) / Double(max(losses.count, 1))
         if a.actor.useKLLoss { metrics["kl_loss"] = totals.klLoss / Double(max(losses.count, 1)) }
-        metrics["grad_norm"] = norms.filter(\.isFinite).reduce(0, +) / Double(max(norms.filter(\.isFinite).count, 1))
+        let finite = norms.filter(\.isFinite)
+        metrics["grad_norm"] = finite.reduce(0, +) / Double(max(finite.count, 1))
         metrics.merge(totals.metrics) { $1 }
-        return metrics
     }
 }
 

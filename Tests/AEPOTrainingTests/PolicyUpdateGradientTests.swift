@@ -119,3 +119,44 @@ final class PolicyUpdateGradientTests: XCTestCase {
         try check(preset: "reinforce++", extra: ["actor.loss_agg_mode=seq-mean-token-mean"], microBatchSize: 3)
     }
 }
+
+/// AEPO's entropy z-score is taken over the whole mini-batch, so the micro-batch size (a memory setting) does not
+/// change the update.
+final class PolicyUpdateMicroBatchTests: XCTestCase {
+    func testMicroBatchSizeDoesNotChangeTheAEPOUpdate() throws {
+        let run = try Fixtures.temporaryDirectory("micro")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let config = try TrainingConfig.resolve(algorithm: "aepo", file: nil, overrides: TrainingFixture.settings(run: run))
+        let trainer = try Trainer(config: config, phase: .rl)
+        let model = trainer.model
+        let agent = AgentLoop(backend: NativeSampler(engine: InferenceEngine(model: model), sampling: SamplingSettings(temperature: 1)),
+                              tokenizer: trainer.tokenizer, environment: trainer.benchmark.environment,
+                              settings: config.algorithm.rollout.agentSettings)
+        let tensors = RolloutTensors(try Rollout(agent: agent, settings: config.algorithm.rollout.rolloutSettings)
+            .run(Array(trainer.questions.prefix(2)), generator: SeededGenerator(seed: 4)).trajectories)
+        var old = tensors.evaluate(model, chunk: 0).logProbs
+        var advantages = TokenMatrix(rows: tensors.rows, columns: tensors.columns)
+        var generator = SeededGenerator(seed: 8)
+        for cell in tensors.cells {
+            old.values[cell] += 0.1 * generator.nextGaussian()
+            advantages.values[cell] = generator.nextGaussian()
+        }
+        let rows = Array(0..<tensors.rows)
+        func gradient(microBatchSize: Int) throws -> (loss: Double, gradient: [Float]) {
+            model.zeroGradients()
+            let update = PolicyUpdate(objective: try config.algorithm.actorObjective(), microBatchSize: microBatchSize)
+            let summary = update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages)
+            defer { model.zeroGradients() }
+            return (summary.loss, Array(model.gradients))
+        }
+        let whole = try gradient(microBatchSize: 0)
+        let scale = Double(whole.gradient.map(abs).max()!)
+        XCTAssertGreaterThan(scale, 1e-3)
+        for size in [1, 3] {
+            let split = try gradient(microBatchSize: size)
+            XCTAssertEqual(split.loss, whole.loss, accuracy: 1e-6 * max(1, abs(whole.loss)), "micro-batch \(size)")
+            let worst = zip(split.gradient, whole.gradient).map { Double(abs($0 - $1)) }.max()!
+            XCTAssertLessThan(worst, 1e-4 * scale, "micro-batch \(size)")
+        }
+    }
+}
