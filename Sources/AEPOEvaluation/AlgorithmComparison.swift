@@ -39,6 +39,46 @@ public struct AlgorithmComparison: Sendable {
         SeedStatistics(entry.runs.compactMap { Self.passAt(k, of: $0, suite: suite) })
     }
 
+    /// The paired difference `reference − entry` over the seeds both finished (runs of the same name, e.g.
+    /// `seed-2`, started from the same checkpoint with the same data order), on `suite`'s Pass@k.
+    public func pairedDifference(_ reference: Entry, _ entry: Entry, suite: String, k: Int) -> SeedStatistics {
+        let baseline = Dictionary(entry.runs.compactMap { run in Self.passAt(k, of: run, suite: suite).map { (run.name, $0) } },
+                                  uniquingKeysWith: { first, _ in first })
+        return SeedStatistics(reference.runs.compactMap { run in
+            guard let value = Self.passAt(k, of: run, suite: suite), let other = baseline[run.name] else { return nil }
+            return value - other
+        })
+    }
+
+    /// The paired differences `reference − X` for every other algorithm X (rows) and every suite × Pass@k (columns):
+    /// `±mean ± 95 % half-width` in points, with `significant` wrapping the cells whose interval excludes 0 (the others
+    /// are ties); `nil` when `reference` is not compared.
+    public func pairedTable(reference name: String, significant: (String) -> String) -> TextTable? {
+        guard let reference = entries.first(where: { $0.algorithm == name }) else { return nil }
+        let columns = suites.flatMap { suite in ks.map { (suite, $0) } }
+        return TextTable(
+            header: ["\(name) − X", "pairs"] + columns.map { "\($0.0) Pass@\($0.1)" },
+            rows: entries.filter { $0.algorithm != name }.map { entry in
+                let cells = columns.map { pairedDifference(reference, entry, suite: $0.0, k: $0.1) }
+                return [entry.algorithm, String(cells.first?.seeds ?? 0)]
+                    + cells.map { $0.excludesZero ? significant($0.signedPoints) : $0.signedPoints }
+            })
+    }
+
+    /// For each baseline and column, the smallest paired difference the design detects (80 % power, two-sided 5 %),
+    /// from the spread of the observed differences; `nil` when `reference` is not compared.
+    public func detectableTable(reference name: String) -> TextTable? {
+        guard let reference = entries.first(where: { $0.algorithm == name }) else { return nil }
+        let columns = suites.flatMap { suite in ks.map { (suite, $0) } }
+        return TextTable(
+            header: ["\(name) − X", "pairs"] + columns.map { "\($0.0) Pass@\($0.1)" },
+            rows: entries.filter { $0.algorithm != name }.map { entry in
+                let cells = columns.map { pairedDifference(reference, entry, suite: $0.0, k: $0.1) }
+                return [entry.algorithm, String(cells.first?.seeds ?? 0)]
+                    + cells.map { $0.minimumDetectable.map(TextTable.percent) ?? "–" }
+            })
+    }
+
     /// A run's Pass@k (k = 1: Pass@1) on `suite`, if it was evaluated there.
     private static func passAt(_ k: Int, of run: RunLog, suite: String) -> Double? {
         run.evaluation?.suites.first { $0.suite == suite }.map { k == 1 ? $0.passAt1 : $0.passAtK[String(k)] ?? 0 }
@@ -68,29 +108,40 @@ public struct AlgorithmComparison: Sendable {
             })
     }
 
-    /// The analyses per algorithm, each a mean over seeds: last-step entropy and largest entropy jump, tool calls
-    /// per trajectory, the highest-entropy quartile's high-side clip share, branches per question and the top-3-root
-    /// share (from training metrics); and from each run's rollout logs (every training step, when present) the
-    /// longest run of consecutive branching rounds and the sampling diversity per group (distinct answers, distinct
-    /// tool-call sequences, mean pairwise Jaccard distance of the policy tokens).
+    /// The analyses per algorithm, each a mean over seeds: entropy of the trained tokens at the first and last step and
+    /// the largest change between steps, tool calls per trajectory, the update's high-side clip share (all tokens, then
+    /// per entropy quartile, lowest first), branches per question and the top-3-root share (from training metrics); and
+    /// from each run's rollout logs (every training step, when present) the longest run of consecutive branching rounds
+    /// and the sampling diversity per group (distinct answers, distinct tool-call sequences, mean pairwise Jaccard
+    /// distance of the policy tokens).
     public var analysesTable: TextTable {
-        func seedMean(_ entry: Entry, _ value: (RunLog) -> Double?) -> String {
-            let values = entry.runs.compactMap(value)
-            return values.isEmpty ? "–" : String(format: "%.3f", values.reduce(0, +) / Double(values.count))
+        func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+        func seedMean(_ entry: Entry, format: String = "%.3f", _ value: (RunLog) -> Double?) -> String {
+            mean(entry.runs.compactMap(value)).map { String(format: format, $0) } ?? "–"
         }
-        func metricMean(_ run: RunLog, _ metric: String) -> Double? {
-            let values = run.metrics.series(metric).map(\.value)
-            return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+        func metricMean(_ run: RunLog, _ metric: String) -> Double? { mean(run.metrics.series(metric).map(\.value)) }
+        func entropyEnds(_ entry: Entry) -> String {
+            let first = seedMean(entry) { EntropyDynamics($0.metrics).entropy.first }
+            let last = seedMean(entry) { EntropyDynamics($0.metrics).entropy.last }
+            return first == "–" ? "–" : "\(first) → \(last)"
+        }
+        func clipQuartiles(_ entry: Entry) -> String {
+            let quartiles = (0..<4).map { q in
+                seedMean(entry, format: "%.4f") { run in EntropyClipping(run.metrics).steps.isEmpty ? nil : EntropyClipping(run.metrics).meanShares[q] }
+            }
+            return quartiles.contains("–") ? "–" : quartiles.joined(separator: " / ")
         }
         return TextTable(
-            header: ["algorithm", "entropy (last)", "largest entropy jump", "tool calls", "q4 high clips", "branches / question", "top-3 root share",
-                     "longest branching run", "distinct answers", "distinct tool sequences", "Jaccard distance"],
+            header: ["algorithm", "entropy (first → last)", "largest entropy jump", "tool calls", "high clips", "high clips by entropy q1 / q2 / q3 / q4",
+                     "branches / question", "top-3 root share", "longest branching run", "distinct answers", "distinct tool sequences",
+                     "Jaccard distance"],
             rows: entries.map { entry in
                 [entry.algorithm,
-                 seedMean(entry) { EntropyDynamics($0.metrics).entropy.last },
+                 entropyEnds(entry),
                  seedMean(entry) { run in EntropyDynamics(run.metrics).entropy.isEmpty ? nil : EntropyDynamics(run.metrics).largestStepChange },
                  seedMean(entry) { metricMean($0, MetricKey.toolCalls) },
-                 seedMean(entry) { run in EntropyClipping(run.metrics).steps.isEmpty ? nil : EntropyClipping(run.metrics).meanShares[3] },
+                 seedMean(entry, format: "%.4f") { metricMean($0, MetricKey.clipHigh) },
+                 clipQuartiles(entry),
                  seedMean(entry) { metricMean($0, MetricKey.branchesPerQuestion) },
                  seedMean(entry) { metricMean($0, MetricKey.topThreeRootShare) },
                  seedMean(entry) { $0.branchEvents.isEmpty ? nil : Double(OverBranching($0.branchEvents).runLengths.count - 1) },
@@ -100,9 +151,28 @@ public struct AlgorithmComparison: Sendable {
             })
     }
 
-    /// The Markdown section: settings line, the table (best in bold) and the analyses.
-    public func markdown(settings: String) -> String {
-        """
+    /// The Markdown section: settings line, the table (best in bold), the paired differences against `reference`
+    /// (when it is compared) and the analyses.
+    public func markdown(settings: String, reference: String = "aepo") -> String {
+        var paired = ""
+        if let differences = pairedTable(reference: reference, significant: { "**\($0)**" }),
+           let detectable = detectableTable(reference: reference) {
+            paired = """
+            ## Paired differences \(reference) − X
+
+            Seed s of every algorithm starts from the same checkpoint with the same data order, so each baseline is compared
+            seed by seed: mean of `\(reference)(s) − X(s)` in points ± the 95 % half-width (Student's t, n − 1 degrees of
+            freedom); **bold** where the interval excludes 0 (significant at 5 %, two-sided), the others are ties.
+
+            \(differences.markdown)
+            Smallest difference this design detects with 80 % power (two-sided, 5 %): `(t₀.₉₇₅ + t₀.₈₀) · s_d / √n` in
+            points, from the observed spread s_d of the paired differences.
+
+            \(detectable.markdown)
+
+            """
+        }
+        return """
         # Comparison
 
         \(settings)
@@ -112,7 +182,7 @@ public struct AlgorithmComparison: Sendable {
         checkpoint every run starts from, evaluated the same way.
 
         \(table { "**\($0)**" }.markdown)
-        ## Analyses (means over seeds and steps)
+        \(paired)## Analyses (means over seeds and steps)
 
         \(analysesTable.markdown)
         """

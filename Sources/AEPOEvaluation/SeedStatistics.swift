@@ -9,11 +9,22 @@ public struct SeedStatistics: Equatable, Sendable {
     public var seeds: Int
 
     /// `t₀.₉₇₅` for 1…30 degrees of freedom; 1.96 beyond.
-    static let tQuantiles: [Double] = [
+    static let tQuantiles975: [Double] = [
         12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
         2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
         2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
     ]
+    /// `t₀.₈₀` for 1…30 degrees of freedom; 0.842 beyond (the power term of a detectable difference).
+    static let tQuantiles80: [Double] = [
+        1.376, 1.061, 0.978, 0.941, 0.920, 0.906, 0.896, 0.889, 0.883, 0.879,
+        0.876, 0.873, 0.870, 0.868, 0.866, 0.865, 0.863, 0.862, 0.861, 0.860,
+        0.859, 0.858, 0.858, 0.857, 0.856, 0.856, 0.855, 0.855, 0.854, 0.854,
+    ]
+
+    /// Student's t quantile for `degrees` ≥ 1 degrees of freedom from `table` (`normal` beyond it).
+    static func quantile(_ table: [Double], normal: Double, degrees: Int) -> Double {
+        degrees <= table.count ? table[degrees - 1] : normal
+    }
 
     public init(_ values: [Double]) {
         seeds = values.count
@@ -21,12 +32,31 @@ public struct SeedStatistics: Equatable, Sendable {
         self.mean = mean
         guard values.count > 1 else { halfWidth = 0; return }
         let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
-        let t = values.count - 1 <= Self.tQuantiles.count ? Self.tQuantiles[values.count - 2] : 1.96
-        halfWidth = t * variance.squareRoot() / Double(values.count).squareRoot()
+        halfWidth = Self.quantile(Self.tQuantiles975, normal: 1.96, degrees: values.count - 1) * variance.squareRoot()
+            / Double(values.count).squareRoot()
+    }
+
+    /// Whether the 95 % interval excludes 0 (the two-sided one-sample t-test at 5 %); never with one seed.
+    public var excludesZero: Bool { seeds > 1 && abs(mean) > halfWidth }
+
+    /// The smallest true mean this design detects with 80 % power in a two-sided test at 5 %:
+    /// `(t₀.₉₇₅(n−1) + t₀.₈₀(n−1)) · s / √n`; `nil` with one seed.
+    public var minimumDetectable: Double? {
+        guard seeds > 1 else { return nil }
+        let df = seeds - 1
+        return halfWidth * (1 + Self.quantile(Self.tQuantiles80, normal: 0.842, degrees: df)
+            / Self.quantile(Self.tQuantiles975, normal: 1.96, degrees: df))
     }
 
     /// `mean ± half-width` in percent with one decimal (just the mean for one seed).
     public var percent: String {
         seeds > 1 ? "\(TextTable.percent(mean)) ± \(TextTable.percent(halfWidth))" : TextTable.percent(mean)
+    }
+
+    /// `+mean ± half-width` in percentage points, signed, for differences.
+    public var signedPoints: String {
+        let sign = mean > 0 ? "+" : mean < 0 ? "−" : "±"
+        let value = "\(sign)\(TextTable.percent(abs(mean)))"
+        return seeds > 1 ? "\(value) ± \(TextTable.percent(halfWidth))" : value
     }
 }
