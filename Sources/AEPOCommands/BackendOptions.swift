@@ -1,6 +1,7 @@
 import AEPOAgent
 import AEPOBenchmark
 import AEPOCore
+import AEPOEvaluation
 import AEPOModel
 import AEPORemote
 import AEPOTokenizer

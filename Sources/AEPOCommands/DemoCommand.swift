@@ -7,11 +7,19 @@ struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Generate the default benchmark, train an SFT cold start and then AEPO, and compare their Pass@1 on held-out questions.",
-        discussion: "Everything goes under --out (benchmark/, sft/, aepo/, summary.json, summary.txt, report.html). Both models are evaluated as aepo eval does (4 runs per question, temperature 0.6, top-p 0.95). Meant for a release build (swift run -c release aepo demo)."
+        discussion: """
+            Everything goes under --out (benchmark/, sft/, aepo/, summary.json, summary.txt, report.html). Both models are \
+            evaluated as aepo eval does (temperature 0.6, top-p 0.95). Running the same command again resumes where it \
+            stopped. Budgets: \(ExperimentBudget.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")). \
+            Meant for a release build (swift run -c release aepo demo).
+            """
     )
 
-    @Option(help: "Output directory.")
-    var out = "runs/demo"
+    @Option(help: "Output directory (default: runs/demo, or runs/demo-<budget> for another budget).")
+    var out: String?
+
+    @Option(help: "Budget: \(ExperimentBudget.all.map(\.name).joined(separator: ", ")).")
+    var budget = ExperimentBudget.demo.name
 
     @Option(help: "Random seed of the benchmark, the initialisation and every rollout.")
     var seed: UInt64 = 1
@@ -19,8 +27,14 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a training key for both phases, key=value (repeatable).")
     var set: [String] = []
 
+    func validate() throws {
+        guard seed >= 1 else { throw ValidationError("--seed must be at least 1, got \(seed)") }
+    }
+
     func run() throws {
-        let demo = Demo(directory: URL(fileURLWithPath: out), seed: seed, overrides: set)
+        let chosen = try ExperimentBudget.named(budget)
+        let directory = out ?? (chosen.name == ExperimentBudget.demo.name ? "runs/demo" : "runs/demo-\(chosen.name)")
+        let demo = Demo(directory: URL(fileURLWithPath: directory), seed: seed, budget: chosen, overrides: set)
         let summary = try demo.run { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         print(summary.text)
     }

@@ -40,10 +40,10 @@ struct EvalCommand: ParsableCommand {
     var k = "1,5"
 
     @Option(help: "Sampling temperature.")
-    var temperature: Double = 0.6
+    var temperature = Evaluation.defaultTemperature
 
     @Option(name: .customLong("top-p"), help: "Nucleus (top-p) sampling threshold.")
-    var topP: Double = 0.95
+    var topP = Evaluation.defaultTopP
 
     @Flag(help: "Greedy decoding instead of sampling.")
     var greedy = false
@@ -76,23 +76,8 @@ struct EvalCommand: ParsableCommand {
         }
         let config = try AlgorithmPreset.named("grpo", source: "--set").config(overrides: overrides, source: "--set")
         let directory = try BenchmarkDirectory.load(from: URL(fileURLWithPath: data))
-        let splitNames = Set(splits.split(separator: ",").map(String.init))
-        var pool = directory.questions.filter { splitNames.contains($0.split) }
-        let suiteNames = suites.split(separator: ",").map(String.init)
-        if !suiteNames.isEmpty {
-            if let missing = suiteNames.first(where: { name in !pool.contains { $0.suite == name } }) {
-                throw InputError("no questions of suite '\(missing)' in splits \(splits)", source: data, field: "--suites")
-            }
-            pool = pool.filter { suiteNames.contains($0.suite) }
-        }
-        guard !pool.isEmpty else { throw InputError("no questions in splits \(splits)", source: data, field: "--splits") }
-        if questions > 0 {
-            var taken: [String: Int] = [:]
-            pool = pool.filter { question in
-                taken["\(question.suite)/\(question.split)", default: 0] += 1
-                return taken["\(question.suite)/\(question.split)"]! <= questions
-            }
-        }
+        let pool = try Evaluation.questions(of: directory, splits: splits.split(separator: ",").map(String.init),
+                                            suites: suites.split(separator: ",").map(String.init), perSuiteAndSplit: questions, source: data)
 
         let sampling = greedy ? SamplingSettings.greedy : SamplingSettings(temperature: Float(temperature), topP: Float(topP))
         try sampling.validate(source: "--temperature/--top-p")

@@ -1,4 +1,5 @@
 import AEPOAgent
+import AEPOBenchmark
 import AEPOCore
 import AEPOModel
 import AEPORollout
@@ -9,6 +10,10 @@ import Foundation
 /// outcome per trajectory, then Pass@1 (mean over runs), Pass@k (`1 − C(n−c, k)/C(n, k)`), EM, F1, tool calls and
 /// format failures per suite. `aepo eval` and `aepo demo` both evaluate through it.
 public struct Evaluation: Sendable {
+    /// The authors' evaluation sampling: temperature 0.6, top-p 0.95 (`aepo eval`'s defaults and every experiment's).
+    public static let defaultTemperature = 0.6, defaultTopP = 0.95
+    public static let defaultSampling = SamplingSettings(temperature: Float(defaultTemperature), topP: Float(defaultTopP))
+
     /// Runs per question (n of Pass@k).
     public var runs: Int
     /// The k values of Pass@k, each between 1 and `runs`.
@@ -33,6 +38,26 @@ public struct Evaluation: Sendable {
         let report = EvaluationReport(model: model, seed: seed, runs: runs, ks: ks, temperature: greedy ? 0 : decimal(sampling.temperature),
                                       topP: greedy ? 1 : decimal(sampling.topP), suites: try SuiteSummary.summarize(outcomes, ks: ks))
         return (report, outcomes)
+    }
+
+    /// The questions of `splits` (and of `suites`, all when empty) in file order, at most `perSuiteAndSplit` of each
+    /// suite and split (0: all); an error names a requested suite without questions, or an empty selection.
+    public static func questions(of directory: BenchmarkDirectory, splits: [String], suites: [String] = [],
+                                 perSuiteAndSplit: Int = 0, source: String) throws -> [Question] {
+        var pool = directory.questions.filter { splits.contains($0.split) }
+        if !suites.isEmpty {
+            if let missing = suites.first(where: { name in !pool.contains { $0.suite == name } }) {
+                throw InputError("no questions of suite '\(missing)' in splits \(splits.joined(separator: ","))", source: source, field: "--suites")
+            }
+            pool = pool.filter { suites.contains($0.suite) }
+        }
+        guard !pool.isEmpty else { throw InputError("no questions in splits \(splits.joined(separator: ","))", source: source, field: "--splits") }
+        guard perSuiteAndSplit > 0 else { return pool }
+        var taken: [String: Int] = [:]
+        return pool.filter { question in
+            taken["\(question.suite)/\(question.split)", default: 0] += 1
+            return taken["\(question.suite)/\(question.split)"]! <= perSuiteAndSplit
+        }
     }
 
     /// Writes what `run` returned into `directory`: `eval.json`, `eval.md` and `outcomes.jsonl`.

@@ -6,11 +6,11 @@ import AEPOTokenizer
 import Foundation
 
 /// The agent loop over a Qwen3 checkpoint on the native engine, with the benchmark's tools: what
-/// `aepo rollout` and `aepo eval` sample with.
-enum NativeAgent {
+/// `aepo rollout`, `aepo eval` and every experiment's evaluation sample with.
+public enum NativeAgent {
     /// Loads the checkpoint in `model` and the tokenizer (`tokenizer`, else the model directory's, else the
     /// data directory's), checks they fit together and builds the loop.
-    static func load(model: String, tokenizer: String?, data: BenchmarkDirectory,
+    public static func load(model: String, tokenizer: String?, data: BenchmarkDirectory,
                      sampling: SamplingSettings, settings: AgentSettings) throws -> AgentLoop {
         let modelURL = URL(fileURLWithPath: model)
         let checkpoint = try Checkpoint.load(directory: modelURL)
