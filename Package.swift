@@ -34,7 +34,7 @@ let package = Package(
         // Seeded randomness, atomic file writes, input errors, JSON Lines: shared by every layer.
         .target(name: "AEPOCore", swiftSettings: settings),
         // GEMM, thread pool, vectorised math and the per-layer forward/backward kernels.
-        .target(name: "AEPOKernels", dependencies: ["AEPOCore"], swiftSettings: settings),
+        .target(name: "AEPOKernels", swiftSettings: settings),
         // Qwen3: config, safetensors, parameters, forward/backward, KV cache, sampler.
         .target(name: "AEPOModel", dependencies: ["AEPOKernels", "AEPOCore"], swiftSettings: settings),
         // Byte-level BPE: Hugging Face tokenizer.json load/save, training.
@@ -46,17 +46,24 @@ let package = Package(
         // The agent turn loop over a sampling backend: segments, tool calls, <result> blocks, trajectories.
         .target(name: "AEPOAgent", dependencies: ["AEPOModel", "AEPOTokenizer", "AEPOTools", "AEPOCore"], swiftSettings: settings),
         // Rollout strategies: independent, ARPO tree, AEPO tree (pre-monitoring, branch penalty).
-        .target(name: "AEPORollout", dependencies: ["AEPOAgent", "AEPOCore"], swiftSettings: settings),
+        .target(name: "AEPORollout", dependencies: ["AEPOAgent", "AEPOTools", "AEPOCore"], swiftSettings: settings),
         // Advantage estimators, policy losses, algorithm presets.
         .target(name: "AEPOAlgorithms", dependencies: ["AEPORollout", "AEPOAgent", "AEPOCore"], swiftSettings: settings),
         // Optimizer, schedules, trainer loops, checkpoints, metrics, YAML/JSON configuration files.
         .target(
             name: "AEPOTraining",
-            dependencies: ["AEPOModel", "AEPOAlgorithms", "AEPOBenchmark", "AEPOCore", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOBenchmark", "AEPOTools", "AEPOTokenizer", "AEPOModel", "AEPOKernels", "AEPOCore",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: settings
         ),
         // Pass@k, suite summaries, the paper's analyses over training logs, TensorBoard event files, reports.
-        .target(name: "AEPOEvaluation", dependencies: ["AEPOTraining", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOCore"], swiftSettings: settings),
+        .target(
+            name: "AEPOEvaluation",
+            dependencies: ["AEPOTraining", "AEPORollout", "AEPOAgent", "AEPOBenchmark", "AEPOTools", "AEPOTokenizer", "AEPOModel", "AEPOCore"],
+            swiftSettings: settings
+        ),
         // OpenAI-compatible HTTP server over the native engine with continuous batching.
         .target(
             name: "AEPOServe",
@@ -90,29 +97,35 @@ let package = Package(
         .executableTarget(name: "aepo", dependencies: ["AEPOCommands"], swiftSettings: settings),
 
         // Shared test helpers: fixture paths, finite differences, tolerances.
-        .target(name: "AEPOTestSupport", dependencies: ["AEPOCore"], path: "Tests/AEPOTestSupport", swiftSettings: settings),
+        .target(name: "AEPOTestSupport", path: "Tests/AEPOTestSupport", swiftSettings: settings),
         .testTarget(name: "AEPOCoreTests", dependencies: ["AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOKernelsTests", dependencies: ["AEPOKernels", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOModelTests", dependencies: ["AEPOModel", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOTokenizerTests", dependencies: ["AEPOTokenizer", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOToolsTests", dependencies: ["AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOBenchmarkTests", dependencies: ["AEPOBenchmark", "AEPOTestSupport"], swiftSettings: settings),
-        // A tiny tokenizer, corpus, questions, scripted policies and a tool-prone random Qwen3 for agent-level tests.
-        .target(name: "AEPOAgentTestSupport", dependencies: ["AEPOAgent", "AEPOTestSupport"], path: "Tests/AEPOAgentTestSupport", swiftSettings: settings),
-        .testTarget(name: "AEPOAgentTests", dependencies: ["AEPOAgent", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPORolloutTests", dependencies: ["AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOBenchmark", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOAlgorithmsTests", dependencies: ["AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOTrainingTests", dependencies: ["AEPOTraining", "AEPOAlgorithms", "AEPOBenchmark", "AEPORollout", "AEPOAgent", "AEPOModel", "AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOEvaluationTests", dependencies: ["AEPOEvaluation", "AEPOTraining", "AEPOBenchmark", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOKernelsTests", dependencies: ["AEPOKernels", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOModelTests", dependencies: ["AEPOModel", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOTokenizerTests", dependencies: ["AEPOTokenizer", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOToolsTests", dependencies: ["AEPOTools", "AEPOCore"], swiftSettings: settings),
+        .testTarget(name: "AEPOBenchmarkTests", dependencies: ["AEPOBenchmark", "AEPOTools", "AEPOTokenizer", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
+        // A tiny tokenizer, corpus, questions, a scripted sampling backend and policies, and a tool-prone random Qwen3 for
+        // agent-level tests.
+        .target(
+            name: "AEPOAgentTestSupport",
+            dependencies: ["AEPOAgent", "AEPOTools", "AEPOTokenizer", "AEPOModel", "AEPOCore"],
+            path: "Tests/AEPOAgentTestSupport",
+            swiftSettings: settings
+        ),
+        .testTarget(name: "AEPOAgentTests", dependencies: ["AEPOAgent", "AEPOAgentTestSupport", "AEPOTools", "AEPOCore"], swiftSettings: settings),
+        .testTarget(name: "AEPORolloutTests", dependencies: ["AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOBenchmark", "AEPOTools", "AEPOModel", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOAlgorithmsTests", dependencies: ["AEPOAlgorithms", "AEPORollout", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOTrainingTests", dependencies: ["AEPOTraining", "AEPOAlgorithms", "AEPOBenchmark", "AEPORollout", "AEPOAgent", "AEPOModel", "AEPOTools", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOEvaluationTests", dependencies: ["AEPOEvaluation", "AEPOTraining", "AEPOBenchmark", "AEPORollout", "AEPOAgent", "AEPOTools", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(
             name: "AEPOServeTests",
             dependencies: [
-                "AEPOServe", "AEPORemote", "AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOTestSupport",
+                "AEPOServe", "AEPORemote", "AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOModel", "AEPOCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: settings
         ),
-        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOEvaluation", "AEPOAgentTestSupport", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOEvaluation", "AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOModel", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
     ]
 )

@@ -4,7 +4,7 @@ import AEPOTokenizer
 import AEPOTools
 import Foundation
 
-/// The agent's turn loop over a `SamplingBackend` (spec, trajectory format): generate until a tool
+/// The agent's turn loop over a `SamplingBackend` (docs/algorithm.md §1.1): generate until a tool
 /// stop tag, end-of-sequence, `</answer>` or a limit; run the tool; append its `<result>` block
 /// (loss mask 0); repeat.
 ///

@@ -2,9 +2,9 @@ import AEPOTools
 
 /// Limits and format of the agent loop.
 public struct AgentSettings: Equatable, Sendable {
-    /// Policy tokens per trajectory (tool output excluded); the spec's max response length.
+    /// Policy tokens per trajectory (tool output excluded); `rollout.response_length` (docs/algorithm.md §1.1).
     public var maxResponseTokens: Int
-    /// Tool calls per trajectory; the next call ends the trajectory (spec: 6 deep search, 3 reasoning).
+    /// Tool calls per trajectory; the next call ends the trajectory (docs/algorithm.md §1.1).
     public var maxToolCalls: Int
     /// K of `H_seg`.
     public var entropyWindow: Int

@@ -1,7 +1,7 @@
-/// `H_seg` of a model segment (spec, Notation): the sum over its first `K` generated tokens (fewer if the
+/// `H_seg` of a model segment (docs/algorithm.md §1.2): the sum over its first `K` generated tokens (fewer if the
 /// segment is shorter) of `H_t / log|V|`, the token entropy normalised by its maximum.
 public struct SegmentEntropy: Equatable, Sendable {
-    /// The spec's K.
+    /// The default K.
     public static let defaultWindow = 20
 
     /// K.

@@ -5,7 +5,7 @@ public struct ActorObjective: Sendable {
     public var policyLoss: PolicyLoss
     public var settings: PolicyLossSettings
     public var aggregation: LossAggregation
-    /// `a` of `Ã = A·(1 + a·z(H))` (spec §2.2); `nil` leaves the advantages as they are.
+    /// `a` of `Ã = A·(1 + a·z(H))` (docs/algorithm.md §4.4); `nil` leaves the advantages as they are.
     public var entropyAdvantageCoefficient: Double?
     /// KL to a frozen reference in the loss; `nil` for none.
     public var klLoss: (estimator: KLPenalty, coefficient: Double)?
@@ -23,7 +23,7 @@ public struct ActorObjective: Sendable {
         self.entropyCoefficient = entropyCoefficient
     }
 
-    /// The value and gradients of one (micro-)batch.
+    /// The value and gradients of one micro-batch (or a whole mini-batch).
     public struct Result: Sendable {
         public var loss: Double
         public var policyLoss: Double

@@ -58,7 +58,7 @@ public struct AdvantageInput: Sendable {
 public struct AdvantageOptions: Equatable, Sendable {
     /// How a group with a single sequence is normalised.
     public enum SingletonGroup: String, CaseIterable, Sendable {
-        /// The sequence is its own baseline: its advantage is 0 (the spec's §2.2 rule).
+        /// The sequence is its own baseline: its advantage is 0 (docs/algorithm.md §4.1).
         case zero
         /// verl's convention: mean 0 and std 1, so the raw score passes through (`grpo`: `R / (1 + ε)`).
         case verl

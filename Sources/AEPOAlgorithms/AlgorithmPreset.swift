@@ -1,7 +1,7 @@
 import AEPOCore
 
-/// The eight named algorithms (spec §3): AEPO and the seven it is measured against. Each is a complete
-/// `AlgorithmConfig` built on the shared defaults (the authors' deep-search setup, §6: k = 12, m = 6,
+/// The eight named algorithms (docs/algorithm.md §7): AEPO and the seven it is measured against. Each is a complete
+/// `AlgorithmConfig` built on the shared defaults (the authors' deep-search setup, docs/algorithm.md §8: k = 12, m = 6,
 /// 64 questions per step in mini-batches of 8, 6 tool calls, 6192 response tokens, lr 1e-6 constant with
 /// weight decay 0.01, gradient-norm clip 1.0, one PPO epoch, temperature 1.0, no KL term, no entropy bonus);
 /// any key can then be overridden by name.

@@ -1,4 +1,4 @@
-/// AEPO's entropy-aware advantage (spec §2.2): `Ã_t = A_t · (1 + a · z(H_t))`.
+/// AEPO's entropy-aware advantage (docs/algorithm.md §4.4): `Ã_t = A_t · (1 + a · z(H_t))`.
 ///
 /// `z` is the z-score of the detached token entropy over the valid tokens of one optimizer update's mini-batch
 /// (`Normalization`), with the unbiased std; a std of 0 (or fewer than two valid tokens) counts as 1. Masked

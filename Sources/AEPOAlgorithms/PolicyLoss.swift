@@ -81,7 +81,7 @@ public struct PolicyLoss: Sendable {
     /// `tokenCount`/`sequenceCount` are the global divisors when a mini-batch is split (see `LossAggregation`).
     public func callAsFunction(_ input: PolicyLossInput, settings: PolicyLossSettings, aggregation: LossAggregation,
                                tokenCount: Double? = nil, sequenceCount: Double? = nil) -> PolicyLossResult {
-        let terms = perToken(input, settings)
+        let terms = tokenLoss(input, settings: settings)
         let weights = aggregation.weights(mask: input.mask, tokenCount: tokenCount, sequenceCount: sequenceCount)
         let loss = zip(weights.values, terms.values.values).reduce(0) { $1.0 == 0 ? $0 : $0 + $1.0 * $1.1 }
         return PolicyLossResult(
@@ -166,7 +166,7 @@ public struct PolicyLoss: Sendable {
         }
     }
 
-    /// EBPO (spec §2.1): PPO's value with the upper bound `(1+ε_h)·δ/sg(δ)`, so the gradient is `−F·A` with
+    /// EBPO (docs/algorithm.md §5.3): PPO's value with the upper bound `(1+ε_h)·δ/sg(δ)`, so the gradient is `−F·A` with
     /// `F = 1+ε_h` when `δ > 1+ε_h, A > 0`; `F = 0` when `δ < 1−ε_l, A < 0`; `F = δ` otherwise; then the dual clip.
     public static let ebpo = PolicyLoss(name: "ebpo") { input, s in
         tokenwise(input) { ratio, a, _ in

@@ -5,9 +5,4 @@ public enum Attribute: String, Codable, CaseIterable, Sendable {
 
     /// Whether the value is an integer (stored in `Entity.numbers`) rather than a label.
     public var isNumeric: Bool { self != .occupation && self != .industry }
-
-    /// Whether the value is a calendar year (questions compare years as "earlier"/"later").
-    public var isYear: Bool {
-        [.birthYear, .foundedYear, .releaseYear, .publicationYear].contains(self)
-    }
 }

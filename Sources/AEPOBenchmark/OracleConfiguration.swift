@@ -32,8 +32,6 @@ public struct OracleConfiguration: Codable, Equatable, Sendable {
                   guessShare: try container.decodeIfPresent(Double.self, forKey: .guessShare) ?? 0)
     }
 
-    /// Every demonstration correct (checks included, which are correct behaviour).
-    public static let perfect = OracleConfiguration(checkShare: 0.1, recoveryShare: 0, earlyStopShare: 0)
     /// The default for SFT data: 10 % checks, 10 % recoveries, 5 % early stops.
     public static let standard = OracleConfiguration(checkShare: 0.1, recoveryShare: 0.1, earlyStopShare: 0.05)
 

@@ -10,8 +10,6 @@ public struct Suite: Sendable {
     /// Whether the answer may stand on the page of the entity the question names (1-hop lookups: one search away).
     public var answersOnSubjectPage: Bool { family == .singleHopQA }
 
-    /// Ids of the compositions used for `train` and `test`.
-    public var inDistribution: [String] { compositions.enumerated().filter { !Self.isHeldOut($0.offset) }.map(\.element.id) }
     /// Ids of the compositions only `test-ood` uses.
     public var heldOut: [String] { compositions.enumerated().filter { Self.isHeldOut($0.offset) }.map(\.element.id) }
 

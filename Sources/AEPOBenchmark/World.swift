@@ -34,9 +34,4 @@ public struct World: Codable, Equatable, Sendable {
     public func ids(of kind: EntityKind) -> [Int] {
         idsByKind[kind] ?? []
     }
-
-    /// The entity `relation` links `id` to.
-    public func follow(_ relation: Relation, from id: Int) -> Int? {
-        entities[id][link: relation]
-    }
 }

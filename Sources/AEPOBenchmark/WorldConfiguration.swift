@@ -27,8 +27,6 @@ public struct WorldConfiguration: Codable, Equatable, Sendable {
     /// About 18,000 entities.
     public static let large = WorldConfiguration(people: 7500, cities: 1500, countries: 60, companies: 3000, films: 3000, books: 3000, universities: 500)
 
-    public var totalEntities: Int { people + cities + countries + companies + films + books + universities }
-
     /// Checks that every kind has enough members for the relations between them.
     public func validate(source: String) throws {
         let minimums: [(String, Int, Int)] = [

@@ -16,11 +16,12 @@ struct InspectAdvantages: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "JSON file with one case or an array of cases.")
+    @Option(name: .long, help: "JSON file with one case or an array of cases (- for standard input).")
     var input: String
 
     func output() throws -> String {
-        try JSONCases.answer(AdvantageRequest.self, file: input) { try $0.evaluate(source: input, fieldPrefix: $1) }
+        let file = InputFile(input)
+        return try JSONCases.answer(AdvantageRequest.self, file: file) { try $0.evaluate(source: file.name, fieldPrefix: $1) }
     }
 
     func run() throws {

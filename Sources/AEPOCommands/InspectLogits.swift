@@ -17,7 +17,7 @@ struct InspectLogits: ParsableCommand {
     @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors).")
     var model: String
 
-    @Option(help: "JSON file {\"input_ids\": [[...], ...]} of equal-length token id sequences.")
+    @Option(help: "JSON file {\"input_ids\": [[...], ...]} of equal-length token id sequences (- for standard input).")
     var input: String
 
     func run() throws {
@@ -32,7 +32,7 @@ struct InspectLogits: ParsableCommand {
     /// The JSON the command prints.
     func output() throws -> String {
         let checkpoint = try Checkpoint.load(directory: URL(fileURLWithPath: model))
-        let sequences = try Self.inputIDs(in: input, vocabularySize: checkpoint.config.vocabSize,
+        let sequences = try Self.inputIDs(in: InputFile(input), vocabularySize: checkpoint.config.vocabSize,
                                           maxPositions: checkpoint.config.maxPositionEmbeddings)
         let network = Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
         let logits = network.logits(for: sequences)
@@ -44,11 +44,10 @@ struct InspectLogits: ParsableCommand {
         return String(decoding: try encoder.encode(Output(logits: logits, loss: loss)), as: UTF8.self)
     }
 
-    /// The `input_ids` of `path`: a non-empty list of equal-length, non-empty lists of ids in the vocabulary.
-    static func inputIDs(in path: String, vocabularySize: Int, maxPositions: Int) throws -> [[Int]] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError("cannot read input file", source: path)
-        }
+    /// The `input_ids` of `file`: a non-empty list of equal-length, non-empty lists of ids in the vocabulary.
+    static func inputIDs(in file: InputFile, vocabularySize: Int, maxPositions: Int) throws -> [[Int]] {
+        let data = try file.read()
+        let path = file.name
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let rows = object["input_ids"] as? [Any], !rows.isEmpty else {
             throw InputError("expected JSON {\"input_ids\": [[...], ...]} with at least one sequence", source: path)

@@ -16,7 +16,7 @@ struct InspectReward: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "Text file with the trajectory.")
+    @Option(name: .long, help: "Text file with the trajectory (- for standard input).")
     var trajectory: String
 
     @Option(name: .long, help: "An accepted answer (repeat for aliases).")
@@ -24,9 +24,7 @@ struct InspectReward: ParsableCommand {
 
     func output() throws -> String {
         guard !answer.isEmpty else { throw InputError("give at least one --answer", source: "--answer") }
-        guard let data = FileManager.default.contents(atPath: trajectory), let text = String(data: data, encoding: .utf8) else {
-            throw InputError("cannot read the file as UTF-8 text", source: trajectory)
-        }
+        let text = try InputFile(trajectory).text()
         let kinds: [String: ToolKind] = ["search": .search, "open": .search, "python": .calculator]
         let parsed = TrajectoryFormat().parse(text)
         let reward = Reward.score(parsed, answers: answer) { kinds[$0] ?? .other }

@@ -16,7 +16,7 @@ struct InspectTokenize: ParsableCommand {
     @Option(help: "A Hugging Face byte-level BPE tokenizer.json.")
     var tokenizer: String
 
-    @Option(help: "The text file to encode (or, with --decode, the JSON ids to decode).")
+    @Option(help: "The text file to encode (or, with --decode, the JSON ids to decode); - for standard input.")
     var input: String
 
     @Flag(help: "Decode token ids to text instead of encoding text.")
@@ -32,26 +32,18 @@ struct InspectTokenize: ParsableCommand {
     /// The JSON the command prints.
     func output() throws -> String {
         let model = try Tokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: input))
-        } catch {
-            throw InputError("cannot read input file", source: input)
-        }
+        let file = InputFile(input)
         if decode {
             let text: String
             do {
-                text = try model.decode(try Self.ids(in: data, source: input), skipSpecialTokens: skipSpecialTokens)
+                text = try model.decode(try Self.ids(in: try file.read(), source: file.name), skipSpecialTokens: skipSpecialTokens)
             } catch var error as InputError where error.source == "token ids" {
-                error.source = input
+                error.source = file.name
                 throw error
             }
             return try JSONText.encode(["text": text])
         }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            throw InputError("file is not valid UTF-8", source: input)
-        }
-        return try JSONText.encode(["ids": model.encode(text)])
+        return try JSONText.encode(["ids": model.encode(try file.text())])
     }
 
     /// The ids of `{"ids": [...]}` or of a bare array.

@@ -10,7 +10,7 @@ struct InspectTrainTokenizer: ParsableCommand {
         commandName: "train-tokenizer",
         abstract: "Train a byte-level BPE tokenizer (Qwen2 pipeline) on UTF-8 text files and write tokenizer.json.")
 
-    @Option(parsing: .upToNextOption, help: "UTF-8 text files to train on (each file is one text).")
+    @Option(parsing: .upToNextOption, help: "UTF-8 text files to train on (each file is one text; - for standard input, once).")
     var input: [String]
 
     @Option(help: "Target vocabulary size (special tokens + 256 bytes + merges).")
@@ -32,15 +32,11 @@ struct InspectTrainTokenizer: ParsableCommand {
     }
 
     func trained() throws -> Tokenizer {
-        let texts = try input.map { path -> String in
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw InputError("cannot read file", source: path)
-            }
-            guard let text = String(validating: data, as: UTF8.self) else {
-                throw InputError("file is not valid UTF-8", source: path)
-            }
-            return text
+        let files = input.map(InputFile.init)
+        guard files.filter(\.isStandardInput).count <= 1 else {
+            throw InputError("standard input can be read only once", source: "--input")
         }
+        let texts = try files.map { try $0.text() }
         return try BPETrainer(vocabularySize: vocabSize, specialTokens: specialTokens, minimumFrequency: minFrequency)
             .train(on: texts)
     }

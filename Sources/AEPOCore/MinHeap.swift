@@ -4,8 +4,6 @@ public struct MinHeap<Element: Comparable> {
 
     public init() {}
 
-    public var isEmpty: Bool { items.isEmpty }
-
     public var count: Int { items.count }
 
     /// The smallest element, without removing it.

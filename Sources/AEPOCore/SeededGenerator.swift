@@ -20,12 +20,6 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
         state = words
     }
 
-    /// Restores a generator from a saved `state`.
-    public init(state: [UInt64]) {
-        precondition(state.count == 4 && state.contains { $0 != 0 }, "invalid xoshiro256** state")
-        self.state = state
-    }
-
     public mutating func next() -> UInt64 {
         let result = rotl(state[1] &* 5, 7) &* 9
         let t = state[1] << 17

@@ -1,4 +1,4 @@
-/// High-entropy clipping (spec §5): per step, the share of tokens clipped on the high side in each entropy
+/// High-entropy clipping (docs/algorithm.md §10.2): per step, the share of tokens clipped on the high side in each entropy
 /// quartile of the step's trained tokens (quartile 1 = lowest entropy).
 public struct EntropyClipping: Equatable, Sendable {
     public var steps: [Int]

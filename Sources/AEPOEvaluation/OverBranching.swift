@@ -1,6 +1,6 @@
 import AEPORollout
 
-/// Over-branching (spec §5), over the branch events of one or more tree rollouts. A group is one
+/// Over-branching (docs/algorithm.md §10.2), over the branch events of one or more tree rollouts. A group is one
 /// question's rollout at one step; branches are the taken decisions.
 public struct OverBranching: Equatable, Sendable {
     /// Taken branches over all groups.

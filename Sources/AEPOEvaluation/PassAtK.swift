@@ -1,5 +1,5 @@
 /// Pass@k from n sampled answers of which c are correct, with the unbiased estimator
-/// `pass@k = 1 − C(n−c, k) / C(n, k)` (spec §5).
+/// `pass@k = 1 − C(n−c, k) / C(n, k)` (docs/algorithm.md §10.1).
 public enum PassAtK {
     /// The unbiased estimate for one question. The ratio of binomials is evaluated as the product
     /// `∏_{i = n−c+1}^{n} (1 − k / i)`, which never forms a large binomial coefficient.

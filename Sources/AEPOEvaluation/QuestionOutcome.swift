@@ -8,7 +8,7 @@ public struct QuestionOutcome: Codable, Equatable, Sendable {
     /// Token-level F1 against the best ground truth (0 when no answer was given).
     public var f1: Double
     public var toolCalls: Int
-    /// The trajectory broke the answer format (spec §4), so it earned no answer.
+    /// The trajectory broke the answer format (docs/algorithm.md §3.1), so it earned no answer.
     public var formatFailure: Bool
 
     public init(suite: String, questionID: String, run: Int, exactMatch: Bool, f1: Double, toolCalls: Int, formatFailure: Bool) {

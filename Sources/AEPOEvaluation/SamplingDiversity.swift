@@ -2,7 +2,7 @@ import AEPOAgent
 import AEPOTools
 import AEPOTraining
 
-/// Sampling diversity of one group (one question's trajectories, from a rollout or a training run's log), spec §5.
+/// Sampling diversity of one group (one question's trajectories, from a rollout or a training run's log), docs/algorithm.md §10.2.
 public struct SamplingDiversity: Equatable, Sendable {
     public var trajectories: Int
     /// Distinct sequences of tool calls (name and input, in order).

@@ -60,23 +60,6 @@ public enum VectorMath {
         return total.sum()
     }
 
-    /// `Σ_i x_i`.
-    public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
-        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
-        var i = 0
-        while i + 32 <= count {
-            acc0 += Reduction.load16(x + i)
-            acc1 += Reduction.load16(x + i + 16)
-            i += 32
-        }
-        var total = (acc0 + acc1).sum()
-        while i < count {
-            total += x[i]
-            i += 1
-        }
-        return total
-    }
-
     /// `x_i ← factor · x_i`.
     public static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
         let f = SIMD16<Float>(repeating: factor)

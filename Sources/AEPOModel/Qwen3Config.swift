@@ -45,6 +45,4 @@ public struct Qwen3Config: Equatable, Sendable {
     public var keyValueWidth: Int { numKeyValueHeads * headDim }
     /// Floats per token of the fused q|k|v projection: `queryWidth + 2 · keyValueWidth`.
     public var queryKeyValueWidth: Int { queryWidth + 2 * keyValueWidth }
-    /// Query heads that share one key/value head (grouped-query attention).
-    public var groupSize: Int { numAttentionHeads / numKeyValueHeads }
 }

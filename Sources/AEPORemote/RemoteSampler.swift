@@ -12,7 +12,7 @@ import Foundation
 /// `include_stop_str_in_output: true`. The returned tokens are re-scanned with the agent's
 /// `StopCriteria`, so a segment ends exactly where the native engine's would.
 ///
-/// Per token (spec, notation): `policyLogProb` is the server's reported log-prob, taken as
+/// Per token (docs/algorithm.md §1.2): `policyLogProb` is the server's reported log-prob, taken as
 /// `log softmax(z)` (vLLM's default raw log-probs); `entropy` is computed over the `topLogprobs`
 /// alternatives only — `p ∝ exp(logprob / T)` (`T = 1` when greedy) **truncated to those n tokens and
 /// renormalised over them**, so it equals the native full-vocabulary entropy when n = |V| and

@@ -1,4 +1,4 @@
-/// The consecutive-branch counter `l` of AEPO's penalty (spec §1.3): the number of consecutive rounds in
+/// The consecutive-branch counter `l` of AEPO's penalty (docs/algorithm.md §2.6): the number of consecutive rounds in
 /// which branching happened, reset to 0 after a round without one.
 ///
 /// With scope `path` each trajectory has its own counter and a branch starts with its parent's; with scope

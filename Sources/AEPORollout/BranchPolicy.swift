@@ -1,6 +1,6 @@
 import AEPOCore
 
-/// Whether a trajectory branches after a tool result (spec §1.2–1.3), with the probability behind the
+/// Whether a trajectory branches after a tool result (docs/algorithm.md §2.5), with the probability behind the
 /// decision so every branch event can be logged.
 ///
 /// - ARPO: `P = clip(α + γ·ΔH, 0, 1)` (λ = 0).

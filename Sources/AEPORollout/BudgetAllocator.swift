@@ -1,6 +1,6 @@
 import Foundation
 
-/// AEPO's entropy pre-monitoring (spec §1.3): splits a question's `k` trajectories into `m` global roots
+/// AEPO's entropy pre-monitoring (docs/algorithm.md §2.4): splits a question's `k` trajectories into `m` global roots
 /// and `k − m` branches,
 ///
 ///     m = clamp( floor( k · σ( β · (H_root − H̄_tool) ) ) + 1, 1, k )
@@ -8,7 +8,7 @@ import Foundation
 /// from one monitoring trajectory: `H_root` is `H_seg` of its first segment, `H̄_tool` the mean `H_seg` over
 /// all its segments (the first included, as the released code does; `H_root` itself when no tool result came).
 public struct BudgetAllocator: Equatable, Sendable {
-    /// The spec's β.
+    /// β of docs/algorithm.md §2.4.
     public static let defaultBeta = 0.5
 
     /// k, the question's total trajectories.

@@ -3,16 +3,17 @@ import AEPOCore
 import AEPOTools
 import Foundation
 
-/// Rolls out a batch of questions with one of the spec's three strategies (§1), every question's
+/// Rolls out a batch of questions with one of the three strategies of docs/algorithm.md §2, every question's
 /// tree advancing together so that each round's segments of all questions share batched decode steps.
 ///
-/// - `independent`: k roots per question, never branching (§1.1).
+/// - `independent`: k roots per question, never branching (docs/algorithm.md §2.1).
 /// - `arpo`: m roots; after each tool result an active trajectory branches with `BranchPolicy`'s
 ///   probability while its question has fewer than k; a question left with no active trajectory gets one
-///   fresh root per round (§1.2, `RolloutTree`).
+///   fresh root per round (docs/algorithm.md §2.2, `RolloutTree`).
 /// - `aepo`: as ARPO with the consecutive-branch penalty of the settings, and m chosen per question by
 ///   entropy pre-monitoring when `preMonitor` is on: one monitoring trajectory per question (real tool calls),
-///   `m = BudgetAllocator.initialRollouts(segmentEntropies:)`, then discarded (its cost is reported) (§1.3).
+///   `m = BudgetAllocator.initialRollouts(segmentEntropies:)`, then discarded, its cost reported
+///   (docs/algorithm.md §2.3, §2.4).
 ///
 /// A branch is `AgentLoop.branch`: a copy of the parent's state whose backend sequence is a fork (the native
 /// engine shares the KV cache; nothing is recomputed) with its own random stream. The report checks it:

@@ -36,7 +36,4 @@ public struct RolloutReport: Codable, Equatable, Sendable {
         case preMonitorTrajectories = "pre_monitor_trajectories", preMonitorTokens = "pre_monitor_tokens"
         case preMonitorToolCalls = "pre_monitor_tool_calls", rounds, seconds
     }
-
-    /// Policy tokens sampled per second, pre-monitoring included.
-    public var tokensPerSecond: Double { seconds > 0 ? Double(generatedTokens + preMonitorTokens) / seconds : 0 }
 }

@@ -1,4 +1,4 @@
-/// How a batch of questions is rolled out (spec §1): the strategy, the group size k, the roots m,
+/// How a batch of questions is rolled out (docs/algorithm.md §2): the strategy, the group size k, the roots m,
 /// the branch rule and AEPO's pre-monitoring.
 public struct RolloutSettings: Equatable, Sendable {
     public var strategy: RolloutStrategy

@@ -1,6 +1,6 @@
 import AEPOCore
 
-/// The bookkeeping of one question's tree rollout (spec §1.2–1.3), without a model: which trajectories
+/// The bookkeeping of one question's tree rollout (docs/algorithm.md §2.2, §2.3), without a model: which trajectories
 /// exist, their `H_init`, which branch after each round, the fresh roots, and the branch-event log.
 ///
 /// The rollout driver generates every active trajectory to its next stop, then reports each one's segment

@@ -25,11 +25,6 @@ public enum ByteLevelAlphabet {
         return map
     }()
 
-    /// The byte a character stands for, or nil if it is not part of the alphabet.
-    public static func byte(for scalar: Unicode.Scalar) -> UInt8? {
-        bytesByScalar[scalar.value]
-    }
-
     /// The byte-level spelling of `bytes` (what `tokenizer.json` stores).
     public static func encode<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         var text = String.UnicodeScalarView()

@@ -147,16 +147,6 @@ public struct BM25Index: Sendable {
         return log(1 + (Double(documentCount) - n + 0.5) / (n + 0.5))
     }
 
-    /// The BM25 score of page `document` for `query`.
-    public func score(_ query: String, document: Int) -> Double {
-        var total = 0.0
-        for term in Self.distinct(Self.terms(in: query)) {
-            guard let list = postings[term], let posting = list.first(where: { $0.document == document }) else { continue }
-            total += idf(term) * weight(frequency: posting.frequency, document: document)
-        }
-        return total
-    }
-
     /// The `limit` best pages for `query` with a positive score, best first, ties by page order.
     public func search(_ query: String, limit: Int) -> [Hit] {
         guard limit > 0 else { return [] }

@@ -4,7 +4,7 @@ public struct ParsedTrajectory: Codable, Equatable, Sendable {
     public var toolCalls: [ToolCall]
     /// The content of `\boxed{…}` in the answer; `nil` when there is none or the format is broken.
     public var answer: String?
-    /// Why the format is broken (spec §4), or `nil` when it is well formed.
+    /// Why the format is broken (docs/algorithm.md §3.1), or `nil` when it is well formed.
     public var problem: String?
 
     public init(toolCalls: [ToolCall], answer: String?, problem: String?) {

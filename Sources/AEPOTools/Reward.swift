@@ -1,4 +1,4 @@
-/// The reward of spec §4 and the evaluation metric.
+/// The reward of docs/algorithm.md §3.1, §3.2 and the evaluation metric.
 ///
 /// - A broken format (`ParsedTrajectory.problem != nil`) scores `−1`.
 /// - Otherwise the score is the token F1 of the boxed answer against the best ground truth, after

@@ -6,7 +6,7 @@
 public protocol Tool: Sendable {
     /// The tag name the model writes, e.g. `search` for `<search> query </search>`.
     var name: String { get }
-    /// What kind of tool this is, for the reward's "used both tool kinds" bonus (spec §4).
+    /// What kind of tool this is, for the reward's "used both tool kinds" bonus (docs/algorithm.md §3.2).
     /// Defaults to `.other`.
     var kind: ToolKind { get }
     /// Runs the tool on the model's input and returns the result text.
@@ -17,7 +17,7 @@ extension Tool {
     public var kind: ToolKind { .other }
 }
 
-/// The two tool kinds of the spec's reward bonus: information seeking (`search`, `open`) and
+/// The two tool kinds of the reward's bonus (docs/algorithm.md §3.2): information seeking (`search`, `open`) and
 /// computation (`python`). User tools are `.other` unless they say otherwise.
 public enum ToolKind: String, Codable, Sendable, CaseIterable {
     case search

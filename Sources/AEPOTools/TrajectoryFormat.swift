@@ -1,4 +1,4 @@
-/// The trajectory format of the spec (`<think>`, tool tags, `<result>`, `<answer>` with `\boxed{}`):
+/// The trajectory format of docs/algorithm.md §1.1 (`<think>`, tool tags, `<result>`, `<answer>` with `\boxed{}`):
 /// stop detection while generating, the `<result>` renderer, and the final format check.
 ///
 /// ```
@@ -90,7 +90,7 @@ public struct TrajectoryFormat: Sendable {
 
     // MARK: Checking a finished trajectory
 
-    /// Checks a finished trajectory whose pieces say who wrote what (spec §4): a `<result>` or
+    /// Checks a finished trajectory whose pieces say who wrote what (docs/algorithm.md §3.1): a `<result>` or
     /// `</result>` inside a model piece breaks the format; then the joined text is checked as by
     /// `parse(_:)`.
     public func parse(pieces: [TrajectoryPiece]) -> ParsedTrajectory {

@@ -8,7 +8,7 @@ public enum TurnOutcome: Equatable, Sendable {
     public enum FinishReason: String, Equatable, Sendable, Codable {
         /// `</answer>` was written.
         case answered
-        /// A tool call past the per-trajectory limit (spec: "past it the trajectory is ended").
+        /// A tool call past the per-trajectory limit (docs/algorithm.md §1.1).
         case toolLimit
         /// A forged `<result>` or a closing tool tag without its opening: the format is broken.
         case brokenFormat

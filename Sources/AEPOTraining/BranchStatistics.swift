@@ -1,7 +1,7 @@
 import AEPORollout
 
 /// The rollout shape of a step: m chosen per question, branches per question, and the over-branching
-/// measure of spec §5 (the share of a question's branches that sit on its three most-branched roots).
+/// measure of docs/algorithm.md §10.2 (the share of a question's branches that sit on its three most-branched roots).
 struct BranchStatistics {
     var questions = 0
     var roots = 0

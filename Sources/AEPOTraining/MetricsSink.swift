@@ -11,7 +11,6 @@ public protocol MetricsSink: AnyObject {
 /// Opening it for a resumed run drops the lines of steps after the resumed one, so the file never repeats a step.
 public final class JSONLMetricsSink: MetricsSink {
     private let file: StepLogFile
-    public var url: URL { file.url }
 
     /// Opens `url`, keeping only the lines of `phase` steps up to `resumedStep` (and every other phase's lines).
     public init(url: URL, phase: String, resumedStep: Int) throws {

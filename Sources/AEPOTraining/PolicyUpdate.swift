@@ -9,7 +9,7 @@ import AEPOModel
 /// mini-batch's token and sequence counts (verl's `batch_num_tokens`, `global_batch_size`), so the sum over
 /// micro-batches is the mini-batch's loss and `Qwen3Model.backward(logProbWeights: ∂loss/∂log π, entropyWeights:
 /// ∂loss/∂H)` accumulates its exact gradient (the KL loss's term `β·w_t·∂KL_t/∂log π` included). AEPO's entropy
-/// z-score is taken over the whole mini-batch (spec §2.2): when the mini-batch spans several micro-batches, a
+/// z-score is taken over the whole mini-batch (docs/algorithm.md §4.4): when the mini-batch spans several micro-batches, a
 /// forward pass over them first gives its statistics, so the micro-batch size changes memory, not the update.
 public struct PolicyUpdate {
     public var objective: ActorObjective

@@ -1,10 +1,11 @@
+import AEPOAgent
 import AEPOBenchmark
 import AEPOModel
 import AEPOTokenizer
 import AEPOTools
 
-/// One demonstration as the model trains on it: the prompt (`AgentPrompt`) and then each piece tokenized on
-/// its own, as the agent loop tokenizes a trajectory; `mask[t] = 1` exactly for tokens of `model` pieces
+/// One demonstration as the model trains on it, tokenized by `TrajectoryEncoding` as the agent loop tokenizes a
+/// trajectory (the prompt, then each piece on its own); `mask[t] = 1` exactly for tokens of `model` pieces
 /// (the policy's writing), 0 for the prompt and the `<result>` blocks; `toolOutput[t] = 1` exactly for the
 /// `<result>` blocks' tokens.
 public struct SFTExample: Equatable, Sendable {
@@ -13,24 +14,19 @@ public struct SFTExample: Equatable, Sendable {
     public var toolOutput: [UInt8]
 
     public init(_ demonstration: Demonstration, tokenizer: Tokenizer, prompt: AgentPrompt = AgentPrompt(), maxTokens: Int) {
-        tokens = tokenizer.encode(prompt.text(question: demonstration.question))
-        mask = [UInt8](repeating: 0, count: tokens.count)
-        toolOutput = mask
-        for piece in demonstration.pieces {
-            let ids = tokenizer.encode(piece.text)
-            tokens += ids
-            mask += [UInt8](repeating: piece.role == .model ? 1 : 0, count: ids.count)
-            toolOutput += [UInt8](repeating: piece.role == .model ? 0 : 1, count: ids.count)
-        }
+        let encoding = TrajectoryEncoding(tokenizer: tokenizer, prompt: prompt)
+        let promptTokens = encoding.promptTokens(question: demonstration.question)
+        let response = encoding.response(demonstration.trajectoryPieces)
+        let untrained = [UInt8](repeating: 0, count: promptTokens.count)
+        tokens = promptTokens + response.tokens
+        mask = untrained + response.lossMask
+        toolOutput = untrained + response.lossMask.map { 1 - $0 }
         if tokens.count > maxTokens {
             tokens.removeLast(tokens.count - maxTokens)
             mask.removeLast(mask.count - maxTokens)
             toolOutput.removeLast(toolOutput.count - maxTokens)
         }
     }
-
-    /// Trained tokens.
-    public var trainedCount: Int { mask.reduce(0) { $0 + Int($1) } }
 
     /// Next-token targets (the prediction made at the previous position) of every trained token of `examples`, and
     /// which of them are tool output: the policy's tokens always, the `<result>` tokens when `includeToolOutput`.

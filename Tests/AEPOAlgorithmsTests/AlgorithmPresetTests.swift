@@ -114,13 +114,6 @@ final class AlgorithmPresetTests: XCTestCase {
         let scores: [Double] = [1, 1, 1, 0, 1, 0, 0, 0, 0.5, 0.5]
         let groups = [0, 0, 0, 1, 1, 2, 2, 2, 3, 3]
         XCTAssertEqual(DynamicSampling.informativeGroups(scores: scores, groupIDs: groups), [1])
-        XCTAssertEqual(DynamicSampling.keptSequences(scores: scores, groupIDs: groups), [3, 4])
-        var batch = DynamicSampling.Batch(targetGroups: 2)
-        XCTAssertFalse(batch.add(scores: scores, groupIDs: groups))
-        XCTAssertEqual(batch.dropped, 3)
-        XCTAssertTrue(batch.add(scores: [0, 1, 1, 0, 1, 1], groupIDs: [7, 7, 8, 8, 9, 9]))
-        XCTAssertEqual(batch.groups, [1, 7], "refilled up to the target, in order")
-        XCTAssertEqual(batch.dropped, 4)
     }
 
     func testOverlongShapingClosedForm() {

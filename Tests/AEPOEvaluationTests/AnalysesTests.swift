@@ -28,15 +28,12 @@ final class AnalysesTests: XCTestCase {
         let dynamics = EntropyDynamics(records)
         XCTAssertEqual(dynamics.steps, [1, 2, 3])
         XCTAssertEqual(dynamics.entropy, [0.8, 0.5, 1.1])
-        XCTAssertEqual(dynamics.drift, 0.3, accuracy: 1e-12)
         XCTAssertEqual(dynamics.largestStepChange, 0.6, accuracy: 1e-12)
-        XCTAssertEqual(dynamics.range.min, 0.5)
         let clipping = EntropyClipping(records)
         XCTAssertEqual(clipping.steps, [1, 3])
         XCTAssertEqual(clipping.shares[1], [0.1, 0.1, 0.2, 0.3])
         let means = clipping.meanShares
         for (value, expected) in zip(means, [0.05, 0.1, 0.2, 0.4]) { XCTAssertEqual(value, expected, accuracy: 1e-12) }
-        XCTAssertEqual(ToolCallStatistics.perStep(records).map(\.value), [2, 1.5])
     }
 
     func testMetricsLogErrorsNameTheLine() throws {
@@ -97,7 +94,7 @@ final class AnalysesTests: XCTestCase {
                    reward: Reward.Breakdown(f1: 0, bonus: 0, value: 0, exactMatch: false, problem: nil))
     }
 
-    func testSamplingDiversityAndToolCallsByHand() {
+    func testSamplingDiversityByHand() {
         let group = [
             trajectory(id: 0, tokens: [1, 2, 3], policy: [1, 1, 1], calls: [("search", "x")], answer: "The Paris"),
             // Token 9 is a tool-result token and is left out: policy set {1, 2}.
@@ -114,9 +111,6 @@ final class AnalysesTests: XCTestCase {
         XCTAssertEqual(SamplingDiversity([group[0]]).meanPairwiseJaccardDistance, 0)
         let mean = SamplingDiversity.mean([diversity, SamplingDiversity([group[0]])])
         XCTAssertEqual(mean.answers, 1.5)
-        let calls = ToolCallStatistics(group)
-        XCTAssertEqual(calls.histogram, [0, 2, 1])
-        XCTAssertEqual(calls.meanPerTrajectory, 4.0 / 3, accuracy: 1e-15)
     }
 }
 

@@ -60,7 +60,7 @@ final class EngineRolloutTests: XCTestCase {
             }
             print("\(name): \(r.trajectories) trajectories, \(r.generatedTokens) tokens in \(r.rounds) rounds, \(r.toolCalls) tool calls, "
                   + "\(r.branches) branches, \(r.freshRoots) fresh roots, m = \(r.initialRollouts), prefill \(r.prefillTokens), "
-                  + "recomputed \(r.branchPrefillRecomputed), pre-monitoring \(r.preMonitorTokens) tokens, \(String(format: "%.0f", r.tokensPerSecond)) tokens/s")
+                  + "recomputed \(r.branchPrefillRecomputed), pre-monitoring \(r.preMonitorTokens) tokens, \(String(format: "%.0f", Double(r.generatedTokens + r.preMonitorTokens) / max(r.seconds, 1e-9))) tokens/s")
         }
     }
 

@@ -134,11 +134,11 @@ final class TrajectoryFormatTests: XCTestCase {
         XCTAssertTrue(budget.consume())
         var branch = budget
         XCTAssertTrue(budget.consume())
-        XCTAssertTrue(budget.isExhausted)
         XCTAssertFalse(budget.consume())
         XCTAssertEqual(budget.used, 2)
-        XCTAssertEqual(branch.remaining, 1)
+        XCTAssertEqual(branch.used, 1)
         XCTAssertTrue(branch.consume())
-        XCTAssertEqual(branch.remaining, 0)
+        XCTAssertFalse(branch.consume())
+        XCTAssertEqual(branch.used, 2)
     }
 }

@@ -97,7 +97,7 @@ final class PolicyUpdateGradientTests: XCTestCase {
         XCTAssertEqual(analytic, numeric, accuracy: 3e-3 * max(1, abs(numeric)), preset)
     }
 
-    /// EBPO's upper clip keeps a gradient where the value is flat (spec §2.1), so no ratio is put above 1 + ε_h here.
+    /// EBPO's upper clip keeps a gradient where the value is flat (docs/algorithm.md §5.3), so no ratio is put above 1 + ε_h here.
     func testAEPOUpdateMatchesTheDerivativeOfItsLoss() throws {
         try check(preset: "aepo", extra: [], microBatchSize: 0, offsets: [0.5, -0.05, 0.05, 0.3])
     }

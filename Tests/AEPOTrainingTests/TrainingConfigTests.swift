@@ -1,3 +1,4 @@
+import AEPOAlgorithms
 import AEPOCore
 import AEPOTestSupport
 import AEPOTraining
@@ -146,13 +147,22 @@ final class YAMLConfigTests: XCTestCase {
 }
 
 extension YAMLConfigTests {
-    /// The sample configuration shipped in `configs/` loads and sets what it says.
+    /// The sample configuration shipped in `configs/` loads, is the paper's AEPO (the preset's algorithm settings,
+    /// ε_h = 0.2, λ = 0.05) and sets the budget it says.
     func testSampleConfigLoads() throws {
         let url = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("configs/aepo.yaml")
         let config = try TrainingConfig.resolve(algorithm: nil, file: url, overrides: [])
+        let paper = AlgorithmPreset.aepo.config
         XCTAssertEqual(config.algorithm.name, "aepo")
-        XCTAssertEqual(config.algorithm.actor.clipRatioHigh, 0.28)
-        XCTAssertEqual(config.algorithm.rollout.branch.penalty, 0.2)
+        XCTAssertEqual(config.algorithm.algorithm, paper.algorithm)
+        XCTAssertEqual(config.algorithm.actor, paper.actor)
+        XCTAssertEqual(config.algorithm.actor.clipRatioHigh, 0.2)
+        XCTAssertEqual(config.algorithm.rollout.branch, paper.rollout.branch)
+        XCTAssertEqual(config.algorithm.rollout.branch.penalty, 0.05)
+        XCTAssertEqual(config.algorithm.rollout.strategy, paper.rollout.strategy)
+        XCTAssertTrue(config.algorithm.rollout.preMonitor)
+        XCTAssertEqual(config.algorithm.rollout.n, 8)
+        XCTAssertEqual(config.algorithm.data.trainBatchSize, 8)
         XCTAssertEqual(config.trainer.steps, 40)
     }
 }

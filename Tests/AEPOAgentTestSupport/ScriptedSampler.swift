@@ -1,3 +1,4 @@
+import AEPOAgent
 import AEPOCore
 import AEPOModel
 
