@@ -85,22 +85,30 @@ struct CompareCommand: ParsableCommand {
                 return value
             }
         }
-        let outcome = try experiment.run()
-
-        let result = AlgorithmComparison(entries: outcome.entries, ks: experiment.ks, start: outcome.start)
         let seedCounts = Set(names.map { experiment.seeds(of: $0).count }).sorted().map(String.init).joined(separator: " or ")
         let settings = "Budget \(chosen.name): \(chosen.steps) RL steps per run from one SFT checkpoint, \(seedCounts) seed(s) per algorithm, "
             + "\(experiment.evaluationRuns) evaluation runs per question (temperature \(Evaluation.defaultTemperature), top-p \(Evaluation.defaultTopP)). "
             + "Training keys: `\((experiment.commonKeys + chosen.reinforcement + ["trainer.steps=\(chosen.steps)"]).joined(separator: " "))`."
+        // The tables are written after every seed round, so an interrupted comparison already reports its paired runs.
+        let outcome = try experiment.run { partial in
+            try write(AlgorithmComparison(entries: partial.entries, ks: experiment.ks, start: partial.start), settings: settings, to: root)
+        }
+        let result = AlgorithmComparison(entries: outcome.entries, ks: experiment.ks, start: outcome.start)
+        try write(result, settings: settings, to: root)
+        return result
+    }
+
+    /// `comparison.md`, `comparison.txt`, `report.html` and `report.md` of `result` under `root`.
+    private func write(_ result: AlgorithmComparison, settings: String, to root: URL) throws {
         try AtomicFile.write(result.markdown(settings: settings), to: root.appendingPathComponent("comparison.md"))
         var text = result.table { "*\($0)" }.aligned + "\n"
         if let paired = result.pairedTable(reference: AlgorithmPreset.aepo.rawValue, significant: { "*\($0)" }) { text += paired.aligned + "\n" }
         try AtomicFile.write(text + result.analysesTable.aligned, to: root.appendingPathComponent("comparison.txt"))
-        let report = RunReport(runs: outcome.entries.map { RunLog.averaged(name: $0.algorithm, $0.runs) }, title: "aepo compare",
+        let report = RunReport(runs: result.entries.filter { !$0.runs.isEmpty }.map { RunLog.averaged(name: $0.algorithm, $0.runs) },
+                               title: "aepo compare",
                                leadingTables: [("Pass@k (percent, mean ± 95 % CI over seeds; * best)", result.table { "*\($0)" }),
                                                ("Analyses (means over seeds and steps)", result.analysesTable)])
         try AtomicFile.write(report.html, to: root.appendingPathComponent("report.html"))
         try AtomicFile.write(report.markdown, to: root.appendingPathComponent("report.md"))
-        return result
     }
 }

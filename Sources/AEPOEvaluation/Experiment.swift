@@ -4,7 +4,7 @@ import AEPOTraining
 import Foundation
 
 /// One experiment, the pipeline behind `aepo demo` and `aepo compare`: benchmark → SFT cold start → RL runs (algorithms ×
-/// seeds, all from the SFT checkpoint) → every checkpoint evaluated alike on the held-out splits.
+/// seeds, all from the SFT checkpoint, seed by seed) → every checkpoint evaluated alike on the held-out splits.
 ///
 /// Every stage is skipped when its output exists and resumed from its newest checkpoint when it was interrupted, so
 /// running the same experiment again continues where it stopped. Seed s of every algorithm shares the SFT start and the
@@ -83,8 +83,8 @@ public struct Experiment {
             "trainer.run_dir=\(runURL(algorithm, seed: seed).path)", "trainer.seed=\(seed)", "trainer.save_freq=1"]
     }
 
-    /// Runs (or resumes) every stage.
-    public func run() throws -> Result {
+    /// Runs (or resumes) every stage; `afterEachSeed` sees the runs finished so far once every algorithm's seed s is done.
+    public func run(afterEachSeed: (Result) throws -> Void = { _ in }) throws -> Result {
         // Every run's configuration is checked before anything is trained.
         for name in algorithms { _ = try TrainingConfig.resolve(algorithm: name, file: nil, overrides: reinforcementKeys(name, seed: firstSeed)) }
         var seconds: [String: Double] = [:]
@@ -131,23 +131,28 @@ public struct Experiment {
         }
         try evaluate(sftURL, seed: baseSeed, stage: "sft")
 
-        var entries: [AlgorithmComparison.Entry] = []
-        for name in algorithms {
-            var runs: [RunLog] = []
-            for seed in seeds(of: name) {
+        // Seed-major: every algorithm's seed s before any seed s + 1, so an interrupted experiment already holds paired runs.
+        var runs: [String: [RunLog]] = [:]
+        func result(_ runs: [String: [RunLog]]) throws -> Result {
+            Result(start: try RunLog.load(sftURL), entries: algorithms.map { AlgorithmComparison.Entry(algorithm: $0, runs: runs[$0] ?? []) },
+                   seconds: seconds)
+        }
+        let order = Set(algorithms.flatMap(seeds(of:))).sorted()
+        for seed in order {
+            for name in algorithms where seeds(of: name).contains(seed) {
                 let url = runURL(name, seed: seed)
-                let stage = url.path.dropFirst(directory.path.count + 1)
+                let stage = String(url.path.dropFirst(directory.path.count + 1))
                 if !FileManager.default.fileExists(atPath: url.appendingPathComponent(Trainer.finalDirectory).path) {
                     log("\(stage) …")
                     let config = try TrainingConfig.resolve(algorithm: name, file: nil, overrides: reinforcementKeys(name, seed: seed))
-                    try timed(String(stage)) { try train(config, phase: .rl) }
+                    try timed(stage) { try train(config, phase: .rl) }
                 }
-                try evaluate(url, seed: UInt64(seed), stage: String(stage))
-                runs.append(try RunLog.load(url))
+                try evaluate(url, seed: UInt64(seed), stage: stage)
+                runs[name, default: []].append(try RunLog.load(url))
             }
-            entries.append(AlgorithmComparison.Entry(algorithm: name, runs: runs))
+            if seed != order.last { try afterEachSeed(result(runs)) }
         }
-        return Result(start: try RunLog.load(sftURL), entries: entries, seconds: seconds)
+        return try result(runs)
     }
 
     /// Trains one phase, resuming from the newest checkpoint when the run has one, and saves the final model.
