@@ -128,6 +128,6 @@ public final class Rollout {
 
     /// FNV-1a of the question id: the question's stream, independent of its place in the batch.
     static func streamKey(_ id: String) -> UInt64 {
-        id.utf8.reduce(0xCBF2_9CE4_8422_2325 as UInt64) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01B3 }
+        FNV1a.hash(id)
     }
 }
