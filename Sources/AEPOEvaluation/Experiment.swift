@@ -150,11 +150,11 @@ public struct Experiment {
         return Result(start: try RunLog.load(sftURL), entries: entries, seconds: seconds)
     }
 
-    /// Trains one phase, resuming from the newest checkpoint when the run has one, and saves the final model.
+    /// Trains one phase, resuming from the newest checkpoint when the run has one (else starting over what an earlier
+    /// attempt left before its first checkpoint), and saves the final model.
     private func train(_ config: TrainingConfig, phase: TrainingPhase) throws {
         let store = CheckpointStore(run: URL(fileURLWithPath: config.trainer.runDir), keepLast: config.trainer.keepLast)
-        let trainer = try Trainer(config: config, phase: phase, resume: store.latest != nil)
-        trainer.log = log
+        let trainer = try Trainer(config: config, phase: phase, start: store.latest != nil ? .resume : .overwrite, log: log)
         try trainer.logToTensorBoard()
         try trainer.train()
         try trainer.saveFinal()
