@@ -23,12 +23,16 @@ struct TrainingOptions: ParsableArguments {
     }
 
     /// A trainer of `phase`: a new run of the resolved configuration, or the run in `resuming`, whose `config.json`
-    /// this command line's keys may change only where a resume allows (`TrainingConfig.resumableKeys`).
+    /// this command line's keys may change only where a resume allows (`TrainingConfig.resumableKeys`). On a terminal it
+    /// shows its progress with the time left.
     func trainer(phase: TrainingPhase, algorithm: String?, resuming run: URL?) throws -> Trainer {
-        guard let run else { return try Trainer(config: try resolve(algorithm: algorithm), phase: phase, start: overwrite ? .overwrite : .new) }
+        guard let run else {
+            return try Trainer(config: try resolve(algorithm: algorithm), phase: phase, start: overwrite ? .overwrite : .new,
+                               progress: StandardError.progress)
+        }
         guard !overwrite else { throw InputError("--overwrite starts a new run; it cannot be combined with --resume", source: "--overwrite") }
         let config = try TrainingConfig.resuming(run: run, algorithm: algorithm, file: config.map { URL(fileURLWithPath: $0) },
                                                  overrides: set + overrides)
-        return try Trainer(config: config, phase: phase, start: .resume)
+        return try Trainer(config: config, phase: phase, start: .resume, progress: StandardError.progress)
     }
 }

@@ -33,8 +33,9 @@ public final class Rollout {
         self.settings = settings
     }
 
-    /// Rolls out `questions`; returns k trajectories per question, the branch-event log and the costs.
-    public func run(_ questions: [Question], generator: SeededGenerator) throws -> RolloutBatch {
+    /// Rolls out `questions`; returns k trajectories per question, the branch-event log and the costs. `finished`, when
+    /// given, hears after every round how many trajectories are finished.
+    public func run(_ questions: [Question], generator: SeededGenerator, finished: ((Int) -> Void)? = nil) throws -> RolloutBatch {
         let clock = Date()
         let backend = agent.backend
         let k = settings.trajectoriesPerQuestion
@@ -107,6 +108,7 @@ public final class Rollout {
                 }
             }
             live = next
+            finished?(groups.reduce(0) { $0 + $1.count })
         }
 
         let events = trees.flatMap(\.events)

@@ -31,6 +31,10 @@ public final class Trainer {
     public let rolloutLog: RolloutLog?
     /// Where the progress lines and warnings go (stderr by default).
     public var log: (String) -> Void
+    /// On a terminal, the line that shows every step with the time left instead of the progress lines of `log`.
+    public var progress: ProgressLine?
+    /// The time left, from the first step this trainer takes.
+    private var estimate: ProgressEstimate?
 
     /// The SFT examples (SFT) or the training questions (RL).
     let examples: [SFTExample]
@@ -41,17 +45,15 @@ public final class Trainer {
     public static let finalDirectory = "final"
     public static let referenceDirectory = "reference"
 
-    /// Writes a line to standard error.
-    public static let standardError: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-
     /// Opens a run (`RunStart`): a new one from `model.path` (or a random initialisation) in an empty run directory
     /// (`overwrite`: after removing the run it holds), or the directory's run from its newest complete checkpoint
     /// (`resume`). Clears what a killed process left in the directory, and writes the resolved configuration there.
     public init(config: TrainingConfig, phase: TrainingPhase, start: RunStart = .new,
-                log: @escaping (String) -> Void = Trainer.standardError) throws {
+                log: @escaping (String) -> Void = StandardError.write, progress: ProgressLine? = nil) throws {
         self.config = config
         self.phase = phase
         self.log = log
+        self.progress = progress
         run = URL(fileURLWithPath: config.trainer.runDir)
         store = CheckpointStore(run: run, keepLast: config.trainer.keepLast)
         guard !config.data.benchmark.isEmpty else {
@@ -187,13 +189,16 @@ public final class Trainer {
             let freq = config.trainer.saveFreq
             if (freq > 0 && state.step % freq == 0) || state.step == totalSteps { try saveCheckpoint() }
         }
+        progress?.finish()
         return last
     }
 
-    /// One step of the phase: draws the step's seed, runs it, records its metrics.
+    /// One step of the phase: draws the step's seed, runs it, records its metrics, and shows them (on the progress line
+    /// with the time left, else every `trainer.log_freq` steps and at the last).
     @discardableResult
     public func step() throws -> [String: Double] {
         let clock = Date()
+        if estimate == nil { estimate = ProgressEstimate(total: totalSteps, done: state.step) }
         let seed = state.generator.next()
         var metrics = try phase == .sft ? sftStep(seed: seed) : rlStep(seed: seed)
         state.step += 1
@@ -201,7 +206,12 @@ public final class Trainer {
         metrics["time/step_s"] = Date().timeIntervalSince(clock)
         metrics["skipped_updates"] = Double(state.skippedUpdates)
         for sink in sinks { try sink.record(phase: phase.rawValue, step: state.step, metrics: metrics) }
-        if state.step % config.trainer.logFreq == 0 || state.step == totalSteps { log(progressLine(metrics)) }
+        estimate?.record(done: state.step)
+        if let progress, let estimate {
+            progress.show("\(phase.rawValue) \(estimate.summary())  \(figures(metrics))")
+        } else if state.step % config.trainer.logFreq == 0 || state.step == totalSteps {
+            log("\(phase.rawValue) \(state.step)/\(totalSteps)  \(figures(metrics))" + String(format: "  (%.1f s)", metrics["time/step_s"] ?? 0))
+        }
         return metrics
     }
 
@@ -236,13 +246,12 @@ public final class Trainer {
         return url
     }
 
-    /// `sft 12/300 loss 1.234 …` with the step's key figures.
-    func progressLine(_ m: [String: Double]) -> String {
+    /// `loss 1.234  grad_norm 0.5  …`: the step's key figures.
+    func figures(_ m: [String: Double]) -> String {
         let keys = phase == .sft
             ? ["loss", "grad_norm", "lr", "tokens_per_s"]
             : ["reward", "accuracy", "response_length", "tool_calls", "entropy", "clip_frac_high", "kl", "kl_ref", "grad_norm", "tokens_per_s"]
-        let figures = keys.compactMap { key in m[key].map { "\(key) \(String(format: abs($0) >= 100 ? "%.0f" : "%.4g", $0))" } }
-        return "\(phase.rawValue) \(state.step)/\(totalSteps)  " + figures.joined(separator: "  ")
-            + String(format: "  (%.1f s)", m["time/step_s"] ?? 0)
+        return keys.compactMap { key in m[key].map { "\(key) \(String(format: abs($0) >= 100 ? "%.0f" : "%.4g", $0))" } }
+            .joined(separator: "  ")
     }
 }
