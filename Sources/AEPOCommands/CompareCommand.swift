@@ -67,7 +67,7 @@ struct CompareCommand: ParsableCommand {
 
     /// Runs (or resumes) every stage and writes the tables and the report; `progress` shows each stage's progress.
     func compare(log: @escaping (String) -> Void, progress: ProgressLine? = nil) throws -> AlgorithmComparison {
-        var chosen = try ExperimentBudget.named(budget)
+        var chosen = try ExperimentBudget.named(budget, source: "--budget")
         if let steps { chosen.steps = steps }
         let names = algorithms.split(separator: ",").map(String.init)
         for name in names { _ = try AlgorithmPreset.named(name, source: "--algorithms") }

@@ -33,7 +33,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
-        let chosen = try ExperimentBudget.named(budget)
+        let chosen = try ExperimentBudget.named(budget, source: "--budget")
         let directory = out ?? (chosen.name == ExperimentBudget.demo.name ? "runs/demo" : "runs/demo-\(chosen.name)")
         let demo = Demo(directory: URL(fileURLWithPath: directory), seed: seed, budget: chosen, overrides: set)
         let summary = try demo.run(log: StandardError.write, progress: StandardError.progress)
