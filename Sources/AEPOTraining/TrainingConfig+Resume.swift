@@ -27,8 +27,8 @@ extension TrainingConfig {
         let entries = try file.map(ConfigFile.read) ?? []
         let named = algorithm ?? entries.first { $0.key == presetKey }?.value
         var config = try resolve(algorithm: named, file: run.appendingPathComponent(Trainer.configFile), overrides: [])
-        if let file { try config.apply(entries.filter { $0.key != presetKey }.map { "\($0.key)=\($0.value)" }, source: file.path) }
-        try config.apply(overrides + ["trainer.run_dir=\(run.path)"], source: "override")
+        if let file { try config.apply(entries.filter { $0.key != presetKey }, source: file.path) }
+        try config.apply(overrides: overrides + ["trainer.run_dir=\(run.path)"])
         return config
     }
 
