@@ -78,7 +78,10 @@ public struct AdvantageOptions: Equatable, Sendable {
 }
 
 /// A named advantage estimator: B×T token rewards → B×T advantages (the registry of verl's `core_algos`).
-public struct AdvantageEstimator: Sendable {
+public struct AdvantageEstimator: NamedRegistry, Sendable {
+    public static let noun = "advantage estimator"
+    public static let defaultField: String? = "estimator"
+
     public let name: String
     private let estimate: @Sendable (AdvantageInput, AdvantageOptions) -> TokenMatrix
 
@@ -93,15 +96,6 @@ public struct AdvantageEstimator: Sendable {
 
     /// Every registered estimator.
     public static let all: [AdvantageEstimator] = [grpo, grpoNoStd, reinforcePlusPlus, reinforcePlusPlusBaseline, rloo]
-
-    /// The estimator called `name`, or an `InputError` listing the known names.
-    public static func named(_ name: String, source: String = "input", field: String = "estimator") throws -> AdvantageEstimator {
-        guard let found = all.first(where: { $0.name == name }) else {
-            throw InputError("unknown advantage estimator '\(name)'; expected one of \(all.map(\.name).joined(separator: ", "))",
-                             source: source, field: field)
-        }
-        return found
-    }
 
     /// GRPO: `(R − mean_group) / (std_group + ε)` with the unbiased std, broadcast over valid tokens.
     public static let grpo = AdvantageEstimator(name: "grpo") { groupNormalized($0, $1, dividingByStd: true) }

@@ -5,9 +5,9 @@ import AEPORollout
 /// The complete, resolved description of an RL algorithm: rollout, advantage, loss and optimisation settings.
 ///
 /// Keys follow verl's names (`algorithm.adv_estimator`, `actor.clip_ratio_high`, `rollout.n`, …); every key
-/// can be overridden by name with `set(_:to:)` (`actor.clip_ratio_high=0.3`). `AlgorithmPreset` gives the
+/// can be overridden by name (`KeyedConfiguration`: `actor.clip_ratio_high=0.3`). `AlgorithmPreset` gives the
 /// eight named starting points.
-public struct AlgorithmConfig: Equatable, Sendable {
+public struct AlgorithmConfig: KeyedConfiguration, Equatable, Sendable {
     /// The preset this configuration started from (informational).
     public var name: String
 
@@ -46,14 +46,13 @@ public struct AlgorithmConfig: Equatable, Sendable {
     }
 
     /// Policy-update settings (`actor.*`).
+    @dynamicMemberLookup
     public struct Actor: Equatable, Sendable {
         /// `actor.policy_loss`: a name in `PolicyLoss.all`.
         public var policyLoss = "ppo-clip"
-        public var clipRatioLow = 0.2
-        public var clipRatioHigh = 0.2
-        public var clipRatioC = 3.0
-        public var gppoBetaLow = 1.0
-        public var gppoBetaHigh = 1.0
+        /// `actor.clip_ratio_low`, `actor.clip_ratio_high`, `actor.clip_ratio_c`, `actor.gppo_beta_low`,
+        /// `actor.gppo_beta_high`: the loss's settings, read as the actor's own (`actor.clipRatioHigh`).
+        public var lossSettings = PolicyLossSettings()
         public var lossAggMode = LossAggregation.tokenMean
         /// `actor.ppo_epochs`: passes over each batch.
         public var ppoEpochs = 1
@@ -73,6 +72,11 @@ public struct AlgorithmConfig: Equatable, Sendable {
         /// entropies) evaluates `softmax(z/T)` with T = `rollout.temperature`, the distribution the rollout samples
         /// from (as verl's actor divides the logits by the rollout temperature); false evaluates `softmax(z)`.
         public var temperatureConsistent = true
+
+        public subscript<Value>(dynamicMember path: WritableKeyPath<PolicyLossSettings, Value>) -> Value {
+            get { lossSettings[keyPath: path] }
+            set { lossSettings[keyPath: path] = newValue }
+        }
     }
 
     /// Sampling settings (`rollout.*`).
@@ -122,11 +126,11 @@ extension AlgorithmConfig {
         Key("algorithm.overlong_buffer.len", \.algorithm.overlongBufferLength),
         Key("algorithm.overlong_buffer.penalty_factor", \.algorithm.overlongPenaltyFactor),
         Key("actor.policy_loss", \.actor.policyLoss),
-        Key("actor.clip_ratio_low", \.actor.clipRatioLow),
-        Key("actor.clip_ratio_high", \.actor.clipRatioHigh),
-        Key("actor.clip_ratio_c", \.actor.clipRatioC),
-        Key("actor.gppo_beta_low", \.actor.gppoBetaLow),
-        Key("actor.gppo_beta_high", \.actor.gppoBetaHigh),
+        Key("actor.clip_ratio_low", \.actor.lossSettings.clipRatioLow),
+        Key("actor.clip_ratio_high", \.actor.lossSettings.clipRatioHigh),
+        Key("actor.clip_ratio_c", \.actor.lossSettings.clipRatioC),
+        Key("actor.gppo_beta_low", \.actor.lossSettings.gppoBetaLow),
+        Key("actor.gppo_beta_high", \.actor.lossSettings.gppoBetaHigh),
         Key("actor.loss_agg_mode", \.actor.lossAggMode),
         Key("actor.ppo_epochs", \.actor.ppoEpochs),
         Key("actor.ppo_mini_batch_size", \.actor.ppoMiniBatchSize),
@@ -156,60 +160,12 @@ extension AlgorithmConfig {
         Key("data.train_batch_size", \.data.trainBatchSize),
     ]
 
-    /// The current value of `key` as text, or `nil` for an unknown key.
-    public func value(of key: String) -> String? {
-        Self.keys.first { $0.name == key }?.read(self)
-    }
-
-    /// Every key with its value, in `keys` order (the resolved configuration a run writes).
-    public var resolved: [(key: String, value: String)] {
-        Self.keys.map { ($0.name, $0.read(self)) }
-    }
-
-    /// Sets `key` from its text form; an unknown key or a value of the wrong type is an `InputError` naming
-    /// the key and what it expects. The result is validated; on any error the configuration is unchanged.
-    public mutating func set(_ key: String, to text: String, source: String = "override") throws {
-        var copy = self
-        try copy.write(key, text, source: source)
-        try copy.validate(source: source)
-        self = copy
-    }
-
-    /// Applies `key=value` overrides in order, then validates the result once (so `rollout.n=4
-    /// rollout.initial_rollouts=2` works from any starting point); on any error the configuration is unchanged.
-    public mutating func apply(overrides: [String], source: String = "override") throws {
-        var copy = self
-        for item in overrides {
-            guard let equals = item.firstIndex(of: "=") else {
-                throw InputError("expected key=value, got '\(item)'", source: source)
-            }
-            try copy.write(String(item[..<equals]).trimmingCharacters(in: .whitespaces),
-                           String(item[item.index(after: equals)...]), source: source)
-        }
-        try copy.validate(source: source)
-        self = copy
-    }
-
-    private mutating func write(_ key: String, _ text: String, source: String) throws {
-        guard let entry = Self.keys.first(where: { $0.name == key }) else {
-            let section = key.split(separator: ".").first.map(String.init) ?? key
-            let near = Self.keys.map(\.name).filter { $0.hasPrefix(section + ".") }
-            throw InputError("unknown key" + (near.isEmpty ? "" : "; keys of '\(section)': " + near.joined(separator: ", ")),
-                             source: source, field: key)
-        }
-        guard entry.write(&self, text) else {
-            throw InputError("expected \(entry.expected), got '\(text)'", source: source, field: key)
-        }
-    }
-
     /// Checks names and ranges; errors name the offending key.
     public func validate(source: String = "config") throws {
-        func check(_ ok: Bool, _ key: String, _ expected: String) throws {
-            if !ok { throw InputError("\(value(of: key) ?? "?") is out of range; expected \(expected)", source: source, field: key) }
-        }
+        func check(_ ok: Bool, _ key: String, _ expected: String) throws { try require(ok, key, expected, source: source) }
         _ = try AdvantageEstimator.named(algorithm.advEstimator, source: source, field: "algorithm.adv_estimator")
         _ = try PolicyLoss.named(actor.policyLoss, source: source, field: "actor.policy_loss")
-        try policyLossSettings.validate(source: source, fieldPrefix: "actor.")
+        try actor.lossSettings.validate(source: source, fieldPrefix: "actor.")
         try check(algorithm.gamma > 0 && algorithm.gamma <= 1, "algorithm.gamma", "0 < γ ≤ 1")
         try check(algorithm.entropyAdvantageCoef >= 0, "algorithm.entropy_advantage_coef", "a ≥ 0")
         try check(algorithm.klCoef >= 0, "algorithm.kl_ctrl.kl_coef", "≥ 0")
@@ -236,12 +192,6 @@ extension AlgorithmConfig {
         try check(data.trainBatchSize >= actor.ppoMiniBatchSize, "data.train_batch_size", "≥ actor.ppo_mini_batch_size")
     }
 
-    /// The loss settings of `actor.*`.
-    public var policyLossSettings: PolicyLossSettings {
-        PolicyLossSettings(clipRatioLow: actor.clipRatioLow, clipRatioHigh: actor.clipRatioHigh, clipRatioC: actor.clipRatioC,
-                           gppoBetaLow: actor.gppoBetaLow, gppoBetaHigh: actor.gppoBetaHigh)
-    }
-
     /// The temperature of the training forward: `rollout.temperature` when `actor.temperature_consistent`, else 1.
     public var trainingTemperature: Float {
         actor.temperatureConsistent ? Float(rollout.temperature) : 1
@@ -260,7 +210,7 @@ extension AlgorithmConfig {
     /// The actor objective this configuration trains with.
     public func actorObjective() throws -> ActorObjective {
         ActorObjective(policyLoss: try PolicyLoss.named(actor.policyLoss, source: "config", field: "actor.policy_loss"),
-                       settings: policyLossSettings, aggregation: actor.lossAggMode,
+                       settings: actor.lossSettings, aggregation: actor.lossAggMode,
                        entropyAdvantageCoefficient: algorithm.entropyAdvantageCoef > 0 ? algorithm.entropyAdvantageCoef : nil,
                        klLoss: actor.useKLLoss ? (actor.klLossType, actor.klLossCoef) : nil,
                        entropyCoefficient: actor.entropyCoeff)

@@ -5,7 +5,7 @@ import AEPOCore
 /// 64 questions per step in mini-batches of 8, 6 tool calls, 6192 response tokens, lr 1e-6 constant with
 /// weight decay 0.01, gradient-norm clip 1.0, one PPO epoch, temperature 1.0, no KL term, no entropy bonus);
 /// any key can then be overridden by name.
-public enum AlgorithmPreset: String, CaseIterable, Sendable {
+public enum AlgorithmPreset: String, CaseIterable, NamedRegistry, Sendable {
     /// Group-normalised advantages; PPO clip ε = 0.2 on both sides; token-mean. The KL (k3) loss to a
     /// reference is available (`actor.use_kl_loss=true`) but off, as in the authors' comparisons.
     case grpo
@@ -28,14 +28,8 @@ public enum AlgorithmPreset: String, CaseIterable, Sendable {
     /// entropy-aware advantage a = 0.2, EBPO clip ε = 0.2 with dual clip c = 3, token-mean.
     case aepo
 
-    /// The preset called `name`, or an `InputError` listing the eight.
-    public static func named(_ name: String, source: String = "input", field: String = "algorithm") throws -> AlgorithmPreset {
-        guard let preset = AlgorithmPreset(rawValue: name) else {
-            throw InputError("unknown algorithm '\(name)'; expected one of \(allCases.map(\.rawValue).joined(separator: ", "))",
-                             source: source, field: field)
-        }
-        return preset
-    }
+    public static let noun = "algorithm"
+    public static let defaultField: String? = "algorithm"
 
     /// The preset's configuration.
     public var config: AlgorithmConfig {

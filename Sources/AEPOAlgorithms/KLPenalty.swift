@@ -1,4 +1,3 @@
-import AEPOCore
 import Foundation
 
 /// Per-token estimators of KL(π_θ ‖ π_ref) from the sampled token's log-probs (verl's `kl_penalty`;
@@ -10,14 +9,6 @@ public enum KLPenalty: String, CaseIterable, Sendable {
     case k2
     /// `e^κ − κ − 1` with `κ = clamp(log π_ref − log π, ±20)`, clamped to ±10; gradient `1 − e^κ` (0 where clamped).
     case k3
-
-    /// The estimator called `name`, or an `InputError` naming `field`.
-    public static func named(_ name: String, source: String = "input", field: String = "kl_penalty") throws -> KLPenalty {
-        guard let estimator = KLPenalty(rawValue: name) else {
-            throw InputError("unknown KL estimator '\(name)'; expected one of k1, k2, k3", source: source, field: field)
-        }
-        return estimator
-    }
 
     /// `(value, d value / d logProb)` for one token.
     public func term(logProb: Double, refLogProb: Double) -> (value: Double, gradient: Double) {

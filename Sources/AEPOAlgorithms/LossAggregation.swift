@@ -4,7 +4,7 @@ import AEPOCore
 ///
 /// Every mode is a weighted sum `loss = Σ w_bt · L_bt`, so the gradient of the aggregate with respect to a
 /// token's log-prob is `w_bt · dL_bt/dlogπ_bt`: `weights(mask:)` serves both.
-public enum LossAggregation: String, CaseIterable, Sendable {
+public enum LossAggregation: String, CaseIterable, NamedRegistry, Sendable {
     /// Mean over every valid token of the batch: `w = m / Σm`.
     case tokenMean = "token-mean"
     /// Sum over each sequence's tokens, mean over sequences with a valid token: `w = m / N_seq`.
@@ -12,14 +12,8 @@ public enum LossAggregation: String, CaseIterable, Sendable {
     /// Mean over each sequence's tokens, then over sequences: `w = m / ((Σ_t m + 1e-8) · N_seq)`.
     case seqMeanTokenMean = "seq-mean-token-mean"
 
-    /// The mode called `name`, or an `InputError` naming `field` and the known modes.
-    public static func named(_ name: String, source: String = "input", field: String = "loss_agg_mode") throws -> LossAggregation {
-        guard let mode = LossAggregation(rawValue: name) else {
-            throw InputError("unknown loss aggregation '\(name)'; expected one of \(allCases.map(\.rawValue).joined(separator: ", "))",
-                             source: source, field: field)
-        }
-        return mode
-    }
+    public static let noun = "loss aggregation"
+    public static let defaultField: String? = "loss_agg_mode"
 
     /// The weight of every token in the aggregate.
     ///

@@ -63,7 +63,10 @@ public struct PolicyLossResult: Sendable {
 
 /// A named token-level policy loss (the registry of verl's `core_algos`); each entry is one short function
 /// returning per-token values and closed-form gradients, aggregated in one place by `LossAggregation`.
-public struct PolicyLoss: Sendable {
+public struct PolicyLoss: NamedRegistry, Sendable {
+    public static let noun = "policy loss"
+    public static let defaultField: String? = "loss"
+
     public let name: String
     private let perToken: @Sendable (PolicyLossInput, PolicyLossSettings) -> TokenLoss
 
@@ -92,15 +95,6 @@ public struct PolicyLoss: Sendable {
 
     /// Every registered loss.
     public static let all: [PolicyLoss] = [ppoClip, gspo, cispo, gppo, ebpo]
-
-    /// The loss called `name`, or an `InputError` naming `field` and listing the known names.
-    public static func named(_ name: String, source: String = "input", field: String = "loss") throws -> PolicyLoss {
-        guard let found = all.first(where: { $0.name == name }) else {
-            throw InputError("unknown policy loss '\(name)'; expected one of \(all.map(\.name).joined(separator: ", "))",
-                             source: source, field: field)
-        }
-        return found
-    }
 
     /// PPO clip with dual clip (verl `vanilla`): `L = max(−Aδ, −A·clip(δ, 1−ε_l, 1+ε_h))`, and for `A < 0`
     /// `L = min(L, −cA)`. Gradient `−Aδ` where the unclipped term is active, 0 where a clip is.

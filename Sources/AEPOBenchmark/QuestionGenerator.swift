@@ -74,9 +74,7 @@ struct QuestionGenerator {
 
     /// A stable stream number per suite name (FNV-1a), independent of the suite's position.
     static func stream(for name: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        return hash
+        FNV1a.hash(name)
     }
 }
 

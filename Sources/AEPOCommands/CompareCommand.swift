@@ -58,22 +58,22 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        let result = try compare { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let result = try compare(log: StandardError.write, progress: StandardError.progress)
         print(result.table { "*\($0)" }.aligned)
         if let paired = result.pairedTable(reference: AlgorithmPreset.aepo.rawValue, significant: { "*\($0)" }) { print(paired.aligned) }
         print(result.analysesTable.aligned, terminator: "")
         print("wrote \(URL(fileURLWithPath: out).appendingPathComponent("comparison.md").path) and report.html")
     }
 
-    /// Runs (or resumes) every stage and writes the tables and the report.
-    func compare(log: @escaping (String) -> Void) throws -> AlgorithmComparison {
-        var chosen = try ExperimentBudget.named(budget)
+    /// Runs (or resumes) every stage and writes the tables and the report; `progress` shows each stage's progress.
+    func compare(log: @escaping (String) -> Void, progress: ProgressLine? = nil) throws -> AlgorithmComparison {
+        var chosen = try ExperimentBudget.named(budget, source: "--budget")
         if let steps { chosen.steps = steps }
         let names = algorithms.split(separator: ",").map(String.init)
         for name in names { _ = try AlgorithmPreset.named(name, source: "--algorithms") }
         let root = URL(fileURLWithPath: out)
         var experiment = Experiment(directory: root, budget: chosen, algorithms: names, seeds: seeds,
-                                    data: data.map { URL(fileURLWithPath: $0) }, overrides: overrides, log: log)
+                                    data: data.map { URL(fileURLWithPath: $0) }, overrides: overrides, log: log, progress: progress)
         if let runs { experiment.evaluationRuns = runs }
         if let questions { experiment.evaluationQuestions = questions }
         if let k {

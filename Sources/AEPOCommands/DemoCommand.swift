@@ -1,3 +1,4 @@
+import AEPOCore
 import AEPOEvaluation
 import ArgumentParser
 import Foundation
@@ -32,10 +33,10 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
-        let chosen = try ExperimentBudget.named(budget)
+        let chosen = try ExperimentBudget.named(budget, source: "--budget")
         let directory = out ?? (chosen.name == ExperimentBudget.demo.name ? "runs/demo" : "runs/demo-\(chosen.name)")
         let demo = Demo(directory: URL(fileURLWithPath: directory), seed: seed, budget: chosen, overrides: set)
-        let summary = try demo.run { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let summary = try demo.run(log: StandardError.write, progress: StandardError.progress)
         print(summary.text)
     }
 }

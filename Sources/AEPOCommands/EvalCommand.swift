@@ -82,7 +82,9 @@ struct EvalCommand: ParsableCommand {
         let sampling = greedy ? SamplingSettings.greedy : SamplingSettings(temperature: Float(temperature), topP: Float(topP))
         try sampling.validate(source: "--temperature/--top-p")
         let agent = try backend.agent(data: directory, sampling: sampling, settings: config.rollout.agentSettings)
-        let (report, outcomes) = try Evaluation(runs: runs, ks: ks, seed: seed).run(agent: agent, sampling: sampling, on: pool, model: backend.model)
+        let evaluation = Evaluation(runs: runs, ks: ks, seed: seed)
+        let (report, outcomes) = try evaluation.run(agent: agent, sampling: sampling, on: pool, model: backend.model,
+                                                    progress: StandardError.progress)
         try Evaluation.write(report, outcomes: outcomes, to: URL(fileURLWithPath: out))
         return report
     }

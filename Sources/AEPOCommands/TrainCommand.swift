@@ -9,7 +9,7 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Reinforcement learning with one of the eight algorithms: rollout, reward, advantages, clipped policy updates.",
-        discussion: "Algorithms: \(AlgorithmPreset.allCases.map(\.rawValue).joined(separator: ", ")). Every key of the preset can be overridden (--set key=value or key=value). Writes config.json, metrics.jsonl, TensorBoard event files, checkpoints/ and final/ under trainer.run_dir."
+        discussion: "Algorithms: \(AlgorithmPreset.allCases.map(\.rawValue).joined(separator: ", ")). Every key of the preset can be overridden (--set key=value or key=value). Writes config.json, metrics.jsonl, TensorBoard event files, checkpoints/ and final/ under trainer.run_dir, which must be empty unless --resume or --overwrite is given."
     )
 
     @Option(help: "The preset to start from (default: the config file's algorithm.name, else aepo).")
@@ -17,21 +17,13 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var options: TrainingOptions
 
-    @Option(help: "Continue the run in this directory from its newest checkpoint (its config.json, then any overrides).")
+    @Option(help: "Continue the run in this directory from its newest checkpoint, with its config.json (see the README for the keys that may change).")
     var resume: String?
 
     func run() throws {
-        let trainer = try makeTrainer()
+        let trainer = try options.trainer(phase: .rl, algorithm: algorithm, resuming: resume.map { URL(fileURLWithPath: $0) })
         try trainer.logToTensorBoard()
         try trainer.train()
         print("wrote \(try trainer.saveFinal().path)")
-    }
-
-    func makeTrainer() throws -> Trainer {
-        guard let resume else { return try Trainer(config: try options.resolve(algorithm: algorithm), phase: .rl) }
-        let file = URL(fileURLWithPath: resume).appendingPathComponent(Trainer.configFile)
-        let config = try TrainingConfig.resolve(algorithm: algorithm, file: file,
-                                                overrides: options.set + options.overrides + ["trainer.run_dir=\(resume)"])
-        return try Trainer(config: config, phase: .rl, resume: true)
     }
 }

@@ -47,10 +47,11 @@ public struct Demo {
         }
     }
 
-    public func run(log: @escaping (String) -> Void) throws -> Summary {
+    /// Runs (or resumes) the demo, writing its lines with `log` and, on a terminal, each phase's progress on `progress`.
+    public func run(log: @escaping (String) -> Void, progress: ProgressLine? = nil) throws -> Summary {
         let start = Date()
         let experiment = Experiment(directory: directory, budget: budget, algorithms: ["aepo"], seeds: 1, firstSeed: Int(seed),
-                                    layout: .flat, baseSeed: seed, overrides: overrides, log: log)
+                                    layout: .flat, baseSeed: seed, overrides: overrides, log: log, progress: progress)
         let result = try experiment.run()
         var seconds = result.seconds
         seconds["total"] = Date().timeIntervalSince(start)

@@ -26,11 +26,17 @@ public struct Evaluation: Sendable {
         self.seed = seed
     }
 
-    /// The evaluation's outcomes and report for `agent` (sampling with `sampling`) on `questions`.
-    public func run(agent: AgentLoop, sampling: SamplingSettings, on questions: [Question],
-                    model: String) throws -> (report: EvaluationReport, outcomes: [QuestionOutcome]) {
+    /// The evaluation's outcomes and report for `agent` (sampling with `sampling`) on `questions`; `progress` shows the
+    /// trajectories finished with the time left.
+    public func run(agent: AgentLoop, sampling: SamplingSettings, on questions: [Question], model: String,
+                    progress: ProgressLine? = nil) throws -> (report: EvaluationReport, outcomes: [QuestionOutcome]) {
+        var estimate = ProgressEstimate(total: questions.count * runs)
         let batch = try Rollout(agent: agent, settings: RolloutSettings(strategy: .independent, trajectoriesPerQuestion: runs))
-            .run(questions, generator: SeededGenerator(seed: seed))
+            .run(questions, generator: SeededGenerator(seed: seed), finished: progress.map { line in { finished in
+                estimate.record(done: finished)
+                line.show("eval " + estimate.summary(unit: "trajectory"))
+            } })
+        progress?.finish()
         let outcomes = EvaluationReport.outcomes(of: batch.groups, questions: questions)
         // The settings as written (0.6, not 0.6000000238): a Float's shortest decimal.
         func decimal(_ value: Float) -> Double { Double(value.description) ?? Double(value) }

@@ -32,10 +32,12 @@ public struct Experiment {
     public var ks: [Int]
     public var evaluationQuestions: Int
     public var log: (String) -> Void
+    /// On a terminal, the line on which every training run and evaluation shows its progress with the time left.
+    public var progress: ProgressLine?
 
     public init(directory: URL, budget: ExperimentBudget, algorithms: [String], seeds: Int? = nil, firstSeed: Int = 1,
                 layout: Layout = .seeded, data: URL? = nil, baseSeed: UInt64 = 1, overrides: [String] = [],
-                log: @escaping (String) -> Void = { _ in }) {
+                log: @escaping (String) -> Void = { _ in }, progress: ProgressLine? = nil) {
         self.directory = directory
         self.budget = budget
         self.algorithms = algorithms
@@ -49,6 +51,7 @@ public struct Experiment {
         self.ks = budget.ks
         self.evaluationQuestions = budget.evaluationQuestions
         self.log = log
+        self.progress = progress
     }
 
     /// What the experiment produced: the SFT start and every algorithm's runs (each with its evaluation), and the
@@ -117,7 +120,8 @@ public struct Experiment {
                                                  settings: agentSettings)
                 var seeded = evaluation
                 seeded.seed = seed
-                let (report, outcomes) = try seeded.run(agent: agent, sampling: Evaluation.defaultSampling, on: questions, model: model)
+                let (report, outcomes) = try seeded.run(agent: agent, sampling: Evaluation.defaultSampling, on: questions, model: model,
+                                                        progress: progress)
                 try Evaluation.write(report, outcomes: outcomes, to: run.appendingPathComponent(RunLog.evaluationFile).deletingLastPathComponent())
                 log("\(stage) Pass@1: " + report.suites.map { String(format: "%@ %.1f%%", $0.suite, 100 * $0.passAt1) }.joined(separator: ", "))
             }
@@ -155,11 +159,12 @@ public struct Experiment {
         return try result(runs)
     }
 
-    /// Trains one phase, resuming from the newest checkpoint when the run has one, and saves the final model.
+    /// Trains one phase, resuming from the newest checkpoint when the run has one (else starting over what an earlier
+    /// attempt left before its first checkpoint), and saves the final model.
     private func train(_ config: TrainingConfig, phase: TrainingPhase) throws {
         let store = CheckpointStore(run: URL(fileURLWithPath: config.trainer.runDir), keepLast: config.trainer.keepLast)
-        let trainer = try Trainer(config: config, phase: phase, resume: store.latest != nil)
-        trainer.log = log
+        let trainer = try Trainer(config: config, phase: phase, start: store.latest != nil ? .resume : .overwrite, log: log,
+                                  progress: progress)
         try trainer.logToTensorBoard()
         try trainer.train()
         try trainer.saveFinal()

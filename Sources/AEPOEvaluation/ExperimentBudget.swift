@@ -3,7 +3,7 @@ import AEPOCore
 
 /// What an experiment fixes for every run it trains: the benchmark, the model and its SFT cold start, the rollout
 /// budget and RL schedule, and the evaluation. `aepo demo` and `aepo compare` run a budget through `Experiment`.
-public struct ExperimentBudget: Sendable {
+public struct ExperimentBudget: NamedRegistry, Sendable {
     public var name: String
     /// One line for `--help` and the README.
     public var summary: String
@@ -93,14 +93,7 @@ public struct ExperimentBudget: Sendable {
         evaluationSuites: ["bridge", "deep-3hop"])
 
     public static let all: [ExperimentBudget] = [demo, quick, full, deep]
-
-    /// The budget called `name`, or an `InputError` listing them.
-    public static func named(_ name: String, source: String = "--budget") throws -> ExperimentBudget {
-        guard let budget = all.first(where: { $0.name == name }) else {
-            throw InputError("unknown budget '\(name)'; expected one of \(all.map(\.name).joined(separator: ", "))", source: source)
-        }
-        return budget
-    }
+    public static let noun = "budget"
 
     /// The seeds of `algorithm`'s runs when the user asks for `seeds` per algorithm (default: the budget's): 1…n, with
     /// at least `focusSeeds` for the algorithms of `focus`.

@@ -33,8 +33,9 @@ public final class Rollout {
         self.settings = settings
     }
 
-    /// Rolls out `questions`; returns k trajectories per question, the branch-event log and the costs.
-    public func run(_ questions: [Question], generator: SeededGenerator) throws -> RolloutBatch {
+    /// Rolls out `questions`; returns k trajectories per question, the branch-event log and the costs. `finished`, when
+    /// given, hears after every round how many trajectories are finished.
+    public func run(_ questions: [Question], generator: SeededGenerator, finished: ((Int) -> Void)? = nil) throws -> RolloutBatch {
         let clock = Date()
         let backend = agent.backend
         let k = settings.trajectoriesPerQuestion
@@ -107,6 +108,7 @@ public final class Rollout {
                 }
             }
             live = next
+            finished?(groups.reduce(0) { $0 + $1.count })
         }
 
         let events = trees.flatMap(\.events)
@@ -128,6 +130,6 @@ public final class Rollout {
 
     /// FNV-1a of the question id: the question's stream, independent of its place in the batch.
     static func streamKey(_ id: String) -> UInt64 {
-        id.utf8.reduce(0xCBF2_9CE4_8422_2325 as UInt64) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01B3 }
+        FNV1a.hash(id)
     }
 }

@@ -4,7 +4,8 @@ import Foundation
 
 /// The checkpoints of a run, `<run>/checkpoints/step-NNNNNN/`, each written atomically as one directory:
 /// `model/` (a Hugging Face directory with `tokenizer.json`), `optimizer.safetensors` (`AdamW`) and
-/// `trainer_state.json` (`TrainerState`). Only the newest `keepLast` are kept.
+/// `trainer_state.json` (`TrainerState`). Only the newest `keepLast` are kept; an old one is renamed to a temporary
+/// before it is deleted, so a kill never leaves a half-deleted checkpoint under a checkpoint's name.
 public struct CheckpointStore {
     public static let modelDirectory = "model"
     public static let optimizerFile = "optimizer.safetensors"
@@ -37,7 +38,23 @@ public struct CheckpointStore {
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             try AtomicFile.write(try encoder.encode(state), to: temporary.appendingPathComponent(Self.stateFile))
         }
-        for old in checkpoints().dropLast(keepLast) { try? FileManager.default.removeItem(at: old) }
+        for old in checkpoints().dropLast(keepLast) { try? AtomicFile.remove(old) }
+    }
+
+    /// Loads the newest checkpoint that reads back whole; each newer one that does not is reported to `warn` and
+    /// skipped (a checkpoint corrupted after it was written). Throws when there is none, with the newest one's error.
+    public func loadNewest(warn: (String) -> Void) throws -> (url: URL, checkpoint: Checkpoint, optimizer: AdamW, state: TrainerState) {
+        var newestError: Error?
+        for url in checkpoints().reversed() {
+            do {
+                let loaded = try Self.load(url)
+                return (url, loaded.checkpoint, loaded.optimizer, loaded.state)
+            } catch {
+                warn("warning: checkpoint \(url.lastPathComponent) cannot be read, skipped: \(error)")
+                newestError = newestError ?? error
+            }
+        }
+        throw newestError ?? InputError("no checkpoint to resume from", source: directory.path)
     }
 
     /// Reads a checkpoint written by `save`.

@@ -1,3 +1,4 @@
+import AEPOAlgorithms
 import AEPOCore
 import Foundation
 import Yams
@@ -5,32 +6,20 @@ import Yams
 /// Reads a training configuration file: YAML (`.yaml`, `.yml`, or any other name) or JSON (`.json`), whose keys
 /// are dotted names (`rollout.n: 8`) or nested sections (`rollout: {n: 8, branch: {alpha: 0.5}}`), both flattened
 /// to dotted keys. A list value (e.g. `data.suites`) becomes comma-separated text; a YAML null becomes empty text.
+/// Each key becomes one `ConfigSetting`, which the configuration parses by the key's type.
 public enum ConfigFile {
-    /// One dotted key of a file with its value as text and, for YAML, the 1-based line it is set on.
-    public struct Entry: Equatable, Sendable {
-        public var key: String
-        public var value: String
-        public var line: Int?
-
-        public init(key: String, value: String, line: Int? = nil) {
-            self.key = key
-            self.value = value
-            self.line = line
-        }
-    }
-
-    /// The file's entries (JSON: in sorted key order; YAML: in document order). Errors name the file, the key and,
+    /// The file's settings (JSON: in sorted key order; YAML: in document order, with their lines). Errors name the file, the key and,
     /// for YAML, the line; a key set twice (e.g. nested and dotted) is an error.
-    public static func read(_ url: URL) throws -> [Entry] {
+    public static func read(_ url: URL) throws -> [ConfigSetting] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw InputError("cannot read file", source: url.path) }
         return try parse(data, json: url.pathExtension.lowercased() == "json", source: url.path)
     }
 
     /// Parses the text of a configuration file as JSON or as YAML; `source` names it in errors.
-    public static func parse(_ data: Data, json: Bool, source: String) throws -> [Entry] {
+    public static func parse(_ data: Data, json: Bool, source: String) throws -> [ConfigSetting] {
         let entries = try json ? parseJSON(data, source: source) : parseYAML(data, source: source)
-        var seen: [String: Entry] = [:]
+        var seen: [String: ConfigSetting] = [:]
         for entry in entries {
             if let first = seen[entry.key] {
                 throw InputError("key set twice" + (first.line.map { " (first on line \($0))" } ?? ""),
@@ -43,27 +32,27 @@ public enum ConfigFile {
 
     // MARK: JSON
 
-    private static func parseJSON(_ data: Data, source: String) throws -> [Entry] {
+    private static func parseJSON(_ data: Data, source: String) throws -> [ConfigSetting] {
         let root: JSONValue
         do { root = try JSONValue.parse(data) } catch let error as JSONValue.SyntaxError {
             throw InputError(error.description, source: source)
         }
         guard case .object = root else { throw InputError("expected a JSON object of configuration keys", source: source) }
-        var entries: [Entry] = []
+        var entries: [ConfigSetting] = []
         try flatten(root, prefix: "", into: &entries, source: source)
         return entries
     }
 
-    private static func flatten(_ value: JSONValue, prefix: String, into entries: inout [Entry], source: String) throws {
+    private static func flatten(_ value: JSONValue, prefix: String, into entries: inout [ConfigSetting], source: String) throws {
         switch value {
         case .object(let members):
             for key in members.keys.sorted() {
                 try flatten(members[key]!, prefix: dotted(prefix, key), into: &entries, source: source)
             }
         case .array(let elements):
-            entries.append(Entry(key: prefix, value: try elements.map { try scalar($0, key: prefix, source: source) }.joined(separator: ",")))
+            entries.append(ConfigSetting(key: prefix, value: try elements.map { try scalar($0, key: prefix, source: source) }.joined(separator: ",")))
         default:
-            entries.append(Entry(key: prefix, value: try scalar(value, key: prefix, source: source)))
+            entries.append(ConfigSetting(key: prefix, value: try scalar(value, key: prefix, source: source)))
         }
     }
 
@@ -79,7 +68,7 @@ public enum ConfigFile {
 
     // MARK: YAML
 
-    private static func parseYAML(_ data: Data, source: String) throws -> [Entry] {
+    private static func parseYAML(_ data: Data, source: String) throws -> [ConfigSetting] {
         guard let text = String(data: data, encoding: .utf8) else { throw InputError("not UTF-8 text", source: source) }
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch let error as YamlError {
@@ -88,12 +77,12 @@ public enum ConfigFile {
         guard let root, case .mapping(let mapping) = root else {
             throw InputError("expected a mapping of configuration keys", source: source, line: root?.mark?.line)
         }
-        var entries: [Entry] = []
+        var entries: [ConfigSetting] = []
         try flatten(mapping, prefix: "", into: &entries, source: source)
         return entries
     }
 
-    private static func flatten(_ mapping: Node.Mapping, prefix: String, into entries: inout [Entry], source: String) throws {
+    private static func flatten(_ mapping: Node.Mapping, prefix: String, into entries: inout [ConfigSetting], source: String) throws {
         for (keyNode, value) in mapping {
             guard let name = keyNode.scalar?.string, !name.isEmpty else {
                 throw InputError("expected a key name", source: source, line: keyNode.mark?.line, field: prefix.isEmpty ? nil : prefix)
@@ -110,12 +99,12 @@ public enum ConfigFile {
                     }
                     return text
                 }
-                entries.append(Entry(key: key, value: texts.joined(separator: ","), line: line))
+                entries.append(ConfigSetting(key: key, value: texts.joined(separator: ","), line: line))
             case .scalar, .alias:
                 guard let text = scalar(value) else {
                     throw InputError("expected a number, boolean or string", source: source, line: line, field: key)
                 }
-                entries.append(Entry(key: key, value: text, line: line))
+                entries.append(ConfigSetting(key: key, value: text, line: line))
             }
         }
     }

@@ -29,8 +29,12 @@ public final class Trainer {
     public var sinks: [MetricsSink]
     /// RL: the per-step branch events and trajectories (`branch_events.jsonl`, `rollouts.jsonl`); `nil` in SFT.
     public let rolloutLog: RolloutLog?
-    /// Where the progress lines go (stderr by default).
-    public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    /// Where the progress lines and warnings go (stderr by default).
+    public var log: (String) -> Void
+    /// On a terminal, the line that shows every step with the time left instead of the progress lines of `log`.
+    public var progress: ProgressLine?
+    /// The time left, from the first step this trainer takes.
+    private var estimate: ProgressEstimate?
 
     /// The SFT examples (SFT) or the training questions (RL).
     let examples: [SFTExample]
@@ -41,11 +45,15 @@ public final class Trainer {
     public static let finalDirectory = "final"
     public static let referenceDirectory = "reference"
 
-    /// Opens a run: a new one from `model.path` (or a random initialisation), or, with `resume`, the run directory's
-    /// newest checkpoint. Writes the resolved configuration into the run directory.
-    public init(config: TrainingConfig, phase: TrainingPhase, resume: Bool = false) throws {
+    /// Opens a run (`RunStart`): a new one from `model.path` (or a random initialisation) in an empty run directory
+    /// (`overwrite`: after removing the run it holds), or the directory's run from its newest complete checkpoint
+    /// (`resume`). Clears what a killed process left in the directory, and writes the resolved configuration there.
+    public init(config: TrainingConfig, phase: TrainingPhase, start: RunStart = .new,
+                log: @escaping (String) -> Void = StandardError.write, progress: ProgressLine? = nil) throws {
         self.config = config
         self.phase = phase
+        self.log = log
+        self.progress = progress
         run = URL(fileURLWithPath: config.trainer.runDir)
         store = CheckpointStore(run: run, keepLast: config.trainer.keepLast)
         guard !config.data.benchmark.isEmpty else {
@@ -53,14 +61,12 @@ public final class Trainer {
         }
         benchmark = try BenchmarkDirectory.load(from: URL(fileURLWithPath: config.data.benchmark))
 
+        Trainer.removeStaleTemporaries(run: run, store: store, log: log)
         var restored: (checkpoint: Checkpoint, optimizer: AdamW, state: TrainerState)?
-        if resume {
-            guard let latest = store.latest else { throw InputError("no checkpoint to resume from", source: store.directory.path) }
-            let loaded = try CheckpointStore.load(latest)
-            guard loaded.state.phase == phase else {
-                throw InputError("the checkpoint is of phase \(loaded.state.phase.rawValue), not \(phase.rawValue)", source: latest.path)
-            }
-            restored = loaded
+        switch start {
+        case .new: try Trainer.requireEmpty(run: run)
+        case .resume: restored = try Trainer.newestCheckpoint(config: config, phase: phase, run: run, store: store, log: log)
+        case .overwrite: break
         }
         let modelTokenizer = config.model.path.isEmpty ? nil : URL(fileURLWithPath: config.model.path).appendingPathComponent(Checkpoint.tokenizerFileName)
         if let modelTokenizer, FileManager.default.fileExists(atPath: modelTokenizer.path) {
@@ -76,10 +82,6 @@ public final class Trainer {
         } else {
             model = try Trainer.startingModel(config: config, tokenizer: tokenizer)
         }
-        reference = phase == .rl && config.usesReferenceModel
-            ? try Trainer.reference(run: run, resume: resume, starting: restored == nil ? model : nil, config: config,
-                                 tokenizer: tokenizer, tokenizerURL: tokenizerURL)
-            : nil
 
         let seed = UInt64(config.trainer.seed)
         let suites = config.suiteNames, loadedTokenizer = tokenizer, maxTokens = model.config.maxPositionEmbeddings
@@ -101,13 +103,21 @@ public final class Trainer {
                 throw InputError("no training questions for the chosen suites", source: config.data.benchmark, field: "data.suites")
             }
         }
+
+        // Everything is checked; the run directory is written from here on.
+        if start == .overwrite { try Trainer.removeRun(run: run, store: store) }
+        try config.write(to: run.appendingPathComponent(Self.configFile))
+        reference = phase == .rl && config.usesReferenceModel
+            ? try Trainer.reference(run: run, resume: restored != nil, starting: restored == nil ? model : nil, config: config,
+                                 tokenizer: tokenizer, tokenizerURL: tokenizerURL)
+            : nil
         let (beta1, beta2) = (Float(config.optim.beta1), Float(config.optim.beta2))
         let weightDecay = Float(phase == .sft ? config.sft.weightDecay : config.algorithm.actor.weightDecay)
         optimizer = restored?.optimizer ?? AdamW(parameterCount: model.layout.totalCount, beta1: beta1, beta2: beta2, weightDecay: weightDecay)
         state = restored?.state ?? TrainerState(phase: phase, step: 0,
                                                 cursor: DataCursor(count: phase == .sft ? examples.count : questions.count, seed: seed),
                                                 generator: SeededGenerator(seed: seed).derived(stream: phase == .sft ? 1 : 2))
-        try config.write(to: run.appendingPathComponent(Self.configFile))
+        state.runIdentity = config.runIdentity
         sinks = [try JSONLMetricsSink(url: run.appendingPathComponent(Self.metricsFile), phase: phase.rawValue, resumedStep: state.step)]
         rolloutLog = phase == .rl ? try RolloutLog(run: run, resumedStep: state.step) : nil
     }
@@ -130,8 +140,8 @@ public final class Trainer {
     }
 
     /// The frozen reference of the KL terms: a copy of `starting` (a new run's model before its first update), saved
-    /// as `<run>/reference`; a resumed run reloads that directory (or, when the run began without a KL term, rebuilds
-    /// the starting weights from `model.path` or the seed and saves them).
+    /// as `<run>/reference`; a resumed run reloads that directory (or, when it is missing, rebuilds the starting weights
+    /// from `model.path` or the seed and saves them).
     static func reference(run: URL, resume: Bool, starting: Qwen3Model?, config: TrainingConfig,
                           tokenizer: Tokenizer, tokenizerURL: URL) throws -> Qwen3Model {
         let url = run.appendingPathComponent(referenceDirectory)
@@ -179,13 +189,16 @@ public final class Trainer {
             let freq = config.trainer.saveFreq
             if (freq > 0 && state.step % freq == 0) || state.step == totalSteps { try saveCheckpoint() }
         }
+        progress?.finish()
         return last
     }
 
-    /// One step of the phase: draws the step's seed, runs it, records its metrics.
+    /// One step of the phase: draws the step's seed, runs it, records its metrics, and shows them (on the progress line
+    /// with the time left, else every `trainer.log_freq` steps and at the last).
     @discardableResult
     public func step() throws -> [String: Double] {
         let clock = Date()
+        if estimate == nil { estimate = ProgressEstimate(total: totalSteps, done: state.step) }
         let seed = state.generator.next()
         var metrics = try phase == .sft ? sftStep(seed: seed) : rlStep(seed: seed)
         state.step += 1
@@ -193,7 +206,12 @@ public final class Trainer {
         metrics["time/step_s"] = Date().timeIntervalSince(clock)
         metrics["skipped_updates"] = Double(state.skippedUpdates)
         for sink in sinks { try sink.record(phase: phase.rawValue, step: state.step, metrics: metrics) }
-        if state.step % config.trainer.logFreq == 0 || state.step == totalSteps { log(progressLine(metrics)) }
+        estimate?.record(done: state.step)
+        if let progress, let estimate {
+            progress.show("\(phase.rawValue) \(estimate.summary())  \(figures(metrics))")
+        } else if state.step % config.trainer.logFreq == 0 || state.step == totalSteps {
+            log("\(phase.rawValue) \(state.step)/\(totalSteps)  \(figures(metrics))" + String(format: "  (%.1f s)", metrics["time/step_s"] ?? 0))
+        }
         return metrics
     }
 
@@ -228,13 +246,12 @@ public final class Trainer {
         return url
     }
 
-    /// `sft 12/300 loss 1.234 …` with the step's key figures.
-    func progressLine(_ m: [String: Double]) -> String {
+    /// `loss 1.234  grad_norm 0.5  …`: the step's key figures.
+    func figures(_ m: [String: Double]) -> String {
         let keys = phase == .sft
             ? ["loss", "grad_norm", "lr", "tokens_per_s"]
             : ["reward", "accuracy", "response_length", "tool_calls", "entropy", "clip_frac_high", "kl", "kl_ref", "grad_norm", "tokens_per_s"]
-        let figures = keys.compactMap { key in m[key].map { "\(key) \(String(format: abs($0) >= 100 ? "%.0f" : "%.4g", $0))" } }
-        return "\(phase.rawValue) \(state.step)/\(totalSteps)  " + figures.joined(separator: "  ")
-            + String(format: "  (%.1f s)", m["time/step_s"] ?? 0)
+        return keys.compactMap { key in m[key].map { "\(key) \(String(format: abs($0) >= 100 ? "%.0f" : "%.4g", $0))" } }
+            .joined(separator: "  ")
     }
 }

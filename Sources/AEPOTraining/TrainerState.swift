@@ -19,4 +19,6 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var generator: SeededGenerator
     /// Steps whose update was skipped because the loss or a gradient was not finite.
     public var skippedUpdates = 0
+    /// The run this state belongs to (`TrainingConfig.runIdentity`); `nil` in checkpoints written before runs had one.
+    public var runIdentity: String?
 }

@@ -2,15 +2,18 @@ import AEPOAlgorithms
 import AEPOCore
 import Foundation
 
-extension TrainingConfig {
-    /// One key of the trainer's own sections, with its type and how to read and write it.
+extension TrainingConfig: KeyedConfiguration {
+    /// One key, with its type and how to read and write it.
     public typealias Key = ConfigKey<TrainingConfig>
 
     /// The name of the preset a configuration starts from, as written in a config file.
     public static let presetKey = "algorithm.name"
 
-    /// The trainer's keys (the algorithm's are `AlgorithmConfig.keys`), in the order a resolved config lists them.
+    /// Every key, in the order a resolved config lists them: the preset's name (chosen before any key is applied), the
+    /// algorithm's keys (`AlgorithmConfig.keys`), then the trainer's own.
     public static let keys: [Key] = [
+        Key(fixed: presetKey, \.algorithm.name, why: "the preset is chosen once, by --algorithm or the config file"),
+    ] + AlgorithmConfig.keys.map { Key($0, in: \.algorithm) } + [
         Key(text: "model.path", \.model.path),
         Key("model.hidden_size", \.model.hiddenSize),
         Key("model.intermediate_size", \.model.intermediateSize),
@@ -45,17 +48,6 @@ extension TrainingConfig {
         Key("trainer.log_freq", \.trainer.logFreq),
     ]
 
-    /// Every key with its value: the preset name, the algorithm's keys, then the trainer's.
-    public var resolved: [(key: String, value: String)] {
-        [(Self.presetKey, algorithm.name)] + algorithm.resolved + Self.keys.map { ($0.name, $0.read(self)) }
-    }
-
-    /// The value of `key` as text, or `nil` for an unknown key.
-    public func value(of key: String) -> String? {
-        if key == Self.presetKey { return algorithm.name }
-        return algorithm.value(of: key) ?? Self.keys.first { $0.name == key }?.read(self)
-    }
-
     /// Builds a configuration: the preset (`algorithmName`, else the file's `algorithm.name`, else `aepo`), then the
     /// file's keys (`ConfigFile`: YAML or JSON), then `overrides` (`key=value`), then validation. Errors name the
     /// source and the key, and the line of a YAML file's key.
@@ -68,51 +60,18 @@ extension TrainingConfig {
         do {
             let preset = try AlgorithmPreset.named(named, source: algorithmName == nil ? source : "--algorithm", field: presetKey)
             config = TrainingConfig(algorithm: preset.config)
-            try config.apply(entries.filter { $0.key != presetKey }.map { "\($0.key)=\($0.value)" }, source: source)
+            try config.apply(entries.filter { $0.key != presetKey }, source: source)
         } catch var error as InputError where error.source == source && error.line == nil {
             error.line = entries.first { $0.key == error.field }?.line
             throw error
         }
-        try config.apply(overrides, source: "override")
+        try config.apply(overrides: overrides)
         return config
-    }
-
-    /// Applies `key=value` items in order and validates the result once; on error the configuration is unchanged.
-    public mutating func apply(_ items: [String], source: String) throws {
-        var copy = self
-        var algorithmItems: [String] = []
-        for item in items {
-            guard let equals = item.firstIndex(of: "=") else {
-                throw InputError("expected key=value, got '\(item)'", source: source)
-            }
-            let key = String(item[..<equals]).trimmingCharacters(in: .whitespaces)
-            let text = String(item[item.index(after: equals)...])
-            if key == Self.presetKey {
-                throw InputError("the preset is chosen once, by --algorithm or the config file", source: source, field: key)
-            }
-            if let entry = Self.keys.first(where: { $0.name == key }) {
-                guard entry.write(&copy, text) else {
-                    throw InputError("expected \(entry.expected), got '\(text)'", source: source, field: key)
-                }
-            } else if AlgorithmConfig.keys.contains(where: { $0.name == key }) {
-                algorithmItems.append("\(key)=\(text)")
-            } else {
-                let section = key.split(separator: ".").first.map(String.init) ?? key
-                let near = (AlgorithmConfig.keys.map(\.name) + Self.keys.map(\.name)).filter { $0.hasPrefix(section + ".") }
-                throw InputError("unknown key" + (near.isEmpty ? "" : "; keys of '\(section)': " + near.joined(separator: ", ")),
-                                 source: source, field: key)
-            }
-        }
-        try copy.algorithm.apply(overrides: algorithmItems, source: source)
-        try copy.validate(source: source)
-        self = copy
     }
 
     /// Checks the trainer's ranges (the algorithm validates its own); errors name the key.
     public func validate(source: String = "config") throws {
-        func check(_ ok: Bool, _ key: String, _ expected: String) throws {
-            if !ok { throw InputError("\(value(of: key) ?? "?") is out of range; expected \(expected)", source: source, field: key) }
-        }
+        func check(_ ok: Bool, _ key: String, _ expected: String) throws { try require(ok, key, expected, source: source) }
         try algorithm.validate(source: source)
         try check(model.hiddenSize >= 1, "model.hidden_size", "≥ 1")
         try check(model.intermediateSize >= 1, "model.intermediate_size", "≥ 1")

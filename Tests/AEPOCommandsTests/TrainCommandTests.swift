@@ -37,9 +37,50 @@ final class TrainCommandTests: XCTestCase {
         let aepo = root.appendingPathComponent("aepo").path
         try TrainCommand.parse(["--resume", aepo, "trainer.steps=2"]).run()
         XCTAssertEqual(try String(contentsOf: URL(fileURLWithPath: aepo + "/metrics.jsonl"), encoding: .utf8).split(separator: "\n").count, 2)
+        // A resume keeps the run's algorithm and settings.
+        for changed in [["--algorithm", "grpo"], ["rollout.n=4"]] {
+            XCTAssertThrowsError(try TrainCommand.parse(["--resume", aepo] + changed).run()) { error in
+                XCTAssertEqual((error as? InputError)?.field, changed.count == 2 ? "algorithm.name" : "rollout.n", "\(error)")
+            }
+        }
 
         XCTAssertThrowsError(try TrainCommand.parse(["--algorithm", "aepo", "trainer.stepz=2"] + tiny).run()) { error in
             XCTAssertEqual((error as? InputError)?.field, "trainer.stepz")
         }
+    }
+
+    /// `aepo sft --resume` continues with the run's own config.json (the command line names the directory and more
+    /// steps, not the model's shape); a key that changes the run is refused; a new run needs an empty directory or
+    /// `--overwrite`.
+    func testSFTResumeKeepsItsConfigurationAndADirectoryHoldsOneRun() throws {
+        let root = try Fixtures.temporaryDirectory("sft-command")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let bench = root.appendingPathComponent("bench").path, run = root.appendingPathComponent("sft").path
+        _ = try DataGenerate.parse(["--out", bench, "--seed", "2", "--size", "small", "--train", "4", "--test", "1", "--test-ood", "1",
+                                    "--suites", "bridge", "--vocabulary-size", "300"]).output()
+        let start = ["data.benchmark=\(bench)", "model.hidden_size=16", "model.intermediate_size=32", "model.num_layers=1",
+                     "model.num_heads=2", "model.num_kv_heads=1", "model.head_dim=8", "model.max_positions=256", "trainer.log_freq=100",
+                     "sft.steps=2", "sft.batch_size=2", "trainer.save_freq=1", "trainer.run_dir=\(run)"]
+        try SFTCommand.parse(start).run()
+        func lines(_ file: String) throws -> [String] {
+            try String(contentsOf: URL(fileURLWithPath: run + "/" + file), encoding: .utf8).split(separator: "\n").map(String.init)
+        }
+
+        try SFTCommand.parse(["--resume", "--set", "trainer.run_dir=\(run)", "sft.steps=3"]).run()
+        XCTAssertEqual(try lines("metrics.jsonl").count, 3)
+        let saved = try lines("config.json")
+        XCTAssertTrue(saved.contains("  \"model.hidden_size\": \"16\","), "\(saved)")
+        XCTAssertTrue(saved.contains("  \"sft.steps\": \"3\","), "\(saved)")
+        XCTAssertThrowsError(try SFTCommand.parse(["--resume", "trainer.run_dir=\(run)", "model.hidden_size=32"]).run()) { error in
+            XCTAssertEqual((error as? InputError)?.field, "model.hidden_size", "\(error)")
+        }
+
+        XCTAssertThrowsError(try SFTCommand.parse(start).run()) { error in
+            XCTAssertEqual((error as? InputError)?.field, "trainer.run_dir", "\(error)")
+        }
+        XCTAssertThrowsError(try SFTCommand.parse(start + ["--overwrite", "--resume"]).run())
+        try SFTCommand.parse(start + ["--overwrite", "sft.steps=1"]).run()
+        XCTAssertEqual(try lines("metrics.jsonl").count, 1)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints"), ["step-000001"])
     }
 }

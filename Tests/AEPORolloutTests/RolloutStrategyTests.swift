@@ -117,6 +117,22 @@ final class RolloutStrategyTests: XCTestCase {
         }
     }
 
+    /// After every round the caller hears how many trajectories are finished: never fewer, at the end all k per question.
+    func testFinishedTrajectoriesAreReportedAfterEveryRound() throws {
+        for (name, settings) in Self.strategies {
+            var counts: [Int] = []
+            let agent = AgentLoop(backend: policy.sampler(), tokenizer: tokenizer, environment: AgentFixture.environment,
+                                  settings: AgentSettings(maxResponseTokens: 120, maxToolCalls: 3))
+            let batch = try Rollout(agent: agent, settings: settings).run(AgentFixture.questions, generator: SeededGenerator(seed: 5)) {
+                counts.append($0)
+            }
+            XCTAssertEqual(counts.count, batch.report.rounds, name)
+            XCTAssertEqual(counts, counts.sorted(), name)
+            XCTAssertLessThan(counts.first ?? 0, 3 * settings.trajectoriesPerQuestion, name)
+            XCTAssertEqual(counts.last, 3 * settings.trajectoriesPerQuestion, name)
+        }
+    }
+
     /// m from the monitor's segment entropies by the budget formula; the monitor is discarded and costed.
     func testPreMonitoringSplitsTheBudget() throws {
         let fixed = ScriptedPolicy(segments: [["<search> Orsk </search>"], ["<search> Vel </search>"], ["<answer> \\boxed{120 km} </answer>"]],

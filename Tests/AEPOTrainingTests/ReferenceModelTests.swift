@@ -5,9 +5,9 @@ import XCTest
 
 /// The frozen reference of the KL terms: the run's starting weights, evaluated by the training forward.
 final class ReferenceModelTests: XCTestCase {
-    func trainer(_ run: URL, _ extra: [String], resume: Bool = false) throws -> Trainer {
+    func trainer(_ run: URL, _ extra: [String], start: RunStart = .new) throws -> Trainer {
         let config = try TrainingConfig.resolve(algorithm: "grpo", file: nil, overrides: TrainingFixture.settings(run: run) + extra)
-        return try Trainer(config: config, phase: .rl, resume: resume)
+        return try Trainer(config: config, phase: .rl, start: start)
     }
 
     func bits(_ model: Qwen3Model?) -> [UInt32]? { model?.parameterValues.map(\.bitPattern) }
@@ -49,16 +49,17 @@ final class ReferenceModelTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(second["kl_reward_penalty"]), 0.5 * kl * second["response_length"]!, accuracy: 1e-9 * max(1, abs(kl)))
     }
 
-    /// A run begun without a KL term and resumed with one takes its starting weights (here the seeded initialisation)
-    /// as the reference, not the checkpoint's.
-    func testReferenceOfARunResumedWithKLIsItsStart() throws {
+    /// A resumed run with a KL term whose `reference/` is gone rebuilds it from its starting weights (here the seeded
+    /// initialisation), not from the checkpoint's.
+    func testResumedRunRebuildsAMissingReferenceFromItsStart() throws {
         let run = try Fixtures.temporaryDirectory("reference")
         defer { try? FileManager.default.removeItem(at: run) }
-        let plain = try trainer(run, ["trainer.save_freq=1", "trainer.steps=1"])
-        XCTAssertNil(plain.reference)
-        let start = bits(plain.model)
-        try plain.train()
-        let resumed = try trainer(run, ["trainer.steps=2", "actor.use_kl_loss=true"], resume: true)
+        let extra = ["trainer.save_freq=1", "actor.use_kl_loss=true"]
+        let first = try trainer(run, extra + ["trainer.steps=1"])
+        let start = bits(first.model)
+        try first.train()
+        try FileManager.default.removeItem(at: run.appendingPathComponent(Trainer.referenceDirectory))
+        let resumed = try trainer(run, extra + ["trainer.steps=2"], start: .resume)
         XCTAssertEqual(resumed.state.step, 1)
         XCTAssertNotEqual(bits(resumed.model), start)
         XCTAssertEqual(bits(resumed.reference), start)

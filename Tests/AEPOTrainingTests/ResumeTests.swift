@@ -21,7 +21,7 @@ final class ResumeTests: XCTestCase {
         try first.train(until: 2)
         try first.step()  // a step after the checkpoint, lost by the kill
         XCTAssertEqual(first.store.checkpoints().map(\.lastPathComponent), ["step-000002"])
-        let second = try Trainer(config: try config("resumed"), phase: phase, resume: true)
+        let second = try Trainer(config: try config("resumed"), phase: phase, start: .resume)
         XCTAssertEqual(second.state.step, 2)
         try second.train()
 

@@ -41,6 +41,22 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertNotNil(error(["trainer.steps"]))
         XCTAssertThrowsError(try TrainingConfig.resolve(algorithm: "ppo", file: nil, overrides: []))
     }
+
+    /// The run's identity changes with every key but those a resume may change; a key set to its default changes nothing.
+    func testRunIdentityIgnoresOnlyTheResumableKeys() throws {
+        func identity(_ algorithm: String, _ overrides: [String]) throws -> String {
+            try TrainingConfig.resolve(algorithm: algorithm, file: nil, overrides: overrides).runIdentity
+        }
+        let base = try identity("aepo", [])
+        XCTAssertEqual(base.count, 16)
+        XCTAssertEqual(try identity("aepo", ["sft.steps=40", "trainer.steps=7", "trainer.save_freq=3", "trainer.keep_last=5",
+                                             "trainer.log_freq=9", "trainer.micro_batch_size=4", "trainer.run_dir=elsewhere"]), base)
+        XCTAssertEqual(try identity("aepo", ["model.hidden_size=256", "rollout.n=\(AlgorithmPreset.aepo.config.rollout.n)"]), base)
+        for changed in [["model.hidden_size=32"], ["data.benchmark=b"], ["trainer.seed=2"], ["rollout.n=16"], ["sft.lr=0.1"]] {
+            XCTAssertNotEqual(try identity("aepo", changed), base, "\(changed)")
+        }
+        XCTAssertNotEqual(try identity("arpo", []), base)
+    }
 }
 
 /// YAML configuration files: nested sections and dotted keys, errors with the file, key and line.
