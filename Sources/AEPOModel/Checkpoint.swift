@@ -26,7 +26,8 @@ public struct Checkpoint {
     public static let tokenizerFileName = "tokenizer.json"
 
     /// Reads `directory`: `model.safetensors` if present, else the shards named by `model.safetensors.index.json`.
-    public static func load(directory: URL) throws -> Checkpoint {
+    /// A NaN or infinite weight is an error naming its tensor unless `allowingNonFiniteWeights`.
+    public static func load(directory: URL, allowingNonFiniteWeights: Bool = false) throws -> Checkpoint {
         let config = try Qwen3Config.load(from: directory.appendingPathComponent(configFileName))
         let layout = ParameterLayout(config: config)
         let single = directory.appendingPathComponent(weightsFileName)
@@ -63,7 +64,12 @@ public struct Checkpoint {
         var parameters = [Float](repeating: 0, count: layout.totalCount)
         try parameters.withUnsafeMutableBufferPointer { buffer in
             for (entry, file) in zip(layout.entries, sources) {
-                try file.read(entry.name, into: UnsafeMutableBufferPointer(rebasing: buffer[entry.offset..<entry.offset + entry.count]))
+                let tensor = UnsafeMutableBufferPointer(rebasing: buffer[entry.offset..<entry.offset + entry.count])
+                try file.read(entry.name, into: tensor)
+                if !allowingNonFiniteWeights, let index = tensor.firstIndex(where: { !$0.isFinite }) {
+                    throw InputError("tensor '\(entry.name)' holds \(tensor[index]) at element \(index); weights must be finite",
+                                     source: file.url.path)
+                }
             }
         }
         if config.tieWordEmbeddings, let file = owner.removeValue(forKey: "lm_head.weight") {

@@ -119,14 +119,26 @@ public struct Safetensors {
             throw fail("tensor '\(name)' has unsupported dtype \(dtypeName) (supported: F32, BF16, F16)")
         }
         guard let shapeList = fields["shape"]?.arrayValue else { throw fail("missing or non-array 'shape'") }
+        let written = "[" + shapeList.map { $0.serialized() }.joined(separator: ", ") + "]"
         var shape: [Int] = []
-        var count = 1
-        for dimension in shapeList {
-            guard let d = dimension.intValue, d >= 0 else { throw fail("shape \(shapeList.map { $0.serialized() }) has an entry that is not a non-negative integer") }
-            let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= dataSize else { throw fail("shape \(shape + [d]) is larger than the file") }
+        for (axis, dimension) in shapeList.enumerated() {
+            let value = dimension.doubleValue ?? .nan
+            guard !(value < 0) else { throw fail("shape \(written): dimension \(axis) is negative") }
+            guard let d = dimension.intValue else {
+                let problem = value >= 0x1p63 ? "larger than a 64-bit size" : "\(dimension.serialized()), expected a non-negative integer"
+                throw fail("shape \(written): dimension \(axis) is \(problem)")
+            }
             shape.append(d)
+        }
+        // The element count, overflow-checked (any zero dimension makes it 0).
+        var count = shape.contains(0) ? 0 : 1
+        for d in shape where count > 0 {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw fail("shape \(written) has more elements than a 64-bit size can count") }
             count = product
+        }
+        guard count <= dataSize else {
+            throw fail("shape \(written) has \(count) elements, more than the data section's \(dataSize) bytes hold")
         }
         guard let offsets = fields["data_offsets"]?.arrayValue, offsets.count == 2,
               let begin = offsets[0].intValue, let end = offsets[1].intValue else {

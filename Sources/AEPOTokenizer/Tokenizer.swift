@@ -31,6 +31,10 @@ public struct Tokenizer: Sendable {
                 throw InputError("id \(token.id) is already the token \(JSONText.quote(other))", source: source,
                                  field: "added_tokens[\(index)].id")
             }
+            if let vocabularyID = model.ids[token.content], vocabularyID != token.id {
+                throw InputError("added token \(JSONText.quote(token.content)) has id \(token.id), but the vocabulary gives it id \(vocabularyID)",
+                                 source: source, field: "added_tokens[\(index)].id")
+            }
             seen[token.id] = token.content
         }
         self.normalizer = normalizer

@@ -52,6 +52,7 @@ public final class Trainer {
             throw InputError("a benchmark directory is required", source: "config", field: "data.benchmark")
         }
         benchmark = try BenchmarkDirectory.load(from: URL(fileURLWithPath: config.data.benchmark))
+        try benchmark.checkSuites(config.suiteNames, field: "data.suites")
 
         var restored: (checkpoint: Checkpoint, optimizer: AdamW, state: TrainerState)?
         if resume {

@@ -55,6 +55,23 @@ final class OpenAIServerTests: XCTestCase {
         await server.stop()
     }
 
+    /// A prompt of numbers that are not token ids (a fraction, beyond 64 bits, out of the vocabulary) says ids must be
+    /// integers in range and which one is not.
+    func testPromptIdsMustBeIntegersInRange() async throws {
+        let server = try await TestServer.start()
+        let vocabulary = server.scheduler.engine.config.vocabSize
+        for (prompt, found) in [("[9223372036854775808]", "0]: token ids must be integers in 0..<\(vocabulary), found 9.223372036854776e+18"),
+                                ("[3, 1.5]", "1]: token ids must be integers in 0..<\(vocabulary), found 1.5"),
+                                ("[3, -1]", "1]: token ids must be integers in 0..<\(vocabulary), found -1")] {
+            let reply = try await server.send("/v1/completions", body: #"{"model": "tiny", "prompt": \#(prompt)}"#)
+            XCTAssertEqual(reply.status, 400, reply.body)
+            let error = try errorMessage(reply.body)
+            XCTAssertEqual(error.param, "prompt")
+            XCTAssertEqual(error.message, "prompt[" + found, prompt)
+        }
+        await server.stop()
+    }
+
     func testAFullServerAnswers429() async throws {
         let server = try await TestServer.start(limits: ServeLimits(maxConcurrentRequests: 0))
         let reply = try await server.send("/v1/completions", body: #"{"model": "tiny", "prompt": "hi"}"#)
