@@ -101,6 +101,36 @@ final class CalculatorToolTests: XCTestCase {
         XCTAssertEqual(calculator.call("'abc'"), "TypeError: strings are only supported as print() arguments")
     }
 
+    /// String escapes decode as in Python; expected outputs are what CPython 3.11 prints.
+    func testStringEscapesMatchPython() {
+        let cases: [(String, String)] = [
+            (#"print("\x41\u0042\U00000043")"#, "ABC"),
+            (#"print('\N{LATIN SMALL LETTER A}\N{em dash}')"#, "a—"),
+            (#"print("\101\1010")"#, "AA0"),
+            (#"print("a\qb", "it\'s", "x\\y", "tab\tend")"#, "a\\qb it's x\\y tab\tend"),
+            ("print(\"a\\\nb\")", "ab"),
+            (#"print("\x4")"#, #"SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 0-2: truncated \xXX escape"#),
+            (#"print("é\x4g")"#, #"SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 10-12: truncated \xXX escape"#),
+            (#"print("\u12")"#, #"SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 0-3: truncated \uXXXX escape"#),
+            (#"print("\U00110000")"#, #"SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 0-9: illegal Unicode character"#),
+            (#"print("\N{nope}")"#, #"SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 0-7: unknown Unicode character name"#),
+            (#"print("\N{}")"#, #"SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 0-2: malformed \N character escape"#),
+            (#"print("\N")"#, #"SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 0-1: malformed \N character escape"#),
+        ]
+        for (program, expected) in cases {
+            XCTAssertEqual(calculator.call(program), expected, program)
+        }
+    }
+
+    /// A variable named like a built-in shadows it, as in Python (whose outputs these are).
+    func testAssigningToABuiltInNameShadowsIt() {
+        XCTAssertEqual(calculator.call("print = 3\nprint(2)"), "TypeError: 'int' object is not callable")
+        XCTAssertEqual(calculator.call("abs = 3\nabs(-2)"), "TypeError: 'int' object is not callable")
+        XCTAssertEqual(calculator.call("print = 3\nprint(1/0)"), "ZeroDivisionError: division by zero")
+        XCTAssertEqual(calculator.call("print = 3\nprint * 2"), "6")
+        XCTAssertEqual(calculator.call("round = 2.5\nprint(round)\nround(2)"), "2.5\nTypeError: 'float' object is not callable")
+    }
+
     func testAdversarialInputsFailFastWithText() {
         let start = Date()
         XCTAssertTrue(calculator.call("2**10**10").hasPrefix("OverflowError: integer result too large"))
