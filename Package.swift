@@ -34,8 +34,8 @@ let package = Package(
     targets: [
         // Seeded randomness, atomic file writes, input errors, JSON Lines: shared by every layer.
         .target(name: "AEPOCore", swiftSettings: settings),
-        // GEMM, thread pool, vectorised math and the per-layer forward/backward kernels.
-        .target(name: "AEPOKernels", swiftSettings: settings),
+        // GEMM, thread pool, vectorised math and the per-layer forward/backward kernels (large buffers from AEPOCore).
+        .target(name: "AEPOKernels", dependencies: ["AEPOCore"], swiftSettings: settings),
         // Qwen3: config, safetensors, parameters, forward/backward, KV cache, sampler.
         .target(name: "AEPOModel", dependencies: ["AEPOKernels", "AEPOCore"], swiftSettings: settings),
         // Byte-level BPE: Hugging Face tokenizer.json load/save, training.

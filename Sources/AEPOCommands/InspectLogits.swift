@@ -37,9 +37,9 @@ struct InspectLogits: ParsableCommand {
         let checkpoint = try Checkpoint.load(directory: URL(fileURLWithPath: model), allowingNonFiniteWeights: allowNonFiniteWeights)
         let sequences = try Self.inputIDs(in: InputFile(input), vocabularySize: checkpoint.config.vocabSize,
                                           maxPositions: checkpoint.config.maxPositionEmbeddings)
-        let network = Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
-        let logits = network.logits(for: sequences)
-        let (logProbs, _) = network.forward(.nextToken(sequences))
+        let network = try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
+        let logits = try network.logits(for: sequences)
+        let (logProbs, _) = try network.forward(.nextToken(sequences))
         let loss = logProbs.isEmpty ? Double.nan : -logProbs.map(Double.init).reduce(0, +) / Double(logProbs.count)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -243,4 +243,11 @@ final class CheckpointTests: XCTestCase {
             XCTAssertEqual(loaded.parameters.filter { !$0.isFinite }.count, 1)
         }
     }
+
+    /// Weights that would not fit as float32 are refused, naming the directory and the figures, before they are read.
+    func testWeightsBeyondTheMemoryLimitAreRefusedBeforeReading() {
+        let directory = Fixtures.url("qwen3-tiny-b")
+        assertInputError(try Checkpoint.load(directory: directory, memoryLimit: MemoryLimit(bytes: 1000, source: "a test limit")),
+                         mentions: [directory.path, "reading these weights as float32 needs about", "more than the 1000 B (a test limit)"])
+    }
 }

@@ -23,7 +23,7 @@ final class TestServer {
 
     static func start(limits: ServeLimits = ServeLimits(maxBodyBytes: 4096, maxTokens: 200, maxPromptTokens: 400,
                                                         maxConcurrentRequests: 16, maxTopLogprobs: AgentFixture.vocabularySize)) async throws -> TestServer {
-        let engine = InferenceEngine(model: ToolProneModel.make(), blockSize: 16)
+        let engine = try InferenceEngine(model: try ToolProneModel.make(), blockSize: 16)
         let scheduler = GenerationScheduler(engine: engine, tokenizer: AgentFixture.tokenizer, limits: limits)
         let server = OpenAIServer(scheduler: scheduler, modelName: modelName)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
