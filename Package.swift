@@ -101,8 +101,8 @@ let package = Package(
         ),
         .executableTarget(name: "aepo", dependencies: ["AEPOCommands"], swiftSettings: settings),
 
-        // Shared test helpers: fixture paths, finite differences, tolerances.
-        .target(name: "AEPOTestSupport", path: "Tests/AEPOTestSupport", swiftSettings: settings),
+        // Shared test helpers: fixture paths, finite differences, tolerances, seeded byte mutations.
+        .target(name: "AEPOTestSupport", dependencies: ["AEPOCore"], path: "Tests/AEPOTestSupport", swiftSettings: settings),
         .testTarget(name: "AEPOCoreTests", dependencies: ["AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOKernelsTests", dependencies: ["AEPOKernels", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOModelTests", dependencies: ["AEPOModel", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),

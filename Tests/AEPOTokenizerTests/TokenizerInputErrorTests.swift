@@ -188,4 +188,13 @@ final class TokenizerInputErrorTests: XCTestCase {
         try assertRefused(json, field: "added_tokens[\(added.count - 1)].id",
                           message: "added token \"Ġthe\" has id \(otherID), but the vocabulary gives it id \(vocabularyID)")
     }
+
+    /// An added token id beyond 32 bits is refused like a vocabulary id (the vocabulary size would overflow).
+    func testAddedTokenIdOutOfRangeIsRefused() throws {
+        var json = try fixture()
+        var added = json["added_tokens"] as! [[String: Any]]
+        added[3]["id"] = Int.max
+        json["added_tokens"] = added
+        try assertRefused(json, field: "added_tokens[3].id", message: "token id \(Int.max) is out of range")
+    }
 }
