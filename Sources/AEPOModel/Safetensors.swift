@@ -33,13 +33,38 @@ public struct Safetensors {
     public struct Tensor {
         public var name: String
         public var shape: [Int]
-        public var values: ArraySlice<Float>
+        private let values: Values
+
+        /// Where the values are: an array's slice, or memory the caller keeps valid until the tensor is written.
+        private enum Values {
+            case slice(ArraySlice<Float>)
+            case memory(UnsafeBufferPointer<Float>)
+        }
 
         public init(name: String, shape: [Int], values: ArraySlice<Float>) {
-            precondition(shape.reduce(1, *) == values.count, "tensor \(name): shape \(shape) does not hold \(values.count) values")
+            self.init(name: name, shape: shape, count: values.count, values: .slice(values))
+        }
+
+        /// A tensor over `memory`, which must stay valid until it is encoded (no copy is made).
+        public init(name: String, shape: [Int], memory: UnsafeBufferPointer<Float>) {
+            self.init(name: name, shape: shape, count: memory.count, values: .memory(memory))
+        }
+
+        private init(name: String, shape: [Int], count: Int, values: Values) {
+            precondition(shape.reduce(1, *) == count, "tensor \(name): shape \(shape) does not hold \(count) values")
             self.name = name
             self.shape = shape
             self.values = values
+        }
+
+        var count: Int { shape.reduce(1, *) }
+
+        /// Calls `body` with the values.
+        func withValues<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+            switch values {
+            case .slice(let slice): return slice.withUnsafeBufferPointer(body)
+            case .memory(let memory): return body(memory)
+            }
         }
     }
 
@@ -231,7 +256,7 @@ public struct Safetensors {
         if !metadata.isEmpty { header["__metadata__"] = .object(metadata.mapValues(JSONValue.string)) }
         var offset = 0
         for tensor in sorted {
-            let byteCount = 4 * tensor.values.count
+            let byteCount = 4 * tensor.count
             header[tensor.name] = .object([
                 "dtype": .string(DType.f32.rawValue),
                 "shape": .array(tensor.shape.map(JSONValue.integer)),
@@ -245,7 +270,7 @@ public struct Safetensors {
         withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(contentsOf: headerBytes)
         for tensor in sorted {
-            tensor.values.withUnsafeBufferPointer { data.append($0) }
+            tensor.withValues { data.append($0) }
         }
         return data
     }

@@ -61,8 +61,8 @@ public final class AdamW {
     public func save(to url: URL) throws {
         let n = parameterCount
         try Safetensors.write([
-            Safetensors.Tensor(name: "exp_avg", shape: [n], values: Array(firstMoment)[...]),
-            Safetensors.Tensor(name: "exp_avg_sq", shape: [n], values: Array(secondMoment)[...]),
+            Safetensors.Tensor(name: "exp_avg", shape: [n], memory: firstMoment),
+            Safetensors.Tensor(name: "exp_avg_sq", shape: [n], memory: secondMoment),
         ], metadata: [
             "step": String(step), "beta1": String(beta1), "beta2": String(beta2),
             "epsilon": String(epsilon), "weight_decay": String(weightDecay),
