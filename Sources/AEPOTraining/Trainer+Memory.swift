@@ -26,17 +26,17 @@ extension Trainer {
                     + "model.num_layers (\(m.numLayers)), model.max_positions (\(m.maxPositions)), or \(batch)")
     }
 
-    /// What the run needs (`MemoryEstimate`): the model, a second copy while a checkpoint is read, the gradients and
-    /// AdamW's two moments; in SFT the activations of `sft.batch_size` demonstrations as long as the longest; in RL
+    /// What the run needs (`MemoryEstimate`): the model, the gradients, AdamW's two moments, two more copies while a
+    /// checkpoint is written (the weights as an array and as encoded bytes; reading one takes less); in SFT the activations of `sft.batch_size` demonstrations as long as the longest; in RL
     /// the reference model of a KL term, the activations of one micro-batch (`trainer.micro_batch_size`, 0: the whole
     /// rollout batch, which the old policy's forward takes at once) of `rollout.response_length` tokens (prompt and
     /// tool results come on top), and the rollout engine's packed weights and KV cache for every trajectory.
-    static func memoryEstimate(config: TrainingConfig, phase: TrainingPhase, model: Qwen3Config, readsCheckpoint: Bool,
+    static func memoryEstimate(config: TrainingConfig, phase: TrainingPhase, model: Qwen3Config,
                                longestExample: Int) -> MemoryEstimate {
         var estimate = MemoryEstimate(config: model)
-        if readsCheckpoint { estimate.addParameterSized("the checkpoint being read") }
         estimate.addParameterSized("gradients")
         estimate.addParameterSized("AdamW's moments", copies: 2)
+        estimate.addParameterSized("checkpoint copies", copies: 2)
         switch phase {
         case .sft:
             estimate.addTrainingPass(sequences: config.sft.batchSize, positions: longestExample)

@@ -94,8 +94,7 @@ public final class Trainer {
                 throw InputError("no training questions for the chosen suites", source: config.data.benchmark, field: "data.suites")
             }
         }
-        try Trainer.memoryEstimate(config: config, phase: phase, model: shape.config, readsCheckpoint: shape.source != "config",
-                                   longestExample: examples.map(\.tokens.count).max() ?? 0)
+        try Trainer.memoryEstimate(config: config, phase: phase, model: shape.config, longestExample: examples.map(\.tokens.count).max() ?? 0)
             .check(subject: "this run", source: shape.source, advice: shape.advice)
         if let restored {
             model = try Trainer.model(restored.checkpoint, tokenizer: tokenizer, source: store.directory.path)

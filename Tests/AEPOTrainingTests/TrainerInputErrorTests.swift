@@ -28,7 +28,7 @@ final class TrainerInputErrorTests: XCTestCase {
             XCTAssertThrowsError(try Trainer(config: try TrainingConfig.resolve(algorithm: "grpo", file: nil, overrides: huge), phase: phase)) {
                 let error = $0 as? InputError
                 XCTAssertEqual(error?.source, "config")
-                for text in ["this run needs about", "parameters ", "gradients ", "AdamW's moments ", "more than the",
+                for text in ["this run needs about", "parameters ", "gradients ", "AdamW's moments ", "checkpoint copies ", "more than the",
                              "this process can have", "lower model.hidden_size (65536), model.intermediate_size (262144)"] {
                     XCTAssertTrue(error?.message.contains(text) ?? false, "\(phase): \($0)")
                 }
