@@ -28,13 +28,14 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Seeded randomness, atomic file writes, input errors, JSON Lines: shared by every layer.
         .target(name: "AEPOCore", swiftSettings: settings),
-        // GEMM, thread pool, vectorised math and the per-layer forward/backward kernels.
-        .target(name: "AEPOKernels", swiftSettings: settings),
+        // GEMM, thread pool, vectorised math and the per-layer forward/backward kernels (large buffers from AEPOCore).
+        .target(name: "AEPOKernels", dependencies: ["AEPOCore"], swiftSettings: settings),
         // Qwen3: config, safetensors, parameters, forward/backward, KV cache, sampler.
         .target(name: "AEPOModel", dependencies: ["AEPOKernels", "AEPOCore"], swiftSettings: settings),
         // Byte-level BPE: Hugging Face tokenizer.json load/save, training.
@@ -70,6 +71,10 @@ let package = Package(
             dependencies: [
                 "AEPOAgent", "AEPOModel", "AEPOTokenizer", "AEPOCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             swiftSettings: settings
         ),
@@ -96,8 +101,8 @@ let package = Package(
         ),
         .executableTarget(name: "aepo", dependencies: ["AEPOCommands"], swiftSettings: settings),
 
-        // Shared test helpers: fixture paths, finite differences, tolerances.
-        .target(name: "AEPOTestSupport", path: "Tests/AEPOTestSupport", swiftSettings: settings),
+        // Shared test helpers: fixture paths, finite differences, tolerances, seeded byte mutations.
+        .target(name: "AEPOTestSupport", dependencies: ["AEPOCore"], path: "Tests/AEPOTestSupport", swiftSettings: settings),
         .testTarget(name: "AEPOCoreTests", dependencies: ["AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOKernelsTests", dependencies: ["AEPOKernels", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOModelTests", dependencies: ["AEPOModel", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),

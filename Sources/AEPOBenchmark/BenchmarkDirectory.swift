@@ -29,6 +29,22 @@ public struct BenchmarkDirectory: Sendable {
         (manifest?.configuration.search ?? .standard).environment(corpus: corpus)
     }
 
+    /// The suites of the questions, in order of first appearance.
+    public var suiteNames: [String] {
+        var seen: Set<String> = []
+        return questions.map(\.suite).filter { seen.insert($0).inserted }
+    }
+
+    /// Checks that each of `names` is a suite of this directory; an unknown one is an error that names it and
+    /// lists the suites there are.
+    public func checkSuites(_ names: [String], field: String) throws {
+        let known = suiteNames
+        if let unknown = names.first(where: { !known.contains($0) }) {
+            throw InputError("unknown suite '\(unknown)'; this benchmark's suites are \(known.joined(separator: ", "))",
+                             source: url.path, field: field)
+        }
+    }
+
     /// Reads every file present; errors name the file (and line, for JSON Lines).
     public static func load(from url: URL) throws -> BenchmarkDirectory {
         var isDirectory: ObjCBool = false

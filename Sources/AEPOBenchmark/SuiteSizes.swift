@@ -1,4 +1,5 @@
 import AEPOCore
+import AEPOTools
 
 /// How many questions each suite gets per split.
 public struct SuiteSizes: Codable, Equatable, Sendable {

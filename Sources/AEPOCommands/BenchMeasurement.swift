@@ -23,26 +23,26 @@ struct BenchContext: Sendable {
     let repetitions: Int
 
     /// The median wall time of one call of `body`, in seconds (see `medianTimes`).
-    func medianSeconds(_ body: () -> Void) -> Double {
-        medianTimes(body).wall
+    func medianSeconds(_ body: () throws -> Void) rethrows -> Double {
+        try medianTimes(body).wall
     }
 
     /// The median wall time and the median CPU time of the calling thread for one call of `body`,
     /// in seconds: after a warm-up call, each of `repetitions` samples times enough consecutive
     /// calls to last about 20 ms. On a shared machine the CPU time shows what the code does while
     /// it actually runs (for work done on the calling thread only).
-    func medianTimes(_ body: () -> Void) -> (wall: Double, cpu: Double) {
-        body()
-        let first = Self.seconds(calls: 1, body).wall
+    func medianTimes(_ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
+        try body()
+        let first = try Self.seconds(calls: 1, body).wall
         let calls = max(1, Int(0.02 / max(first, 1e-9)))
-        let samples = (0..<repetitions).map { _ in Self.seconds(calls: calls, body) }
+        let samples = try (0..<repetitions).map { _ in try Self.seconds(calls: calls, body) }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] / Double(calls) }
         return (median(samples.map(\.wall)), median(samples.map(\.cpu)))
     }
 
-    private static func seconds(calls: Int, _ body: () -> Void) -> (wall: Double, cpu: Double) {
+    private static func seconds(calls: Int, _ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
         let (wall, cpu) = (now(CLOCK_MONOTONIC), now(CLOCK_THREAD_CPUTIME_ID))
-        for _ in 0..<calls { body() }
+        for _ in 0..<calls { try body() }
         return (now(CLOCK_MONOTONIC) - wall, now(CLOCK_THREAD_CPUTIME_ID) - cpu)
     }
 

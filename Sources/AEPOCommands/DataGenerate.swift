@@ -1,4 +1,5 @@
 import AEPOBenchmark
+import AEPOTools
 import ArgumentParser
 import Foundation
 

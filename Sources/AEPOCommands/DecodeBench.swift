@@ -9,7 +9,7 @@ extension BenchMeasurement {
     /// (robust to a shared machine), and `fork_recomputed_prefix_tokens`: what a branch forked
     /// after a 32-token prompt recomputes.
     static let decoding = BenchMeasurement(name: "decode") { context in
-        let model = Qwen3Model(config: try ReferenceConfiguration.load(), seed: 1)
+        let model = try Qwen3Model(config: try ReferenceConfiguration.load(), seed: 1)
         // One untimed run warms the caches and the thread pool.
         _ = try DecodeBenchmark.run(model: model, newTokens: 8, repetitions: 1)
         func measure() throws -> DecodeBenchmark.Result {

@@ -20,6 +20,9 @@ struct InspectLogits: ParsableCommand {
     @Option(help: "JSON file {\"input_ids\": [[...], ...]} of equal-length token id sequences (- for standard input).")
     var input: String
 
+    @Flag(help: "Load weights that hold NaN or infinite values instead of refusing them.")
+    var allowNonFiniteWeights = false
+
     func run() throws {
         print(try output())
     }
@@ -31,12 +34,12 @@ struct InspectLogits: ParsableCommand {
 
     /// The JSON the command prints.
     func output() throws -> String {
-        let checkpoint = try Checkpoint.load(directory: URL(fileURLWithPath: model))
+        let checkpoint = try Checkpoint.load(directory: URL(fileURLWithPath: model), allowingNonFiniteWeights: allowNonFiniteWeights)
         let sequences = try Self.inputIDs(in: InputFile(input), vocabularySize: checkpoint.config.vocabSize,
                                           maxPositions: checkpoint.config.maxPositionEmbeddings)
-        let network = Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
-        let logits = network.logits(for: sequences)
-        let (logProbs, _) = network.forward(.nextToken(sequences))
+        let network = try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
+        let logits = try network.logits(for: sequences)
+        let (logProbs, _) = try network.forward(.nextToken(sequences))
         let loss = logProbs.isEmpty ? Double.nan : -logProbs.map(Double.init).reduce(0, +) / Double(logProbs.count)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -46,24 +49,26 @@ struct InspectLogits: ParsableCommand {
 
     /// The `input_ids` of `file`: a non-empty list of equal-length, non-empty lists of ids in the vocabulary.
     static func inputIDs(in file: InputFile, vocabularySize: Int, maxPositions: Int) throws -> [[Int]] {
-        let data = try file.read()
         let path = file.name
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let rows = object["input_ids"] as? [Any], !rows.isEmpty else {
+        let root: JSONValue
+        do {
+            root = try JSONValue.parse(try file.read())
+        } catch let error as JSONValue.SyntaxError {
+            throw InputError("\(error); expected {\"input_ids\": [[...], ...]}", source: path)
+        }
+        guard let rows = root.objectValue?["input_ids"]?.arrayValue, !rows.isEmpty else {
             throw InputError("expected JSON {\"input_ids\": [[...], ...]} with at least one sequence", source: path)
         }
         let sequences: [[Int]] = try rows.enumerated().map { b, row in
-            guard let items = row as? [Any], !items.isEmpty else {
+            guard let items = row.arrayValue, !items.isEmpty else {
                 throw InputError("expected a non-empty list of token ids", source: path, field: "input_ids[\(b)]")
             }
             return try items.enumerated().map { t, item in
-                guard let number = item as? NSNumber, let id = Int(exactly: number.doubleValue) else {
-                    throw InputError("expected an integer token id", source: path, field: "input_ids[\(b)][\(t)]")
+                do {
+                    return try item.tokenID(vocabularySize: vocabularySize)
+                } catch {
+                    throw InputError("\(error)", source: path, field: "input_ids[\(b)][\(t)]")
                 }
-                guard id >= 0 && id < vocabularySize else {
-                    throw InputError("token id \(id) is outside the vocabulary 0..<\(vocabularySize)", source: path, field: "input_ids[\(b)][\(t)]")
-                }
-                return id
             }
         }
         let length = sequences[0].count

@@ -36,7 +36,8 @@ struct InspectTokenize: ParsableCommand {
         if decode {
             let text: String
             do {
-                text = try model.decode(try Self.ids(in: try file.read(), source: file.name), skipSpecialTokens: skipSpecialTokens)
+                text = try model.decode(try Self.ids(in: try file.read(), source: file.name, vocabularySize: model.vocabularySize),
+                                        skipSpecialTokens: skipSpecialTokens)
             } catch var error as InputError where error.source == "token ids" {
                 error.source = file.name
                 throw error
@@ -46,8 +47,8 @@ struct InspectTokenize: ParsableCommand {
         return try JSONText.encode(["ids": model.encode(try file.text())])
     }
 
-    /// The ids of `{"ids": [...]}` or of a bare array.
-    static func ids(in data: Data, source: String) throws -> [Int] {
+    /// The ids of `{"ids": [...]}` or of a bare array, each an integer in `0..<vocabularySize`.
+    static func ids(in data: Data, source: String, vocabularySize: Int) throws -> [Int] {
         guard let value = try? JSONValue.parse(data) else {
             throw InputError("malformed JSON; expected {\"ids\": [...]} or [...]", source: source)
         }
@@ -55,10 +56,11 @@ struct InspectTokenize: ParsableCommand {
             throw InputError("expected {\"ids\": [...]} or a bare array of token ids", source: source)
         }
         return try items.enumerated().map { index, item in
-            guard let id = item.intValue else {
-                throw InputError("expected an integer token id", source: source, field: "ids[\(index)]")
+            do {
+                return try item.tokenID(vocabularySize: vocabularySize)
+            } catch {
+                throw InputError("\(error)", source: source, field: "ids[\(index)]")
             }
-            return id
         }
     }
 }

@@ -27,16 +27,17 @@ struct InspectTool: ParsableCommand {
     var topK: Int = 3
 
     func output() throws -> String {
+        guard ToolEnvironment.standardToolNames.contains(tool) else {
+            throw InputError("unknown tool '\(tool)'; expected one of \(ToolEnvironment.standardToolNames.joined(separator: ", "))",
+                             source: "--tool")
+        }
         let environment: ToolEnvironment
         if let corpus {
             environment = .standard(corpus: try Corpus.load(from: URL(fileURLWithPath: corpus)), searchTopK: topK)
-        } else if tool == "python" {
+        } else if tool == CalculatorTool().name {
             environment = ToolEnvironment(tools: [CalculatorTool()])
         } else {
             throw InputError("the \(tool) tool needs --corpus FILE", source: "--corpus")
-        }
-        guard environment.tool(named: tool) != nil else {
-            throw InputError("unknown tool '\(tool)'; expected one of \(environment.toolNames.joined(separator: ", "))", source: "--tool")
         }
         return try JSONText.encode(["output": environment.run(ToolCall(name: tool, input: input))])
     }

@@ -19,7 +19,7 @@ enum ServeBenchmark {
         let config = Qwen3Config(vocabSize: tokenizer.vocabularySize, hiddenSize: 256, intermediateSize: 768, numHiddenLayers: 4,
                                  numAttentionHeads: 8, numKeyValueHeads: 4, headDim: 32, maxPositionEmbeddings: 1024,
                                  tieWordEmbeddings: true)
-        let scheduler = GenerationScheduler(engine: InferenceEngine(model: Qwen3Model(config: config, seed: 1)), tokenizer: tokenizer,
+        let scheduler = GenerationScheduler(engine: try InferenceEngine(model: try Qwen3Model(config: config, seed: 1)), tokenizer: tokenizer,
                                             limits: ServeLimits(maxConcurrentRequests: requests))
         let server = OpenAIServer(scheduler: scheduler, modelName: "bench")
         let started = DispatchSemaphore(value: 0)

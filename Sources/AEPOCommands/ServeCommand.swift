@@ -60,17 +60,25 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The weights to serve and their directory; refused, before anything is read, when the model, its packed copy
+    /// and the KV cache of one sequence as long as the limits allow need more memory than the process can have.
+    func weights() throws -> (model: Qwen3Model, directory: URL) {
+        let configURL = randomConfig.map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: model!).appendingPathComponent(Checkpoint.configFileName)
+        let config = try Qwen3Config.load(from: configURL)
+        var estimate = MemoryEstimate(config: config)
+        if randomConfig == nil { estimate.addParameterSized("the checkpoint being read") }
+        estimate.addInferenceEngine(sequences: 1, positions: min(config.maxPositionEmbeddings, maxPromptTokens + maxTokens))
+        try estimate.check(subject: "serving this model", source: configURL.path,
+                           advice: "serve a smaller model, or lower --max-prompt-tokens (\(maxPromptTokens)) and --max-tokens (\(maxTokens))")
+        guard let model else { return (try Qwen3Model(config: config, seed: 0), configURL.deletingLastPathComponent()) }
+        let directory = URL(fileURLWithPath: model)
+        let checkpoint = try Checkpoint.load(directory: directory)
+        return (try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters), directory)
+    }
+
     func run() async throws {
-        let weights: Qwen3Model
-        let modelURL: URL
-        if let randomConfig {
-            modelURL = URL(fileURLWithPath: randomConfig).deletingLastPathComponent()
-            weights = Qwen3Model(config: try Qwen3Config.load(from: URL(fileURLWithPath: randomConfig)), seed: 0)
-        } else {
-            modelURL = URL(fileURLWithPath: model!)
-            let checkpoint = try Checkpoint.load(directory: modelURL)
-            weights = Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
-        }
+        let (weights, modelURL) = try self.weights()
         let tokenizerURL = tokenizer.map { URL(fileURLWithPath: $0) } ?? modelURL.appendingPathComponent(Checkpoint.tokenizerFileName)
         let vocabulary = try Tokenizer(contentsOf: tokenizerURL)
         guard vocabulary.vocabularySize <= weights.config.vocabSize else {
@@ -79,7 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let limits = ServeLimits(maxBodyBytes: maxBodyBytes, maxTokens: maxTokens, maxPromptTokens: maxPromptTokens,
                                  maxConcurrentRequests: maxConcurrent, maxTopLogprobs: maxTopLogprobs)
-        let engine = InferenceEngine(model: weights)
+        let engine = try InferenceEngine(model: weights)
         let scheduler = GenerationScheduler(engine: engine, tokenizer: vocabulary, limits: limits)
         let server = OpenAIServer(scheduler: scheduler, modelName: name ?? (randomConfig == nil ? modelURL.standardizedFileURL.lastPathComponent : "random"))
         let app = server.application(host: host, port: port) { port in

@@ -12,23 +12,23 @@ extension BenchMeasurement {
     static let training = BenchMeasurement(name: "train") { context in
         let config = try ReferenceConfiguration.load()
         let (sequenceCount, length) = (16, 256)
-        let model = Qwen3Model(config: config, seed: 1)
-        let optimizer = AdamW(parameterCount: model.layout.totalCount)
+        let model = try Qwen3Model(config: config, seed: 1)
+        let optimizer = try AdamW(parameterCount: model.layout.totalCount)
         var generator = SeededGenerator(seed: 2)
         let sequences = (0..<sequenceCount).map { _ in
             (0..<length).map { _ in Int(generator.next() % UInt64(config.vocabSize)) }
         }
         let batch = TokenBatch.nextToken(sequences)
         let weights = [Float](repeating: -1 / Float(batch.targets.count), count: batch.targets.count)
-        func step() {
+        func step() throws {
             model.zeroGradients()
-            _ = model.forward(batch)
-            model.backward(logProbWeights: weights)
+            _ = try model.forward(batch)
+            try model.backward(logProbWeights: weights)
             optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), learningRate: 1e-4)
         }
         let tokens = Double(sequenceCount * length)
-        let seconds = context.medianSeconds(step)
-        let cpuSeconds = Parallel.withThreadLimit(1) { context.medianTimes(step).cpu }
+        let seconds = try context.medianSeconds(step)
+        let cpuSeconds = try Parallel.withThreadLimit(1) { try context.medianTimes(step).cpu }
         return BenchResult(figures: [
             "train_tokens_per_s": (tokens / seconds).rounded(),
             "train_tokens_per_s_1thread_cputime": (tokens / cpuSeconds).rounded(),

@@ -1,5 +1,6 @@
 import AEPOBenchmark
 import AEPOCore
+import AEPOTools
 import AEPOTraining
 import Foundation
 

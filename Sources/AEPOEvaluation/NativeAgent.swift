@@ -24,7 +24,7 @@ public enum NativeAgent {
             throw InputError("the tokenizer has \(vocabulary.vocabularySize) tokens; the model's vocabulary only \(checkpoint.config.vocabSize)",
                              source: tokenizerURL.path)
         }
-        let engine = InferenceEngine(model: Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters))
+        let engine = try InferenceEngine(model: try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters))
         return AgentLoop(backend: NativeSampler(engine: engine, sampling: sampling), tokenizer: vocabulary,
                          environment: data.environment, settings: settings,
                          endTokens: StopCriteria.endTokens(of: vocabulary, extra: checkpoint.config.eosTokenID))

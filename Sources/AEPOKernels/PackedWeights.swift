@@ -1,3 +1,5 @@
+import AEPOCore
+
 /// A weight matrix `W[outputs, inputs]` (PyTorch's `nn.Linear` layout) copied once into the layout
 /// a decode step streams fastest, for `y = x · Wᵀ` on a few rows of `x`.
 ///
@@ -23,16 +25,15 @@ public final class PackedWeights {
     private let panels: Int
     private let storage: UnsafeMutablePointer<Float>
 
-    /// Copies `weight` (`outputs × inputs`, row stride `inputs`) into panels.
-    public init(weight: UnsafePointer<Float>, outputs: Int, inputs: Int) {
+    /// Copies `weight` (`outputs × inputs`, row stride `inputs`) into panels (an `OutOfMemoryError` when they do not fit).
+    public init(weight: UnsafePointer<Float>, outputs: Int, inputs: Int) throws {
         precondition(outputs > 0 && inputs > 0, "empty weight matrix \(outputs)×\(inputs)")
         self.outputs = outputs
         self.inputs = inputs
         let width = Self.panelWidth
         panels = (outputs + width - 1) / width
         let count = panels * width * inputs
-        storage = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: count)
+        storage = try LargeAllocation.floats(count, for: "packed weights", alignment: 64).baseAddress!
         Parallel.forEachChunk(panels) { range in
             for q in range {
                 let panel = self.storage + q * width * inputs
@@ -49,7 +50,7 @@ public final class PackedWeights {
         }
     }
 
-    deinit { storage.deallocate() }
+    deinit { LargeAllocation.release(storage) }
 
     /// `output[rows, outputs] = input[rows, inputs] · Wᵀ`, added to `output` when `accumulate`
     /// (both row-major and contiguous). With `accumulate == false` the output is only written.

@@ -29,11 +29,12 @@ struct LayerActivations {
     var up: UnsafeMutablePointer<Float>
     var activated: UnsafeMutablePointer<Float>     // silu(gate) ⊙ up
 
-    static func floatCount(_ c: Qwen3Config, _ s: BatchShape) -> Int {
-        let n = s.rows
-        return n * (4 * c.hiddenSize + 3 * c.queryWidth + 3 * c.keyValueWidth + 3 * c.intermediateSize)
-            + n * (2 + c.numAttentionHeads + c.numKeyValueHeads)
-            + s.batch * c.numAttentionHeads * s.time * s.time
+    /// The floats `init` takes (in `Double`, so that an estimate for any shape cannot overflow).
+    static func floatCount(_ c: Qwen3Config, _ s: BatchShape) -> Double {
+        let n = Double(s.rows)
+        return n * Double(4 * c.hiddenSize + 3 * c.queryWidth + 3 * c.keyValueWidth + 3 * c.intermediateSize)
+            + n * Double(2 + c.numAttentionHeads + c.numKeyValueHeads)
+            + Double(s.batch) * Double(c.numAttentionHeads) * Double(s.time) * Double(s.time)
     }
 
     init(_ c: Qwen3Config, _ s: BatchShape, arena: FloatArena) {
@@ -81,14 +82,23 @@ struct Activations {
     var logProbs: UnsafeMutablePointer<Float>
     var entropies: UnsafeMutablePointer<Float>
 
-    static func floatCount(_ c: Qwen3Config, _ s: BatchShape, chunkRows: Int) -> Int {
-        c.numHiddenLayers * LayerActivations.floatCount(c, s)
-            + s.rows * (2 * c.hiddenSize + 1)
-            + s.targets * (c.hiddenSize + 3)
-            + chunkRows * c.vocabSize
+    /// The floats `init` takes from its arena (in `Double`, like `LayerActivations.floatCount`).
+    static func floatCount(_ c: Qwen3Config, _ s: BatchShape, chunkRows: Int) -> Double {
+        Double(c.numHiddenLayers) * LayerActivations.floatCount(c, s)
+            + Double(s.rows) * Double(2 * c.hiddenSize + 1)
+            + Double(s.targets) * Double(c.hiddenSize + 3)
+            + Double(chunkRows) * Double(c.vocabSize)
     }
 
-    init(_ c: Qwen3Config, _ batch: TokenBatch, chunkRows: Int, arena: FloatArena) {
+    /// The scratch floats `Qwen3Model.backward` takes beyond the saved activations.
+    static func backwardScratchCount(_ c: Qwen3Config, _ s: BatchShape) -> Double {
+        Double(s.rows) * Double(3 * c.hiddenSize + 2 * c.queryWidth + c.keyValueWidth + c.queryKeyValueWidth + 3 * c.intermediateSize)
+            + Double(s.batch) * Double(c.numKeyValueHeads) * Double(s.time) * Double(s.time)  // AttentionShape.backwardScratchCount
+            + Double(s.targets) * Double(c.hiddenSize)
+    }
+
+    /// Lays out a forward pass's activations in `arena` (an `OutOfMemoryError` when they do not fit).
+    init(_ c: Qwen3Config, _ batch: TokenBatch, chunkRows: Int, arena: FloatArena) throws {
         let time = batch.maxLength
         shape = BatchShape(batch: batch.sequences.count, time: time, targets: batch.targets.count)
         tokens = [Int32](repeating: 0, count: shape.rows)
@@ -102,7 +112,7 @@ struct Activations {
         targetTokens = batch.targets.map { Int32($0.token) }
         self.chunkRows = max(1, min(chunkRows, shape.targets))
         logitsRetained = shape.targets <= chunkRows
-        arena.reset(reserving: Activations.floatCount(c, shape, chunkRows: self.chunkRows))
+        try arena.reset(reserving: Int(Activations.floatCount(c, shape, chunkRows: self.chunkRows)))
         let shape = shape
         layers = (0..<c.numHiddenLayers).map { _ in LayerActivations(c, shape, arena: arena) }
         output = arena.take(shape.rows * c.hiddenSize)

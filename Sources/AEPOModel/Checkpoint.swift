@@ -26,7 +26,10 @@ public struct Checkpoint {
     public static let tokenizerFileName = "tokenizer.json"
 
     /// Reads `directory`: `model.safetensors` if present, else the shards named by `model.safetensors.index.json`.
-    public static func load(directory: URL) throws -> Checkpoint {
+    /// A NaN or infinite weight is an error naming its tensor unless `allowingNonFiniteWeights`; weights that would
+    /// not fit in `memoryLimit` as float32 are refused before they are read.
+    public static func load(directory: URL, allowingNonFiniteWeights: Bool = false,
+                            memoryLimit: MemoryLimit = .current) throws -> Checkpoint {
         let config = try Qwen3Config.load(from: directory.appendingPathComponent(configFileName))
         let layout = ParameterLayout(config: config)
         let single = directory.appendingPathComponent(weightsFileName)
@@ -60,10 +63,17 @@ public struct Checkpoint {
             }
             sources.append(file)
         }
+        try MemoryEstimate(config: config).check(against: memoryLimit, subject: "reading these weights as float32",
+                                                 source: directory.path, advice: "read them on a machine with more memory")
         var parameters = [Float](repeating: 0, count: layout.totalCount)
         try parameters.withUnsafeMutableBufferPointer { buffer in
             for (entry, file) in zip(layout.entries, sources) {
-                try file.read(entry.name, into: UnsafeMutableBufferPointer(rebasing: buffer[entry.offset..<entry.offset + entry.count]))
+                let tensor = UnsafeMutableBufferPointer(rebasing: buffer[entry.offset..<entry.offset + entry.count])
+                try file.read(entry.name, into: tensor)
+                if !allowingNonFiniteWeights, let index = tensor.firstIndex(where: { !$0.isFinite }) {
+                    throw InputError("tensor '\(entry.name)' holds \(tensor[index]) at element \(index); weights must be finite",
+                                     source: file.url.path)
+                }
             }
         }
         if config.tieWordEmbeddings, let file = owner.removeValue(forKey: "lm_head.weight") {

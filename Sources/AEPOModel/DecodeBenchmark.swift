@@ -28,7 +28,7 @@ public enum DecodeBenchmark {
     ) throws -> Result {
         precondition(sequences > 0 && promptLength > 0 && newTokens > 0 && repetitions > 0, "empty benchmark")
         let config = model.config
-        let engine = InferenceEngine(model: model)
+        let engine = try InferenceEngine(model: model)
         let sampler = Sampler(settings: settings)
         var generator = SeededGenerator(seed: seed)
         let clock = ContinuousClock()
@@ -64,7 +64,7 @@ public enum DecodeBenchmark {
     /// it runs `continuation` more; returns the positions computed for the fork beyond those
     /// new tokens (0 when the fork shares its parent's cache).
     public static func forkRecomputedPositions(model: Qwen3Model, promptLength: Int = 32, continuation: Int = 8) throws -> Int {
-        let engine = InferenceEngine(model: model)
+        let engine = try InferenceEngine(model: model)
         let vocabulary = model.config.vocabSize
         let parent = engine.makeSequence()
         _ = try engine.prefill(sequence: parent, tokens: (0..<promptLength).map { $0 % vocabulary })

@@ -37,15 +37,16 @@ public final class InferenceEngine {
     /// many rows per thread: a decode step's 16 rows take less time than waking a thread.
     private static let rowsPerThread = 64
 
-    public init(model: Qwen3Model, blockSize: Int = 16) {
+    /// An engine over `model`'s current parameters; an `OutOfMemoryError` when its packed weights or cache do not fit.
+    public init(model: Qwen3Model, blockSize: Int = 16) throws {
         let c = model.config
         self.model = model
-        self.cache = KVCache(config: c, blockSize: blockSize)
+        self.cache = try KVCache(config: c, blockSize: blockSize)
         // The model has checked that q|k|v and gate|up are adjacent (`LayerWeights.fusesProjections`).
         self.layers = (0..<c.numHiddenLayers).map { LayerWeights(layer: $0, layout: model.layout) }
         let w = UnsafePointer(model.parameters.baseAddress!)
-        packed = layers.map { PackedLayer($0, config: c, parameters: w) }
-        packedHead = PackedWeights(weight: w + model.layout.lmHeadOffset, outputs: c.vocabSize, inputs: c.hiddenSize)
+        packed = try layers.map { try PackedLayer($0, config: c, parameters: w) }
+        packedHead = try PackedWeights(weight: w + model.layout.lmHeadOffset, outputs: c.vocabSize, inputs: c.hiddenSize)
     }
 
     // MARK: Sequences
@@ -102,10 +103,15 @@ public final class InferenceEngine {
                 throw InputError("\(sequence) would reach \(end) positions, beyond max_position_embeddings \(config.maxPositionEmbeddings)", source: "token ids")
             }
         }
+        // Memory first, so that a pass that cannot have it changes no sequence.
+        try cache.makeRoom(for: requests.map { ($0.sequence, $0.tokens.count) })
+        let longest = requests.map { cache.length(of: $0.sequence) + $0.tokens.count }.max() ?? 0
+        let scores = PagedAttention.scratchCount(queryHeads: config.numAttentionHeads, length: longest, blockSize: cache.blockSize)
+        try workspace.reserve(rows: requests.reduce(0) { $0 + $1.tokens.count }, scoresPerThread: scores, config: config)
         // Reserve cache slots and describe every row.
         var rows = Rows()
         for (sequence, tokens) in requests {
-            let positions = cache.appendPositions(to: sequence, count: tokens.count)
+            let positions = try cache.appendPositions(to: sequence, count: tokens.count)
             let table = cache.blockTable(of: sequence)
             let firstBlock = rows.blockBases.count
             rows.blockBases.append(contentsOf: table.map(cache.base(of:)))
@@ -117,10 +123,6 @@ public final class InferenceEngine {
             }
             rows.logitRows.append(rows.tokens.count - 1)
         }
-        let longest = rows.positions.max().map { Int($0) + 1 } ?? 0
-        let scores = PagedAttention.scratchCount(queryHeads: config.numAttentionHeads, length: longest, blockSize: cache.blockSize)
-        workspace.reserve(rows: rows.tokens.count, scoresPerThread: scores,
-                          config: config)
         return forward(rows, UnsafePointer(model.parameters.baseAddress!))
     }
 
@@ -238,11 +240,11 @@ public final class InferenceEngine {
 private struct PackedLayer {
     let queryKeyValue, output, gateUp, down: PackedWeights
 
-    init(_ o: LayerWeights, config c: Qwen3Config, parameters w: UnsafePointer<Float>) {
-        queryKeyValue = PackedWeights(weight: w + o.queryProjection, outputs: c.queryKeyValueWidth, inputs: c.hiddenSize)
-        output = PackedWeights(weight: w + o.outputProjection, outputs: c.hiddenSize, inputs: c.queryWidth)
-        gateUp = PackedWeights(weight: w + o.gateProjection, outputs: 2 * c.intermediateSize, inputs: c.hiddenSize)
-        down = PackedWeights(weight: w + o.downProjection, outputs: c.hiddenSize, inputs: c.intermediateSize)
+    init(_ o: LayerWeights, config c: Qwen3Config, parameters w: UnsafePointer<Float>) throws {
+        queryKeyValue = try PackedWeights(weight: w + o.queryProjection, outputs: c.queryKeyValueWidth, inputs: c.hiddenSize)
+        output = try PackedWeights(weight: w + o.outputProjection, outputs: c.hiddenSize, inputs: c.queryWidth)
+        gateUp = try PackedWeights(weight: w + o.gateProjection, outputs: 2 * c.intermediateSize, inputs: c.hiddenSize)
+        down = try PackedWeights(weight: w + o.downProjection, outputs: c.hiddenSize, inputs: c.intermediateSize)
     }
 }
 
@@ -251,36 +253,31 @@ private final class Workspace {
     private(set) var rows = 0
     /// Attention scratch floats per thread.
     private(set) var scoresPerThread = 0
-    private(set) var x = Workspace.buffer(0), h = Workspace.buffer(0), qkv = Workspace.buffer(0)
-    private(set) var attention = Workspace.buffer(0), gateUp = Workspace.buffer(0), activation = Workspace.buffer(0)
-    private(set) var rstd = Workspace.buffer(0), scores = Workspace.buffer(0)
+    /// Allocated by the first `reserve`.
+    private(set) var x: UnsafeMutablePointer<Float>!, h: UnsafeMutablePointer<Float>!, qkv: UnsafeMutablePointer<Float>!
+    private(set) var attention: UnsafeMutablePointer<Float>!, gateUp: UnsafeMutablePointer<Float>!
+    private(set) var activation: UnsafeMutablePointer<Float>!, rstd: UnsafeMutablePointer<Float>!, scores: UnsafeMutablePointer<Float>!
 
-    func reserve(rows: Int, scoresPerThread: Int, config c: Qwen3Config) {
-        if rows > self.rows {
+    /// Grows the buffers for `rows` rows; an `OutOfMemoryError` (buffers of the old size kept) when they do not fit.
+    func reserve(rows: Int, scoresPerThread: Int, config c: Qwen3Config) throws {
+        if rows > self.rows || x == nil {
+            let grown = try [c.hiddenSize, c.hiddenSize, c.queryKeyValueWidth, c.queryWidth, 2 * c.intermediateSize,
+                             c.intermediateSize, c.numAttentionHeads + c.numKeyValueHeads].map { width in
+                try LargeAllocation.floats(rows * width, for: "the decoding workspace").baseAddress!
+            }
+            for p in [x, h, qkv, attention, gateUp, activation, rstd] { LargeAllocation.release(p) }
+            (x, h, qkv, attention, gateUp, activation, rstd) = (grown[0], grown[1], grown[2], grown[3], grown[4], grown[5], grown[6])
             self.rows = rows
-            for p in [x, h, qkv, attention, gateUp, activation, rstd] { p.deallocate() }
-            x = Self.buffer(rows * c.hiddenSize)
-            h = Self.buffer(rows * c.hiddenSize)
-            qkv = Self.buffer(rows * c.queryKeyValueWidth)
-            attention = Self.buffer(rows * c.queryWidth)
-            gateUp = Self.buffer(rows * 2 * c.intermediateSize)
-            activation = Self.buffer(rows * c.intermediateSize)
-            rstd = Self.buffer(rows * (c.numAttentionHeads + c.numKeyValueHeads))
         }
-        if scoresPerThread > self.scoresPerThread {
-            self.scoresPerThread = max(2 * self.scoresPerThread, scoresPerThread)
-            scores.deallocate()
-            scores = Self.buffer(Parallel.threadCount * self.scoresPerThread)
+        if scoresPerThread > self.scoresPerThread || scores == nil {
+            let perThread = max(2 * self.scoresPerThread, scoresPerThread)
+            let grown = try LargeAllocation.floats(Parallel.threadCount * perThread, for: "the attention scratch").baseAddress!
+            LargeAllocation.release(scores)
+            (scores, self.scoresPerThread) = (grown, perThread)
         }
-    }
-
-    private static func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
-        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
-        p.initialize(repeating: 0, count: max(1, count))
-        return p
     }
 
     deinit {
-        for p in [x, h, qkv, attention, gateUp, activation, rstd, scores] { p.deallocate() }
+        for p in [x, h, qkv, attention, gateUp, activation, rstd, scores] { LargeAllocation.release(p) }
     }
 }

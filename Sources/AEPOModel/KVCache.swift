@@ -1,3 +1,4 @@
+import AEPOCore
 import Foundation
 
 /// Identifies one sequence held by a `KVCache`.
@@ -21,7 +22,8 @@ public struct SequenceID: Hashable, Comparable, Sendable, CustomStringConvertibl
 /// copying anything; full blocks are never written again, so they stay shared for good. The
 /// last, partially filled block is copied only when one of its sharers appends to it
 /// (copy-on-write). `release` drops a sequence's references and frees blocks that reach zero.
-/// The pool grows (new blocks, existing ones never move) when no block is free.
+/// The pool grows (new blocks, existing ones never move) when no block is free; memory the process cannot
+/// have is an `OutOfMemoryError` (`LargeAllocation`).
 ///
 /// Not thread-safe: the engine reserves positions serially, then threads write and read rows
 /// through the pointers below (block memory is stable for the cache's lifetime).
@@ -59,26 +61,26 @@ public final class KVCache {
     private var sequences: [SequenceID: Sequence] = [:]
     private var nextSequence = 0
 
-    public init(layerCount: Int, keyValueHeads: Int, headDim: Int, blockSize: Int = 16, initialBlocks: Int = 64) {
+    public init(layerCount: Int, keyValueHeads: Int, headDim: Int, blockSize: Int = 16, initialBlocks: Int = 64) throws {
         precondition(layerCount > 0 && keyValueHeads > 0 && headDim > 0 && blockSize > 0, "empty cache shape")
         self.layerCount = layerCount
         self.keyValueHeads = keyValueHeads
         self.headDim = headDim
         self.blockSize = blockSize
         self.blockFloatCount = layerCount * 2 * blockSize * keyValueHeads * headDim
-        grow(by: max(1, initialBlocks))
+        try grow(by: max(1, initialBlocks))
     }
 
     /// A cache shaped for `config`: per layer and position, one key and one value of
     /// `numKeyValueHeads × headDim` floats.
-    public convenience init(config: Qwen3Config, blockSize: Int = 16, initialBlocks: Int = 64) {
-        self.init(
+    public convenience init(config: Qwen3Config, blockSize: Int = 16, initialBlocks: Int = 64) throws {
+        try self.init(
             layerCount: config.numHiddenLayers, keyValueHeads: config.numKeyValueHeads, headDim: config.headDim,
             blockSize: blockSize, initialBlocks: initialBlocks)
     }
 
     deinit {
-        for chunk in chunks { free(chunk) }
+        for chunk in chunks { LargeAllocation.release(chunk) }
     }
 
     // MARK: Sequences
@@ -120,8 +122,9 @@ public final class KVCache {
     /// writes their key and value rows for every layer. A shared partial last block is first
     /// copied (copy-on-write), so other sequences never see these writes.
     @discardableResult
-    public func appendPositions(to sequence: SequenceID, count: Int) -> Range<Int> {
+    public func appendPositions(to sequence: SequenceID, count: Int) throws -> Range<Int> {
         precondition(count >= 0, "negative position count")
+        try makeRoom(for: [(sequence, count)])
         var state = self[sequence]
         sequences[sequence] = nil  // keep the table uniquely referenced while it is edited
         let start = state.length
@@ -141,6 +144,18 @@ public final class KVCache {
         sequences[sequence] = state
         statistics.computedPositions += count
         return start ..< start + count
+    }
+
+    /// Grows the pool (doubling it as often as needed) so that appending each request's positions takes no
+    /// allocation: a pool that cannot grow throws before any sequence changes.
+    public func makeRoom(for requests: [(sequence: SequenceID, count: Int)]) throws {
+        let needed = requests.reduce(0) { total, request in
+            let state = self[request.sequence]
+            let fresh = (state.length + request.count + blockSize - 1) / blockSize - (state.length + blockSize - 1) / blockSize
+            let partial = state.length % blockSize != 0 && request.count > 0
+            return total + fresh + (partial && referenceCounts[state.blocks[state.blocks.count - 1]] > 1 ? 1 : 0)
+        }
+        while freeBlocks.count < needed { try grow(by: capacity) }
     }
 
     // MARK: Rows
@@ -224,7 +239,6 @@ public final class KVCache {
     }
 
     private func allocateBlock() -> Int {
-        if freeBlocks.isEmpty { grow(by: capacity) }
         let block = freeBlocks.removeLast()
         referenceCounts[block] = 1
         return block
@@ -237,26 +251,21 @@ public final class KVCache {
     }
 
     /// Adds `count` blocks in one new allocation; existing blocks keep their addresses.
-    private func grow(by count: Int) {
-        let chunk = Self.allocateLargePages(floats: count * blockFloatCount)
-        chunk.initialize(repeating: 0, count: count * blockFloatCount)
+    private func grow(by count: Int) throws {
+        let chunk = try Self.allocateLargePages(floats: count * blockFloatCount)
         chunks.append(chunk)
         let first = blockBases.count
         for i in 0..<count { blockBases.append(chunk + i * blockFloatCount) }
         referenceCounts.append(contentsOf: repeatElement(0, count: count))
-        freeBlocks.append(contentsOf: (first ..< first + count).reversed())  // low ids first
+        // Under the blocks already free, which go first; then low ids first.
+        freeBlocks.insert(contentsOf: (first ..< first + count).reversed(), at: 0)
     }
 
-    /// Memory aligned to 2 MiB and offered to the kernel for transparent huge pages: attention
+    /// Zeroed memory aligned to 2 MiB and offered to the kernel for transparent huge pages: attention
     /// walks blocks scattered over the pool, and 4 KiB pages would cost a TLB miss per block.
-    private static func allocateLargePages(floats: Int) -> UnsafeMutablePointer<Float> {
+    private static func allocateLargePages(floats: Int) throws -> UnsafeMutablePointer<Float> {
         let alignment = 2 << 20
-        let bytes = (floats * MemoryLayout<Float>.stride + alignment - 1) / alignment * alignment
-        var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, alignment, bytes) == 0, let raw else { fatalError("out of memory for \(bytes) bytes of KV cache") }
-        #if os(Linux)
-        _ = madvise(raw, bytes, MADV_HUGEPAGE)
-        #endif
-        return raw.bindMemory(to: Float.self, capacity: floats)
+        let count = (floats * MemoryLayout<Float>.stride + alignment - 1) / alignment * alignment / MemoryLayout<Float>.stride
+        return try LargeAllocation.floats(count, for: "the KV cache", alignment: alignment, hugePages: true).baseAddress!
     }
 }

@@ -10,8 +10,8 @@ import Foundation
 /// `num_hidden_layers`, `num_attention_heads`, `num_key_value_heads`, `rms_norm_eps` and the rotary base.
 /// The others default as in transformers: `head_dim` = hidden / heads, `tie_word_embeddings` false,
 /// `max_position_embeddings` 32768, `initializer_range` 0.02, no bos/eos.
-/// Sizes are bounded (hidden ≤ 2¹⁶, intermediate ≤ 2¹⁸, vocabulary ≤ 2²², heads ≤ 2¹⁰, head_dim ≤ 2¹²,
-/// layers ≤ 2¹⁰, positions ≤ 2²⁴: far above any released Qwen3) so that parameter counts cannot overflow.
+/// Sizes are bounded (`Qwen3Config.maximum…`: hidden ≤ 2¹⁶, intermediate ≤ 2¹⁸, vocabulary ≤ 2²², heads ≤ 2¹⁰,
+/// head_dim ≤ 2¹², layers ≤ 2¹⁰, positions ≤ 2²⁴: far above any released Qwen3) so that parameter counts cannot overflow.
 /// Features this engine does not implement are refused, never silently ignored: sliding-window
 /// attention, rope scaling, attention biases, activations other than SiLU, non-full-attention layers.
 extension Qwen3Config {
@@ -62,7 +62,7 @@ extension Qwen3Config {
             }
         }
 
-        let layers = try keys.positiveInt("num_hidden_layers", atMost: 1 << 10)
+        let layers = try keys.positiveInt("num_hidden_layers", atMost: Qwen3Config.maximumLayers)
         if let types = keys.object["layer_types"], types != .null {
             guard let list = types.arrayValue else {
                 throw keys.error("layer_types", "expected an array, found \(types.typeName)")
@@ -97,9 +97,9 @@ extension Qwen3Config {
         }
         guard ropeTheta > 0, ropeTheta.isFinite else { throw keys.error("rope_theta", "must be positive, got \(ropeTheta)") }
 
-        let hidden = try keys.positiveInt("hidden_size", atMost: 1 << 16)
-        let heads = try keys.positiveInt("num_attention_heads", atMost: 1 << 10)
-        let kvHeads = try keys.positiveInt("num_key_value_heads", atMost: 1 << 10)
+        let hidden = try keys.positiveInt("hidden_size", atMost: Qwen3Config.maximumHiddenSize)
+        let heads = try keys.positiveInt("num_attention_heads", atMost: Qwen3Config.maximumHeads)
+        let kvHeads = try keys.positiveInt("num_key_value_heads", atMost: Qwen3Config.maximumHeads)
         guard heads % kvHeads == 0 else {
             throw keys.error("num_key_value_heads", "\(heads) attention heads are not divisible by \(kvHeads) key-value heads")
         }
@@ -110,7 +110,7 @@ extension Qwen3Config {
             }
             headDim = hidden / heads
         } else {
-            headDim = try keys.positiveInt("head_dim", atMost: 1 << 12)
+            headDim = try keys.positiveInt("head_dim", atMost: Qwen3Config.maximumHeadDim)
         }
         let eps = try keys.double("rms_norm_eps")
         guard eps > 0, Float(eps) > 0, Float(eps).isFinite else { throw keys.error("rms_norm_eps", "must be positive, got \(eps)") }
@@ -120,16 +120,16 @@ extension Qwen3Config {
         }
 
         self.init(
-            vocabSize: try keys.positiveInt("vocab_size", atMost: 1 << 22),
+            vocabSize: try keys.positiveInt("vocab_size", atMost: Qwen3Config.maximumVocabularySize),
             hiddenSize: hidden,
-            intermediateSize: try keys.positiveInt("intermediate_size", atMost: 1 << 18),
+            intermediateSize: try keys.positiveInt("intermediate_size", atMost: Qwen3Config.maximumIntermediateSize),
             numHiddenLayers: layers,
             numAttentionHeads: heads,
             numKeyValueHeads: kvHeads,
             headDim: headDim,
             rmsNormEps: Float(eps),
             ropeTheta: ropeTheta,
-            maxPositionEmbeddings: try keys.optionalPositiveInt("max_position_embeddings", atMost: 1 << 24) ?? 32768,
+            maxPositionEmbeddings: try keys.optionalPositiveInt("max_position_embeddings", atMost: Qwen3Config.maximumPositions) ?? 32768,
             tieWordEmbeddings: try keys.optionalBool("tie_word_embeddings") ?? false,
             initializerRange: Float(initializerRange),
             bosTokenID: try keys.optionalTokenID("bos_token_id"),

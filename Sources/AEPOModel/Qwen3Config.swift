@@ -39,6 +39,16 @@ public struct Qwen3Config: Equatable, Sendable {
         self.eosTokenID = eosTokenID
     }
 
+    /// The largest sizes a configuration may give (far above any released Qwen3), so that parameter counts cannot
+    /// overflow: `config.json` and the training keys `model.*` are both held to them.
+    public static let maximumHiddenSize = 1 << 16
+    public static let maximumIntermediateSize = 1 << 18
+    public static let maximumVocabularySize = 1 << 22
+    public static let maximumHeads = 1 << 10
+    public static let maximumHeadDim = 1 << 12
+    public static let maximumLayers = 1 << 10
+    public static let maximumPositions = 1 << 24
+
     /// Width of the concatenated query heads.
     public var queryWidth: Int { numAttentionHeads * headDim }
     /// Width of the concatenated key (or value) heads.

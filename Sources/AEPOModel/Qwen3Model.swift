@@ -14,6 +14,7 @@ import AEPOKernels
 ///
 /// Activations and scratch are allocated once and reused (grown only for a larger batch), so an
 /// instance runs one forward/backward at a time; it is not safe to call from several threads at once.
+/// Every large buffer comes from `LargeAllocation`: one the process cannot have is an `OutOfMemoryError`.
 public final class Qwen3Model {
     public let config: Qwen3Config
     public let layout: ParameterLayout
@@ -22,60 +23,67 @@ public final class Qwen3Model {
     /// The rotary tables, shared with the decoder.
     public let rotary: RotaryEmbedding
     /// Largest number of floats of logits held at once (`rows × vocab`); larger requests are processed in chunks.
-    public var logitsBudget = 1 << 24
+    public var logitsBudget = Qwen3Model.defaultLogitsBudget
+    public static let defaultLogitsBudget = 1 << 24
 
     private var gradientStorage: UnsafeMutableBufferPointer<Float>?
-    private let activationArena = FloatArena()
-    private let scratchArena = FloatArena()
+    private let activationArena = FloatArena(purpose: "the activations")
+    private let scratchArena = FloatArena(purpose: "the backward pass's scratch")
     private var saved: Activations?
     private let weights: [LayerWeights]
 
     /// A model with the given parameter values (`layout.totalCount` floats in `ParameterLayout` order).
-    public init(config: Qwen3Config, parameters values: [Float]) {
+    public convenience init(config: Qwen3Config, parameters values: [Float]) throws {
+        precondition(values.count == ParameterLayout(config: config).totalCount,
+                     "expected \(ParameterLayout(config: config).totalCount) parameters, got \(values.count)")
+        try self.init(config: config) { _ = $0.update(fromContentsOf: values) }
+    }
+
+    /// A randomly initialised model as transformers initialises one: embedding and linear weights
+    /// from `normal(0, initializer_range)`, norm weights 1.
+    public convenience init(config: Qwen3Config, seed: UInt64) throws {
+        try self.init(config: config) { values in
+            var generator = SeededGenerator(seed: seed)
+            for entry in ParameterLayout(config: config).entries {
+                let isNorm = entry.shape.count == 1
+                for i in entry.offset..<(entry.offset + entry.count) {
+                    values[i] = isNorm ? 1 : Float(generator.nextGaussian()) * config.initializerRange
+                }
+            }
+        }
+    }
+
+    /// A model whose parameters `fill` writes into its zeroed buffer.
+    private init(config: Qwen3Config, filling fill: (UnsafeMutableBufferPointer<Float>) -> Void) throws {
         let layout = ParameterLayout(config: config)
-        precondition(values.count == layout.totalCount, "expected \(layout.totalCount) parameters, got \(values.count)")
         precondition(config.headDim % 2 == 0 && config.numAttentionHeads % config.numKeyValueHeads == 0,
                      "unsupported head configuration")
         self.config = config
         self.layout = layout
-        parameters = .allocate(capacity: layout.totalCount)
-        _ = parameters.initialize(from: values)
+        parameters = try LargeAllocation.floats(layout.totalCount, for: "the parameters")
+        fill(parameters)
         rotary = RotaryEmbedding(headDim: config.headDim, theta: config.ropeTheta, maxPositions: config.maxPositionEmbeddings)
         weights = (0..<config.numHiddenLayers).map { LayerWeights(layer: $0, layout: layout) }
         precondition(weights.allSatisfy { $0.fusesProjections(config) }, "parameter layout does not keep q|k|v and gate|up adjacent")
     }
 
-    /// A randomly initialised model as transformers initialises one: embedding and linear weights
-    /// from `normal(0, initializer_range)`, norm weights 1.
-    public convenience init(config: Qwen3Config, seed: UInt64) {
-        let layout = ParameterLayout(config: config)
-        var generator = SeededGenerator(seed: seed)
-        var values = [Float](repeating: 0, count: layout.totalCount)
-        for entry in layout.entries {
-            let isNorm = entry.shape.count == 1
-            for i in entry.offset..<(entry.offset + entry.count) {
-                values[i] = isNorm ? 1 : Float(generator.nextGaussian()) * config.initializerRange
-            }
-        }
-        self.init(config: config, parameters: values)
-    }
-
     deinit {
-        parameters.deallocate()
-        gradientStorage?.deallocate()
+        LargeAllocation.release(parameters.baseAddress)
+        LargeAllocation.release(gradientStorage?.baseAddress)
     }
 
-    /// Gradients in `layout` order; allocated (zeroed) on first use. `backward` adds into them.
+    /// Gradients in `layout` order, `backward` adds into them; empty until `allocateGradients` (which `backward` calls).
     public var gradients: UnsafeMutableBufferPointer<Float> {
-        if let gradientStorage { return gradientStorage }
-        let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: layout.totalCount)
-        storage.initialize(repeating: 0)
-        gradientStorage = storage
-        return storage
+        gradientStorage ?? UnsafeMutableBufferPointer(start: nil, count: 0)
+    }
+
+    /// Allocates the gradients (zeroed) unless they are; an `OutOfMemoryError` when they do not fit.
+    public func allocateGradients() throws {
+        if gradientStorage == nil { gradientStorage = try LargeAllocation.floats(layout.totalCount, for: "the gradients") }
     }
 
     public func zeroGradients() {
-        _ = gradients.update(repeating: 0)
+        gradients.update(repeating: 0)
     }
 
     /// The parameter values as an array (a copy).
@@ -86,10 +94,10 @@ public final class Qwen3Model {
     /// Log-probabilities of each target token and the full-vocabulary entropy at each target position,
     /// in `batch.targets` order, under `softmax(z / temperature)` (the distribution a sampler at that
     /// temperature draws from; 1: the model's own). Saves the activations for `backward`.
-    public func forward(_ batch: TokenBatch, temperature: Float = 1) -> (logProbs: [Float], entropies: [Float]) {
+    public func forward(_ batch: TokenBatch, temperature: Float = 1) throws -> (logProbs: [Float], entropies: [Float]) {
         precondition(temperature > 0 && temperature.isFinite, "temperature must be positive, got \(temperature)")
         checkValid(batch)
-        var a = runDecoder(batch, chunkRows: max(1, logitsBudget / config.vocabSize))
+        var a = try runDecoder(batch, chunkRows: max(1, logitsBudget / config.vocabSize))
         a.logitScale = 1 / temperature
         let c = config
         for r in 0..<a.shape.targets {
@@ -111,11 +119,11 @@ public final class Qwen3Model {
 
     /// Full next-token logits for inspection: `result[b][t]` is the vocabulary-sized vector after
     /// `sequences[b][t]`. Does not keep activations for `backward`.
-    public func logits(for sequences: [[Int]]) -> [[[Float]]] {
+    public func logits(for sequences: [[Int]]) throws -> [[[Float]]] {
         let batch = TokenBatch(sequences: sequences, targets: [])
         checkValid(batch)
         saved = nil
-        let a = runDecoder(batch, chunkRows: 0)
+        let a = try runDecoder(batch, chunkRows: 0)
         let v = config.vocabSize
         let row = UnsafeMutablePointer<Float>.allocate(capacity: v)
         defer { row.deallocate() }
@@ -145,9 +153,9 @@ public final class Qwen3Model {
     }
 
     /// Embedding, decoder layers and the final norm over the padded batch.
-    private func runDecoder(_ batch: TokenBatch, chunkRows: Int) -> Activations {
+    private func runDecoder(_ batch: TokenBatch, chunkRows: Int) throws -> Activations {
         let c = config
-        let a = Activations(c, batch, chunkRows: chunkRows, arena: activationArena)
+        let a = try Activations(c, batch, chunkRows: chunkRows, arena: activationArena)
         let n = a.shape.rows
         let p = parameters.baseAddress!
         let qkvW = c.queryKeyValueWidth
@@ -199,20 +207,20 @@ public final class Qwen3Model {
 
     /// Adds into `gradients` the gradient of `Σ_r logProbWeights[r]·log p_r + entropyWeights[r]·H_r`
     /// over the targets of the last `forward`. (For mean cross-entropy, `logProbWeights[r] = −1/count`.)
-    public func backward(logProbWeights: [Float], entropyWeights: [Float]? = nil) {
+    public func backward(logProbWeights: [Float], entropyWeights: [Float]? = nil) throws {
         guard let a = saved else { preconditionFailure("backward needs a preceding forward") }
         precondition(logProbWeights.count == a.shape.targets, "one log-prob weight per target")
         precondition(entropyWeights == nil || entropyWeights!.count == a.shape.targets, "one entropy weight per target")
         let c = config
         let n = a.shape.rows
         let p = parameters.baseAddress!
+        try allocateGradients()
         let g = gradients.baseAddress!
         let (H, KV, D) = (c.numAttentionHeads, c.numKeyValueHeads, c.headDim)
         let qkvW = c.queryKeyValueWidth
         let attentionShape = AttentionShape(batch: a.shape.batch, time: a.shape.time, heads: H, kvHeads: KV, headDim: D, valueStride: qkvW)
 
-        scratchArena.reset(reserving: n * (3 * c.hiddenSize + 2 * c.queryWidth + c.keyValueWidth + qkvW + 3 * c.intermediateSize)
-                           + attentionShape.backwardScratchCount + a.shape.targets * c.hiddenSize)
+        try scratchArena.reset(reserving: Int(Activations.backwardScratchCount(c, a.shape)))
         let dResidual = scratchArena.take(n * c.hiddenSize)
         let dNorm = scratchArena.take(n * c.hiddenSize)
         let dFinal = scratchArena.take(n * c.hiddenSize)

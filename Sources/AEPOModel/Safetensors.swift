@@ -33,13 +33,38 @@ public struct Safetensors {
     public struct Tensor {
         public var name: String
         public var shape: [Int]
-        public var values: ArraySlice<Float>
+        private let values: Values
+
+        /// Where the values are: an array's slice, or memory the caller keeps valid until the tensor is written.
+        private enum Values {
+            case slice(ArraySlice<Float>)
+            case memory(UnsafeBufferPointer<Float>)
+        }
 
         public init(name: String, shape: [Int], values: ArraySlice<Float>) {
-            precondition(shape.reduce(1, *) == values.count, "tensor \(name): shape \(shape) does not hold \(values.count) values")
+            self.init(name: name, shape: shape, count: values.count, values: .slice(values))
+        }
+
+        /// A tensor over `memory`, which must stay valid until it is encoded (no copy is made).
+        public init(name: String, shape: [Int], memory: UnsafeBufferPointer<Float>) {
+            self.init(name: name, shape: shape, count: memory.count, values: .memory(memory))
+        }
+
+        private init(name: String, shape: [Int], count: Int, values: Values) {
+            precondition(shape.reduce(1, *) == count, "tensor \(name): shape \(shape) does not hold \(count) values")
             self.name = name
             self.shape = shape
             self.values = values
+        }
+
+        var count: Int { shape.reduce(1, *) }
+
+        /// Calls `body` with the values.
+        func withValues<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+            switch values {
+            case .slice(let slice): return slice.withUnsafeBufferPointer(body)
+            case .memory(let memory): return body(memory)
+            }
         }
     }
 
@@ -119,14 +144,26 @@ public struct Safetensors {
             throw fail("tensor '\(name)' has unsupported dtype \(dtypeName) (supported: F32, BF16, F16)")
         }
         guard let shapeList = fields["shape"]?.arrayValue else { throw fail("missing or non-array 'shape'") }
+        let written = "[" + shapeList.map { $0.serialized() }.joined(separator: ", ") + "]"
         var shape: [Int] = []
-        var count = 1
-        for dimension in shapeList {
-            guard let d = dimension.intValue, d >= 0 else { throw fail("shape \(shapeList.map { $0.serialized() }) has an entry that is not a non-negative integer") }
-            let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= dataSize else { throw fail("shape \(shape + [d]) is larger than the file") }
+        for (axis, dimension) in shapeList.enumerated() {
+            let value = dimension.doubleValue ?? .nan
+            guard !(value < 0) else { throw fail("shape \(written): dimension \(axis) is negative") }
+            guard let d = dimension.intValue else {
+                let problem = value >= 0x1p63 ? "larger than a 64-bit size" : "\(dimension.serialized()), expected a non-negative integer"
+                throw fail("shape \(written): dimension \(axis) is \(problem)")
+            }
             shape.append(d)
+        }
+        // The element count, overflow-checked (any zero dimension makes it 0).
+        var count = shape.contains(0) ? 0 : 1
+        for d in shape where count > 0 {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw fail("shape \(written) has more elements than a 64-bit size can count") }
             count = product
+        }
+        guard count <= dataSize else {
+            throw fail("shape \(written) has \(count) elements, more than the data section's \(dataSize) bytes hold")
         }
         guard let offsets = fields["data_offsets"]?.arrayValue, offsets.count == 2,
               let begin = offsets[0].intValue, let end = offsets[1].intValue else {
@@ -219,7 +256,7 @@ public struct Safetensors {
         if !metadata.isEmpty { header["__metadata__"] = .object(metadata.mapValues(JSONValue.string)) }
         var offset = 0
         for tensor in sorted {
-            let byteCount = 4 * tensor.values.count
+            let byteCount = 4 * tensor.count
             header[tensor.name] = .object([
                 "dtype": .string(DType.f32.rawValue),
                 "shape": .array(tensor.shape.map(JSONValue.integer)),
@@ -233,7 +270,7 @@ public struct Safetensors {
         withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(contentsOf: headerBytes)
         for tensor in sorted {
-            tensor.values.withUnsafeBufferPointer { data.append($0) }
+            tensor.withValues { data.append($0) }
         }
         return data
     }

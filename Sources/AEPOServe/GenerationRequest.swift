@@ -93,12 +93,14 @@ public struct GenerationRequest: Sendable {
             return tokenizer.encode(text)
         case .array(let items) where items.count == 1 && items[0].stringValue != nil:
             return tokenizer.encode(items[0].stringValue!)
-        case .array(let items) where items.allSatisfy({ $0.intValue != nil }):
-            let ids = items.map { $0.intValue! }
-            if let bad = ids.first(where: { $0 < 0 || $0 >= vocabulary }) {
-                throw OpenAIError.invalid("prompt", "token id \(bad) is outside the vocabulary 0..<\(vocabulary)")
+        case .array(let items) where items.allSatisfy({ $0.doubleValue != nil }):
+            return try items.enumerated().map { index, item in
+                do {
+                    return try item.tokenID(vocabularySize: vocabulary)
+                } catch {
+                    throw OpenAIError.invalid("prompt", "prompt[\(index)]: \(error)")
+                }
             }
-            return ids
         default:
             throw OpenAIError.invalid("prompt", "'prompt' must be a string or an array of token ids (one prompt per request), found \(p.typeName)")
         }

@@ -5,7 +5,8 @@ import Foundation
 import Hummingbird
 
 /// The OpenAI-compatible HTTP API over a `GenerationScheduler`: `GET /v1/models`, `POST /v1/completions`,
-/// `POST /v1/chat/completions` (JSON or server-sent events with `stream`), every error in OpenAI's shape.
+/// `POST /v1/chat/completions` (JSON or server-sent events with `stream`), every error in OpenAI's shape (those of
+/// HTTP itself through `MalformedRequestHandler`).
 public struct OpenAIServer: Sendable {
     public let scheduler: GenerationScheduler
     public let modelName: String
@@ -37,7 +38,8 @@ public struct OpenAIServer: Sendable {
     /// An application serving `router()` at `host:port` (port 0: any free port, reported to `onServerRunning`).
     public func application(host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "aepo"),
+        Application(router: router(), server: .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestHandler()])),
+                    configuration: .init(address: .hostname(host, port: port), serverName: "aepo"),
                     onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) })
     }
 

@@ -27,9 +27,16 @@ public struct Tokenizer: Sendable {
             guard token.id >= 0 else {
                 throw InputError("negative token id \(token.id)", source: source, field: "added_tokens[\(index)].id")
             }
+            guard token.id <= Int(Int32.max) else {
+                throw InputError("token id \(token.id) is out of range", source: source, field: "added_tokens[\(index)].id")
+            }
             if let other = seen[token.id] ?? model.tokens[token.id].flatMap({ $0 == token.content ? nil : $0 }) {
                 throw InputError("id \(token.id) is already the token \(JSONText.quote(other))", source: source,
                                  field: "added_tokens[\(index)].id")
+            }
+            if let vocabularyID = model.ids[token.content], vocabularyID != token.id {
+                throw InputError("added token \(JSONText.quote(token.content)) has id \(token.id), but the vocabulary gives it id \(vocabularyID)",
+                                 source: source, field: "added_tokens[\(index)].id")
             }
             seen[token.id] = token.content
         }

@@ -8,8 +8,8 @@
 ///     power      := atom ['**' factor]                    (so -2**2 == -4 and 2**-1 == 0.5)
 ///     atom       := NUMBER | NAME | NAME '(' [expression (',' expression)*] ')' | '(' expression ')'
 ///
-/// Numbers are Python literals (`12`, `1_000`, `3.5`, `.5`, `1e-3`); strings appear only as
-/// `print` arguments; `#` starts a comment; newlines inside parentheses are ignored.
+/// Numbers are Python literals (`12`, `1_000`, `3.5`, `.5`, `1e-3`); strings (`CalculatorStringLiteral`) appear
+/// only as `print` arguments; `#` starts a comment; newlines inside parentheses are ignored.
 indirect enum CalculatorExpression: Equatable {
     case number(CalculatorValue)
     case variable(String)
@@ -228,26 +228,9 @@ struct CalculatorParser {
                 continue
             }
             if c == "'" || c == "\"" {
-                var end = index + 1
-                var text = ""
-                while end < characters.count && characters[end] != c && characters[end] != "\n" {
-                    if characters[end] == "\\" && end + 1 < characters.count {
-                        end += 1
-                        switch characters[end] {
-                        case "n": text += "\n"
-                        case "t": text += "\t"
-                        default: text.unicodeScalars.append(characters[end])
-                        }
-                    } else {
-                        text.unicodeScalars.append(characters[end])
-                    }
-                    end += 1
-                }
-                guard end < characters.count && characters[end] == c else {
-                    throw CalculatorError("SyntaxError: unterminated string literal")
-                }
+                let (text, next) = try CalculatorStringLiteral.read(characters, from: index)
                 tokens.append(.text(text))
-                index = end + 1
+                index = next
                 continue
             }
             let two = index + 1 < characters.count ? String(c) + String(characters[index + 1]) : ""

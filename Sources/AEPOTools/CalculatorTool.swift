@@ -4,7 +4,8 @@
 /// Semantics are Python 3's: integers are exact (`//` floors, `%` takes the divisor's sign),
 /// `/` gives a float, `**` with a negative exponent gives a float, `round` ties to even, floats
 /// print as `repr` does. Built-ins: `abs`, `min`, `max` (two or more arguments), `round(x[, n])`,
-/// `int`, `float`, `pow(a, b)`; variables by assignment (`x = 3`).
+/// `int`, `float`, `pow(a, b)`; variables by assignment (`x = 3`); a variable named like a built-in shadows it
+/// (`print = 3` makes `print(1)` a `TypeError`, as in Python).
 ///
 /// Output: the lines written by `print(...)` statements; a program without `print` shows the value
 /// of its last line when that line is an expression (as a notebook cell would). An error stops
@@ -56,7 +57,7 @@ public struct CalculatorTool: Tool {
                 case .assignment(let name, let expression):
                     evaluator.variables[name] = try evaluator.evaluate(expression)
                 case .print(let arguments):
-                    printed.append(try arguments.map { try evaluator.evaluate($0).printed }.joined(separator: " "))
+                    printed.append(try evaluator.printedLine(arguments))
                 case .expression(let expression):
                     lastValue = try evaluator.evaluate(expression)
                 }
@@ -110,7 +111,23 @@ public struct CalculatorTool: Tool {
             }
         }
 
+        /// The line `print(arguments)` writes.
+        func printedLine(_ arguments: [CalculatorExpression]) throws -> String {
+            let values = try arguments.map(evaluate)
+            try checkNotShadowed("print")
+            return values.map(\.printed).joined(separator: " ")
+        }
+
+        /// A variable named like a built-in shadows it, as in Python: calling it is calling its value.
+        private func checkNotShadowed(_ name: String) throws {
+            if let value = variables[name] { throw CalculatorError("TypeError: '\(value.typeName)' object is not callable") }
+        }
+
         private func call(_ name: String, _ arguments: [CalculatorExpression]) throws -> CalculatorValue {
+            if variables[name] != nil {
+                _ = try arguments.map(evaluate)  // Python evaluates the arguments before it finds the callee is no function
+                try checkNotShadowed(name)
+            }
             func values(_ range: ClosedRange<Int>) throws -> [CalculatorValue] {
                 guard range.contains(arguments.count) else {
                     let expected = range.lowerBound == range.upperBound ? "exactly \(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
@@ -132,9 +149,6 @@ public struct CalculatorTool: Tool {
             case "print":
                 throw CalculatorError("SyntaxError: print(...) must be a statement on a line of its own")
             default:
-                if variables[name] != nil {
-                    throw CalculatorError("TypeError: '\(variables[name]!.typeName)' object is not callable")
-                }
                 throw CalculatorError("NameError: name '\(name)' is not defined")
             }
         }

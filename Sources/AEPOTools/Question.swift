@@ -5,7 +5,7 @@ import Foundation
 ///
 /// JSON Lines fields: `question` (non-empty string) and `answers` (non-empty array of non-empty
 /// strings) are required; `id` (default `"<file name>:<line>"`), `suite` (default `"custom"`),
-/// `split` (default `"test"`), `hops` (default 0) and `metadata` (string → string, default empty)
+/// `split` (`train`, `test` or `test-ood`; default `"test"`), `hops` (default 0) and `metadata` (string → string, default empty)
 /// are optional. Ids must be unique within a file.
 public struct Question: Codable, Equatable, Sendable {
     public var id: String
@@ -56,6 +56,10 @@ public struct Question: Codable, Equatable, Sendable {
             }
             if question.answers.isEmpty || question.answers.contains(where: { $0.trimmedWhitespace.isEmpty }) {
                 throw InputError("expected a non-empty list of non-empty answers", source: url.path, line: line, field: "answers")
+            }
+            if QuestionSplit(rawValue: question.split) == nil {
+                throw InputError("unknown split '\(question.split)'; expected one of \(QuestionSplit.allCases.map(\.rawValue).joined(separator: ", "))",
+                                 source: url.path, line: line, field: "split")
             }
             if let first = seen[question.id] {
                 throw InputError("duplicate id '\(question.id)' (first on line \(first))", source: url.path, line: line, field: "id")

@@ -16,6 +16,9 @@ public struct ToolEnvironment: Sendable {
         self.maxOutputCharacters = max(maxOutputCharacters, 1)
     }
 
+    /// The names of the built-in tools, in `standard`'s order (known without a corpus).
+    public static let standardToolNames = ["search", "open", "python"]
+
     /// The built-in tools over `corpus`: `search`, `open` and `python`, plus any `extra` tools.
     public static func standard(corpus: Corpus, searchTopK: Int = 3, extra: [Tool] = []) -> ToolEnvironment {
         ToolEnvironment(tools: [SearchTool(corpus: corpus, topK: searchTopK), PageReaderTool(corpus: corpus), CalculatorTool()] + extra)

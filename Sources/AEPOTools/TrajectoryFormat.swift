@@ -17,7 +17,7 @@ public struct TrajectoryFormat: Sendable {
     /// Tag names of the tools, e.g. `["search", "open", "python"]`.
     public let toolNames: [String]
 
-    public init(toolNames: [String] = ["search", "open", "python"]) {
+    public init(toolNames: [String] = ToolEnvironment.standardToolNames) {
         self.toolNames = toolNames
     }
 

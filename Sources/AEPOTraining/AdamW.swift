@@ -13,40 +13,43 @@ public final class AdamW {
     public let weightDecay: Float
     /// Number of updates taken so far (`t` after the next update is `step + 1`).
     public private(set) var step: Int
-    /// First and second moment estimates, one per parameter.
-    public private(set) var firstMoment: [Float]
-    public private(set) var secondMoment: [Float]
+    /// The first moments, then the second, one per parameter each (from `LargeAllocation`).
+    private let moments: UnsafeMutableBufferPointer<Float>
+    private let parameterCount: Int
 
-    public init(parameterCount: Int, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
+    /// First and second moment estimates, one per parameter.
+    public var firstMoment: UnsafeBufferPointer<Float> { UnsafeBufferPointer(rebasing: moments[..<parameterCount]) }
+    public var secondMoment: UnsafeBufferPointer<Float> { UnsafeBufferPointer(rebasing: moments[parameterCount...]) }
+
+    /// Zero moments for `parameterCount` parameters; an `OutOfMemoryError` when they do not fit.
+    public init(parameterCount: Int, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01) throws {
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
         self.weightDecay = weightDecay
+        self.parameterCount = parameterCount
         step = 0
-        firstMoment = [Float](repeating: 0, count: parameterCount)
-        secondMoment = [Float](repeating: 0, count: parameterCount)
+        moments = try LargeAllocation.floats(2 * parameterCount, for: "the optimizer's moments")
     }
+
+    deinit { LargeAllocation.release(moments.baseAddress) }
 
     /// One update of `parameters` from `gradients` at learning rate `learningRate`.
     public func update(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>, learningRate: Float) {
-        precondition(parameters.count == firstMoment.count && gradients.count == firstMoment.count, "parameter count mismatch")
+        precondition(parameters.count == parameterCount && gradients.count == parameterCount, "parameter count mismatch")
         step += 1
         let (b1, b2, eps) = (beta1, beta2, epsilon)
         let decay = 1 - learningRate * weightDecay
         let stepSize = learningRate / (1 - pow(b1, Float(step)))
         let secondCorrection = (1 - pow(b2, Float(step))).squareRoot()
         let theta = parameters.baseAddress!, g = gradients.baseAddress!
-        firstMoment.withUnsafeMutableBufferPointer { mBuffer in
-            secondMoment.withUnsafeMutableBufferPointer { vBuffer in
-                let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
-                Parallel.forEachChunk(parameters.count, minimumChunk: 1 << 16) { range in
-                    for i in range {
-                        let gi = g[i]
-                        m[i] = b1 * m[i] + (1 - b1) * gi
-                        v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                        theta[i] = theta[i] * decay - stepSize * m[i] / (v[i].squareRoot() / secondCorrection + eps)
-                    }
-                }
+        let m = moments.baseAddress!, v = m + parameterCount
+        Parallel.forEachChunk(parameters.count, minimumChunk: 1 << 16) { range in
+            for i in range {
+                let gi = g[i]
+                m[i] = b1 * m[i] + (1 - b1) * gi
+                v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                theta[i] = theta[i] * decay - stepSize * m[i] / (v[i].squareRoot() / secondCorrection + eps)
             }
         }
     }
@@ -56,10 +59,10 @@ public final class AdamW {
     /// Writes the optimizer state (moments as F32 tensors `exp_avg`, `exp_avg_sq`; step and
     /// hyper-parameters as metadata) to a safetensors file, atomically.
     public func save(to url: URL) throws {
-        let n = firstMoment.count
+        let n = parameterCount
         try Safetensors.write([
-            Safetensors.Tensor(name: "exp_avg", shape: [n], values: firstMoment[...]),
-            Safetensors.Tensor(name: "exp_avg_sq", shape: [n], values: secondMoment[...]),
+            Safetensors.Tensor(name: "exp_avg", shape: [n], memory: firstMoment),
+            Safetensors.Tensor(name: "exp_avg_sq", shape: [n], memory: secondMoment),
         ], metadata: [
             "step": String(step), "beta1": String(beta1), "beta2": String(beta2),
             "epsilon": String(epsilon), "weight_decay": String(weightDecay),
@@ -81,10 +84,10 @@ public final class AdamW {
         for name in ["exp_avg", "exp_avg_sq"] where file.tensors[name]?.count != parameterCount {
             throw InputError("tensor '\(name)' must hold \(parameterCount) values", source: url.path)
         }
-        self.init(parameterCount: parameterCount, beta1: try number("beta1"), beta2: try number("beta2"),
-                  epsilon: try number("epsilon"), weightDecay: try number("weight_decay"))
+        try self.init(parameterCount: parameterCount, beta1: try number("beta1"), beta2: try number("beta2"),
+                      epsilon: try number("epsilon"), weightDecay: try number("weight_decay"))
         self.step = step
-        firstMoment = try file.floats("exp_avg")
-        secondMoment = try file.floats("exp_avg_sq")
+        try file.read("exp_avg", into: UnsafeMutableBufferPointer(rebasing: moments[..<parameterCount]))
+        try file.read("exp_avg_sq", into: UnsafeMutableBufferPointer(rebasing: moments[parameterCount...]))
     }
 }

@@ -46,7 +46,7 @@ public struct PolicyUpdate {
     /// and its statistics. `oldLogProbs`, `advantages` and `refLogProbs` (the reference's, required by the KL loss)
     /// are B×T over all of `tensors`' rows.
     public func accumulate(into model: Qwen3Model, tensors: RolloutTensors, rows: [Int],
-                           oldLogProbs: TokenMatrix, advantages: TokenMatrix, refLogProbs: TokenMatrix? = nil) -> Summary {
+                           oldLogProbs: TokenMatrix, advantages: TokenMatrix, refLogProbs: TokenMatrix? = nil) throws -> Summary {
         let columns = tensors.columns
         var tokenCount = 0.0, sequenceCount = 0.0
         for b in rows {
@@ -59,7 +59,7 @@ public struct PolicyUpdate {
         let size = microBatchSize > 0 ? microBatchSize : rows.count
         var normalization: EntropyAwareAdvantage.Normalization?
         if objective.entropyAdvantageCoefficient != nil && rows.count > size {
-            let entropies = tensors.evaluate(model, rows: rows, chunk: size, temperature: temperature).entropies
+            let entropies = try tensors.evaluate(model, rows: rows, chunk: size, temperature: temperature).entropies
             normalization = EntropyAwareAdvantage.Normalization(entropies: entropies, mask: tensors.mask(rows: rows))
         }
         let ordered = tensors.lengthOrdered(rows)
@@ -67,7 +67,7 @@ public struct PolicyUpdate {
             let chunk = Array(ordered[start..<min(start + size, ordered.count)])
             let (batch, cells) = tensors.batch(rows: chunk)
             guard !batch.targets.isEmpty else { continue }
-            let out = model.forward(batch, temperature: temperature)
+            let out = try model.forward(batch, temperature: temperature)
             let localRow = Dictionary(uniqueKeysWithValues: chunk.enumerated().map { ($1, $0) })
             func local(_ cell: Int) -> Int { localRow[cell / columns]! * columns + cell % columns }
             var mask = TokenMatrix(rows: chunk.count, columns: columns)
@@ -86,7 +86,7 @@ public struct PolicyUpdate {
                                    tokenCount: tokenCount, sequenceCount: sequenceCount, entropyNormalization: normalization)
             let logProbWeights = cells.map { Float(result.gradLogProbs.values[local($0)]) }
             let entropyWeights = objective.entropyCoefficient != 0 ? cells.map { Float(result.gradEntropies.values[local($0)]) } : nil
-            model.backward(logProbWeights: logProbWeights, entropyWeights: entropyWeights)
+            try model.backward(logProbWeights: logProbWeights, entropyWeights: entropyWeights)
 
             let n = Double(cells.count)
             summary.loss += result.loss

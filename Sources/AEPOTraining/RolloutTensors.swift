@@ -62,7 +62,7 @@ public struct RolloutTensors {
     /// The log-probs and entropies of the trained tokens of `rows` (default: every row) under `softmax(z/temperature)`
     /// of `model` (forward only), in chunks of `chunk` sequences of similar length; other cells are 0.
     public func evaluate(_ model: Qwen3Model, rows selected: [Int]? = nil, chunk: Int,
-                         temperature: Float = 1) -> (logProbs: TokenMatrix, entropies: TokenMatrix) {
+                         temperature: Float = 1) throws -> (logProbs: TokenMatrix, entropies: TokenMatrix) {
         var logProbs = TokenMatrix(rows: rows, columns: columns)
         var entropies = TokenMatrix(rows: rows, columns: columns)
         let ordered = lengthOrdered(selected ?? Array(0..<rows))
@@ -70,7 +70,7 @@ public struct RolloutTensors {
         for start in stride(from: 0, to: ordered.count, by: size) {
             let (batch, cells) = batch(rows: Array(ordered[start..<min(start + size, ordered.count)]))
             guard !batch.targets.isEmpty else { continue }
-            let out = model.forward(batch, temperature: temperature)
+            let out = try model.forward(batch, temperature: temperature)
             for (i, cell) in cells.enumerated() {
                 logProbs.values[cell] = Double(out.logProbs[i])
                 entropies.values[cell] = Double(out.entropies[i])

@@ -19,7 +19,7 @@ extension Trainer {
         }
         metrics.merge(collection.outcomeMetrics) { $1 }
         let tensors = RolloutTensors(collection.trajectories)
-        let (old, ref) = evaluateOldPolicy(collection, tensors: tensors, metrics: &metrics)
+        let (old, ref) = try evaluateOldPolicy(collection, tensors: tensors, metrics: &metrics)
         let advantages = try computeAdvantages(collection, tensors: tensors, old: old, ref: ref, metrics: &metrics)
         try updatePolicy(collection, tensors: tensors, old: old, ref: ref, advantages: advantages, using: &rng, metrics: &metrics)
         return metrics
@@ -30,7 +30,7 @@ extension Trainer {
     private func collectRollouts(using rng: inout SeededGenerator, metrics: inout [String: Double]) throws -> RolloutCollection {
         let a = config.algorithm
         let clock = Date()
-        let sampler = NativeSampler(engine: InferenceEngine(model: model), sampling: SamplingSettings(temperature: Float(a.rollout.temperature)))
+        let sampler = NativeSampler(engine: try InferenceEngine(model: model), sampling: SamplingSettings(temperature: Float(a.rollout.temperature)))
         let agent = AgentLoop(backend: sampler, tokenizer: tokenizer, environment: benchmark.environment, settings: a.rollout.agentSettings)
         let rollout = Rollout(agent: agent, settings: a.rollout.rolloutSettings)
         let shaping = a.algorithm.overlongBuffer
@@ -61,11 +61,11 @@ extension Trainer {
     /// temperature, and `logprob_mismatch`, like with like: the tempered forward against the sampler's own log-probs,
     /// the untempered one against `log softmax(z)`.
     private func evaluateOldPolicy(_ collection: RolloutCollection, tensors: RolloutTensors,
-                                   metrics: inout [String: Double]) -> (old: TokenMatrix, ref: TokenMatrix?) {
+                                   metrics: inout [String: Double]) throws -> (old: TokenMatrix, ref: TokenMatrix?) {
         let a = config.algorithm
         let chunk = config.trainer.microBatchSize, temperature = a.trainingTemperature
         let clock = Date()
-        let old = tensors.evaluate(model, chunk: chunk, temperature: temperature).logProbs
+        let old = try tensors.evaluate(model, chunk: chunk, temperature: temperature).logProbs
         metrics["time/old_logprob_s"] = Date().timeIntervalSince(clock)
         var mismatch = 0.0
         for (b, t) in collection.trajectories.enumerated() {
@@ -77,7 +77,7 @@ extension Trainer {
         metrics["logprob_mismatch"] = mismatch / Double(max(tensors.cells.count, 1))
         guard let reference else { return (old, nil) }
         let refClock = Date()
-        let ref = tensors.evaluate(reference, chunk: chunk, temperature: temperature).logProbs
+        let ref = try tensors.evaluate(reference, chunk: chunk, temperature: temperature).logProbs
         metrics["time/ref_logprob_s"] = Date().timeIntervalSince(refClock)
         let estimator = a.actor.useKLLoss ? a.actor.klLossType : a.algorithm.klPenalty
         metrics["kl_ref"] = tensors.cells.reduce(0.0) { $0 + estimator.term(logProb: old.values[$1], refLogProb: ref.values[$1]).value }
@@ -118,7 +118,7 @@ extension Trainer {
             let order = rng.permutation(collection.groups.count)
             for start in stride(from: 0, to: order.count, by: a.actor.ppoMiniBatchSize) {
                 let rows = order[start..<min(start + a.actor.ppoMiniBatchSize, order.count)].flatMap { Array(firstRow[$0]..<firstRow[$0 + 1]) }
-                let summary = update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages,
+                let summary = try update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages,
                                                 refLogProbs: ref)
                 norms.append(applyGradients(loss: summary.loss, maxNorm: a.actor.gradClip))
                 losses.append(summary.loss)

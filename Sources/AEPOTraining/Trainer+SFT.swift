@@ -13,13 +13,13 @@ extension Trainer {
         let resultCount = isToolOutput.filter { $0 }.count
         let policyCount = isToolOutput.count - resultCount
         guard policyCount + resultCount > 0 else { return ["loss": 0, "tokens": 0] }
-        let (logProbs, _) = model.forward(batch)
+        let (logProbs, _) = try model.forward(batch)
         var policySum = 0.0, resultSum = 0.0
         for (lp, result) in zip(logProbs, isToolOutput) {
             if result { resultSum -= Double(lp) } else { policySum -= Double(lp) }
         }
         let normaliser = Double(policyCount) + w * Double(resultCount)
-        model.backward(logProbWeights: isToolOutput.map { Float(-($0 ? w : 1) / normaliser) })
+        try model.backward(logProbWeights: isToolOutput.map { Float(-($0 ? w : 1) / normaliser) })
         let norm = applyGradients(loss: (policySum + w * resultSum) / normaliser, maxNorm: config.sft.gradClip)
         let seconds = Date().timeIntervalSince(clock)
         let tokens = batch.sequences.reduce(0) { $0 + $1.count }

@@ -60,6 +60,7 @@ public final class Trainer {
             throw InputError("a benchmark directory is required", source: "config", field: "data.benchmark")
         }
         benchmark = try BenchmarkDirectory.load(from: URL(fileURLWithPath: config.data.benchmark))
+        try benchmark.checkSuites(config.suiteNames, field: "data.suites")
 
         Trainer.removeStaleTemporaries(run: run, store: store, log: log)
         var restored: (checkpoint: Checkpoint, optimizer: AdamW, state: TrainerState)?
@@ -77,14 +78,10 @@ public final class Trainer {
             throw InputError("no tokenizer.json in the model or the benchmark directory", source: config.data.benchmark, field: "data.benchmark")
         }
         tokenizer = try Tokenizer(contentsOf: tokenizerURL)
-        if let restored {
-            model = try Trainer.model(restored.checkpoint, tokenizer: tokenizer, source: store.directory.path)
-        } else {
-            model = try Trainer.startingModel(config: config, tokenizer: tokenizer)
-        }
-
-        let seed = UInt64(config.trainer.seed)
-        let suites = config.suiteNames, loadedTokenizer = tokenizer, maxTokens = model.config.maxPositionEmbeddings
+        // The model's shape, then the data, then what the run needs in memory, and only then the model.
+        let shape = try Trainer.modelShape(config: config, phase: phase, restored: restored?.checkpoint, tokenizer: tokenizer,
+                                           tokenizerURL: tokenizerURL, checkpoints: store.directory.path)
+        let suites = config.suiteNames, loadedTokenizer = tokenizer, maxTokens = shape.config.maxPositionEmbeddings
         switch phase {
         case .sft:
             examples = benchmark.demonstrations
@@ -103,17 +100,27 @@ public final class Trainer {
                 throw InputError("no training questions for the chosen suites", source: config.data.benchmark, field: "data.suites")
             }
         }
+        try Trainer.memoryEstimate(config: config, phase: phase, model: shape.config, longestExample: examples.map(\.tokens.count).max() ?? 0)
+            .check(subject: "this run", source: shape.source, advice: shape.advice)
 
         // Everything is checked; the run directory is written from here on.
         if start == .overwrite { try Trainer.removeRun(run: run, store: store) }
         try config.write(to: run.appendingPathComponent(Self.configFile))
+        if let restored {
+            model = try Trainer.model(restored.checkpoint, tokenizer: tokenizer, source: store.directory.path)
+        } else {
+            model = try Trainer.startingModel(config: config, tokenizer: tokenizer)
+        }
+        try model.allocateGradients()
         reference = phase == .rl && config.usesReferenceModel
             ? try Trainer.reference(run: run, resume: restored != nil, starting: restored == nil ? model : nil, config: config,
                                  tokenizer: tokenizer, tokenizerURL: tokenizerURL)
             : nil
+
+        let seed = UInt64(config.trainer.seed)
         let (beta1, beta2) = (Float(config.optim.beta1), Float(config.optim.beta2))
         let weightDecay = Float(phase == .sft ? config.sft.weightDecay : config.algorithm.actor.weightDecay)
-        optimizer = restored?.optimizer ?? AdamW(parameterCount: model.layout.totalCount, beta1: beta1, beta2: beta2, weightDecay: weightDecay)
+        optimizer = try restored?.optimizer ?? AdamW(parameterCount: model.layout.totalCount, beta1: beta1, beta2: beta2, weightDecay: weightDecay)
         state = restored?.state ?? TrainerState(phase: phase, step: 0,
                                                 cursor: DataCursor(count: phase == .sft ? examples.count : questions.count, seed: seed),
                                                 generator: SeededGenerator(seed: seed).derived(stream: phase == .sft ? 1 : 2))
@@ -125,7 +132,7 @@ public final class Trainer {
     /// The run's starting weights: `model.path`, or a random initialisation of `model.*`'s size from `trainer.seed`.
     static func startingModel(config: TrainingConfig, tokenizer: Tokenizer) throws -> Qwen3Model {
         guard !config.model.path.isEmpty else {
-            return Qwen3Model(config: config.modelConfig(vocabularySize: tokenizer.vocabularySize), seed: UInt64(config.trainer.seed))
+            return try Qwen3Model(config: config.modelConfig(vocabularySize: tokenizer.vocabularySize), seed: UInt64(config.trainer.seed))
         }
         return try model(try Checkpoint.load(directory: URL(fileURLWithPath: config.model.path)), tokenizer: tokenizer, source: config.model.path)
     }
@@ -136,7 +143,7 @@ public final class Trainer {
             throw InputError("the model's vocabulary (\(checkpoint.config.vocabSize)) is smaller than the tokenizer's (\(tokenizer.vocabularySize))",
                              source: source, field: "model.path")
         }
-        return Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
+        return try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
     }
 
     /// The frozen reference of the KL terms: a copy of `starting` (a new run's model before its first update), saved
@@ -148,7 +155,7 @@ public final class Trainer {
         if resume, FileManager.default.fileExists(atPath: url.appendingPathComponent(Checkpoint.weightsFileName).path) {
             return try model(try Checkpoint.load(directory: url), tokenizer: tokenizer, source: url.path)
         }
-        let reference = try starting.map { Qwen3Model(config: $0.config, parameters: $0.parameterValues) }
+        let reference = try starting.map { try Qwen3Model(config: $0.config, parameters: $0.parameterValues) }
             ?? startingModel(config: config, tokenizer: tokenizer)
         try Checkpoint.save(config: reference.config, parameters: reference.parameterValues, to: url, tokenizer: tokenizerURL)
         return reference

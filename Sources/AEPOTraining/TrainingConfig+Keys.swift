@@ -1,5 +1,6 @@
 import AEPOAlgorithms
 import AEPOCore
+import AEPOModel
 import Foundation
 
 extension TrainingConfig: KeyedConfiguration {
@@ -73,14 +74,19 @@ extension TrainingConfig: KeyedConfiguration {
     public func validate(source: String = "config") throws {
         func check(_ ok: Bool, _ key: String, _ expected: String) throws { try require(ok, key, expected, source: source) }
         try algorithm.validate(source: source)
-        try check(model.hiddenSize >= 1, "model.hidden_size", "≥ 1")
-        try check(model.intermediateSize >= 1, "model.intermediate_size", "≥ 1")
-        try check(model.numLayers >= 1, "model.num_layers", "≥ 1")
-        try check(model.numHeads >= 1, "model.num_heads", "≥ 1")
-        try check(model.numKeyValueHeads >= 1 && model.numHeads % model.numKeyValueHeads == 0, "model.num_kv_heads",
-                  "≥ 1 and dividing model.num_heads")
-        try check(model.headDim >= 2 && model.headDim % 2 == 0, "model.head_dim", "an even number ≥ 2")
-        try check(model.maxPositions >= 16, "model.max_positions", "≥ 16")
+        // The model's sizes are bounded as in config.json (`Qwen3Config.maximum…`).
+        func size(_ value: Int, _ key: String, _ range: ClosedRange<Int>) throws {
+            try check(range.contains(value), key, "\(range.lowerBound)…\(range.upperBound)")
+        }
+        try size(model.hiddenSize, "model.hidden_size", 1...Qwen3Config.maximumHiddenSize)
+        try size(model.intermediateSize, "model.intermediate_size", 1...Qwen3Config.maximumIntermediateSize)
+        try size(model.numLayers, "model.num_layers", 1...Qwen3Config.maximumLayers)
+        try size(model.numHeads, "model.num_heads", 1...Qwen3Config.maximumHeads)
+        try size(model.numKeyValueHeads, "model.num_kv_heads", 1...Qwen3Config.maximumHeads)
+        try check(model.numHeads % model.numKeyValueHeads == 0, "model.num_kv_heads", "dividing model.num_heads")
+        try size(model.headDim, "model.head_dim", 2...Qwen3Config.maximumHeadDim)
+        try check(model.headDim % 2 == 0, "model.head_dim", "an even number")
+        try size(model.maxPositions, "model.max_positions", 16...Qwen3Config.maximumPositions)
         try check(optim.warmupSteps >= 0, "optim.warmup_steps", "≥ 0")
         try check(optim.minLRRatio >= 0 && optim.minLRRatio <= 1, "optim.min_lr_ratio", "in [0, 1]")
         try check(optim.beta1 >= 0 && optim.beta1 < 1, "optim.beta1", "in [0, 1)")

@@ -24,9 +24,9 @@ public enum ToolProneModel {
                     tieWordEmbeddings: false)
     }
 
-    public static func make(tokenizer: Tokenizer = AgentFixture.tokenizer, seed: UInt64 = 7, maxPositions: Int = 512) -> Qwen3Model {
+    public static func make(tokenizer: Tokenizer = AgentFixture.tokenizer, seed: UInt64 = 7, maxPositions: Int = 512) throws -> Qwen3Model {
         let c = config(vocabularySize: tokenizer.vocabularySize, maxPositions: maxPositions)
-        let model = Qwen3Model(config: c, seed: seed)
+        let model = try Qwen3Model(config: c, seed: seed)
         let layout = model.layout
         let embed = layout["model.embed_tokens.weight"]!.offset
         let head = layout.lmHeadOffset

@@ -139,4 +139,20 @@ final class BenchmarkDirectoryTests: XCTestCase {
         let benchmark = try Benchmark.generate(seed: 1, configuration: config)
         XCTAssertEqual(Set(benchmark.questions.map(\.suite)), ["calc-word"])
     }
+
+    func testUnknownSplitNamesFileAndLine() throws {
+        let url = try Fixtures.temporaryDirectory("aepo-bad-split")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try "{\"title\": \"A\", \"text\": \"x\"}\n".write(to: url.appendingPathComponent("corpus.jsonl"), atomically: true, encoding: .utf8)
+        let questions = url.appendingPathComponent("questions.jsonl")
+        try """
+        {"question": "Q1?", "answers": ["a"], "split": "train"}
+        {"question": "Q2?", "answers": ["a"], "split": "validation"}
+
+        """.write(to: questions, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try BenchmarkDirectory.load(from: url)) { error in
+            XCTAssertEqual(error as? InputError, InputError("unknown split 'validation'; expected one of train, test, test-ood",
+                                                            source: questions.path, line: 2, field: "split"))
+        }
+    }
 }

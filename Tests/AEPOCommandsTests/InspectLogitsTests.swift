@@ -44,4 +44,17 @@ final class InspectLogitsTests: XCTestCase {
             XCTAssertThrowsError(try run(bad), bad) { XCTAssertTrue($0 is InputError, "\(bad): \($0)") }
         }
     }
+
+    /// Ids that are not integers in range say so (not "expected JSON …"); a file that is not JSON says it is malformed.
+    func testIdsMustBeIntegersInRangeAndTheFileJSON() throws {
+        for (ids, found) in [("9223372036854775808", "9.223372036854776e+18"), ("1.5", "1.5"), ("\"7\"", "string")] {
+            XCTAssertThrowsError(try run(#"{"input_ids": [[1, \#(ids)]]}"#)) { error in
+                XCTAssertEqual((error as? InputError)?.field, "input_ids[0][1]")
+                XCTAssertTrue("\(error)".contains("token ids must be integers in 0..<64, found \(found)"), "\(error)")
+            }
+        }
+        XCTAssertThrowsError(try run("not json")) { error in
+            XCTAssertTrue((error as? InputError)?.message.hasPrefix("malformed JSON at byte 0") ?? false, "\(error)")
+        }
+    }
 }

@@ -55,7 +55,13 @@ final class InspectTokenizeTests: XCTestCase {
         let outOfRange = try file("range.json", Data("[5, 99999]".utf8))
         XCTAssertThrowsError(try run(["tokenize", "--tokenizer", fixture, "--input", outOfRange, "--decode"])) { error in
             XCTAssertEqual((error as? InputError)?.source, outOfRange)
-            XCTAssertEqual((error as? InputError)?.field, "[1]")
+            XCTAssertEqual((error as? InputError)?.field, "ids[1]")
+            XCTAssertTrue("\(error)".contains("token ids must be integers in 0..<3006, found 99999"), "\(error)")
+        }
+        let huge = try file("huge.json", Data("[5, 9223372036854775808]".utf8))
+        XCTAssertThrowsError(try run(["tokenize", "--tokenizer", fixture, "--input", huge, "--decode"])) { error in
+            XCTAssertEqual((error as? InputError)?.field, "ids[1]")
+            XCTAssertTrue("\(error)".contains("token ids must be integers in 0..<3006, found 9.223372036854776e+18"), "\(error)")
         }
         let notIds = try file("notids.json", Data(#"{"tokens": [1]}"#.utf8))
         XCTAssertThrowsError(try run(["tokenize", "--tokenizer", fixture, "--input", notIds, "--decode"])) { error in

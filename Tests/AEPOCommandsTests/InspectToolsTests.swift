@@ -58,4 +58,10 @@ final class InspectToolsTests: XCTestCase {
         let broken = try file("b.txt", "<answer>Vel</answer>")
         XCTAssertTrue(try InspectReward.parse(["--trajectory", broken, "--answer", "Vel"]).output().contains(#""value":-1"#))
     }
+
+    func testUnknownToolIsNamedWithOrWithoutACorpus() throws {
+        XCTAssertThrowsError(try InspectTool.parse(["--tool", "bash", "--input", "ls"]).output()) { error in
+            XCTAssertEqual("\(error)", "--tool: unknown tool 'bash'; expected one of search, open, python")
+        }
+    }
 }

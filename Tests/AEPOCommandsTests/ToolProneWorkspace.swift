@@ -8,7 +8,7 @@ import Foundation
 enum ToolProneWorkspace {
     static func make(in root: URL) throws -> (model: URL, data: URL) {
         let modelURL = root.appendingPathComponent("model"), dataURL = root.appendingPathComponent("data")
-        let model = ToolProneModel.make()
+        let model = try ToolProneModel.make()
         try Checkpoint(config: model.config, parameters: model.parameterValues).save(to: modelURL)
         try FileManager.default.createDirectory(at: dataURL, withIntermediateDirectories: true)
         try JSONLines.write(AgentFixture.pages, to: dataURL.appendingPathComponent("corpus.jsonl"))

@@ -7,13 +7,13 @@ import XCTest
 /// with and without accumulation, on one thread and on all.
 final class PackedWeightsTests: XCTestCase {
     func check(rows m: Int, outputs n: Int, inputs k: Int, accumulate: Bool, threads: Int, seed: UInt64,
-               file: StaticString = #filePath, line: UInt = #line) {
+               file: StaticString = #filePath, line: UInt = #line) throws {
         var rng = SeededGenerator(seed: seed)
         let x = (0..<(m * k)).map { _ in rng.nextFloat() * 2 - 1 }
         let w = (0..<(n * k)).map { _ in rng.nextFloat() * 2 - 1 }
         let initial = (0..<(m * n)).map { _ in accumulate ? rng.nextFloat() * 2 - 1 : Float.nan }
         var out = initial
-        let packed = w.withUnsafeBufferPointer { PackedWeights(weight: $0.baseAddress!, outputs: n, inputs: k) }
+        let packed = try w.withUnsafeBufferPointer { try PackedWeights(weight: $0.baseAddress!, outputs: n, inputs: k) }
         x.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { out in
                 Parallel.withThreadLimit(threads) {
@@ -38,23 +38,23 @@ final class PackedWeightsTests: XCTestCase {
                           file: file, line: line)
     }
 
-    func testMatchesDoublePrecisionProduct() {
+    func testMatchesDoublePrecisionProduct() throws {
         var seed: UInt64 = 1
         for m in [1, 2, 3, 4, 5, 7, 16, 33] {
             for (n, k) in [(1, 1), (23, 7), (24, 8), (25, 64), (50, 255), (97, 257), (48, 600)] {
-                check(rows: m, outputs: n, inputs: k, accumulate: seed % 2 == 0, threads: 1, seed: seed)
+                try check(rows: m, outputs: n, inputs: k, accumulate: seed % 2 == 0, threads: 1, seed: seed)
                 seed += 1
             }
         }
     }
 
-    func testThreadedRunsMatchAndAreBitIdentical() {
+    func testThreadedRunsMatchAndAreBitIdentical() throws {
         // Large enough to be split over threads: same result, summed in the same order.
         var rng = SeededGenerator(seed: 9)
         let (m, n, k) = (16, 530, 300)
         let x = (0..<(m * k)).map { _ in rng.nextFloat() - 0.5 }
         let w = (0..<(n * k)).map { _ in rng.nextFloat() - 0.5 }
-        let packed = w.withUnsafeBufferPointer { PackedWeights(weight: $0.baseAddress!, outputs: n, inputs: k) }
+        let packed = try w.withUnsafeBufferPointer { try PackedWeights(weight: $0.baseAddress!, outputs: n, inputs: k) }
         func run(threads: Int) -> [Float] {
             var out = [Float](repeating: 0, count: m * n)
             Parallel.withThreadLimit(threads) {
@@ -63,12 +63,12 @@ final class PackedWeightsTests: XCTestCase {
             return out
         }
         XCTAssertEqual(run(threads: 1), run(threads: Parallel.threadCount))
-        check(rows: m, outputs: n, inputs: k, accumulate: true, threads: Parallel.threadCount, seed: 10)
+        try check(rows: m, outputs: n, inputs: k, accumulate: true, threads: Parallel.threadCount, seed: 10)
     }
 
-    func testSnapshotIgnoresLaterChangesToTheSource() {
+    func testSnapshotIgnoresLaterChangesToTheSource() throws {
         var w: [Float] = [1, 2, 3, 4]
-        let packed = w.withUnsafeBufferPointer { PackedWeights(weight: $0.baseAddress!, outputs: 2, inputs: 2) }
+        let packed = try w.withUnsafeBufferPointer { try PackedWeights(weight: $0.baseAddress!, outputs: 2, inputs: 2) }
         w[0] = 100
         var out: [Float] = [0, 0]
         packed.apply(output: &out, input: [1, 1], rows: 1)

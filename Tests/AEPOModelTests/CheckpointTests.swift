@@ -57,7 +57,7 @@ final class CheckpointTests: XCTestCase {
             original.parameters[5] = .leastNonzeroMagnitude
             let saved = directory.appendingPathComponent(fixture)
             try original.save(to: saved)
-            let reloaded = try Checkpoint.load(directory: saved)
+            let reloaded = try Checkpoint.load(directory: saved, allowingNonFiniteWeights: true)
             XCTAssertEqual(reloaded.config, original.config)
             XCTAssertEqual(reloaded.parameters.map(\.bitPattern), original.parameters.map(\.bitPattern))
             // Saving the reloaded checkpoint again gives the same bytes.
@@ -228,5 +228,26 @@ final class CheckpointTests: XCTestCase {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         assertInputError(try Checkpoint.load(directory: directory), mentions: ["config.json", "cannot read"])
+    }
+
+    func testNonFiniteWeightIsRefusedNamingTheTensorUnlessAllowed() throws {
+        for (value, text) in [(Float.nan, "nan"), (-Float.infinity, "-inf")] {
+            let directory = try checkpointDirectory { tensors in
+                let i = tensors.firstIndex { $0.name == "model.layers.1.mlp.down_proj.weight" }!
+                tensors[i].bytes.replaceSubrange(12..<16, with: littleEndianBytes(value.bitPattern))
+            }
+            defer { try? FileManager.default.removeItem(at: directory) }
+            assertInputError(try Checkpoint.load(directory: directory),
+                             mentions: ["model.safetensors", "model.layers.1.mlp.down_proj.weight", "holds \(text) at element 3", "finite"])
+            let loaded = try Checkpoint.load(directory: directory, allowingNonFiniteWeights: true)
+            XCTAssertEqual(loaded.parameters.filter { !$0.isFinite }.count, 1)
+        }
+    }
+
+    /// Weights that would not fit as float32 are refused, naming the directory and the figures, before they are read.
+    func testWeightsBeyondTheMemoryLimitAreRefusedBeforeReading() {
+        let directory = Fixtures.url("qwen3-tiny-b")
+        assertInputError(try Checkpoint.load(directory: directory, memoryLimit: MemoryLimit(bytes: 1000, source: "a test limit")),
+                         mentions: [directory.path, "reading these weights as float32 needs about", "more than the 1000 B (a test limit)"])
     }
 }

@@ -20,7 +20,7 @@ final class InferenceEngineTests: XCTestCase {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         let ids = try XCTUnwrap(json["input_ids"] as? [[Int]])
         let logits = try XCTUnwrap(json["logits"] as? [[[Double]]]).map { $0.map { $0.map(Float.init) } }
-        let engine = InferenceEngine(model: Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters), blockSize: blockSize)
+        let engine = try InferenceEngine(model: try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters), blockSize: blockSize)
         return Reference(engine: engine, inputIDs: ids, logits: logits)
     }
 
@@ -157,10 +157,10 @@ final class InferenceEngineForwardTests: XCTestCase {
         var generator = SeededGenerator(seed: 5)
         // Weights large enough that logits spread over several units (initialisation scale is too quiet).
         let count = ParameterLayout(config: config).totalCount
-        let model = Qwen3Model(config: config, parameters: (0..<count).map { _ in 0.3 * Float(generator.nextGaussian()) + 0.1 })
+        let model = try Qwen3Model(config: config, parameters: (0..<count).map { _ in 0.3 * Float(generator.nextGaussian()) + 0.1 })
         let tokens = (0..<37).map { _ in Int(generator.next() % 40) }
-        let full = model.logits(for: [tokens])[0]
-        let engine = InferenceEngine(model: model)
+        let full = try model.logits(for: [tokens])[0]
+        let engine = try InferenceEngine(model: model)
         let s = engine.makeSequence()
         var worst: Float = 0
         var logits = try engine.prefill(sequence: s, tokens: Array(tokens[..<20]))

@@ -35,14 +35,14 @@ final class KVCacheTests: XCTestCase {
         }
     }
 
-    func testAppendFillsBlocksInOrder() {
-        let cache = KVCache(layerCount: 2, keyValueHeads: 2, headDim: 3, blockSize: 4, initialBlocks: 8)
+    func testAppendFillsBlocksInOrder() throws {
+        let cache = try KVCache(layerCount: 2, keyValueHeads: 2, headDim: 3, blockSize: 4, initialBlocks: 8)
         let s = cache.makeSequence()
-        XCTAssertEqual(cache.appendPositions(to: s, count: 5), 0..<5)
+        XCTAssertEqual(try cache.appendPositions(to: s, count: 5), 0..<5)
         XCTAssertEqual(cache.blockTable(of: s).count, 2)
-        XCTAssertEqual(cache.appendPositions(to: s, count: 3), 5..<8)
+        XCTAssertEqual(try cache.appendPositions(to: s, count: 3), 5..<8)
         XCTAssertEqual(cache.blockTable(of: s).count, 2)
-        cache.appendPositions(to: s, count: 1)
+        try cache.appendPositions(to: s, count: 1)
         XCTAssertEqual(cache.blockTable(of: s).count, 3)
         XCTAssertEqual(cache.length(of: s), 9)
         XCTAssertEqual(cache.blocksInUse, 3)
@@ -51,10 +51,10 @@ final class KVCacheTests: XCTestCase {
         check(cache, s, prefixTag: 1, split: 9, tag: 1)
     }
 
-    func testForkSharesEveryBlockWithoutCopyingOrComputing() {
-        let cache = KVCache(layerCount: 2, keyValueHeads: 2, headDim: 3, blockSize: 4, initialBlocks: 8)
+    func testForkSharesEveryBlockWithoutCopyingOrComputing() throws {
+        let cache = try KVCache(layerCount: 2, keyValueHeads: 2, headDim: 3, blockSize: 4, initialBlocks: 8)
         let parent = cache.makeSequence()
-        cache.appendPositions(to: parent, count: 6)  // one full block, one partial
+        try cache.appendPositions(to: parent, count: 6)  // one full block, one partial
         write(cache, parent, tag: 1, positions: 0..<6)
         let before = cache.statistics.computedPositions
         let child = cache.fork(parent)
@@ -66,16 +66,16 @@ final class KVCacheTests: XCTestCase {
         check(cache, child, prefixTag: 1, split: 6, tag: 1)
     }
 
-    func testCopyOnWriteOfThePartialBlock() {
-        let cache = KVCache(layerCount: 2, keyValueHeads: 2, headDim: 3, blockSize: 4, initialBlocks: 8)
+    func testCopyOnWriteOfThePartialBlock() throws {
+        let cache = try KVCache(layerCount: 2, keyValueHeads: 2, headDim: 3, blockSize: 4, initialBlocks: 8)
         let parent = cache.makeSequence()
-        cache.appendPositions(to: parent, count: 6)
+        try cache.appendPositions(to: parent, count: 6)
         write(cache, parent, tag: 1, positions: 0..<6)
         let child = cache.fork(parent)
         let shared = cache.blockTable(of: parent)
 
         // The parent appends first: it gets a private copy of the partial block.
-        cache.appendPositions(to: parent, count: 1)
+        try cache.appendPositions(to: parent, count: 1)
         write(cache, parent, tag: 2, positions: 6..<7)
         XCTAssertEqual(cache.statistics.copiedBlocks, 1)
         XCTAssertEqual(cache.blockTable(of: parent)[0], shared[0], "full blocks stay shared")
@@ -84,7 +84,7 @@ final class KVCacheTests: XCTestCase {
         XCTAssertEqual(cache.referenceCount(of: shared[1]), 1)
 
         // The child is now the block's only owner and appends in place.
-        cache.appendPositions(to: child, count: 3)
+        try cache.appendPositions(to: child, count: 3)
         write(cache, child, tag: 3, positions: 6..<9)
         XCTAssertEqual(cache.statistics.copiedBlocks, 1)
         XCTAssertEqual(cache.blockTable(of: child)[1], shared[1])
@@ -93,14 +93,14 @@ final class KVCacheTests: XCTestCase {
         XCTAssertEqual(cache.blocksInUse, 4)  // shared full, parent copy, child partial, child new
     }
 
-    func testForkAtABlockBoundaryNeedsNoCopy() {
-        let cache = KVCache(layerCount: 1, keyValueHeads: 1, headDim: 2, blockSize: 4, initialBlocks: 4)
+    func testForkAtABlockBoundaryNeedsNoCopy() throws {
+        let cache = try KVCache(layerCount: 1, keyValueHeads: 1, headDim: 2, blockSize: 4, initialBlocks: 4)
         let parent = cache.makeSequence()
-        cache.appendPositions(to: parent, count: 8)
+        try cache.appendPositions(to: parent, count: 8)
         write(cache, parent, tag: 1, positions: 0..<8)
         let child = cache.fork(parent)
-        cache.appendPositions(to: parent, count: 1)
-        cache.appendPositions(to: child, count: 1)
+        try cache.appendPositions(to: parent, count: 1)
+        try cache.appendPositions(to: child, count: 1)
         write(cache, parent, tag: 2, positions: 8..<9)
         write(cache, child, tag: 3, positions: 8..<9)
         XCTAssertEqual(cache.statistics.copiedBlocks, 0)
@@ -108,15 +108,15 @@ final class KVCacheTests: XCTestCase {
         check(cache, child, prefixTag: 1, split: 8, tag: 3)
     }
 
-    func testReleaseFreesOnlyUnsharedBlocksAndNothingLeaks() {
-        let cache = KVCache(layerCount: 1, keyValueHeads: 1, headDim: 2, blockSize: 4, initialBlocks: 2)
+    func testReleaseFreesOnlyUnsharedBlocksAndNothingLeaks() throws {
+        let cache = try KVCache(layerCount: 1, keyValueHeads: 1, headDim: 2, blockSize: 4, initialBlocks: 2)
         let root = cache.makeSequence()
-        cache.appendPositions(to: root, count: 10)
+        try cache.appendPositions(to: root, count: 10)
         write(cache, root, tag: 1, positions: 0..<10)
         var branches = (0..<5).map { _ in cache.fork(root) }
         branches.append(cache.fork(branches[0]))  // a fork of a fork
         for (n, b) in branches.enumerated() {
-            cache.appendPositions(to: b, count: n + 1)
+            try cache.appendPositions(to: b, count: n + 1)
             write(cache, b, tag: 10 + n, positions: 10..<(11 + n))
         }
         XCTAssertGreaterThan(cache.capacity, 2, "the pool grew")
@@ -132,15 +132,15 @@ final class KVCacheTests: XCTestCase {
         // Freed blocks are reused before the pool grows again.
         let capacity = cache.capacity
         let s = cache.makeSequence()
-        cache.appendPositions(to: s, count: 4 * capacity)
+        try cache.appendPositions(to: s, count: 4 * capacity)
         XCTAssertEqual(cache.capacity, capacity)
         XCTAssertEqual(Set(cache.blockTable(of: s)).count, capacity)
     }
 
-    func testConfigShape() {
+    func testConfigShape() throws {
         let config = Qwen3Config(vocabSize: 10, hiddenSize: 8, intermediateSize: 16, numHiddenLayers: 3,
                                  numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 5)
-        let cache = KVCache(config: config)
+        let cache = try KVCache(config: config)
         XCTAssertEqual(cache.layerCount, 3)
         XCTAssertEqual(cache.keyValueWidth, 10)
         XCTAssertEqual(cache.blockFloatCount, 3 * 2 * 16 * 10)

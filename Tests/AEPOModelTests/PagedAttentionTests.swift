@@ -13,8 +13,8 @@ final class PagedAttentionTests: XCTestCase {
     }
 
     /// Appends `count` positions of random keys and values (every layer) to `sequence`.
-    private func append(_ count: Int, to sequence: SequenceID, in cache: KVCache, _ rng: inout SeededGenerator) {
-        for position in cache.appendPositions(to: sequence, count: count) {
+    private func append(_ count: Int, to sequence: SequenceID, in cache: KVCache, _ rng: inout SeededGenerator) throws {
+        for position in try cache.appendPositions(to: sequence, count: count) {
             let (block, slot) = cache.location(of: sequence, position: position)
             for layer in 0..<cache.layerCount {
                 let k = (0..<cache.keyValueWidth).map { _ in rng.nextFloat() * 2 - 1 }
@@ -64,7 +64,7 @@ final class PagedAttentionTests: XCTestCase {
         return worst
     }
 
-    func testMatchesPlainAttentionOverSharedPages() {
+    func testMatchesPlainAttentionOverSharedPages() throws {
         let shapes = [
             Shape(queryHeads: 8, keyValueHeads: 4, headDim: 32, blockSize: 16),  // the reference configuration
             Shape(queryHeads: 6, keyValueHeads: 2, headDim: 12, blockSize: 16),  // groups of 3
@@ -75,13 +75,13 @@ final class PagedAttentionTests: XCTestCase {
         var rng = SeededGenerator(seed: 11)
         for shape in shapes {
             for prefix in [1, 15, 16, 17, 40] {
-                let cache = KVCache(layerCount: 2, keyValueHeads: shape.keyValueHeads, headDim: shape.headDim,
+                let cache = try KVCache(layerCount: 2, keyValueHeads: shape.keyValueHeads, headDim: shape.headDim,
                                     blockSize: shape.blockSize, initialBlocks: 4)
                 let parent = cache.makeSequence()
-                append(prefix, to: parent, in: cache, &rng)
+                try append(prefix, to: parent, in: cache, &rng)
                 let child = cache.fork(parent)
-                append(3, to: child, in: cache, &rng)
-                append(2, to: parent, in: cache, &rng)
+                try append(3, to: child, in: cache, &rng)
+                try append(2, to: parent, in: cache, &rng)
                 // A full first block stays shared; a partial one was copied when the child appended.
                 let first = (cache.blockTable(of: parent)[0], cache.blockTable(of: child)[0])
                 if prefix >= shape.blockSize {

@@ -10,14 +10,14 @@ final class Qwen3ModelBatchTests: XCTestCase {
                              tieWordEmbeddings: false, initializerRange: 0.3)
     let sequences = [[3, 17, 5, 39, 0, 8, 8], [12, 4], [7, 7, 30, 2]]
 
-    func testPaddedBatchEqualsSequencesOneByOne() {
-        let model = Qwen3Model(config: config, seed: 42)
+    func testPaddedBatchEqualsSequencesOneByOne() throws {
+        let model = try Qwen3Model(config: config, seed: 42)
         let batch = TokenBatch.nextToken(sequences)
         let weights = batch.targets.indices.map { Float($0 % 3) - 1.5 }
         let entropyWeights = batch.targets.indices.map { 0.1 * Float($0 % 4) }
-        let (logProbs, entropies) = model.forward(batch)
+        let (logProbs, entropies) = try model.forward(batch)
         model.zeroGradients()
-        model.backward(logProbWeights: weights, entropyWeights: entropyWeights)
+        try model.backward(logProbWeights: weights, entropyWeights: entropyWeights)
         let batchGradients = Array(model.gradients)
 
         model.zeroGradients()
@@ -25,12 +25,12 @@ final class Qwen3ModelBatchTests: XCTestCase {
         for sequence in sequences {
             let single = TokenBatch.nextToken([sequence])
             let range = offset..<(offset + single.targets.count)
-            let (lp, h) = model.forward(single)
+            let (lp, h) = try model.forward(single)
             for (i, r) in range.enumerated() {
                 XCTAssertEqual(lp[i], logProbs[r], accuracy: 1e-5)
                 XCTAssertEqual(h[i], entropies[r], accuracy: 1e-5)
             }
-            model.backward(logProbWeights: Array(weights[range]), entropyWeights: Array(entropyWeights[range]))
+            try model.backward(logProbWeights: Array(weights[range]), entropyWeights: Array(entropyWeights[range]))
             offset = range.upperBound
         }
         let worst = zip(batchGradients, model.gradients).map { abs($0 - $1) }.max()!
@@ -39,14 +39,14 @@ final class Qwen3ModelBatchTests: XCTestCase {
     }
 
     /// The training forward's log-probs and entropies agree with the full logits (computed in double).
-    func testLogProbsAndEntropiesMatchFullLogits() {
-        let model = Qwen3Model(config: config, seed: 7)
+    func testLogProbsAndEntropiesMatchFullLogits() throws {
+        let model = try Qwen3Model(config: config, seed: 7)
         let batch = TokenBatch(sequences: sequences, targets: [
             .init(sequence: 0, position: 6, token: 11), .init(sequence: 1, position: 0, token: 39),
             .init(sequence: 2, position: 3, token: 0),
         ])
-        let (logProbs, entropies) = model.forward(batch)
-        let logits = model.logits(for: sequences)
+        let (logProbs, entropies) = try model.forward(batch)
+        let logits = try model.logits(for: sequences)
         for (r, target) in batch.targets.enumerated() {
             let z = logits[target.sequence][target.position].map(Double.init)
             let m = z.max()!
@@ -58,8 +58,8 @@ final class Qwen3ModelBatchTests: XCTestCase {
     }
 
     /// Random initialisation as transformers: norm weights 1, others with standard deviation initializer_range.
-    func testRandomInitialisationIsSeededWithConfiguredSpread() {
-        let a = Qwen3Model(config: config, seed: 1), b = Qwen3Model(config: config, seed: 1)
+    func testRandomInitialisationIsSeededWithConfiguredSpread() throws {
+        let a = try Qwen3Model(config: config, seed: 1), b = try Qwen3Model(config: config, seed: 1)
         XCTAssertEqual(a.parameterValues, b.parameterValues)
         let norm = a.layout["model.layers.1.post_attention_layernorm.weight"]!
         XCTAssertEqual(Array(a.parameters[norm.offset..<(norm.offset + norm.count)]), [Float](repeating: 1, count: norm.count))
@@ -71,7 +71,7 @@ final class Qwen3ModelBatchTests: XCTestCase {
 }
 
 extension Qwen3ModelBatchTests {
-    func testValidationNamesTheOffendingTokenOrTarget() {
+    func testValidationNamesTheOffendingTokenOrTarget() throws {
         func field(_ batch: TokenBatch) -> String? {
             do {
                 try batch.validate(for: config)

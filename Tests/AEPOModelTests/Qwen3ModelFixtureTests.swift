@@ -8,19 +8,19 @@ final class Qwen3ModelFixtureTests: XCTestCase {
     func check(_ fixture: String, logitsBudget: Int? = nil) throws {
         let checkpoint = try Checkpoint.load(directory: Fixtures.url(fixture))
         let reference = try ModelReference.load(fixture)
-        let model = Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
+        let model = try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
         if let logitsBudget { model.logitsBudget = logitsBudget }
 
-        let logitError = reference.maxLogitError(model.logits(for: reference.inputIDs))
+        let logitError = reference.maxLogitError(try model.logits(for: reference.inputIDs))
         XCTAssertLessThan(logitError, 1e-4, "\(fixture): logits")
 
         let batch = TokenBatch.nextToken(reference.inputIDs)
-        let (logProbs, _) = model.forward(batch)
+        let (logProbs, _) = try model.forward(batch)
         let loss = -logProbs.map(Double.init).reduce(0, +) / Double(logProbs.count)
         XCTAssertEqual(loss, reference.loss, accuracy: 1e-5 * reference.loss, "\(fixture): loss")
 
         model.zeroGradients()
-        model.backward(logProbWeights: [Float](repeating: -1 / Float(logProbs.count), count: logProbs.count))
+        try model.backward(logProbWeights: [Float](repeating: -1 / Float(logProbs.count), count: logProbs.count))
         let expected = try Safetensors(contentsOf: Fixtures.url("\(fixture)/expected_grads.safetensors"))
         for entry in model.layout.entries {
             let want = try expected.floats(entry.name)

@@ -181,4 +181,20 @@ final class SafetensorsTests: XCTestCase {
         let header = #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
         try assertCorrupt(RawTensor.file(header: header, data: four + four), mentions: ["duplicate key 'w'"])
     }
+
+    /// A bad dimension is named with the whole shape as written: negative, beyond 64 bits, not an integer, or a
+    /// product that overflows or exceeds the file.
+    func testRefusesBadDimensionsShowingTheWholeShape() throws {
+        let cases: [(shape: String, mentions: [String])] = [
+            ("[2, -3, 4]", ["[2, -3, 4]", "dimension 1 is negative"]),
+            ("[2, 9223372036854775808]", ["[2, 9.223372036854776e+18]", "dimension 1 is larger than a 64-bit size"]),
+            ("[1.5, 2]", ["[1.5, 2]", "dimension 0 is 1.5, expected a non-negative integer"]),
+            ("[4294967296, 4294967296, 2]", ["[4294967296, 4294967296, 2]", "more elements than a 64-bit size can count"]),
+            ("[3, 5, 7]", ["[3, 5, 7]", "105 elements, more than the data section's 4 bytes"]),
+        ]
+        for (shape, mentions) in cases {
+            try assertCorrupt(RawTensor.file(header: #"{"w":{"dtype":"F32","shape":\#(shape),"data_offsets":[0,4]}}"#, data: four),
+                              mentions: ["'w'"] + mentions)
+        }
+    }
 }

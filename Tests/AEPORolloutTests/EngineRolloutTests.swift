@@ -10,8 +10,8 @@ import XCTest
 /// ARPO and AEPO rollouts with the real engine (a small random Qwen3 that writes tool calls), the real
 /// tools and the real tokenizer.
 final class EngineRolloutTests: XCTestCase {
-    func makeAgent(maxResponseTokens: Int = 40) -> (AgentLoop, NativeSampler) {
-        let engine = InferenceEngine(model: ToolProneModel.make(), blockSize: 16)
+    func makeAgent(maxResponseTokens: Int = 40) throws -> (AgentLoop, NativeSampler) {
+        let engine = try InferenceEngine(model: try ToolProneModel.make(), blockSize: 16)
         let sampler = NativeSampler(engine: engine, sampling: SamplingSettings(temperature: 1))
         let agent = AgentLoop(backend: sampler, tokenizer: AgentFixture.tokenizer, environment: AgentFixture.environment,
                               settings: AgentSettings(maxResponseTokens: maxResponseTokens, maxToolCalls: 3))
@@ -26,7 +26,7 @@ final class EngineRolloutTests: XCTestCase {
                                      branch: BranchPolicy.Settings(penalty: 0.05), preMonitor: true)),
         ]
         for (name, settings) in strategies {
-            let (agent, sampler) = makeAgent()
+            let (agent, sampler) = try makeAgent()
             let batch = try Rollout(agent: agent, settings: settings).run(AgentFixture.questions, generator: SeededGenerator(seed: 11))
             let r = batch.report
             XCTAssertEqual(batch.groups.map(\.count), [k, k, k], name)
@@ -73,7 +73,7 @@ final class EngineRolloutTests: XCTestCase {
         for settings in [RolloutSettings(strategy: .arpo, trajectoriesPerQuestion: 4, initialRollouts: 2),
                          RolloutSettings(strategy: .aepo, trajectoriesPerQuestion: 4, initialRollouts: 2,
                                          branch: BranchPolicy.Settings(penalty: 0.05), preMonitor: true)] {
-            let engine = InferenceEngine(model: ToolProneModel.make(tokenizer: tokenizer, maxPositions: 640), blockSize: 16)
+            let engine = try InferenceEngine(model: try ToolProneModel.make(tokenizer: tokenizer, maxPositions: 640), blockSize: 16)
             let agent = AgentLoop(backend: NativeSampler(engine: engine, sampling: SamplingSettings(temperature: 1)), tokenizer: tokenizer,
                                   environment: benchmark.environment, settings: AgentSettings(maxResponseTokens: 32, maxToolCalls: 2))
             let batch = try Rollout(agent: agent, settings: settings).run(questions, generator: SeededGenerator(seed: 2))
@@ -97,7 +97,7 @@ final class EngineRolloutTests: XCTestCase {
         let settings = SamplingSettings(temperature: 1)
 
         // By hand.
-        let engine = InferenceEngine(model: ToolProneModel.make(), blockSize: 16)
+        let engine = try InferenceEngine(model: try ToolProneModel.make(), blockSize: 16)
         let sampler = Sampler(settings: settings)
         var generator = SeededGenerator(seed: 3)
         let s = engine.makeSequence()
@@ -111,7 +111,7 @@ final class EngineRolloutTests: XCTestCase {
             logits = try engine.decodeStep(sequences: [s], tokens: [t.token])
         }
 
-        let native = makeAgent().1
+        let native = try makeAgent().1
         let handles = try native.open(prompts: prompts)
         let batched = try native.generate(handles.enumerated().map { SegmentRequest(sequence: $1, maxTokens: 30, generator: SeededGenerator(seed: UInt64(3 + $0))) }, stop: stop)
         XCTAssertEqual(batched[0].tokens.map(\.token), manual.map(\.token))

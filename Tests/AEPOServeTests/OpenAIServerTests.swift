@@ -55,6 +55,47 @@ final class OpenAIServerTests: XCTestCase {
         await server.stop()
     }
 
+    /// A prompt of numbers that are not token ids (a fraction, beyond 64 bits, out of the vocabulary) says ids must be
+    /// integers in range and which one is not.
+    func testPromptIdsMustBeIntegersInRange() async throws {
+        let server = try await TestServer.start()
+        let vocabulary = server.scheduler.engine.config.vocabSize
+        for (prompt, found) in [("[9223372036854775808]", "0]: token ids must be integers in 0..<\(vocabulary), found 9.223372036854776e+18"),
+                                ("[3, 1.5]", "1]: token ids must be integers in 0..<\(vocabulary), found 1.5"),
+                                ("[3, -1]", "1]: token ids must be integers in 0..<\(vocabulary), found -1")] {
+            let reply = try await server.send("/v1/completions", body: #"{"model": "tiny", "prompt": \#(prompt)}"#)
+            XCTAssertEqual(reply.status, 400, reply.body)
+            let error = try errorMessage(reply.body)
+            XCTAssertEqual(error.param, "prompt")
+            XCTAssertEqual(error.message, "prompt[" + found, prompt)
+        }
+        await server.stop()
+    }
+
+    /// Bytes that are no HTTP request (a garbage request line, a Content-Length of -5 or 10²⁰, a 100 KB header) get a
+    /// 400 with OpenAI's error JSON, sent over raw TCP, and the server keeps serving.
+    func testMalformedHTTPGetsOpenAIErrors() async throws {
+        let server = try await TestServer.start()
+        let post = "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        let cases: [(request: String, message: String)] = [
+            ("GARBAGE GARBAGE\r\n\r\n", "malformed HTTP request"),
+            ("\u{01}\u{02}\u{03} / HTTP/1.1\r\n\r\n", "malformed HTTP request"),
+            (post + "Content-Length: -5\r\n\r\n{}", "the Content-Length header is not a valid length"),
+            (post + "Content-Length: 100000000000000000000\r\n\r\n{}", "the Content-Length header is not a valid length"),
+            (post + "X-Padding: " + String(repeating: "a", count: 100_000) + "\r\nContent-Length: 2\r\n\r\n{}",
+             "exceed this server's limit of 81920 bytes"),
+        ]
+        for (request, message) in cases {
+            let reply = try await server.sendRaw(Array(request.utf8))
+            XCTAssertEqual(reply.status, 400, "\(request.prefix(60)): \(reply.body)")
+            let error = try errorMessage(reply.body)
+            XCTAssertTrue(error.message.contains(message), "\(request.prefix(60)): \(error.message)")
+            let ok = try await server.send("/v1/completions", body: #"{"model": "tiny", "prompt": "Orsk", "max_tokens": 2}"#)
+            XCTAssertEqual(ok.status, 200, ok.body)
+        }
+        await server.stop()
+    }
+
     func testAFullServerAnswers429() async throws {
         let server = try await TestServer.start(limits: ServeLimits(maxConcurrentRequests: 0))
         let reply = try await server.send("/v1/completions", body: #"{"model": "tiny", "prompt": "hi"}"#)

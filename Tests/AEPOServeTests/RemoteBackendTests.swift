@@ -31,7 +31,7 @@ final class RemoteBackendTests: XCTestCase {
                             branch: BranchPolicy.Settings(penalty: 0.05), preMonitor: true),
         ]
         for settings in settingsList {
-            let native = try Rollout(agent: agent(NativeSampler(engine: InferenceEngine(model: ToolProneModel.make()), sampling: .greedy)),
+            let native = try Rollout(agent: agent(NativeSampler(engine: try InferenceEngine(model: try ToolProneModel.make()), sampling: .greedy)),
                                      settings: settings).run(AgentFixture.questions, generator: SeededGenerator(seed: 5))
             let backend = try remote(server, sampling: .greedy)
             let remote = try await offPool {

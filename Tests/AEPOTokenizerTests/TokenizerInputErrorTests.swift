@@ -173,4 +173,28 @@ final class TokenizerInputErrorTests: XCTestCase {
             }
         }
     }
+
+    /// An added token spelled like a vocabulary token must carry that token's id.
+    func testAddedTokenWhoseIdDisagreesWithTheVocabularyIsRefused() throws {
+        var json = try fixture()
+        let vocab = model(json)["vocab"] as! [String: Int]
+        var added = json["added_tokens"] as! [[String: Any]]
+        let content = "Ġthe"
+        let vocabularyID = try XCTUnwrap(vocab[content])
+        let otherID = (vocab.values.max() ?? 0) + 100
+        added.append(["id": otherID, "content": content, "special": false, "normalized": false,
+                      "single_word": false, "lstrip": false, "rstrip": false])
+        json["added_tokens"] = added
+        try assertRefused(json, field: "added_tokens[\(added.count - 1)].id",
+                          message: "added token \"Ġthe\" has id \(otherID), but the vocabulary gives it id \(vocabularyID)")
+    }
+
+    /// An added token id beyond 32 bits is refused like a vocabulary id (the vocabulary size would overflow).
+    func testAddedTokenIdOutOfRangeIsRefused() throws {
+        var json = try fixture()
+        var added = json["added_tokens"] as! [[String: Any]]
+        added[3]["id"] = Int.max
+        json["added_tokens"] = added
+        try assertRefused(json, field: "added_tokens[3].id", message: "token id \(Int.max) is out of range")
+    }
 }

@@ -5,9 +5,16 @@ import XCTest
 final class CalculatorToolTests: XCTestCase {
     let calculator = CalculatorTool()
 
+    /// Asserts that each program prints its expected output.
+    private func assertOutputs(_ cases: [(program: String, output: String)], line: UInt = #line) {
+        for (program, output) in cases {
+            XCTAssertEqual(calculator.call(program), output, program, line: line)
+        }
+    }
+
     /// Expected outputs are what CPython 3.11 prints for `repr(eval(expression))`.
     func testMatchesPythonOnArithmetic() {
-        let cases: [(String, String)] = [
+        assertOutputs([
             ("1+2*3", "7"), ("2**10", "1024"), ("-2**2", "-4"), ("2**-1", "0.5"), ("7/2", "3.5"), ("7//2", "3"),
             ("-7//2", "-4"), ("-7%2", "1"), ("7%-2", "-1"), ("-7.5//2", "-4.0"), ("7.5%-2", "-0.5"),
             ("0.1+0.2", "0.30000000000000004"), ("1e16", "1e+16"), ("1e15*1.0", "1000000000000000.0"),
@@ -25,15 +32,12 @@ final class CalculatorToolTests: XCTestCase {
             ("3.0", "3.0"), ("-0.0", "-0.0"), ("2**0.5", "1.4142135623730951"), ("(-8)**2", "64"), ("1.5e-7", "1.5e-07"),
             ("123456789.123456789", "123456789.12345679"), ("5%3.0", "2.0"), ("-5//3.0", "-2.0"), ("round(-2.5)", "-2"),
             ("round(0.125,2)", "0.12"), ("round(-1.5)", "-2"),
-        ]
-        for (expression, expected) in cases {
-            XCTAssertEqual(calculator.call(expression), expected, expression)
-        }
+        ])
     }
 
     /// Integers beyond 64 bits and their conversions to and from floats; expected values from CPython 3.11.
     func testBigIntegersAndConversionsMatchPython() {
-        let cases: [(String, String)] = [
+        assertOutputs([
             ("int(1e300)", "1000000000000000052504760255204420248704468581108159154915854115511802457988908195786371375080447864043704443832883878176942523235360430575644792184786706982848387200926575803737830233794788090059368953234970799945081119038967640880074652742780142494579258788820056842838115669472196386865459400540160"),
             ("float(2**1000)", "1.0715086071862673e+301"), ("2**1000/3", "3.5716953572875575e+300"), ("10**400/10**399", "10.0"),
             ("round(1e20)", "100000000000000000000"), ("round(123.456,-1)", "120.0"), ("round(-123.456,1)", "-123.5"),
@@ -47,10 +51,7 @@ final class CalculatorToolTests: XCTestCase {
             ("0/-5", "-0.0"), ("10**30/7", "1.4285714285714285e+29"), ("-1/3", "-0.3333333333333333"),
             ("(2**1100)/(2**90)", "1.0972248137587377e+304"),
             ("(2**1100)/(2**60)", "OverflowError: integer division result too large for a float"),
-        ]
-        for (expression, expected) in cases {
-            XCTAssertEqual(calculator.call(expression), expected, expression)
-        }
+        ])
     }
 
     /// `repr(float)` at the edges of Python's positional/exponent switch; expected strings from CPython.
@@ -67,7 +68,7 @@ final class CalculatorToolTests: XCTestCase {
     }
 
     func testErrorsReadLikePython() {
-        let cases: [(String, String)] = [
+        assertOutputs([
             ("1/0", "ZeroDivisionError: division by zero"),
             ("1.0/0", "ZeroDivisionError: float division by zero"),
             ("1//0", "ZeroDivisionError: integer division or modulo by zero"),
@@ -84,10 +85,7 @@ final class CalculatorToolTests: XCTestCase {
             ("1 + 2)", "SyntaxError: unmatched ')'"),
             ("2 3", "SyntaxError: invalid syntax"),
             ("float(10**400)", "OverflowError: int too large to convert to float"),
-        ]
-        for (expression, expected) in cases {
-            XCTAssertEqual(calculator.call(expression), expected, expression)
-        }
+        ])
     }
 
     func testPrintAssignmentsAndMultipleLines() {
@@ -99,6 +97,35 @@ final class CalculatorToolTests: XCTestCase {
         XCTAssertEqual(calculator.call("x = 5"), "(no output: end the program with an expression or print(...))")
         XCTAssertEqual(calculator.call("print(1)\nprint(1/0)"), "1\nZeroDivisionError: division by zero")
         XCTAssertEqual(calculator.call("'abc'"), "TypeError: strings are only supported as print() arguments")
+    }
+
+    /// String escapes decode as in Python; expected outputs are what CPython 3.11 prints.
+    func testStringEscapesMatchPython() {
+        assertOutputs([
+            (#"print("\x41\u0042\U00000043")"#, "ABC"),
+            (#"print('\N{LATIN SMALL LETTER A}\N{em dash}')"#, "a—"),
+            (#"print("\101\1010")"#, "AA0"),
+            (#"print("a\qb", "it\'s", "x\\y", "tab\tend")"#, "a\\qb it's x\\y tab\tend"),
+            ("print(\"a\\\nb\")", "ab"),
+            (#"print("\x4")"#, #"SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 0-2: truncated \xXX escape"#),
+            (#"print("é\x4g")"#, #"SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 10-12: truncated \xXX escape"#),
+            (#"print("\u12")"#, #"SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 0-3: truncated \uXXXX escape"#),
+            (#"print("\U00110000")"#, #"SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 0-9: illegal Unicode character"#),
+            (#"print("\N{nope}")"#, #"SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 0-7: unknown Unicode character name"#),
+            (#"print("\N{}")"#, #"SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 0-2: malformed \N character escape"#),
+            (#"print("\N")"#, #"SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 0-1: malformed \N character escape"#),
+        ])
+    }
+
+    /// A variable named like a built-in shadows it, as in Python (whose outputs these are).
+    func testAssigningToABuiltInNameShadowsIt() {
+        assertOutputs([
+            ("print = 3\nprint(2)", "TypeError: 'int' object is not callable"),
+            ("abs = 3\nabs(-2)", "TypeError: 'int' object is not callable"),
+            ("print = 3\nprint(1/0)", "ZeroDivisionError: division by zero"),
+            ("print = 3\nprint * 2", "6"),
+            ("round = 2.5\nprint(round)\nround(2)", "2.5\nTypeError: 'float' object is not callable"),
+        ])
     }
 
     func testAdversarialInputsFailFastWithText() {

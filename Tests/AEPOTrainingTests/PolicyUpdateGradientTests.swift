@@ -23,7 +23,7 @@ final class PolicyUpdateGradientTests: XCTestCase {
         let config = try TrainingConfig.resolve(algorithm: preset, file: nil, overrides: TrainingFixture.settings(run: run) + extra)
         let trainer = try Trainer(config: config, phase: .rl)
         let model = trainer.model
-        let agent = AgentLoop(backend: NativeSampler(engine: InferenceEngine(model: model), sampling: SamplingSettings(temperature: 1)),
+        let agent = AgentLoop(backend: NativeSampler(engine: try InferenceEngine(model: model), sampling: SamplingSettings(temperature: 1)),
                               tokenizer: trainer.tokenizer, environment: trainer.benchmark.environment,
                               settings: config.algorithm.rollout.agentSettings)
         let batch = try Rollout(agent: agent, settings: config.algorithm.rollout.rolloutSettings)
@@ -32,7 +32,7 @@ final class PolicyUpdateGradientTests: XCTestCase {
         XCTAssertGreaterThan(tensors.cells.count, 20)
 
         // Old log-probs off the current ones by a fixed step per sequence; random advantages.
-        let (current, entropies0) = tensors.evaluate(model, chunk: 0)
+        let (current, entropies0) = try tensors.evaluate(model, chunk: 0)
         var generator = SeededGenerator(seed: 8)
         var old = current, advantages = TokenMatrix(rows: tensors.rows, columns: tensors.columns)
         for cell in tensors.cells {
@@ -47,7 +47,7 @@ final class PolicyUpdateGradientTests: XCTestCase {
         let rows = Array(0..<tensors.rows)
 
         model.zeroGradients()
-        let summary = update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages,
+        let summary = try update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages,
                                         refLogProbs: ref)
         let gradient = Array(model.gradients)
         model.zeroGradients()
@@ -55,14 +55,14 @@ final class PolicyUpdateGradientTests: XCTestCase {
         // The reference: the aggregated loss from forward passes alone (the entropy-aware advantage's entropies detached).
         let tokenCount = Double(tensors.cells.count)
         let sequenceCount = Double(rows.filter { b in (0..<tensors.columns).contains { tensors.mask[b, $0] > 0 } }.count)
-        func loss() -> Double {
+        func loss() throws -> Double {
             var total = 0.0
             let size = microBatchSize > 0 ? microBatchSize : rows.count
             for start in stride(from: 0, to: rows.count, by: size) {
                 let chunk = Array(start..<min(start + size, rows.count))
                 let (forwardBatch, cells) = tensors.batch(rows: chunk)
                 if forwardBatch.targets.isEmpty { continue }
-                let out = model.forward(forwardBatch)
+                let out = try model.forward(forwardBatch)
                 func local(_ cell: Int) -> Int { (cell / tensors.columns - start) * tensors.columns + cell % tensors.columns }
                 var mask = TokenMatrix(rows: chunk.count, columns: tensors.columns)
                 var o = mask, lp = mask, a = mask, h = mask, r = mask
@@ -80,7 +80,7 @@ final class PolicyUpdateGradientTests: XCTestCase {
             }
             return total
         }
-        XCTAssertEqual(loss(), summary.loss, accuracy: 1e-9 + 1e-6 * abs(summary.loss), preset)
+        XCTAssertEqual(try loss(), summary.loss, accuracy: 1e-9 + 1e-6 * abs(summary.loss), preset)
         if ref != nil { XCTAssertGreaterThan(summary.klLoss, 0.01, preset) }
 
         let original = model.parameterValues
@@ -88,9 +88,9 @@ final class PolicyUpdateGradientTests: XCTestCase {
         let analytic = zip(gradient, direction).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         let h = step
         for i in original.indices { model.parameters[i] = original[i] + h * direction[i] }
-        let plus = loss()
+        let plus = try loss()
         for i in original.indices { model.parameters[i] = original[i] - h * direction[i] }
-        let minus = loss()
+        let minus = try loss()
         for i in original.indices { model.parameters[i] = original[i] }
         let numeric = (plus - minus) / Double(2 * h)
         XCTAssertGreaterThan(abs(numeric), 1e-2, preset)
@@ -129,12 +129,12 @@ final class PolicyUpdateMicroBatchTests: XCTestCase {
         let config = try TrainingConfig.resolve(algorithm: "aepo", file: nil, overrides: TrainingFixture.settings(run: run))
         let trainer = try Trainer(config: config, phase: .rl)
         let model = trainer.model
-        let agent = AgentLoop(backend: NativeSampler(engine: InferenceEngine(model: model), sampling: SamplingSettings(temperature: 1)),
+        let agent = AgentLoop(backend: NativeSampler(engine: try InferenceEngine(model: model), sampling: SamplingSettings(temperature: 1)),
                               tokenizer: trainer.tokenizer, environment: trainer.benchmark.environment,
                               settings: config.algorithm.rollout.agentSettings)
         let tensors = RolloutTensors(try Rollout(agent: agent, settings: config.algorithm.rollout.rolloutSettings)
             .run(Array(trainer.questions.prefix(2)), generator: SeededGenerator(seed: 4)).trajectories)
-        var old = tensors.evaluate(model, chunk: 0).logProbs
+        var old = try tensors.evaluate(model, chunk: 0).logProbs
         var advantages = TokenMatrix(rows: tensors.rows, columns: tensors.columns)
         var generator = SeededGenerator(seed: 8)
         for cell in tensors.cells {
@@ -145,7 +145,7 @@ final class PolicyUpdateMicroBatchTests: XCTestCase {
         func gradient(microBatchSize: Int) throws -> (loss: Double, gradient: [Float]) {
             model.zeroGradients()
             let update = PolicyUpdate(objective: try config.algorithm.actorObjective(), microBatchSize: microBatchSize)
-            let summary = update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages)
+            let summary = try update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages)
             defer { model.zeroGradients() }
             return (summary.loss, Array(model.gradients))
         }

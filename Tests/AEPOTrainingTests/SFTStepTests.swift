@@ -33,11 +33,11 @@ final class SFTStepTests: XCTestCase {
         let trainer = try Trainer(config: config, phase: .sft)
         var cursor = trainer.state.cursor
         let examples = cursor.next(config.sft.batchSize).map { trainer.examples[$0] }
-        let reference = Qwen3Model(config: trainer.model.config, parameters: trainer.model.parameterValues)
+        let reference = try Qwen3Model(config: trainer.model.config, parameters: trainer.model.parameterValues)
         var policy: [Double] = [], results: [Double] = []
         for example in examples {
             let (batch, isToolOutput) = SFTExample.batch([example], includeToolOutput: true)
-            for (lp, isResult) in zip(reference.forward(batch).logProbs, isToolOutput) {
+            for (lp, isResult) in zip(try reference.forward(batch).logProbs, isToolOutput) {
                 if isResult { results.append(-Double(lp)) } else { policy.append(-Double(lp)) }
             }
         }

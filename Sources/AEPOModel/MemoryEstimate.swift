@@ -1,0 +1,65 @@
+import AEPOCore
+
+/// What a run with a Qwen3 model needs in memory, part by part, worked out from the shapes before anything is
+/// allocated, so that a run that cannot fit is refused with the figures instead of failing half-way: the
+/// parameters and, as the run needs them, more buffers of their size (gradients, AdamW's two moments, a frozen
+/// reference model, the checkpoint being read), the activations and scratch of one forward and backward pass, and
+/// an inference engine's packed weights, KV cache and workspace. Float32 throughout; sums in `Double`, so that
+/// no shape overflows them.
+public struct MemoryEstimate: Equatable, Sendable {
+    public struct Part: Equatable, Sendable {
+        public var name: String
+        public var bytes: Double
+    }
+
+    public let config: Qwen3Config
+    public private(set) var parts: [Part]
+
+    /// The parameters of `config`, whose sizes must be within `config.json`'s bounds (`Qwen3Config.maximum…`),
+    /// so that its parameter count cannot overflow.
+    public init(config: Qwen3Config) {
+        self.config = config
+        parts = [Part(name: "parameters", bytes: Self.bytes(floats: Double(ParameterLayout(config: config).totalCount)))]
+    }
+
+    /// The whole need.
+    public var bytes: Double { parts.reduce(0) { $0 + $1.bytes } }
+
+    /// `copies` more buffers the size of the parameters, under `name` ("gradients", "optimizer moments", …).
+    public mutating func addParameterSized(_ name: String, copies: Double = 1) {
+        parts.append(Part(name: name, bytes: copies * parts[0].bytes))
+    }
+
+    /// The activations and backward scratch of one training pass over `sequences` sequences of `positions` tokens
+    /// with every position a target (`Qwen3Model.forward` then `backward`).
+    public mutating func addTrainingPass(sequences: Int, positions: Int) {
+        let shape = BatchShape(batch: sequences, time: positions, targets: sequences * positions)
+        let chunkRows = max(1, min(shape.targets, Qwen3Model.defaultLogitsBudget / config.vocabSize))
+        let floats = Activations.floatCount(config, shape, chunkRows: chunkRows) + Activations.backwardScratchCount(config, shape)
+        parts.append(Part(name: "activations of \(sequences) × \(positions) tokens", bytes: Self.bytes(floats: floats)))
+    }
+
+    /// An `InferenceEngine`'s packed weights (about the parameters' size), the KV cache of `sequences` sequences of
+    /// `positions` tokens, and the workspace of a prefill of `positions` tokens.
+    public mutating func addInferenceEngine(sequences: Int, positions: Int) {
+        let c = config
+        addParameterSized("packed weights")
+        let cache = Double(sequences) * Double(positions) * Double(c.numHiddenLayers) * 2 * Double(c.keyValueWidth)
+        parts.append(Part(name: "KV cache of \(sequences) × \(positions) tokens", bytes: Self.bytes(floats: cache)))
+        let workspace = Double(positions) * Double(2 * c.hiddenSize + c.queryKeyValueWidth + c.queryWidth + 3 * c.intermediateSize
+                                                   + c.numAttentionHeads + c.numKeyValueHeads)
+        parts.append(Part(name: "decoding workspace", bytes: Self.bytes(floats: workspace)))
+    }
+
+    /// Refuses a need above `limit`: an `InputError` at `source` (and `field`) saying that `subject` needs this much,
+    /// part by part, more than the limit, followed by `advice` (what to lower).
+    public func check(against limit: MemoryLimit = .current, subject: String, source: String, field: String? = nil,
+                      advice: String) throws {
+        guard bytes > Double(limit.bytes) else { return }
+        let listed = parts.map { "\($0.name) \(MemoryLimit.text($0.bytes))" }.joined(separator: ", ")
+        throw InputError("\(subject) needs about \(MemoryLimit.text(bytes)) (\(listed)), more than the \(limit) this process "
+                         + "can have; \(advice)", source: source, field: field)
+    }
+
+    private static func bytes(floats: Double) -> Double { floats * Double(MemoryLayout<Float>.stride) }
+}

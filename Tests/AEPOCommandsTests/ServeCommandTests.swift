@@ -1,0 +1,29 @@
+@testable import AEPOCommands
+import AEPOCore
+import AEPOModel
+import AEPOTestSupport
+import Foundation
+import XCTest
+
+/// `aepo serve`'s model loading: a config that does not fit in memory is refused before anything is allocated.
+final class ServeCommandTests: XCTestCase {
+    func testAModelTooLargeForMemoryIsRefusedNotAborted() throws {
+        let directory = try Fixtures.temporaryDirectory("serve-too-large")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = Qwen3Config(vocabSize: 1 << 22, hiddenSize: 1 << 16, intermediateSize: 1 << 18, numHiddenLayers: 64,
+                                 numAttentionHeads: 64, numKeyValueHeads: 8, headDim: 128)
+        let configURL = directory.appendingPathComponent("config.json")
+        try config.jsonData().write(to: configURL)
+        let tokenizer = Fixtures.url("tokenizer-bytelevel-bpe/tokenizer.json").path
+        for arguments in [["--random-config", configURL.path, "--tokenizer", tokenizer], ["--model", directory.path]] {
+            XCTAssertThrowsError(try ServeCommand.parse(arguments).weights()) {
+                let error = $0 as? InputError
+                XCTAssertEqual(error?.source, configURL.path)
+                for text in ["serving this model needs about", "packed weights", "KV cache of 1 × 1024 tokens", "this process can have",
+                             "serve a smaller model, or lower --max-prompt-tokens (8192) and --max-tokens (1024)"] {
+                    XCTAssertTrue(error?.message.contains(text) ?? false, "\(arguments[0]): \($0)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import AEPOCore
+import XCTest
+
+@testable import AEPOModel
+
+/// The memory estimate against a model small enough to count by hand, and the error it gives above a limit.
+final class MemoryEstimateTests: XCTestCase {
+    /// vocab 10, hidden 4, intermediate 6, one layer of 2 heads (1 key-value head) of width 2, tied head.
+    private let config = Qwen3Config(vocabSize: 10, hiddenSize: 4, intermediateSize: 6, numHiddenLayers: 1,
+                                     numAttentionHeads: 2, numKeyValueHeads: 1, headDim: 2, maxPositionEmbeddings: 16)
+
+    func testPartsMatchACountByHand() {
+        var estimate = MemoryEstimate(config: config)
+        // Embedding 10·4; the layer: norms 4 + 4, q 4·4, k and v 2·4 each, q_norm and k_norm 2 each, o 4·4,
+        // gate, up and down 6·4 each; final norm 4: 40 + 132 + 4 = 176 floats.
+        XCTAssertEqual(estimate.parts, [.init(name: "parameters", bytes: 176 * 4)])
+        estimate.addParameterSized("gradients")
+        estimate.addParameterSized("AdamW's moments", copies: 2)
+        XCTAssertEqual(estimate.bytes, 4 * 176 * 4)
+
+        // Two sequences of three tokens, 6 rows and 6 targets. Forward, per layer: 6·(4·4 + 3·4 + 3·2 + 3·6) = 312,
+        // 6·(2 + 2 + 1) = 30 norms' rstd, 2·2·3·3 = 36 attention probabilities; then 6·(2·4 + 1) = 54, 6·(4 + 3) = 42
+        // and 6·10 = 60 logits: 534. Backward scratch: 6·(3·4 + 2·4 + 2 + 8 + 3·6) = 288, 2·1·3·3 = 18, 6·4 = 24: 330.
+        estimate.addTrainingPass(sequences: 2, positions: 3)
+        XCTAssertEqual(estimate.parts.last, .init(name: "activations of 2 × 3 tokens", bytes: (534 + 330) * 4))
+
+        // An engine: packed weights ≈ the parameters; KV cache 2·3 positions · 1 layer · 2 · 2 floats; a 3-row
+        // workspace of 2·4 + 8 + 4 + 3·6 + 3 = 41 floats a row.
+        var engine = MemoryEstimate(config: config)
+        engine.addInferenceEngine(sequences: 2, positions: 3)
+        XCTAssertEqual(engine.parts.map(\.bytes), [704, 704, 96, 492] as [Double])
+    }
+
+    func testANeedAboveTheLimitIsAnErrorWithTheFigures() throws {
+        var estimate = MemoryEstimate(config: config)
+        estimate.addParameterSized("gradients")
+        let limit = MemoryLimit(bytes: 1000, source: "a test limit")
+        XCTAssertNoThrow(try MemoryEstimate(config: config).check(against: limit, subject: "x", source: "s", advice: "a"))
+        XCTAssertThrowsError(try estimate.check(against: limit, subject: "this run", source: "config", field: "model.hidden_size",
+                                                advice: "lower model.hidden_size")) { error in
+            XCTAssertEqual(error as? InputError, InputError(
+                "this run needs about 1.4 KiB (parameters 704 B, gradients 704 B), more than the 1000 B (a test limit) this "
+                    + "process can have; lower model.hidden_size", source: "config", field: "model.hidden_size"))
+        }
+    }
+}
