@@ -37,6 +37,8 @@ public struct ActorObjective: Sendable {
         /// without an entropy bonus (the entropy-aware advantage uses the entropy detached).
         public var gradEntropies: TokenMatrix
         public var statistics: ClipStatistics
+        /// The entropy-aware advantage's factors `1 + a·z_t` (docs/algorithm.md §4.4), B×T; nil when it is off.
+        public var entropyAdvantageWeights: TokenMatrix?
     }
 
     /// Evaluates the objective. `entropies` is required when the entropy-aware advantage or the entropy bonus
@@ -46,10 +48,13 @@ public struct ActorObjective: Sendable {
                                tokenCount: Double? = nil, sequenceCount: Double? = nil,
                                entropyNormalization: EntropyAwareAdvantage.Normalization? = nil) -> Result {
         var input = input
+        var entropyAdvantageWeights: TokenMatrix?
         if let a = entropyAdvantageCoefficient {
             guard let entropies else { preconditionFailure("the entropy-aware advantage needs the token entropies") }
-            input.advantages = EntropyAwareAdvantage.transform(input.advantages, entropies: entropies,
-                                                               mask: input.mask, coefficient: a, normalization: entropyNormalization)
+            let weights = EntropyAwareAdvantage.weights(entropies: entropies, mask: input.mask, coefficient: a,
+                                                        normalization: entropyNormalization)
+            input.advantages = EntropyAwareAdvantage.transform(input.advantages, weights: weights)
+            entropyAdvantageWeights = weights
         }
         let policy = policyLoss(input, settings: settings, aggregation: aggregation,
                                 tokenCount: tokenCount, sequenceCount: sequenceCount)
@@ -57,7 +62,7 @@ public struct ActorObjective: Sendable {
         var result = Result(loss: policy.loss, policyLoss: policy.loss, klLoss: 0, entropy: 0,
                             gradLogProbs: policy.gradLogProbs,
                             gradEntropies: TokenMatrix(rows: input.mask.rows, columns: input.mask.columns),
-                            statistics: policy.statistics)
+                            statistics: policy.statistics, entropyAdvantageWeights: entropyAdvantageWeights)
         if let (estimator, beta) = klLoss {
             guard let refLogProbs else { preconditionFailure("the KL loss needs the reference log-probs") }
             let kl = estimator.terms(logProbs: input.logProbs, refLogProbs: refLogProbs)

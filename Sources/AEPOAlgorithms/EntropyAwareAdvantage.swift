@@ -21,14 +21,25 @@ public enum EntropyAwareAdvantage {
         }
     }
 
-    /// `Ã` of `advantages`; `normalization` defaults to the statistics of `entropies` over `mask`.
-    public static func transform(_ advantages: TokenMatrix, entropies: TokenMatrix, mask: TokenMatrix,
-                                 coefficient a: Double = defaultCoefficient, normalization: Normalization? = nil) -> TokenMatrix {
-        precondition(advantages.hasShape(of: entropies) && advantages.hasShape(of: mask), "shape mismatch")
+    /// The factor `1 + a · z_t` of every valid token (0 at masked positions); `normalization` defaults to the
+    /// statistics of `entropies` over `mask`.
+    public static func weights(entropies: TokenMatrix, mask: TokenMatrix, coefficient a: Double = defaultCoefficient,
+                               normalization: Normalization? = nil) -> TokenMatrix {
+        precondition(entropies.hasShape(of: mask), "shape mismatch")
         let z = normalization ?? Normalization(entropies: entropies, mask: mask)
         var out = TokenMatrix(rows: mask.rows, columns: mask.columns)
         for i in out.values.indices where mask.values[i] > 0 {
-            out.values[i] = advantages.values[i] * (1 + a * (entropies.values[i] - z.mean) / z.std)
+            out.values[i] = 1 + a * (entropies.values[i] - z.mean) / z.std
+        }
+        return out
+    }
+
+    /// `Ã = A ⊙ weights`: each token's advantage times its factor (0 where `weights` is 0, at masked positions).
+    public static func transform(_ advantages: TokenMatrix, weights: TokenMatrix) -> TokenMatrix {
+        precondition(advantages.hasShape(of: weights), "shape mismatch")
+        var out = weights
+        for i in out.values.indices where out.values[i] != 0 {
+            out.values[i] *= advantages.values[i]
         }
         return out
     }

@@ -61,7 +61,7 @@ public struct BenchmarkStatistics: Sendable {
         lines.append("questions:")
         lines.append("  " + "suite".padding(width) + splits.map { " " + $0.padding(9, left: true) }.joined() + " " + "total".padding(9, left: true))
         for (suite, counts) in questionsBySuite {
-            let family = Suite.builtIn.first { $0.name == suite }.map { "  (\($0.family.rawValue))" } ?? ""
+            let family = Suite.all.first { $0.name == suite }.map { "  (\($0.family.rawValue))" } ?? ""
             let cells = splits.map { split in String(counts.first { $0.split == split }?.count ?? 0).padding(9, left: true) }
             lines.append("  " + suite.padding(width) + cells.map { " " + $0 }.joined() + " " + String(counts.map(\.count).reduce(0, +)).padding(9, left: true) + family)
         }

@@ -2,7 +2,7 @@ import AEPOCore
 
 /// A named question suite: its family and the compositions it draws questions from. A fixed
 /// quarter of the compositions (every fourth in id order) is held out for the `test-ood` split.
-public struct Suite: Sendable {
+public struct Suite: Sendable, NamedRegistry {
     public let name: String
     public let family: SuiteFamily
     public let summary: String
@@ -16,7 +16,7 @@ public struct Suite: Sendable {
     static func isHeldOut(_ index: Int) -> Bool { index % 4 == 3 }
 
     /// The seven built-in suites, in report order.
-    public static let builtIn: [Suite] = [
+    public static let all: [Suite] = [
         Suite(name: "lookup", family: .singleHopQA, summary: "1-hop questions: one relation or attribute of a named entity",
               compositions: ChainComposition.all(hops: 1)),
         Suite(name: "deep-3hop", family: .deepSearch, summary: "3-hop chains of relations ending in a name or a number",
@@ -33,14 +33,10 @@ public struct Suite: Sendable {
               compositions: WordProblem.all()),
     ]
 
-    /// The built-in suites named in `names` (all when empty), or an error naming the unknown one.
+    public static let noun = "suite"
+
+    /// The built-in suites named in `names` (all when empty), or an error naming the unknown one and `source`.
     public static func named(_ names: [String], source: String = "--suites") throws -> [Suite] {
-        if names.isEmpty { return builtIn }
-        return try names.map { name in
-            guard let suite = builtIn.first(where: { $0.name == name }) else {
-                throw InputError("unknown suite '\(name)'; expected one of: \(builtIn.map(\.name).joined(separator: ", "))", source: source)
-            }
-            return suite
-        }
+        names.isEmpty ? all : try names.map { try named($0, source: source) }
     }
 }

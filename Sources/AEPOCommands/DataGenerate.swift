@@ -20,7 +20,7 @@ struct DataGenerate: ParsableCommand {
     @Option(help: "Preset: small, default or large.")
     var size = "default"
 
-    @Option(help: "Suites to generate, comma-separated (default: all of \(Suite.builtIn.map(\.name).joined(separator: ", "))).")
+    @Option(help: "Suites to generate, comma-separated (default: all of \(Suite.all.map(\.name).joined(separator: ", "))).")
     var suites: String?
 
     @Option(help: "People in the world.") var people: Int?

@@ -1,5 +1,5 @@
 /// A closed set of entries a user picks by name: a policy loss, an advantage estimator, a loss aggregation, an
-/// algorithm preset, an experiment budget.
+/// algorithm preset, an experiment budget, a question suite.
 public protocol NamedRegistry {
     /// Every entry, in the order an error lists them.
     static var all: [Self] { get }

@@ -110,10 +110,11 @@ public struct AlgorithmComparison: Sendable {
 
     /// The analyses per algorithm, each a mean over seeds: entropy of the trained tokens at the first and last step and
     /// the largest change between steps, tool calls per trajectory, the update's high-side clip share (all tokens, then
-    /// per entropy quartile, lowest first), branches per question and the top-3-root share (from training metrics); and
-    /// from each run's rollout logs (every training step, when present) the longest run of consecutive branching rounds
-    /// and the sampling diversity per group (distinct answers, distinct tool-call sequences, mean pairwise Jaccard
-    /// distance of the policy tokens).
+    /// per entropy quartile, lowest first), the entropy-aware advantage's mean factor on the highest-entropy quarter and
+    /// its largest factor, branches per question and the top-3-root share (from training metrics); and from each run's
+    /// rollout logs (every training step, when present) the longest run of consecutive branching rounds, the share of
+    /// branch decisions the consecutive-branch penalty lowers (counter l ≥ 1), and the sampling diversity per group
+    /// (distinct answers, distinct tool-call sequences, mean pairwise Jaccard distance of the policy tokens).
     public var analysesTable: TextTable {
         func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
         func seedMean(_ entry: Entry, format: String = "%.3f", _ value: (RunLog) -> Double?) -> String {
@@ -131,9 +132,15 @@ public struct AlgorithmComparison: Sendable {
             }
             return quartiles.contains("–") ? "–" : quartiles.joined(separator: " / ")
         }
+        func entropyFactors(_ entry: Entry) -> String {
+            let q4 = seedMean(entry, format: "%.2f") { metricMean($0, MetricKey.entropyAdvantageWeightTopQuartile) }
+            let largest = seedMean(entry, format: "%.2f") { metricMean($0, MetricKey.entropyAdvantageWeightMax) }
+            return q4 == "–" ? "–" : "\(q4) / \(largest)"
+        }
         return TextTable(
             header: ["algorithm", "entropy (first → last)", "largest entropy jump", "tool calls", "high clips", "high clips by entropy q1 / q2 / q3 / q4",
-                     "branches / question", "top-3 root share", "longest branching run", "distinct answers", "distinct tool sequences",
+                     "entropy-aware factor q4 / max",
+                     "branches / question", "top-3 root share", "longest branching run", "decisions at l ≥ 1", "distinct answers", "distinct tool sequences",
                      "Jaccard distance"],
             rows: entries.map { entry in
                 [entry.algorithm,
@@ -142,9 +149,11 @@ public struct AlgorithmComparison: Sendable {
                  seedMean(entry) { metricMean($0, MetricKey.toolCalls) },
                  seedMean(entry, format: "%.4f") { metricMean($0, MetricKey.clipHigh) },
                  clipQuartiles(entry),
+                 entropyFactors(entry),
                  seedMean(entry) { metricMean($0, MetricKey.branchesPerQuestion) },
                  seedMean(entry) { metricMean($0, MetricKey.topThreeRootShare) },
                  seedMean(entry) { $0.branchEvents.isEmpty ? nil : Double(OverBranching($0.branchEvents).runLengths.count - 1) },
+                 seedMean(entry) { $0.branchEvents.isEmpty ? nil : OverBranching($0.branchEvents).penalisedShare },
                  seedMean(entry) { $0.groups.isEmpty ? nil : SamplingDiversity.mean($0.groups.map(SamplingDiversity.init)).answers },
                  seedMean(entry) { $0.groups.isEmpty ? nil : SamplingDiversity.mean($0.groups.map(SamplingDiversity.init)).toolCallSequences },
                  seedMean(entry) { $0.groups.isEmpty ? nil : SamplingDiversity.mean($0.groups.map(SamplingDiversity.init)).jaccard }]

@@ -14,6 +14,10 @@ public enum MetricKey {
     public static let gradNorm = "grad_norm"
     public static let branchesPerQuestion = "branches_per_question"
     public static let topThreeRootShare = "branch_top3_root_share"
+    /// The entropy-aware advantage's largest factor `1 + a·z_t` in a step, and its mean over the step's
+    /// highest-entropy quarter of trained tokens (AEPO only).
+    public static let entropyAdvantageWeightMax = "entropy_adv_weight_max"
+    public static let entropyAdvantageWeightTopQuartile = "entropy_adv_weight_q4"
 
     /// Share of the tokens of entropy quartile `quartile` (1 = lowest entropy … 4 = highest) clipped on the high side.
     public static func clipHigh(quartile: Int) -> String { "clip_high_entropy_q\(quartile)" }

@@ -13,6 +13,9 @@ public struct OverBranching: Equatable, Sendable {
     /// `runLengths[r]`: how many maximal runs of r consecutive rounds with at least one branch the groups had
     /// (a round without a branch, or a missing round, ends a run; index 0 is unused and stays 0).
     public var runLengths: [Int]
+    /// The share of decisions (taken or not) made with a consecutive-branch counter `l ≥ 1`: those the penalty
+    /// `(1 − λ·l)` of §2.5 lowers when `λ > 0` (0 without decisions).
+    public var penalisedShare: Double
 
     public init(_ events: [LoggedBranchEvent]) {
         struct Group: Hashable { var step: Int?; var question: Int }
@@ -51,6 +54,7 @@ public struct OverBranching: Equatable, Sendable {
             close(length)
         }
         self.branches = branches
+        penalisedShare = events.isEmpty ? 0 : Double(events.count(where: { $0.event.consecutiveBranches >= 1 })) / Double(events.count)
         topThreeShare = branches == 0 ? 0 : Double(topThree) / Double(branches)
         branchesPerRoot = perRoot
         runLengths = runs

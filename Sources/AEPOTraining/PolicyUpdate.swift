@@ -40,6 +40,8 @@ public struct PolicyUpdate {
         /// Per trained token: its entropy and whether the loss clipped it on the high side (`ClipRegion.high`).
         public var tokenEntropies: [Double] = []
         public var highClipped: [Bool] = []
+        /// Per trained token, in the same order: the entropy-aware advantage's factor `1 + a·z_t`; empty when it is off.
+        public var entropyAdvantageWeights: [Double] = []
     }
 
     /// Adds the gradient of the aggregated loss over `rows` of `tensors` into `model.gradients` and returns the loss
@@ -101,6 +103,7 @@ public struct PolicyUpdate {
                 summary.entropy += entropy.values[l]
                 summary.tokenEntropies.append(entropy.values[l])
                 summary.highClipped.append(result.statistics.regions[l] == .high)
+                if let weights = result.entropyAdvantageWeights { summary.entropyAdvantageWeights.append(weights.values[l]) }
             }
         }
         if summary.tokens > 0 {

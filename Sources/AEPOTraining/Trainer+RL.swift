@@ -147,18 +147,25 @@ extension PolicyUpdate.Summary {
         klLoss += other.klLoss
         tokenEntropies += other.tokenEntropies
         highClipped += other.highClipped
+        entropyAdvantageWeights += other.entropyAdvantageWeights
     }
 
     /// Entropy, clip fractions, KL to the old policy, and the high-side clip fraction per entropy quartile
-    /// (`clip_high_entropy_q1` the lowest-entropy quarter of the trained tokens).
+    /// (`clip_high_entropy_q1` the lowest-entropy quarter of the trained tokens); with the entropy-aware advantage, the
+    /// largest factor `1 + a·z_t` (`entropy_adv_weight_max`) and the mean factor of the highest-entropy quarter
+    /// (`entropy_adv_weight_q4`): how strongly the update leans on the uncertain tokens.
     var metrics: [String: Double] {
         var m: [String: Double] = ["entropy": entropy, "clip_frac_low": clippedLow, "clip_frac_high": clippedHigh,
                                    "clip_frac_dual": dualClipped, "kl": approxKL]
+        if let largest = entropyAdvantageWeights.max() { m["entropy_adv_weight_max"] = largest }
         let order = tokenEntropies.indices.sorted { tokenEntropies[$0] < tokenEntropies[$1] }
         guard order.count >= 4 else { return m }
         for q in 0..<4 {
             let slice = order[(q * order.count / 4)..<((q + 1) * order.count / 4)]
             m["clip_high_entropy_q\(q + 1)"] = Double(slice.filter { highClipped[$0] }.count) / Double(max(slice.count, 1))
+            if q == 3 && !entropyAdvantageWeights.isEmpty {
+                m["entropy_adv_weight_q4"] = slice.reduce(0.0) { $0 + entropyAdvantageWeights[$1] } / Double(max(slice.count, 1))
+            }
         }
         return m
     }

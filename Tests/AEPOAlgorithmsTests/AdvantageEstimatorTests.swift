@@ -60,11 +60,12 @@ final class AdvantageEstimatorTests: XCTestCase {
         let a = TokenMatrix(rows: 1, columns: 4, values: [2, 2, 2, 0])
         let h = TokenMatrix(rows: 1, columns: 4, values: [1, 2, 3, 99])
         let m = TokenMatrix(rows: 1, columns: 4, values: [1, 1, 1, 0])
-        let out = EntropyAwareAdvantage.transform(a, entropies: h, mask: m, coefficient: 0.2)
+        let weights = EntropyAwareAdvantage.weights(entropies: h, mask: m, coefficient: 0.2)
         // mean 2, unbiased std 1 → z = −1, 0, 1
-        XCTAssertEqual(out.values, [2 * 0.8, 2, 2 * 1.2, 0])
-        let flat = EntropyAwareAdvantage.transform(a, entropies: TokenMatrix(rows: 1, columns: 4, repeating: 5), mask: m)
-        XCTAssertEqual(flat.values, [2, 2, 2, 0], "std 0 counts as 1: no change")
+        XCTAssertEqual(weights.values, [0.8, 1, 1.2, 0])
+        XCTAssertEqual(EntropyAwareAdvantage.transform(a, weights: weights).values, [2 * 0.8, 2, 2 * 1.2, 0])
+        let flat = EntropyAwareAdvantage.weights(entropies: TokenMatrix(rows: 1, columns: 4, repeating: 5), mask: m)
+        XCTAssertEqual(EntropyAwareAdvantage.transform(a, weights: flat).values, [2, 2, 2, 0], "std 0 counts as 1: no change")
     }
 
     func testRegistryNamesAndErrors() throws {

@@ -12,7 +12,7 @@ final class OracleAgentTests: XCTestCase {
         let oracle = benchmark.oracle
         let environment = benchmark.environment
         let format = environment.format
-        for suite in Suite.builtIn {
+        for suite in Suite.all {
             let questions = benchmark.questions.filter { $0.suite == suite.name }
             var solved = 0
             for question in questions {

@@ -6,10 +6,10 @@ final class QuestionSuiteTests: XCTestCase {
     let benchmark = BenchmarkFixture.small
 
     func testSevenSuitesOverFourFamiliesWithEverySplitFilled() {
-        XCTAssertEqual(Suite.builtIn.map(\.name), ["lookup", "deep-3hop", "deep-4hop", "bridge", "comparison", "calc-facts", "calc-word"])
-        XCTAssertEqual(Set(Suite.builtIn.map(\.family)), Set(SuiteFamily.allCases))
+        XCTAssertEqual(Suite.all.map(\.name), ["lookup", "deep-3hop", "deep-4hop", "bridge", "comparison", "calc-facts", "calc-word"])
+        XCTAssertEqual(Set(Suite.all.map(\.family)), Set(SuiteFamily.allCases))
         let sizes = BenchmarkConfiguration.small.questions
-        for suite in Suite.builtIn {
+        for suite in Suite.all {
             XCTAssertFalse(suite.heldOut.isEmpty, suite.name)
             for split in QuestionSplit.allCases {
                 let count = benchmark.questions.filter { $0.suite == suite.name && $0.split == split.rawValue }.count
@@ -49,7 +49,7 @@ final class QuestionSuiteTests: XCTestCase {
         }
         let pages = benchmark.pages.map { words($0.title + " " + $0.text) }
         var checked = 0
-        let lookups = Set(Suite.builtIn.filter(\.answersOnSubjectPage).map(\.name))
+        let lookups = Set(Suite.all.filter(\.answersOnSubjectPage).map(\.name))
         XCTAssertEqual(lookups, ["lookup"])
         for question in benchmark.questions where question.metadata["subjects"] != nil && !lookups.contains(question.suite) {
             let subjects = question.metadata["subjects"]!.components(separatedBy: QuestionDraft.subjectSeparator)
@@ -63,7 +63,7 @@ final class QuestionSuiteTests: XCTestCase {
     }
 
     func testOutOfDistributionSplitSharesNoCompositionOrTemplateWithTraining() {
-        for suite in Suite.builtIn {
+        for suite in Suite.all {
             let questions = benchmark.questions.filter { $0.suite == suite.name }
             func values(_ split: QuestionSplit, _ key: String) -> Set<String> {
                 Set(questions.filter { $0.split == split.rawValue }.map { $0.metadata[key]! })
@@ -76,7 +76,7 @@ final class QuestionSuiteTests: XCTestCase {
     }
 
     func testTestQuestionsAreUnseenInTraining() {
-        for suite in Suite.builtIn {
+        for suite in Suite.all {
             let questions = benchmark.questions.filter { $0.suite == suite.name }
             let train = questions.filter { $0.split == "train" }
             let key = { (q: Question) in q.metadata["composition"]! + "|" + (q.metadata["subjects"] ?? q.question) }
@@ -93,6 +93,6 @@ final class QuestionSuiteTests: XCTestCase {
         XCTAssertThrowsError(try Suite.named(["bridge", "nope"])) { error in
             XCTAssertTrue("\(error)".contains("unknown suite 'nope'"), "\(error)")
         }
-        XCTAssertEqual(try Suite.named([]).count, Suite.builtIn.count)
+        XCTAssertEqual(try Suite.named([]).count, Suite.all.count)
     }
 }

@@ -46,9 +46,9 @@ final class AnalysesTests: XCTestCase {
         XCTAssertThrowsError(try MetricsRecord.read(from: noStep)) { XCTAssertEqual(($0 as? InputError)?.field, "step") }
     }
 
-    private func event(step: Int? = nil, question: Int = 0, root: Int, round: Int, taken: Bool) -> LoggedBranchEvent {
+    private func event(step: Int? = nil, question: Int = 0, root: Int, round: Int, taken: Bool, counter: Int = 0) -> LoggedBranchEvent {
         LoggedBranchEvent(step: step, event: BranchEvent(question: question, parent: root, child: taken ? 99 : nil, root: root, round: round,
-                                                       entropyChange: 0.1, probability: 0.5, consecutiveBranches: 0, taken: taken))
+                                                       entropyChange: 0.1, probability: 0.5, consecutiveBranches: counter, taken: taken))
     }
 
     func testOverBranchingByHand() throws {
@@ -72,6 +72,11 @@ final class AnalysesTests: XCTestCase {
         let twoSteps = OverBranching([event(step: 1, root: 0, round: 1, taken: true), event(step: 2, root: 0, round: 2, taken: true)])
         XCTAssertEqual(twoSteps.runLengths, [0, 2])
         XCTAssertEqual(OverBranching([]).topThreeShare, 0)
+        // Decisions at counter 0, 1, 0, 3: two of four are lowered by the penalty.
+        let counters = OverBranching([0, 1, 0, 3].map { event(root: 0, round: 1, taken: false, counter: $0) })
+        XCTAssertEqual(counters.penalisedShare, 0.5)
+        XCTAssertEqual(analysis.penalisedShare, 0)
+        XCTAssertEqual(OverBranching([]).penalisedShare, 0)
     }
 
     func testBranchEventLogReadsOptionalStep() throws {

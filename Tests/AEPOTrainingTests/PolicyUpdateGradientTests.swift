@@ -147,6 +147,17 @@ final class PolicyUpdateMicroBatchTests: XCTestCase {
             let update = PolicyUpdate(objective: try config.algorithm.actorObjective(), microBatchSize: microBatchSize)
             let summary = try update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages)
             defer { model.zeroGradients() }
+            // The reported factors are 1 + 0.2·z over the whole mini-batch's tokens, whatever the micro-batch size.
+            let h = summary.tokenEntropies
+            let mean = h.reduce(0, +) / Double(h.count)
+            let std = (h.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(h.count - 1)).squareRoot()
+            XCTAssertEqual(summary.entropyAdvantageWeights.count, h.count)
+            for (weight, entropy) in zip(summary.entropyAdvantageWeights, h) {
+                XCTAssertEqual(weight, 1 + 0.2 * (entropy - mean) / std, accuracy: 1e-9)
+            }
+            let metrics = summary.metrics
+            XCTAssertEqual(metrics["entropy_adv_weight_max"], summary.entropyAdvantageWeights.max())
+            XCTAssertGreaterThan(metrics["entropy_adv_weight_q4"] ?? 0, 1, "the highest-entropy quarter is weighted up")
             return (summary.loss, Array(model.gradients))
         }
         let whole = try gradient(microBatchSize: 0)
