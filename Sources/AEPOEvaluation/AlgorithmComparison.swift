@@ -171,11 +171,12 @@ public struct AlgorithmComparison: Sendable {
 
             Seed s of every algorithm starts from the same checkpoint with the same data order, so each baseline is compared
             seed by seed: mean of `\(reference)(s) − X(s)` in points ± the 95 % half-width (Student's t, n − 1 degrees of
-            freedom); **bold** where the interval excludes 0 (significant at 5 %, two-sided), the others are ties.
+            freedom); **bold** where the interval excludes 0 (significant at 5 %, two-sided), the others are ties (so is
+            a difference without spread, the same in every pair: its interval of width 0 tests nothing).
 
             \(differences.markdown)
             Smallest difference this design detects with 80 % power (two-sided, 5 %): `(t₀.₉₇₅ + t₀.₈₀) · s_d / √n` in
-            points, from the observed spread s_d of the paired differences.
+            points, from the observed spread s_d of the paired differences (– without a spread).
 
             \(detectable.markdown)
 

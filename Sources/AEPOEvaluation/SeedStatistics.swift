@@ -36,13 +36,19 @@ public struct SeedStatistics: Equatable, Sendable {
             / Double(values.count).squareRoot()
     }
 
-    /// Whether the 95 % interval excludes 0 (the two-sided one-sample t-test at 5 %); never with one seed.
-    public var excludesZero: Bool { seeds > 1 && abs(mean) > halfWidth }
+    /// Whether the values spread at all (below 1e-9 counts as none). Pass@k moves on a grid (1/200 for 50 questions
+    /// × 4 runs), so a few seeds can give the same value, or the same paired difference, every time: the t-interval
+    /// then has width 0, which says nothing about the spread the design would show on more seeds.
+    public var hasSpread: Bool { seeds > 1 && halfWidth > 1e-9 }
+
+    /// Whether the 95 % interval excludes 0 (the two-sided one-sample t-test at 5 %); never with one seed or without
+    /// a spread (`hasSpread`).
+    public var excludesZero: Bool { hasSpread && abs(mean) > halfWidth }
 
     /// The smallest true mean this design detects with 80 % power in a two-sided test at 5 %:
-    /// `(t₀.₉₇₅(n−1) + t₀.₈₀(n−1)) · s / √n`; `nil` with one seed.
+    /// `(t₀.₉₇₅(n−1) + t₀.₈₀(n−1)) · s / √n`; `nil` with one seed or without a spread.
     public var minimumDetectable: Double? {
-        guard seeds > 1 else { return nil }
+        guard hasSpread else { return nil }
         let df = seeds - 1
         return halfWidth * (1 + Self.quantile(Self.tQuantiles80, normal: 0.842, degrees: df)
             / Self.quantile(Self.tQuantiles975, normal: 1.96, degrees: df))

@@ -125,5 +125,11 @@ final class AlgorithmComparisonTests: XCTestCase {
         XCTAssertEqual(SeedStatistics([0.05]).signedPoints, "+5.0")
         XCTAssertFalse(SeedStatistics([0.05]).excludesZero, "one pair has no spread to test against")
         XCTAssertNil(SeedStatistics([0.05]).minimumDetectable)
+        // Two seeds with the same difference (on Pass@1's 0.5-point grid): an interval of width 0 is a tie, not proof.
+        let same = SeedStatistics([0.585 - 0.60, 0.585 - 0.60])
+        XCTAssertEqual(same.halfWidth, 0)
+        XCTAssertFalse(same.excludesZero)
+        XCTAssertNil(same.minimumDetectable)
+        XCTAssertFalse(SeedStatistics([0.575 - 0.59, 0.585 - 0.60, 0.565 - 0.58]).excludesZero, "rounding is no spread")
     }
 }
