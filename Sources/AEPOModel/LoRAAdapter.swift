@@ -103,6 +103,9 @@ public final class LoRAAdapter {
         siteIndex[Self.key(layer, target)].map { ($0, sites[$0]) }
     }
 
+    /// The parameter values as an array (a copy).
+    public var parameterValues: [Float] { Array(parameters) }
+
     /// Gradients in `parameters`' layout; empty until `allocateGradients`.
     public var gradients: UnsafeMutableBufferPointer<Float> {
         gradientStorage ?? UnsafeMutableBufferPointer(start: nil, count: 0)

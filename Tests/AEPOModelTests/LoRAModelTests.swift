@@ -140,7 +140,7 @@ final class LoRAModelTests: XCTestCase {
     func testInitialisationFollowsPEFT() throws {
         let adapter = try adapter(zeroB: true)
         for entry in adapter.entries {
-            let values = adapter.parameters[entry.offset..<(entry.offset + entry.count)]
+            let values = adapter.parameterValues[entry.offset..<(entry.offset + entry.count)]
             if entry.name.contains("lora_B") {
                 XCTAssertTrue(values.allSatisfy { $0 == 0 }, entry.name)
             } else {

@@ -50,7 +50,7 @@ final class PEFTAdapterFormatTests: XCTestCase {
         let again = try PEFTAdapterFormat.load(directory: out, model: checkpoint.config)
         XCTAssertEqual(again.config, adapter.config)
         XCTAssertEqual(again.entries, adapter.entries)
-        XCTAssertTrue(zip(again.parameters, adapter.parameters).allSatisfy { $0.bitPattern == $1.bitPattern })
+        XCTAssertEqual(again.parameterValues.map(\.bitPattern), adapter.parameterValues.map(\.bitPattern))
         let (_, baseModel) = try PEFTAdapterFormat.readConfig(directory: out)
         XCTAssertEqual(baseModel, "Tests/Fixtures/qwen3-tiny-b")
         let written = try JSONValue.parse(Data(contentsOf: out.appendingPathComponent(PEFTAdapterFormat.configFileName))).objectValue!
