@@ -30,7 +30,7 @@ final class AdapterOptionTests: XCTestCase {
         func rollout(_ model: [String], _ name: String) throws -> Data {
             let out = root.appendingPathComponent(name)
             _ = try RolloutCommand.parse(model + ["--data", w.data.path, "--algorithm", "grpo", "--questions", "1", "--out", out.path,
-                                                  "--set", "rollout.n=2", "--set", "rollout.response_length=16"]).output()
+                                                  "--set", "rollout.n=2", "--set", "rollout.initial_rollouts=1", "--set", "rollout.response_length=16"]).output()
             return try Data(contentsOf: out)
         }
         let adapted = try rollout(["--model", w.model.path, "--adapter", w.adapter.path], "adapted.jsonl")
