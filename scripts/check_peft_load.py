@@ -23,14 +23,14 @@ It prints one JSON summary line and exits 0 when everything agrees, 1 otherwise.
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
 import torch
 from peft import PeftModel
 from safetensors.torch import load_file
 from transformers import Qwen3ForCausalLM
+
+from logits_comparison import aepo_logits, input_ids, report
 
 
 def main() -> int:
@@ -66,49 +66,15 @@ def main() -> int:
     for name in sorted(set(state) - set(saved)):
         failures.append(f"the PEFT model's {name} is not in the file")
 
-    if args.input_ids:
-        with open(args.input_ids) as f:
-            input_ids = json.load(f)["input_ids"]
-        input_path = args.input_ids
-    else:
-        generator = torch.Generator().manual_seed(0)
-        input_ids = torch.randint(0, base.config.vocab_size, (2, 16), generator=generator).tolist()
-        handle, input_path = tempfile.mkstemp(suffix=".json")
-        with os.fdopen(handle, "w") as f:
-            json.dump({"input_ids": input_ids}, f)
-
-    ids = torch.tensor(input_ids, dtype=torch.long)
+    ids_list, input_path = input_ids(args.input_ids, base.config.vocab_size)
+    ids = torch.tensor(ids_list, dtype=torch.long)
     with torch.no_grad():
         out = model(input_ids=ids, labels=ids)
-    logits, loss = out.logits, out.loss.item()
-
-    command = [args.aepo, "inspect", "logits", "--model", base_dir, "--adapter", args.adapter_dir, "--input", input_path]
-    run = subprocess.run(command, capture_output=True, text=True)
-    if run.returncode != 0:
-        print(f"{' '.join(command)} failed ({run.returncode}):\n{run.stderr}", file=sys.stderr)
+    theirs = aepo_logits([args.aepo, "inspect", "logits", "--model", base_dir, "--adapter", args.adapter_dir, "--input", input_path])
+    if theirs is None:
         return 1
-    theirs = json.loads(run.stdout)
-    other = torch.tensor(theirs["logits"], dtype=torch.float32)
-    if other.shape != logits.shape:
-        failures.append(f"logits shape {list(other.shape)} from aepo, PEFT gives {list(logits.shape)}")
-        max_abs = float("inf")
-    else:
-        max_abs = (other - logits).abs().max().item()
-        if max_abs > args.atol:
-            failures.append(f"logits differ by up to {max_abs:.3g} (> {args.atol})")
-    loss_rel = abs(theirs["loss"] - loss) / max(abs(loss), 1e-30)
-    if loss_rel > args.rtol:
-        failures.append(f"loss {theirs['loss']} from aepo vs {loss} from PEFT (relative {loss_rel:.3g} > {args.rtol})")
-
-    print(json.dumps({
-        "adapter_dir": args.adapter_dir, "base": base_dir, "lora_tensors": len(saved), "shape": list(logits.shape),
-        "max_abs_logit_diff": max_abs, "loss_peft": loss, "loss_aepo": theirs["loss"], "loss_rel_diff": loss_rel,
-        "ok": not failures,
-    }))
-    for failure in failures:
-        print("FAIL:", failure, file=sys.stderr)
-    return 0 if not failures else 1
-
+    return report(out.logits, out.loss.item(), theirs, "aepo", "PEFT", args.atol, args.rtol, failures,
+                  {"adapter_dir": args.adapter_dir, "base": base_dir, "lora_tensors": len(saved)})
 
 if __name__ == "__main__":
     sys.exit(main())
