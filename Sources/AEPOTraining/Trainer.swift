@@ -173,9 +173,9 @@ public final class Trainer {
         return try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
     }
 
-    /// The frozen reference of the KL terms in full fine-tuning (with an adapter, the base serves): a copy of `starting` (a new run's model before its first update), saved
-    /// as `<run>/reference`; a resumed run reloads that directory (or, when it is missing, rebuilds the starting weights
-    /// from `model.path` or the seed and saves them).
+    /// The frozen reference of the KL terms in full fine-tuning (with an adapter, the base serves): a copy of `starting`
+    /// (a new run's model before its first update), saved as `<run>/reference`; a resumed run reloads that directory
+    /// (or, when it is missing, rebuilds the starting weights from `model.path` or the seed and saves them).
     static func reference(run: URL, resume: Bool, starting: Qwen3Model?, config: TrainingConfig,
                           tokenizer: Tokenizer, tokenizerURL: URL) throws -> Qwen3Model {
         let url = run.appendingPathComponent(referenceDirectory)
