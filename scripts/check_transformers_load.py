@@ -22,13 +22,13 @@ It prints one JSON summary line and exits 0 when everything agrees, 1 otherwise.
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
 import torch
 from safetensors.torch import load_file
 from transformers import Qwen3ForCausalLM
+
+from logits_comparison import aepo_logits, input_ids, report
 
 
 def main() -> int:
@@ -57,57 +57,22 @@ def main() -> int:
         elif not torch.equal(state[name], tensor.to(torch.float32)):
             failures.append(f"tensor {name} differs after loading")
 
-    if args.input_ids:
-        with open(args.input_ids) as f:
-            input_ids = json.load(f)["input_ids"]
-        input_path = args.input_ids
-    else:
-        generator = torch.Generator().manual_seed(0)
-        input_ids = torch.randint(0, model.config.vocab_size, (2, 16), generator=generator).tolist()
-        handle, input_path = tempfile.mkstemp(suffix=".json")
-        with os.fdopen(handle, "w") as f:
-            json.dump({"input_ids": input_ids}, f)
-
-    ids = torch.tensor(input_ids, dtype=torch.long)
+    ids_list, input_path = input_ids(args.input_ids, model.config.vocab_size)
+    ids = torch.tensor(ids_list, dtype=torch.long)
     with torch.no_grad():
         out = model(input_ids=ids, labels=ids)
-    logits = out.logits
-    loss = out.loss.item()
 
     if args.expected:
         with open(args.expected) as f:
             theirs = json.load(f)
         source = args.expected
     else:
-        command = [args.aepo, "inspect", "logits", "--model", args.model_dir, "--input", input_path]
-        run = subprocess.run(command, capture_output=True, text=True)
-        if run.returncode != 0:
-            print(f"{' '.join(command)} failed ({run.returncode}):\n{run.stderr}", file=sys.stderr)
+        theirs = aepo_logits([args.aepo, "inspect", "logits", "--model", args.model_dir, "--input", input_path])
+        if theirs is None:
             return 1
-        theirs = json.loads(run.stdout)
         source = "aepo"
-
-    other = torch.tensor(theirs["logits"], dtype=torch.float32)
-    if other.shape != logits.shape:
-        failures.append(f"logits shape {list(other.shape)} from {source}, transformers gives {list(logits.shape)}")
-        max_abs = float("inf")
-    else:
-        max_abs = (other - logits).abs().max().item()
-        if max_abs > args.atol:
-            failures.append(f"logits differ by up to {max_abs:.3g} (> {args.atol})")
-    loss_rel = abs(theirs["loss"] - loss) / max(abs(loss), 1e-30)
-    if loss_rel > args.rtol:
-        failures.append(f"loss {theirs['loss']} from {source} vs {loss} from transformers (relative {loss_rel:.3g} > {args.rtol})")
-
-    print(json.dumps({
-        "model_dir": args.model_dir, "compared_with": source, "shape": list(logits.shape),
-        "max_abs_logit_diff": max_abs, "loss_transformers": loss, "loss_other": theirs["loss"],
-        "loss_rel_diff": loss_rel, "ok": not failures,
-    }))
-    for failure in failures:
-        print("FAIL:", failure, file=sys.stderr)
-    return 0 if not failures else 1
-
+    return report(out.logits, out.loss.item(), theirs, source, "transformers", args.atol, args.rtol, failures,
+                  {"model_dir": args.model_dir})
 
 if __name__ == "__main__":
     sys.exit(main())

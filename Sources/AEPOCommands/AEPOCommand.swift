@@ -18,6 +18,7 @@ public struct AEPOCommand: AsyncParsableCommand {
             TensorBoardCommand.self,
             CompareCommand.self,
             ServeCommand.self,
+            MergeCommand.self,
         ]
     )
 

@@ -14,6 +14,9 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors); with --backend openai the served model's name.")
     var model: String
 
+    @Option(help: "A PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors) for --model, merged at load.")
+    var adapter: String?
+
     @Option(help: "tokenizer.json (default: the model directory's, else the data directory's).")
     var tokenizer: String?
 
@@ -51,6 +54,9 @@ struct BackendOptions: ParsableArguments {
         } else if endpoint != nil || apiKeyEnv != nil {
             throw ValidationError("--endpoint and --api-key-env need --backend openai")
         }
+        if isRemote && adapter != nil {
+            throw ValidationError("--adapter needs the native backend (a server applies its own adapters)")
+        }
     }
 
     var isRemote: Bool { backend == "openai" }
@@ -60,7 +66,8 @@ struct BackendOptions: ParsableArguments {
     func agent(data: BenchmarkDirectory, sampling: SamplingSettings,
                settings: AgentSettings) throws -> AgentLoop {
         guard isRemote else {
-            return try NativeAgent.load(model: model, tokenizer: tokenizer, data: data, sampling: sampling, settings: settings)
+            return try NativeAgent.load(model: model, adapter: adapter, tokenizer: tokenizer, data: data, sampling: sampling,
+                                        settings: settings)
         }
         guard let tokenizerURL = tokenizer.map({ URL(fileURLWithPath: $0) }) ?? data.tokenizerURL else {
             throw InputError("--backend openai needs the served model's tokenizer.json: pass --tokenizer FILE", source: "--tokenizer")

@@ -17,6 +17,9 @@ struct InspectLogits: ParsableCommand {
     @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors).")
     var model: String
 
+    @Option(help: "A PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors) for --model.")
+    var adapter: String?
+
     @Option(help: "JSON file {\"input_ids\": [[...], ...]} of equal-length token id sequences (- for standard input).")
     var input: String
 
@@ -34,7 +37,8 @@ struct InspectLogits: ParsableCommand {
 
     /// The JSON the command prints.
     func output() throws -> String {
-        let checkpoint = try Checkpoint.load(directory: URL(fileURLWithPath: model), allowingNonFiniteWeights: allowNonFiniteWeights)
+        var checkpoint = try Checkpoint.load(directory: URL(fileURLWithPath: model), allowingNonFiniteWeights: allowNonFiniteWeights)
+        if let adapter { try checkpoint.mergeAdapter(at: URL(fileURLWithPath: adapter)) }
         let sequences = try Self.inputIDs(in: InputFile(input), vocabularySize: checkpoint.config.vocabSize,
                                           maxPositions: checkpoint.config.maxPositionEmbeddings)
         let network = try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)

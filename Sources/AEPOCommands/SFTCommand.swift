@@ -21,6 +21,6 @@ struct SFTCommand: ParsableCommand {
         let trainer = try options.trainer(phase: .sft, algorithm: nil, resuming: run)
         try trainer.logToTensorBoard()
         try trainer.train()
-        print("wrote \(try trainer.saveFinal().path)")
+        for url in try trainer.saveFinal() { print("wrote \(url.path)") }
     }
 }

@@ -21,6 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors).")
     var model: String?
 
+    @Option(help: "A PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors) for --model, merged at load.")
+    var adapter: String?
+
     @Option(help: "Instead of --model: serve random weights (seed 0) of this config.json, for client checks and benchmarks.")
     var randomConfig: String?
 
@@ -54,14 +57,16 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (model == nil) != (randomConfig == nil) else { throw ValidationError("pass exactly one of --model DIR and --random-config FILE") }
         guard model != nil || tokenizer != nil else { throw ValidationError("--random-config needs --tokenizer FILE") }
+        guard model != nil || adapter == nil else { throw ValidationError("--adapter needs --model DIR, its base") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
         guard maxBodyBytes >= 1, maxTokens >= 1, maxPromptTokens >= 1, maxConcurrent >= 1, maxTopLogprobs >= 0 else {
             throw ValidationError("the limits must be positive")
         }
     }
 
-    /// The weights to serve and their directory; refused, before anything is read, when the model, its packed copy
-    /// and the KV cache of one sequence as long as the limits allow need more memory than the process can have.
+    /// The weights to serve (with the adapter merged) and their directory; refused, before anything is read, when the
+    /// model, its packed copy and the KV cache of one sequence as long as the limits allow need more memory than the
+    /// process can have.
     func weights() throws -> (model: Qwen3Model, directory: URL) {
         let configURL = randomConfig.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: model!).appendingPathComponent(Checkpoint.configFileName)
@@ -73,7 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
                            advice: "serve a smaller model, or lower --max-prompt-tokens (\(maxPromptTokens)) and --max-tokens (\(maxTokens))")
         guard let model else { return (try Qwen3Model(config: config, seed: 0), configURL.deletingLastPathComponent()) }
         let directory = URL(fileURLWithPath: model)
-        let checkpoint = try Checkpoint.load(directory: directory)
+        var checkpoint = try Checkpoint.load(directory: directory)
+        if let adapter { try checkpoint.mergeAdapter(at: URL(fileURLWithPath: adapter)) }
         return (try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters), directory)
     }
 

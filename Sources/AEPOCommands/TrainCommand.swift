@@ -24,6 +24,6 @@ struct TrainCommand: ParsableCommand {
         let trainer = try options.trainer(phase: .rl, algorithm: algorithm, resuming: resume.map { URL(fileURLWithPath: $0) })
         try trainer.logToTensorBoard()
         try trainer.train()
-        print("wrote \(try trainer.saveFinal().path)")
+        for url in try trainer.saveFinal() { print("wrote \(url.path)") }
     }
 }

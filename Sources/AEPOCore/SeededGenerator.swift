@@ -38,6 +38,12 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
         SeededGenerator(seed: state[0] ^ rotl(state[3], 17) ^ (stream &* 0xD1B5_4A32_D192_ED03))
     }
 
+    /// A seed for an independent stream: the first draw of `derived(stream:)` (which does not advance `self`).
+    public func derivedSeed(stream: UInt64) -> UInt64 {
+        var generator = derived(stream: stream)
+        return generator.next()
+    }
+
     /// A uniformly random permutation of `0..<count` (Fisher–Yates from the last position down, one draw per
     /// position): the one shuffle of the project, so every shuffled order is reproducible from the seed.
     public mutating func permutation(_ count: Int) -> [Int] {

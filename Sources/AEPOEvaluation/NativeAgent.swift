@@ -8,12 +8,13 @@ import Foundation
 /// The agent loop over a Qwen3 checkpoint on the native engine, with the benchmark's tools: what
 /// `aepo rollout`, `aepo eval` and every experiment's evaluation sample with.
 public enum NativeAgent {
-    /// Loads the checkpoint in `model` and the tokenizer (`tokenizer`, else the model directory's, else the
-    /// data directory's), checks they fit together and builds the loop.
-    public static func load(model: String, tokenizer: String?, data: BenchmarkDirectory,
-                     sampling: SamplingSettings, settings: AgentSettings) throws -> AgentLoop {
+    /// Loads the checkpoint in `model` (with the PEFT adapter in `adapter` merged, when given) and the tokenizer
+    /// (`tokenizer`, else the model directory's, else the data directory's), checks they fit together and builds the loop.
+    public static func load(model: String, adapter: String? = nil, tokenizer: String?, data: BenchmarkDirectory,
+                            sampling: SamplingSettings, settings: AgentSettings) throws -> AgentLoop {
         let modelURL = URL(fileURLWithPath: model)
-        let checkpoint = try Checkpoint.load(directory: modelURL)
+        var checkpoint = try Checkpoint.load(directory: modelURL)
+        if let adapter { try checkpoint.mergeAdapter(at: URL(fileURLWithPath: adapter)) }
         let tokenizerURL = tokenizer.map { URL(fileURLWithPath: $0) } ?? [modelURL.appendingPathComponent(Checkpoint.tokenizerFileName)]
             .first { FileManager.default.fileExists(atPath: $0.path) } ?? data.tokenizerURL
         guard let tokenizerURL else {

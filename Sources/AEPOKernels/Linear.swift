@@ -11,15 +11,17 @@ public enum Linear {
               beta: accumulate ? 1 : 0, c: output, ldc: outputWidth)
     }
 
-    /// `∂L/∂x = ∂L/∂y · W` (written, or added when `accumulateInput`) and `∂L/∂W += (∂L/∂y)ᵀ · x`.
+    /// `∂L/∂x = ∂L/∂y · W` (written, or added when `accumulateInput`) and `∂L/∂W += (∂L/∂y)ᵀ · x`
+    /// (not computed when `weightGradient` is `nil`: a frozen weight).
     public static func backward(
-        inputGradient: UnsafeMutablePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+        inputGradient: UnsafeMutablePointer<Float>, weightGradient: UnsafeMutablePointer<Float>?,
         outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         rows: Int, inputWidth: Int, outputWidth: Int, accumulateInput: Bool = false
     ) {
         sgemm(transA: false, transB: false, m: rows, n: inputWidth, k: outputWidth, alpha: 1,
               a: outputGradient, lda: outputWidth, b: weight, ldb: inputWidth,
               beta: accumulateInput ? 1 : 0, c: inputGradient, ldc: inputWidth)
+        guard let weightGradient else { return }
         sgemm(transA: true, transB: false, m: outputWidth, n: inputWidth, k: rows, alpha: 1,
               a: outputGradient, lda: outputWidth, b: input, ldb: inputWidth,
               beta: 1, c: weightGradient, ldc: inputWidth)

@@ -37,22 +37,23 @@ public enum RMSNorm {
         heads == 1 ? row * stride : (row / heads) * stride + (row % heads) * width
     }
 
-    /// Accumulates `∂L/∂x` into `inputGradient` (`+=`) and `∂L/∂w` into `weightGradient` (`+=`):
-    /// `dx_i = r·w_i·dy_i − x_i · r³/width · Σ_j w_j·dy_j·x_j`, `dw_i = Σ_rows dy_i · x_i · r`.
+    /// Accumulates `∂L/∂x` into `inputGradient` (`+=`) and `∂L/∂w` into `weightGradient` (`+=`; not computed when
+    /// it is `nil`: a frozen weight): `dx_i = r·w_i·dy_i − x_i · r³/width · Σ_j w_j·dy_j·x_j`, `dw_i = Σ_rows dy_i · x_i · r`.
     /// `input` and `inputGradient` have the layout `heads`/`inputStride` describe (see `forward`).
     public static func backward(
-        inputGradient: UnsafeMutablePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+        inputGradient: UnsafeMutablePointer<Float>, weightGradient: UnsafeMutablePointer<Float>?,
         outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>,
         weight: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
         rows: Int, width: Int, heads: Int = 1, inputStride: Int? = nil
     ) {
         let stride = inputStride ?? heads * width
         let chunks = Parallel.chunkCount(rows, minimumChunk: 16)
-        let partial = UnsafeMutablePointer<Float>.allocate(capacity: chunks * width)
-        partial.initialize(repeating: 0, count: chunks * width)
+        let partialCount = weightGradient == nil ? 0 : chunks * width
+        let partial = UnsafeMutablePointer<Float>.allocate(capacity: partialCount)
+        partial.initialize(repeating: 0, count: partialCount)
         defer { partial.deallocate() }
         Parallel.forEach(chunks) { chunk in
-            let dw = partial + chunk * width
+            let dw: UnsafeMutablePointer<Float>? = partialCount == 0 ? nil : partial + chunk * width
             for row in Parallel.chunkRange(chunk, of: chunks, total: rows) {
                 let offset = inputOffset(row, heads: heads, stride: stride, width: width)
                 let x = input + offset
@@ -65,16 +66,17 @@ public enum RMSNorm {
                 while i + 16 <= width {
                     let (w16, dy16, x16) = (Reduction.load16(weight + i), Reduction.load16(dy + i), Reduction.load16(x + i))
                     Reduction.store16(Reduction.load16(dx + i) + (vr * w16 * dy16 - vc * x16), dx + i)
-                    Reduction.store16(Reduction.load16(dw + i) + dy16 * x16 * vr, dw + i)
+                    if let dw { Reduction.store16(Reduction.load16(dw + i) + dy16 * x16 * vr, dw + i) }
                     i += 16
                 }
                 while i < width {
                     dx[i] += r * weight[i] * dy[i] - c * x[i]
-                    dw[i] += dy[i] * x[i] * r
+                    if let dw { dw[i] += dy[i] * x[i] * r }
                     i += 1
                 }
             }
         }
+        guard let weightGradient else { return }
         for chunk in 0..<chunks {
             let dw = partial + chunk * width
             for i in 0..<width { weightGradient[i] += dw[i] }

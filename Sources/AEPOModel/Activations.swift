@@ -81,6 +81,8 @@ struct Activations {
     var logNormalizers: UnsafeMutablePointer<Float> // [targets]
     var logProbs: UnsafeMutablePointer<Float>
     var entropies: UnsafeMutablePointer<Float>
+    /// The adapter's activations, when the pass ran with one.
+    var adapter: LoRAActivations?
 
     /// The floats `init` takes from its arena (in `Double`, like `LayerActivations.floatCount`).
     static func floatCount(_ c: Qwen3Config, _ s: BatchShape, chunkRows: Int) -> Double {

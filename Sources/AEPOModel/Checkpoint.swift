@@ -132,11 +132,7 @@ public struct Checkpoint {
     /// Writes `config.json`, `generation_config.json` and an F32 `model.safetensors` (and copies
     /// `tokenizer` to `tokenizer.json` when given) as one atomic directory replacement.
     public func save(to directory: URL, tokenizer: URL? = nil) throws {
-        let layout = ParameterLayout(config: config)
-        let tensors = layout.entries.map {
-            Safetensors.Tensor(name: $0.name, shape: $0.shape, values: parameters[$0.offset..<$0.offset + $0.count])
-        }
-        let weights = Safetensors.encode(tensors, metadata: ["format": "pt"])
+        let weights = encodedWeights()
         try AtomicFile.writeDirectory(at: directory) { temporary in
             try config.jsonData().write(to: temporary.appendingPathComponent(Checkpoint.configFileName))
             try config.generationConfigJSONData().write(to: temporary.appendingPathComponent(Checkpoint.generationConfigFileName))
@@ -149,6 +145,41 @@ public struct Checkpoint {
                 }
             }
         }
+    }
+
+    /// Writes an F32 `model.safetensors` beside copies of every other file of the Hugging Face directory `base` (its
+    /// `config.json`, `generation_config.json`, tokenizer files, chat template, …; not its weights), as one atomic
+    /// directory replacement: a model derived from `base` (an adapter merged in) as a directory of its own.
+    public func save(to directory: URL, besideFilesOf base: URL) throws {
+        let weights = encodedWeights()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? []
+        let weightFiles = [".safetensors", ".bin", ".pt", ".pth", Checkpoint.indexFileName]
+        try AtomicFile.writeDirectory(at: directory) { temporary in
+            for name in names.sorted() where !name.hasPrefix(".") && !weightFiles.contains(where: name.hasSuffix) {
+                let source = base.appendingPathComponent(name)
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+                do {
+                    try FileManager.default.copyItem(at: source, to: temporary.appendingPathComponent(name))
+                } catch {
+                    throw InputError("cannot copy the file", source: source.path)
+                }
+            }
+            for (name, data) in [(Checkpoint.configFileName, config.jsonData()),
+                                 (Checkpoint.generationConfigFileName, config.generationConfigJSONData())]
+            where !names.contains(name) {
+                try data.write(to: temporary.appendingPathComponent(name))
+            }
+            try weights.write(to: temporary.appendingPathComponent(Checkpoint.weightsFileName))
+        }
+    }
+
+    /// The parameters as the bytes of an F32 safetensors file under their Hugging Face names.
+    private func encodedWeights() -> Data {
+        let tensors = ParameterLayout(config: config).entries.map {
+            Safetensors.Tensor(name: $0.name, shape: $0.shape, values: parameters[$0.offset..<$0.offset + $0.count])
+        }
+        return Safetensors.encode(tensors, metadata: ["format": "pt"])
     }
 
     /// Convenience for `Checkpoint(config:parameters:).save(to:tokenizer:)`.

@@ -14,10 +14,13 @@ import Foundation
 /// `out = Σ_{j ≤ pos} softmax_j(q·k_j / √d) v_j`.
 /// Only the rows whose logits are asked for pass through the final norm and the LM head.
 ///
+/// A model with a LoRA adapter decodes with the adapter merged: each adapted weight is packed as `W + s · B · A`
+/// (and, having no unpacked copy, multiplies many rows through its packed copy too).
+///
 /// Not thread-safe; one engine per sampling loop.
 public final class InferenceEngine {
-    /// The model whose parameters passes read. Its linear weights are also packed (`PackedWeights`)
-    /// when the engine is made: create a new engine after changing the parameters.
+    /// The model whose parameters passes read. Its linear weights (with its adapter merged) are also packed
+    /// (`PackedWeights`) when the engine is made: create a new engine after changing the parameters.
     public let model: Qwen3Model
     public let cache: KVCache
     public var config: Qwen3Config { model.config }
@@ -31,7 +34,7 @@ public final class InferenceEngine {
 
     private let layers: [LayerWeights]
     private let packed: [PackedLayer]
-    private let packedHead: PackedWeights
+    private let packedHead: EngineWeight
     private let workspace = Workspace()
     /// Row-wise elementwise work (norms, rotary, SwiGLU) is only split over threads beyond this
     /// many rows per thread: a decode step's 16 rows take less time than waking a thread.
@@ -45,8 +48,8 @@ public final class InferenceEngine {
         // The model has checked that q|k|v and gate|up are adjacent (`LayerWeights.fusesProjections`).
         self.layers = (0..<c.numHiddenLayers).map { LayerWeights(layer: $0, layout: model.layout) }
         let w = UnsafePointer(model.parameters.baseAddress!)
-        packed = try layers.map { try PackedLayer($0, config: c, parameters: w) }
-        packedHead = try PackedWeights(weight: w + model.layout.lmHeadOffset, outputs: c.vocabSize, inputs: c.hiddenSize)
+        packed = try layers.enumerated().map { try PackedLayer(layer: $0, $1, config: c, parameters: w, adapter: model.adapter) }
+        packedHead = try EngineWeight(weight: w + model.layout.lmHeadOffset, outputs: c.vocabSize, inputs: c.hiddenSize)
     }
 
     // MARK: Sequences
@@ -151,19 +154,19 @@ public final class InferenceEngine {
         for (l, o) in layers.enumerated() {
             let p = packed[l]
             RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: w + o.inputNorm, rows: n, width: hidden, eps: c.rmsNormEps)
-            linear(output: ws.qkv, input: ws.h, weight: w + o.queryProjection, packed: p.queryKeyValue, rows: n)
+            p.queryKeyValue.apply(output: ws.qkv, input: ws.h, rows: n)
             storeKeysAndValues(rows, layer: l, weights: o, w)
             attend(rows, layer: l)
-            linear(output: ws.x, input: ws.attention, weight: w + o.outputProjection, packed: p.output, rows: n, accumulate: true)
+            p.output.apply(output: ws.x, input: ws.attention, rows: n, accumulate: true)
             RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: w + o.postAttentionNorm, rows: n, width: hidden, eps: c.rmsNormEps)
-            linear(output: ws.gateUp, input: ws.h, weight: w + o.gateProjection, packed: p.gateUp, rows: n)
+            p.gateUp.apply(output: ws.gateUp, input: ws.h, rows: n)
             Parallel.forEachChunk(n, minimumChunk: Self.rowsPerThread) { range in
                 for r in range {
                     let gu = ws.gateUp + r * 2 * inter
                     SwiGLU.forward(output: ws.activation + r * inter, gate: gu, up: gu + inter, count: inter)
                 }
             }
-            linear(output: ws.x, input: ws.activation, weight: w + o.downProjection, packed: p.down, rows: n, accumulate: true)
+            p.down.apply(output: ws.x, input: ws.activation, rows: n, accumulate: true)
         }
         // Final norm and LM head for the requested rows only.
         let m = rows.logitRows.count
@@ -174,23 +177,9 @@ public final class InferenceEngine {
                         rows: m, width: hidden, eps: c.rmsNormEps)
         var logits = [Float](repeating: 0, count: m * c.vocabSize)
         logits.withUnsafeMutableBufferPointer { out in
-            linear(output: out.baseAddress!, input: ws.h, weight: w + model.layout.lmHeadOffset, packed: packedHead, rows: m)
+            packedHead.apply(output: out.baseAddress!, input: ws.h, rows: m)
         }
         return logits
-    }
-
-    /// `output (+)= input · Wᵀ` for a linear layer: few rows (decoding) through its packed copy,
-    /// many (prefill) through `sgemm` on the parameters.
-    private func linear(
-        output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        packed: PackedWeights, rows: Int, accumulate: Bool = false
-    ) {
-        if rows <= smallBatchLimit {
-            packed.apply(output: output, input: input, rows: rows, accumulate: accumulate)
-        } else {
-            Linear.forward(output: output, input: input, weight: weight, rows: rows, inputWidth: packed.inputs,
-                           outputWidth: packed.outputs, accumulate: accumulate)
-        }
     }
 
     /// Per-head RMSNorm of q and k, rotary embedding of both, and the row's key and value
@@ -236,15 +225,65 @@ public final class InferenceEngine {
     }
 }
 
-/// One decoder layer's linear weights packed for decoding: q|k|v and gate|up each as one matrix.
-private struct PackedLayer {
-    let queryKeyValue, output, gateUp, down: PackedWeights
+/// A linear layer's weight as the engine multiplies by it, `output (+)= input · Wᵀ`: few rows (decoding) through its
+/// packed copy, many (prefill) through `sgemm` on the parameters — or through the packed copy as well when the weight
+/// exists only there (an adapter merged into it).
+private struct EngineWeight {
+    let packed: PackedWeights
+    /// The unpacked weight in the parameters; `nil` when only the packed copy holds the weight.
+    let weight: UnsafePointer<Float>?
 
-    init(_ o: LayerWeights, config c: Qwen3Config, parameters w: UnsafePointer<Float>) throws {
-        queryKeyValue = try PackedWeights(weight: w + o.queryProjection, outputs: c.queryKeyValueWidth, inputs: c.hiddenSize)
-        output = try PackedWeights(weight: w + o.outputProjection, outputs: c.hiddenSize, inputs: c.queryWidth)
-        gateUp = try PackedWeights(weight: w + o.gateProjection, outputs: 2 * c.intermediateSize, inputs: c.hiddenSize)
-        down = try PackedWeights(weight: w + o.downProjection, outputs: c.hiddenSize, inputs: c.intermediateSize)
+    init(weight: UnsafePointer<Float>, outputs: Int, inputs: Int) throws {
+        packed = try PackedWeights(weight: weight, outputs: outputs, inputs: inputs)
+        self.weight = weight
+    }
+
+    /// The weights of `modules` (adjacent in the parameters, from `weight` on, `inputs` wide) as one matrix, with
+    /// `adapter`'s modules of `layer` merged in (on a copy, packed and then freed).
+    init(weight: UnsafePointer<Float>, modules: [(target: LoRATarget, outputs: Int)], inputs: Int, layer: Int,
+         adapter: LoRAAdapter?) throws {
+        let outputs = modules.reduce(0) { $0 + $1.outputs }
+        guard let adapter, modules.contains(where: { adapter.site(layer: layer, target: $0.target) != nil }) else {
+            packed = try PackedWeights(weight: weight, outputs: outputs, inputs: inputs)
+            self.weight = weight
+            return
+        }
+        let merged = try LargeAllocation.floats(outputs * inputs, for: "a merged weight")
+        defer { LargeAllocation.release(merged.baseAddress) }
+        merged.baseAddress!.update(from: weight, count: outputs * inputs)
+        var row = 0
+        for (target, rows) in modules {
+            adapter.merge(target, layer: layer, into: merged.baseAddress! + row * inputs)
+            row += rows
+        }
+        packed = try PackedWeights(weight: merged.baseAddress!, outputs: outputs, inputs: inputs)
+        self.weight = nil
+    }
+
+    func apply(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows: Int, accumulate: Bool = false) {
+        if let weight, rows > smallBatchLimit {
+            Linear.forward(output: output, input: input, weight: weight, rows: rows, inputWidth: packed.inputs,
+                           outputWidth: packed.outputs, accumulate: accumulate)
+        } else {
+            packed.apply(output: output, input: input, rows: rows, accumulate: accumulate)
+        }
+    }
+}
+
+/// One decoder layer's linear weights packed for decoding: q|k|v and gate|up each as one matrix, with `adapter`'s
+/// modules of that layer merged in.
+private struct PackedLayer {
+    let queryKeyValue, output, gateUp, down: EngineWeight
+
+    init(layer: Int, _ o: LayerWeights, config c: Qwen3Config, parameters w: UnsafePointer<Float>, adapter: LoRAAdapter?) throws {
+        func weight(_ offset: Int, _ modules: [(LoRATarget, Int)], inputs: Int) throws -> EngineWeight {
+            try EngineWeight(weight: w + offset, modules: modules, inputs: inputs, layer: layer, adapter: adapter)
+        }
+        queryKeyValue = try weight(o.queryProjection, [(.query, c.queryWidth), (.key, c.keyValueWidth), (.value, c.keyValueWidth)],
+                                   inputs: c.hiddenSize)
+        output = try weight(o.outputProjection, [(.output, c.hiddenSize)], inputs: c.queryWidth)
+        gateUp = try weight(o.gateProjection, [(.gate, c.intermediateSize), (.up, c.intermediateSize)], inputs: c.hiddenSize)
+        down = try weight(o.downProjection, [(.down, c.hiddenSize)], inputs: c.intermediateSize)
     }
 }
 

@@ -13,13 +13,17 @@ public struct MemoryEstimate: Equatable, Sendable {
     }
 
     public let config: Qwen3Config
+    /// The LoRA adapter trained on the frozen model, if any.
+    public let adapter: LoRAConfig?
     public private(set) var parts: [Part]
 
     /// The parameters of `config`, whose sizes must be within `config.json`'s bounds (`Qwen3Config.maximum…`),
-    /// so that its parameter count cannot overflow.
-    public init(config: Qwen3Config) {
+    /// so that its parameter count cannot overflow, and those of `adapter`.
+    public init(config: Qwen3Config, adapter: LoRAConfig? = nil) {
         self.config = config
+        self.adapter = adapter
         parts = [Part(name: "parameters", bytes: Self.bytes(floats: Double(ParameterLayout(config: config).totalCount)))]
+        if let adapter { parts.append(Part(name: "adapter", bytes: Self.bytes(floats: Double(adapter.parameterCount(for: config))))) }
     }
 
     /// The whole need.
@@ -30,12 +34,19 @@ public struct MemoryEstimate: Equatable, Sendable {
         parts.append(Part(name: name, bytes: copies * parts[0].bytes))
     }
 
+    /// `copies` more buffers the size of the trained parameters (the adapter's, or the whole model's), under `name`.
+    public mutating func addTrainedSized(_ name: String, copies: Double = 1) {
+        parts.append(Part(name: name, bytes: copies * parts[adapter == nil ? 0 : 1].bytes))
+    }
+
     /// The activations and backward scratch of one training pass over `sequences` sequences of `positions` tokens
     /// with every position a target (`Qwen3Model.forward` then `backward`).
     public mutating func addTrainingPass(sequences: Int, positions: Int) {
         let shape = BatchShape(batch: sequences, time: positions, targets: sequences * positions)
         let chunkRows = max(1, min(shape.targets, Qwen3Model.defaultLogitsBudget / config.vocabSize))
+        let adapterFloats = adapter.map { LoRAActivations.floatCount($0, model: config, rows: shape.rows, dropout: $0.dropout > 0) } ?? 0
         let floats = Activations.floatCount(config, shape, chunkRows: chunkRows) + Activations.backwardScratchCount(config, shape)
+            + adapterFloats
         parts.append(Part(name: "activations of \(sequences) × \(positions) tokens", bytes: Self.bytes(floats: floats)))
     }
 

@@ -12,6 +12,10 @@ import AEPOKernels
 /// `n = input_layernorm(x)`, then `x += down_proj(silu(gate_proj(m)) ⊙ up_proj(m))` with
 /// `m = post_attention_layernorm(x)`; logits `= lm_head(norm(x))`.
 ///
+/// With a LoRA adapter attached (`attach(_:)`), every adapted module adds `s · B(A(dropout(x)))` to its output, the
+/// base weights are frozen and `backward` computes the adapter's gradients only: no base weight gradient is computed
+/// and no buffer is allocated for them; `trainableParameters`/`trainableGradients` are then the adapter's.
+///
 /// Activations and scratch are allocated once and reused (grown only for a larger batch), so an
 /// instance runs one forward/backward at a time; it is not safe to call from several threads at once.
 /// Every large buffer comes from `LargeAllocation`: one the process cannot have is an `OutOfMemoryError`.
@@ -27,7 +31,12 @@ public final class Qwen3Model {
     public static let defaultLogitsBudget = 1 << 24
 
     private var gradientStorage: UnsafeMutableBufferPointer<Float>?
+    /// The LoRA adapter the model runs with, if any; the base parameters are then frozen.
+    public private(set) var adapter: LoRAAdapter?
+    /// False inside `withoutAdapter`.
+    private var adapterEnabled = true
     private let activationArena = FloatArena(purpose: "the activations")
+    private let adapterArena = FloatArena(purpose: "the adapter's activations")
     private let scratchArena = FloatArena(purpose: "the backward pass's scratch")
     private var saved: Activations?
     private let weights: [LayerWeights]
@@ -72,19 +81,52 @@ public final class Qwen3Model {
         LargeAllocation.release(gradientStorage?.baseAddress)
     }
 
-    /// Gradients in `layout` order, `backward` adds into them; empty until `allocateGradients` (which `backward` calls).
+    /// Gradients of the base parameters in `layout` order, `backward` adds into them; empty until `allocateGradients`
+    /// (which `backward` calls), and always empty with an adapter (the base is frozen).
     public var gradients: UnsafeMutableBufferPointer<Float> {
         gradientStorage ?? UnsafeMutableBufferPointer(start: nil, count: 0)
     }
 
-    /// Allocates the gradients (zeroed) unless they are; an `OutOfMemoryError` when they do not fit.
+    /// The parameters training updates: the adapter's when one is attached, else all of the model's.
+    public var trainableParameters: UnsafeMutableBufferPointer<Float> { adapter?.parameters ?? parameters }
+
+    /// The gradients of `trainableParameters` (empty until `allocateGradients`).
+    public var trainableGradients: UnsafeMutableBufferPointer<Float> { adapter?.gradients ?? gradients }
+
+    /// Allocates the gradients of the trainable parameters (zeroed) unless they are; an `OutOfMemoryError` when they
+    /// do not fit.
     public func allocateGradients() throws {
+        if let adapter { return try adapter.allocateGradients() }
         if gradientStorage == nil { gradientStorage = try LargeAllocation.floats(layout.totalCount, for: "the gradients") }
     }
 
     public func zeroGradients() {
-        gradients.update(repeating: 0)
+        trainableGradients.update(repeating: 0)
     }
+
+    /// Runs with `adapter` from now on, freezing the base parameters (whose gradients, if any, are released). An
+    /// `InputError` when the adapter was made for a model of another shape.
+    public func attach(_ adapter: LoRAAdapter) throws {
+        guard adapter.model == config else {
+            throw InputError("the adapter was made for a model of another shape (\(adapter.model)), not this one (\(config))",
+                             source: "LoRA adapter")
+        }
+        LargeAllocation.release(gradientStorage?.baseAddress)
+        gradientStorage = nil
+        saved = nil
+        self.adapter = adapter
+    }
+
+    /// Runs `body` with the adapter switched off: the base model's outputs (PEFT's `disable_adapter()`), as the frozen
+    /// reference of a KL term sees them.
+    public func withoutAdapter<Result>(_ body: () throws -> Result) rethrows -> Result {
+        adapterEnabled = false
+        defer { adapterEnabled = true }
+        return try body()
+    }
+
+    /// The adapter the next pass runs with.
+    private var activeAdapter: LoRAAdapter? { adapterEnabled ? adapter : nil }
 
     /// The parameter values as an array (a copy).
     public var parameterValues: [Float] { Array(parameters) }
@@ -93,11 +135,13 @@ public final class Qwen3Model {
 
     /// Log-probabilities of each target token and the full-vocabulary entropy at each target position,
     /// in `batch.targets` order, under `softmax(z / temperature)` (the distribution a sampler at that
-    /// temperature draws from; 1: the model's own). Saves the activations for `backward`.
-    public func forward(_ batch: TokenBatch, temperature: Float = 1) throws -> (logProbs: [Float], entropies: [Float]) {
+    /// temperature draws from; 1: the model's own). Saves the activations for `backward`. An adapter with dropout
+    /// drops its inputs with masks drawn from `dropoutSeed` (a training pass); without a seed it does not (evaluation).
+    public func forward(_ batch: TokenBatch, temperature: Float = 1,
+                        dropoutSeed: UInt64? = nil) throws -> (logProbs: [Float], entropies: [Float]) {
         precondition(temperature > 0 && temperature.isFinite, "temperature must be positive, got \(temperature)")
         checkValid(batch)
-        var a = try runDecoder(batch, chunkRows: max(1, logitsBudget / config.vocabSize))
+        var a = try runDecoder(batch, chunkRows: max(1, logitsBudget / config.vocabSize), dropoutSeed: dropoutSeed)
         a.logitScale = 1 / temperature
         let c = config
         for r in 0..<a.shape.targets {
@@ -152,11 +196,22 @@ public final class Qwen3Model {
         if scale != 1 { VectorMath.scale(logits, count: rows * config.vocabSize, by: scale) }
     }
 
-    /// Embedding, decoder layers and the final norm over the padded batch.
-    private func runDecoder(_ batch: TokenBatch, chunkRows: Int) throws -> Activations {
+    /// Embedding, decoder layers (with the adapter, if any) and the final norm over the padded batch.
+    private func runDecoder(_ batch: TokenBatch, chunkRows: Int, dropoutSeed: UInt64? = nil) throws -> Activations {
         let c = config
-        let a = try Activations(c, batch, chunkRows: chunkRows, arena: activationArena)
+        var a = try Activations(c, batch, chunkRows: chunkRows, arena: activationArena)
         let n = a.shape.rows
+        if let adapter = activeAdapter {
+            a.adapter = try LoRAActivations(adapter, rows: n, dropoutSeed: dropoutSeed, arena: adapterArena)
+        }
+        /// `output += s · B(A(dropout(input)))` for the module `target` of layer `l`, when it is adapted.
+        func adapt(_ target: LoRATarget, _ l: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, stride: Int) {
+            guard let adapter = activeAdapter, let lora = a.adapter, let (index, site) = adapter.site(layer: l, target: target) else { return }
+            let q = adapter.parameters.baseAddress!
+            LowRankLinear.forward(output: output, input: input, a: q + site.a, b: q + site.b, projected: lora.projected[index],
+                                  scratch: lora.scratch, shape: site.shape(rows: n, stride: stride, config: adapter.config),
+                                  dropout: lora.dropout(site: index))
+        }
         let p = parameters.baseAddress!
         let qkvW = c.queryKeyValueWidth
         let attentionShape = AttentionShape(batch: a.shape.batch, time: a.shape.time, heads: c.numAttentionHeads,
@@ -172,6 +227,9 @@ public final class Qwen3Model {
                             rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
             // q|k|v as one product (their weights are adjacent), then the per-head norms in place.
             Linear.forward(output: s.projections, input: s.norm1, weight: p + w.queryProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: qkvW)
+            adapt(.query, l, input: s.norm1, output: s.projections, stride: qkvW)
+            adapt(.key, l, input: s.norm1, output: s.projections + c.queryWidth, stride: qkvW)
+            adapt(.value, l, input: s.norm1, output: s.projections + c.queryWidth + c.keyValueWidth, stride: qkvW)
             RMSNorm.forward(output: s.query, rstd: s.queryRstd, input: s.projections, weight: p + w.queryNorm,
                             rows: n * c.numAttentionHeads, width: c.headDim, eps: c.rmsNormEps,
                             heads: c.numAttentionHeads, inputStride: qkvW)
@@ -189,14 +247,18 @@ public final class Qwen3Model {
             s.middle.update(from: s.input, count: n * c.hiddenSize)
             Linear.forward(output: s.middle, input: s.attention, weight: p + w.outputProjection, rows: n,
                            inputWidth: c.queryWidth, outputWidth: c.hiddenSize, accumulate: true)
+            adapt(.output, l, input: s.attention, output: s.middle, stride: c.hiddenSize)
             RMSNorm.forward(output: s.norm2, rstd: s.norm2Rstd, input: s.middle, weight: p + w.postAttentionNorm,
                             rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
             Linear.forward(output: s.gate, input: s.norm2, weight: p + w.gateProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
             Linear.forward(output: s.up, input: s.norm2, weight: p + w.upProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
+            adapt(.gate, l, input: s.norm2, output: s.gate, stride: c.intermediateSize)
+            adapt(.up, l, input: s.norm2, output: s.up, stride: c.intermediateSize)
             SwiGLU.forward(output: s.activated, gate: s.gate, up: s.up, count: n * c.intermediateSize)
             next.update(from: s.middle, count: n * c.hiddenSize)
             Linear.forward(output: next, input: s.activated, weight: p + w.downProjection, rows: n,
                            inputWidth: c.intermediateSize, outputWidth: c.hiddenSize, accumulate: true)
+            adapt(.down, l, input: s.activated, output: next, stride: c.hiddenSize)
         }
         RMSNorm.forward(output: a.finalNorm, rstd: a.finalNormRstd, input: a.output,
                         weight: p + layout["model.norm.weight"]!.offset, rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
@@ -205,17 +267,32 @@ public final class Qwen3Model {
 
     // MARK: - Backward
 
-    /// Adds into `gradients` the gradient of `Σ_r logProbWeights[r]·log p_r + entropyWeights[r]·H_r`
-    /// over the targets of the last `forward`. (For mean cross-entropy, `logProbWeights[r] = −1/count`.)
+    /// Adds into `trainableGradients` the gradient of `Σ_r logProbWeights[r]·log p_r + entropyWeights[r]·H_r`
+    /// over the targets of the last `forward`. (For mean cross-entropy, `logProbWeights[r] = −1/count`.) With an
+    /// adapter only the adapter's gradients are computed (the base weights' are not).
     public func backward(logProbWeights: [Float], entropyWeights: [Float]? = nil) throws {
         guard let a = saved else { preconditionFailure("backward needs a preceding forward") }
         precondition(logProbWeights.count == a.shape.targets, "one log-prob weight per target")
         precondition(entropyWeights == nil || entropyWeights!.count == a.shape.targets, "one entropy weight per target")
+        precondition(adapter == nil || a.adapter != nil, "backward through a forward without the adapter trains nothing")
         let c = config
         let n = a.shape.rows
         let p = parameters.baseAddress!
         try allocateGradients()
-        let g = gradients.baseAddress!
+        /// Where the gradient of the base parameter at `offset` goes: nowhere when the base is frozen.
+        let base = gradientStorage?.baseAddress
+        func g(_ offset: Int) -> UnsafeMutablePointer<Float>? { base.map { $0 + offset } }
+        /// The adapter's part of module `target` of layer `l` (when adapted): its gradients from `∂L/∂output`, and its
+        /// term of `∂L/∂input` added into `inputGradient`.
+        func adapt(_ target: LoRATarget, _ l: Int, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, stride: Int,
+                   inputGradient: UnsafeMutablePointer<Float>) {
+            guard let adapter, let lora = a.adapter, let (index, site) = adapter.site(layer: l, target: target) else { return }
+            let (q, dq) = (adapter.parameters.baseAddress!, adapter.gradients.baseAddress!)
+            LowRankLinear.backward(inputGradient: inputGradient, aGradient: dq + site.a, bGradient: dq + site.b,
+                                   outputGradient: outputGradient, input: input, a: q + site.a, b: q + site.b,
+                                   projected: lora.projected[index], scratch: lora.scratch,
+                                   shape: site.shape(rows: n, stride: stride, config: adapter.config), dropout: lora.dropout(site: index))
+        }
         let (H, KV, D) = (c.numAttentionHeads, c.numKeyValueHeads, c.headDim)
         let qkvW = c.queryKeyValueWidth
         let attentionShape = AttentionShape(batch: a.shape.batch, time: a.shape.time, heads: H, kvHeads: KV, headDim: D, valueStride: qkvW)
@@ -250,7 +327,7 @@ public final class Qwen3Model {
                                             rows: rows, vocabulary: c.vocabSize)
                         // ∂L/∂(hidden·Wᵀ) = scale · ∂L/∂(scaled logits).
                         if a.logitScale != 1 { VectorMath.scale(a.logits, count: rows * c.vocabSize, by: a.logitScale) }
-                        Linear.backward(inputGradient: dGathered + start * c.hiddenSize, weightGradient: g + lmHead,
+                        Linear.backward(inputGradient: dGathered + start * c.hiddenSize, weightGradient: g(lmHead),
                                         outputGradient: a.logits, input: hidden, weight: p + lmHead,
                                         rows: rows, inputWidth: c.hiddenSize, outputWidth: c.vocabSize)
                     }
@@ -265,29 +342,33 @@ public final class Qwen3Model {
         }
         dResidual.update(repeating: 0, count: n * c.hiddenSize)
         let finalNorm = layout["model.norm.weight"]!.offset
-        RMSNorm.backward(inputGradient: dResidual, weightGradient: g + finalNorm, outputGradient: dFinal, input: a.output,
+        RMSNorm.backward(inputGradient: dResidual, weightGradient: g(finalNorm), outputGradient: dFinal, input: a.output,
                          weight: p + finalNorm, rstd: a.finalNormRstd, rows: n, width: c.hiddenSize)
 
         for (l, s) in a.layers.enumerated().reversed() {
             let w = weights[l]
             // x_out = middle + down(silu(gate) ⊙ up)
-            Linear.backward(inputGradient: dActivated, weightGradient: g + w.downProjection, outputGradient: dResidual,
+            Linear.backward(inputGradient: dActivated, weightGradient: g(w.downProjection), outputGradient: dResidual,
                             input: s.activated, weight: p + w.downProjection, rows: n,
                             inputWidth: c.intermediateSize, outputWidth: c.hiddenSize)
+            adapt(.down, l, input: s.activated, outputGradient: dResidual, stride: c.hiddenSize, inputGradient: dActivated)
             SwiGLU.backward(gateGradient: dGate, upGradient: dUp, outputGradient: dActivated, gate: s.gate, up: s.up,
                             count: n * c.intermediateSize)
-            Linear.backward(inputGradient: dNorm, weightGradient: g + w.gateProjection, outputGradient: dGate,
+            Linear.backward(inputGradient: dNorm, weightGradient: g(w.gateProjection), outputGradient: dGate,
                             input: s.norm2, weight: p + w.gateProjection, rows: n,
                             inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
-            Linear.backward(inputGradient: dNorm, weightGradient: g + w.upProjection, outputGradient: dUp,
+            Linear.backward(inputGradient: dNorm, weightGradient: g(w.upProjection), outputGradient: dUp,
                             input: s.norm2, weight: p + w.upProjection, rows: n,
                             inputWidth: c.hiddenSize, outputWidth: c.intermediateSize, accumulateInput: true)
-            RMSNorm.backward(inputGradient: dResidual, weightGradient: g + w.postAttentionNorm, outputGradient: dNorm,
+            adapt(.gate, l, input: s.norm2, outputGradient: dGate, stride: c.intermediateSize, inputGradient: dNorm)
+            adapt(.up, l, input: s.norm2, outputGradient: dUp, stride: c.intermediateSize, inputGradient: dNorm)
+            RMSNorm.backward(inputGradient: dResidual, weightGradient: g(w.postAttentionNorm), outputGradient: dNorm,
                              input: s.middle, weight: p + w.postAttentionNorm, rstd: s.norm2Rstd, rows: n, width: c.hiddenSize)
             // middle = input + o_proj(attention)
-            Linear.backward(inputGradient: dAttention, weightGradient: g + w.outputProjection, outputGradient: dResidual,
+            Linear.backward(inputGradient: dAttention, weightGradient: g(w.outputProjection), outputGradient: dResidual,
                             input: s.attention, weight: p + w.outputProjection, rows: n,
                             inputWidth: c.queryWidth, outputWidth: c.hiddenSize)
+            adapt(.output, l, input: s.attention, outputGradient: dResidual, stride: c.hiddenSize, inputGradient: dAttention)
             // dv goes straight into its columns of the fused q|k|v gradient; dq and dk reach theirs through the norms.
             dProjections.update(repeating: 0, count: n * qkvW)
             let valueOffset = c.queryWidth + c.keyValueWidth
@@ -301,21 +382,24 @@ public final class Qwen3Model {
                 rotary.backward(dQuery, positions: positions.baseAddress!, tokens: n, heads: H)
                 rotary.backward(dKey, positions: positions.baseAddress!, tokens: n, heads: KV)
             }
-            RMSNorm.backward(inputGradient: dProjections, weightGradient: g + w.queryNorm, outputGradient: dQuery,
+            RMSNorm.backward(inputGradient: dProjections, weightGradient: g(w.queryNorm), outputGradient: dQuery,
                              input: s.projections, weight: p + w.queryNorm, rstd: s.queryRstd, rows: n * H, width: D,
                              heads: H, inputStride: qkvW)
-            RMSNorm.backward(inputGradient: dProjections + c.queryWidth, weightGradient: g + w.keyNorm, outputGradient: dKey,
+            RMSNorm.backward(inputGradient: dProjections + c.queryWidth, weightGradient: g(w.keyNorm), outputGradient: dKey,
                              input: s.projections + c.queryWidth, weight: p + w.keyNorm, rstd: s.keyRstd, rows: n * KV, width: D,
                              heads: KV, inputStride: qkvW)
-            Linear.backward(inputGradient: dNorm, weightGradient: g + w.queryProjection, outputGradient: dProjections,
+            Linear.backward(inputGradient: dNorm, weightGradient: g(w.queryProjection), outputGradient: dProjections,
                             input: s.norm1, weight: p + w.queryProjection, rows: n,
                             inputWidth: c.hiddenSize, outputWidth: qkvW)
-            RMSNorm.backward(inputGradient: dResidual, weightGradient: g + w.inputNorm, outputGradient: dNorm,
+            adapt(.query, l, input: s.norm1, outputGradient: dProjections, stride: qkvW, inputGradient: dNorm)
+            adapt(.key, l, input: s.norm1, outputGradient: dProjections + c.queryWidth, stride: qkvW, inputGradient: dNorm)
+            adapt(.value, l, input: s.norm1, outputGradient: dProjections + valueOffset, stride: qkvW, inputGradient: dNorm)
+            RMSNorm.backward(inputGradient: dResidual, weightGradient: g(w.inputNorm), outputGradient: dNorm,
                              input: s.input, weight: p + w.inputNorm, rstd: s.norm1Rstd, rows: n, width: c.hiddenSize)
         }
+        guard let embedding = g(layout["model.embed_tokens.weight"]!.offset) else { return }
         a.tokens.withUnsafeBufferPointer { tokens in
-            Embedding.backward(tableGradient: g + layout["model.embed_tokens.weight"]!.offset, outputGradient: dResidual,
-                               tokens: tokens.baseAddress!, count: n, width: c.hiddenSize)
+            Embedding.backward(tableGradient: embedding, outputGradient: dResidual, tokens: tokens.baseAddress!, count: n, width: c.hiddenSize)
         }
     }
 }

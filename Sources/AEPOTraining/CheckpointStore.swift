@@ -3,11 +3,13 @@ import AEPOModel
 import Foundation
 
 /// The checkpoints of a run, `<run>/checkpoints/step-NNNNNN/`, each written atomically as one directory:
-/// `model/` (a Hugging Face directory with `tokenizer.json`), `optimizer.safetensors` (`AdamW`) and
-/// `trainer_state.json` (`TrainerState`). Only the newest `keepLast` are kept; an old one is renamed to a temporary
+/// `model/` (a Hugging Face directory with `tokenizer.json`) — or, when a LoRA adapter trains on a frozen base,
+/// `adapter/` (PEFT's directory, `PEFTAdapterFormat`) —, `optimizer.safetensors` (`AdamW`, over the trained parameters)
+/// and `trainer_state.json` (`TrainerState`). Only the newest `keepLast` are kept; an old one is renamed to a temporary
 /// before it is deleted, so a kill never leaves a half-deleted checkpoint under a checkpoint's name.
 public struct CheckpointStore {
     public static let modelDirectory = "model"
+    public static let adapterDirectory = "adapter"
     public static let optimizerFile = "optimizer.safetensors"
     public static let stateFile = "trainer_state.json"
 
@@ -27,12 +29,31 @@ public struct CheckpointStore {
 
     public var latest: URL? { checkpoints().last }
 
-    /// Writes one checkpoint, then removes all but the newest `keepLast`.
-    public func save(model: Qwen3Model, optimizer: AdamW, state: TrainerState, tokenizer: URL?) throws {
+    /// What a checkpoint holds of the model: all of it, or the adapter of a frozen base.
+    public enum Weights {
+        case model(Checkpoint)
+        case adapter(LoRAAdapter)
+
+        /// The number of trained parameters (of the optimizer's state).
+        var trainedCount: Int {
+            switch self {
+            case .model(let checkpoint): return checkpoint.parameters.count
+            case .adapter(let adapter): return adapter.parameters.count
+            }
+        }
+    }
+
+    /// Writes one checkpoint, then removes all but the newest `keepLast`. A model with an adapter is saved as the
+    /// adapter alone (`baseModel` names its base in `adapter_config.json`).
+    public func save(model: Qwen3Model, optimizer: AdamW, state: TrainerState, tokenizer: URL?, baseModel: String = "") throws {
         let url = directory.appendingPathComponent(String(format: "step-%06d", state.step))
         try AtomicFile.writeDirectory(at: url) { temporary in
-            try Checkpoint.save(config: model.config, parameters: model.parameterValues,
-                                to: temporary.appendingPathComponent(Self.modelDirectory), tokenizer: tokenizer)
+            if let adapter = model.adapter {
+                try PEFTAdapterFormat.save(adapter, to: temporary.appendingPathComponent(Self.adapterDirectory), baseModel: baseModel)
+            } else {
+                try Checkpoint.save(config: model.config, parameters: model.parameterValues,
+                                    to: temporary.appendingPathComponent(Self.modelDirectory), tokenizer: tokenizer)
+            }
             try optimizer.save(to: temporary.appendingPathComponent(Self.optimizerFile))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -41,14 +62,16 @@ public struct CheckpointStore {
         for old in checkpoints().dropLast(keepLast) { try? AtomicFile.remove(old) }
     }
 
-    /// Loads the newest checkpoint that reads back whole; each newer one that does not is reported to `warn` and
-    /// skipped (a checkpoint corrupted after it was written). Throws when there is none, with the newest one's error.
-    public func loadNewest(warn: (String) -> Void) throws -> (url: URL, checkpoint: Checkpoint, optimizer: AdamW, state: TrainerState) {
+    /// Loads the newest checkpoint that reads back whole (an adapter for a base of `adapterBase`'s shape, see `load`);
+    /// each newer one that does not is reported to `warn` and skipped (a checkpoint corrupted after it was written).
+    /// Throws when there is none, with the newest one's error.
+    public func loadNewest(adapterBase: Qwen3Config? = nil,
+                           warn: (String) -> Void) throws -> (url: URL, weights: Weights, optimizer: AdamW, state: TrainerState) {
         var newestError: Error?
         for url in checkpoints().reversed() {
             do {
-                let loaded = try Self.load(url)
-                return (url, loaded.checkpoint, loaded.optimizer, loaded.state)
+                let loaded = try Self.load(url, adapterBase: adapterBase)
+                return (url, loaded.weights, loaded.optimizer, loaded.state)
             } catch {
                 warn("warning: checkpoint \(url.lastPathComponent) cannot be read, skipped: \(error)")
                 newestError = newestError ?? error
@@ -57,15 +80,27 @@ public struct CheckpointStore {
         throw newestError ?? InputError("no checkpoint to resume from", source: directory.path)
     }
 
-    /// Reads a checkpoint written by `save`.
-    public static func load(_ url: URL) throws -> (checkpoint: Checkpoint, optimizer: AdamW, state: TrainerState) {
-        let checkpoint = try Checkpoint.load(directory: url.appendingPathComponent(modelDirectory))
-        let count = checkpoint.parameters.count
-        let optimizer = try AdamW(contentsOf: url.appendingPathComponent(optimizerFile), parameterCount: count)
+    /// Reads a checkpoint written by `save`: a whole model, or, for a run that trains an adapter on a base of
+    /// `adapterBase`'s shape, the adapter.
+    public static func load(_ url: URL, adapterBase: Qwen3Config? = nil) throws -> (weights: Weights, optimizer: AdamW, state: TrainerState) {
+        let adapterURL = url.appendingPathComponent(adapterDirectory)
+        let holdsAdapter = FileManager.default.fileExists(atPath: adapterURL.path)
+        let weights: Weights
+        switch (holdsAdapter, adapterBase) {
+        case (true, let base?):
+            weights = .adapter(try PEFTAdapterFormat.load(directory: adapterURL, model: base))
+        case (false, nil):
+            weights = .model(try Checkpoint.load(directory: url.appendingPathComponent(modelDirectory)))
+        case (true, nil):
+            throw InputError("the checkpoint holds a LoRA adapter, but this run trains every weight (model.lora.rank 0)", source: url.path)
+        case (false, _?):
+            throw InputError("the checkpoint holds a whole model, but this run trains a LoRA adapter (model.lora.rank > 0)", source: url.path)
+        }
+        let optimizer = try AdamW(contentsOf: url.appendingPathComponent(optimizerFile), parameterCount: weights.trainedCount)
         let stateURL = url.appendingPathComponent(stateFile)
         guard let data = try? Data(contentsOf: stateURL) else { throw InputError("cannot read file", source: stateURL.path) }
         do {
-            return (checkpoint, optimizer, try JSONDecoder().decode(TrainerState.self, from: data))
+            return (weights, optimizer, try JSONDecoder().decode(TrainerState.self, from: data))
         } catch let error as DecodingError {
             throw InputError(JSONLines.describe(error), source: stateURL.path)
         }

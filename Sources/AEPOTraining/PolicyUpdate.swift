@@ -1,5 +1,6 @@
 import Foundation
 import AEPOAlgorithms
+import AEPOCore
 import AEPOModel
 
 /// The gradient of one mini-batch's aggregated actor loss, through the objective and the model.
@@ -44,11 +45,12 @@ public struct PolicyUpdate {
         public var entropyAdvantageWeights: [Double] = []
     }
 
-    /// Adds the gradient of the aggregated loss over `rows` of `tensors` into `model.gradients` and returns the loss
-    /// and its statistics. `oldLogProbs`, `advantages` and `refLogProbs` (the reference's, required by the KL loss)
-    /// are B×T over all of `tensors`' rows.
-    public func accumulate(into model: Qwen3Model, tensors: RolloutTensors, rows: [Int],
-                           oldLogProbs: TokenMatrix, advantages: TokenMatrix, refLogProbs: TokenMatrix? = nil) throws -> Summary {
+    /// Adds the gradient of the aggregated loss over `rows` of `tensors` into `model.trainableGradients` and returns the
+    /// loss and its statistics. `oldLogProbs`, `advantages` and `refLogProbs` (the reference's, required by the KL loss)
+    /// are B×T over all of `tensors`' rows. An adapter's dropout draws each micro-batch's masks from a stream of
+    /// `dropoutSeed`.
+    public func accumulate(into model: Qwen3Model, tensors: RolloutTensors, rows: [Int], oldLogProbs: TokenMatrix,
+                           advantages: TokenMatrix, refLogProbs: TokenMatrix? = nil, dropoutSeed: UInt64 = 0) throws -> Summary {
         let columns = tensors.columns
         var tokenCount = 0.0, sequenceCount = 0.0
         for b in rows {
@@ -69,7 +71,8 @@ public struct PolicyUpdate {
             let chunk = Array(ordered[start..<min(start + size, ordered.count)])
             let (batch, cells) = tensors.batch(rows: chunk)
             guard !batch.targets.isEmpty else { continue }
-            let out = try model.forward(batch, temperature: temperature)
+            let out = try model.forward(batch, temperature: temperature,
+                                        dropoutSeed: SeededGenerator(seed: dropoutSeed).derivedSeed(stream: UInt64(start)))
             let localRow = Dictionary(uniqueKeysWithValues: chunk.enumerated().map { ($1, $0) })
             func local(_ cell: Int) -> Int { localRow[cell / columns]! * columns + cell % columns }
             var mask = TokenMatrix(rows: chunk.count, columns: columns)

@@ -59,7 +59,7 @@ extension Trainer {
 
     /// The old policy's (and the reference's) log-probs of the trained tokens by the training forward at the training
     /// temperature, and `logprob_mismatch`, like with like: the tempered forward against the sampler's own log-probs,
-    /// the untempered one against `log softmax(z)`.
+    /// the untempered one against `log softmax(z)`. With an adapter the reference is the base, the adapter switched off.
     private func evaluateOldPolicy(_ collection: RolloutCollection, tensors: RolloutTensors,
                                    metrics: inout [String: Double]) throws -> (old: TokenMatrix, ref: TokenMatrix?) {
         let a = config.algorithm
@@ -75,9 +75,10 @@ extension Trainer {
             }
         }
         metrics["logprob_mismatch"] = mismatch / Double(max(tensors.cells.count, 1))
-        guard let reference else { return (old, nil) }
+        guard config.usesReferenceModel else { return (old, nil) }
         let refClock = Date()
-        let ref = try tensors.evaluate(reference, chunk: chunk, temperature: temperature).logProbs
+        let ref = try reference.map { try tensors.evaluate($0, chunk: chunk, temperature: temperature).logProbs }
+            ?? model.withoutAdapter { try tensors.evaluate(model, chunk: chunk, temperature: temperature).logProbs }
         metrics["time/ref_logprob_s"] = Date().timeIntervalSince(refClock)
         let estimator = a.actor.useKLLoss ? a.actor.klLossType : a.algorithm.klPenalty
         metrics["kl_ref"] = tensors.cells.reduce(0.0) { $0 + estimator.term(logProb: old.values[$1], refLogProb: ref.values[$1]).value }
@@ -104,7 +105,8 @@ extension Trainer {
 
     /// `actor.ppo_epochs` passes over the step's groups in a fresh random order, one AdamW update per mini-batch of
     /// `actor.ppo_mini_batch_size` questions. The KL loss (`actor.use_kl_loss`) adds
-    /// `kl_loss_coef · agg(KL_t(log π_θ, log π_ref))` to the actor loss.
+    /// `kl_loss_coef · agg(KL_t(log π_θ, log π_ref))` to the actor loss. An adapter's dropout masks come from a stream
+    /// derived per update (drawing nothing from `rng`).
     private func updatePolicy(_ collection: RolloutCollection, tensors: RolloutTensors, old: TokenMatrix, ref: TokenMatrix?,
                               advantages: TokenMatrix, using rng: inout SeededGenerator, metrics: inout [String: Double]) throws {
         let a = config.algorithm
@@ -119,7 +121,7 @@ extension Trainer {
             for start in stride(from: 0, to: order.count, by: a.actor.ppoMiniBatchSize) {
                 let rows = order[start..<min(start + a.actor.ppoMiniBatchSize, order.count)].flatMap { Array(firstRow[$0]..<firstRow[$0 + 1]) }
                 let summary = try update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages,
-                                                refLogProbs: ref)
+                                                    refLogProbs: ref, dropoutSeed: rng.derivedSeed(stream: UInt64(norms.count)))
                 norms.append(applyGradients(loss: summary.loss, maxNorm: a.actor.gradClip))
                 losses.append(summary.loss)
                 totals.merge(summary)

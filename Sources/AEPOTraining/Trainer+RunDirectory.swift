@@ -37,15 +37,16 @@ extension Trainer {
     }
 
     /// The newest complete checkpoint of the run, for `config` of `phase`: the configuration must agree with the run's
-    /// `config.json` outside `TrainingConfig.resumableKeys`, and the checkpoint must be of this run and phase. An
-    /// unreadable newer checkpoint is skipped with a warning.
-    static func newestCheckpoint(config: TrainingConfig, phase: TrainingPhase, run: URL, store: CheckpointStore,
-                                 log: (String) -> Void) throws -> (checkpoint: Checkpoint, optimizer: AdamW, state: TrainerState) {
+    /// `config.json` outside `TrainingConfig.resumableKeys`, and the checkpoint must be of this run and phase. A run that
+    /// trains an adapter on a base of `adapterBase`'s shape reads the checkpoint's adapter. An unreadable newer
+    /// checkpoint is skipped with a warning.
+    static func newestCheckpoint(config: TrainingConfig, phase: TrainingPhase, run: URL, store: CheckpointStore, adapterBase: Qwen3Config?,
+                                 log: (String) -> Void) throws -> (weights: CheckpointStore.Weights, optimizer: AdamW, state: TrainerState) {
         let savedURL = run.appendingPathComponent(configFile)
         if FileManager.default.fileExists(atPath: savedURL.path) {
             try config.checkResumable(from: try TrainingConfig.resolve(algorithm: nil, file: savedURL, overrides: []), source: savedURL.path)
         }
-        let newest = try store.loadNewest(warn: log)
+        let newest = try store.loadNewest(adapterBase: adapterBase, warn: log)
         let identity = config.runIdentity
         switch newest.state.runIdentity {
         case identity?:
@@ -59,7 +60,7 @@ extension Trainer {
         guard newest.state.phase == phase else {
             throw InputError("the checkpoint is of phase \(newest.state.phase.rawValue), not \(phase.rawValue)", source: newest.url.path)
         }
-        return (newest.checkpoint, newest.optimizer, newest.state)
+        return (newest.weights, newest.optimizer, newest.state)
     }
 
     /// The directory's entries (none when it does not exist).

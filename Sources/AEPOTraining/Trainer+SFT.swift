@@ -4,8 +4,8 @@ import Foundation
 extension Trainer {
     /// One SFT step: cross-entropy over the policy's tokens of `sft.batch_size` demonstrations, plus the `<result>`
     /// tokens weighted by w = `sft.tool_output_weight`: `L = −(Σ_policy log p + w Σ_result log p) / (N_policy + w N_result)`;
-    /// clipped by `sft.grad_clip`, one AdamW update. Logs `loss` = the policy tokens' mean cross-entropy (and
-    /// `tool_output_loss` when w > 0).
+    /// clipped by `sft.grad_clip`, one AdamW update (an adapter's dropout masks drawn from `seed`). Logs `loss` = the
+    /// policy tokens' mean cross-entropy (and `tool_output_loss` when w > 0).
     func sftStep(seed: UInt64) throws -> [String: Double] {
         let clock = Date()
         let w = config.sft.toolOutputWeight
@@ -13,7 +13,7 @@ extension Trainer {
         let resultCount = isToolOutput.filter { $0 }.count
         let policyCount = isToolOutput.count - resultCount
         guard policyCount + resultCount > 0 else { return ["loss": 0, "tokens": 0] }
-        let (logProbs, _) = try model.forward(batch)
+        let (logProbs, _) = try model.forward(batch, dropoutSeed: seed)
         var policySum = 0.0, resultSum = 0.0
         for (lp, result) in zip(logProbs, isToolOutput) {
             if result { resultSum -= Double(lp) } else { policySum -= Double(lp) }

@@ -12,6 +12,11 @@ import Foundation
 /// The run directory holds `config.json` (the resolved configuration), `metrics.jsonl`, in RL `branch_events.jsonl`
 /// and `rollouts.jsonl` (`RolloutLog`), `checkpoints/`, with a KL term `reference/` (the frozen starting weights),
 /// and at the end `final/` (a Hugging Face directory with the tokenizer).
+///
+/// With `model.lora.rank` > 0 a LoRA adapter trains on the frozen starting weights (`model.path`, or the random
+/// initialisation of the seed, which a resumed run rebuilds): the optimizer, gradient clipping and checkpoints cover
+/// the adapter only, checkpoints hold it in PEFT's layout, the KL terms' reference is the base with the adapter
+/// switched off, and the run ends with `final/` (the adapter merged into the base) and `final_adapter/`.
 public final class Trainer {
     public let config: TrainingConfig
     public let phase: TrainingPhase
@@ -43,6 +48,7 @@ public final class Trainer {
     public static let configFile = "config.json"
     public static let metricsFile = "metrics.jsonl"
     public static let finalDirectory = "final"
+    public static let finalAdapterDirectory = "final_adapter"
     public static let referenceDirectory = "reference"
 
     /// Opens a run (`RunStart`): a new one from `model.path` (or a random initialisation) in an empty run directory
@@ -63,12 +69,6 @@ public final class Trainer {
         try benchmark.checkSuites(config.suiteNames, field: "data.suites")
 
         Trainer.removeStaleTemporaries(run: run, store: store, log: log)
-        var restored: (checkpoint: Checkpoint, optimizer: AdamW, state: TrainerState)?
-        switch start {
-        case .new: try Trainer.requireEmpty(run: run)
-        case .resume: restored = try Trainer.newestCheckpoint(config: config, phase: phase, run: run, store: store, log: log)
-        case .overwrite: break
-        }
         let modelTokenizer = config.model.path.isEmpty ? nil : URL(fileURLWithPath: config.model.path).appendingPathComponent(Checkpoint.tokenizerFileName)
         if let modelTokenizer, FileManager.default.fileExists(atPath: modelTokenizer.path) {
             tokenizerURL = modelTokenizer
@@ -78,10 +78,31 @@ public final class Trainer {
             throw InputError("no tokenizer.json in the model or the benchmark directory", source: config.data.benchmark, field: "data.benchmark")
         }
         tokenizer = try Tokenizer(contentsOf: tokenizerURL)
-        // The model's shape, then the data, then what the run needs in memory, and only then the model.
-        let shape = try Trainer.modelShape(config: config, phase: phase, restored: restored?.checkpoint, tokenizer: tokenizer,
-                                           tokenizerURL: tokenizerURL, checkpoints: store.directory.path)
-        let suites = config.suiteNames, loadedTokenizer = tokenizer, maxTokens = shape.config.maxPositionEmbeddings
+        // The model's shape (an adapter's base has it before any checkpoint is read), then the data, then what the run
+        // needs in memory, and only then the model.
+        let lora = try config.loraConfig()
+        let (loadedTokenizer, tokenizerFile, checkpoints) = (tokenizer, tokenizerURL, store.directory.path)
+        let shape = { (restored: Checkpoint?) in
+            try Trainer.modelShape(config: config, phase: phase, restored: restored, tokenizer: loadedTokenizer,
+                                   tokenizerURL: tokenizerFile, checkpoints: checkpoints)
+        }
+        let base = lora == nil ? nil : try shape(nil)
+        if let lora, let base { try lora.validate(for: base.config, source: base.source, name: TrainingConfig.loraKey) }
+        var restored: (weights: CheckpointStore.Weights, optimizer: AdamW, state: TrainerState)?
+        switch start {
+        case .new: try Trainer.requireEmpty(run: run)
+        case .resume: restored = try Trainer.newestCheckpoint(config: config, phase: phase, run: run, store: store,
+                                                              adapterBase: base?.config, log: log)
+        case .overwrite: break
+        }
+        var restoredModel: Checkpoint?, restoredAdapter: LoRAAdapter?
+        switch restored?.weights {
+        case .model(let checkpoint)?: restoredModel = checkpoint
+        case .adapter(let adapter)?: restoredAdapter = adapter
+        case nil: break
+        }
+        let modelShape = try base ?? shape(restoredModel)
+        let suites = config.suiteNames, maxTokens = modelShape.config.maxPositionEmbeddings
         switch phase {
         case .sft:
             examples = benchmark.demonstrations
@@ -100,27 +121,33 @@ public final class Trainer {
                 throw InputError("no training questions for the chosen suites", source: config.data.benchmark, field: "data.suites")
             }
         }
-        try Trainer.memoryEstimate(config: config, phase: phase, model: shape.config, longestExample: examples.map(\.tokens.count).max() ?? 0)
-            .check(subject: "this run", source: shape.source, advice: shape.advice)
+        try Trainer.memoryEstimate(config: config, phase: phase, model: modelShape.config, adapter: lora,
+                                   longestExample: examples.map(\.tokens.count).max() ?? 0)
+            .check(subject: "this run", source: modelShape.source, advice: modelShape.advice)
 
         // Everything is checked; the run directory is written from here on.
         if start == .overwrite { try Trainer.removeRun(run: run, store: store) }
         try config.write(to: run.appendingPathComponent(Self.configFile))
-        if let restored {
-            model = try Trainer.model(restored.checkpoint, tokenizer: tokenizer, source: store.directory.path)
+        if let restoredModel {
+            model = try Trainer.model(restoredModel, tokenizer: tokenizer, source: store.directory.path)
         } else {
             model = try Trainer.startingModel(config: config, tokenizer: tokenizer)
         }
+        let seed = UInt64(config.trainer.seed)
+        if let lora {
+            try model.attach(try restoredAdapter ?? LoRAAdapter(config: lora, model: model.config,
+                                                                 seed: SeededGenerator(seed: seed).derivedSeed(stream: 3)))
+        }
         try model.allocateGradients()
-        reference = phase == .rl && config.usesReferenceModel
+        reference = phase == .rl && config.usesReferenceModel && lora == nil
             ? try Trainer.reference(run: run, resume: restored != nil, starting: restored == nil ? model : nil, config: config,
                                  tokenizer: tokenizer, tokenizerURL: tokenizerURL)
             : nil
 
-        let seed = UInt64(config.trainer.seed)
         let (beta1, beta2) = (Float(config.optim.beta1), Float(config.optim.beta2))
         let weightDecay = Float(phase == .sft ? config.sft.weightDecay : config.algorithm.actor.weightDecay)
-        optimizer = try restored?.optimizer ?? AdamW(parameterCount: model.layout.totalCount, beta1: beta1, beta2: beta2, weightDecay: weightDecay)
+        optimizer = try restored?.optimizer ?? AdamW(parameterCount: model.trainableParameters.count, beta1: beta1, beta2: beta2,
+                                                     weightDecay: weightDecay)
         state = restored?.state ?? TrainerState(phase: phase, step: 0,
                                                 cursor: DataCursor(count: phase == .sft ? examples.count : questions.count, seed: seed),
                                                 generator: SeededGenerator(seed: seed).derived(stream: phase == .sft ? 1 : 2))
@@ -146,9 +173,9 @@ public final class Trainer {
         return try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
     }
 
-    /// The frozen reference of the KL terms: a copy of `starting` (a new run's model before its first update), saved
-    /// as `<run>/reference`; a resumed run reloads that directory (or, when it is missing, rebuilds the starting weights
-    /// from `model.path` or the seed and saves them).
+    /// The frozen reference of the KL terms in full fine-tuning (with an adapter, the base serves): a copy of `starting`
+    /// (a new run's model before its first update), saved as `<run>/reference`; a resumed run reloads that directory
+    /// (or, when it is missing, rebuilds the starting weights from `model.path` or the seed and saves them).
     static func reference(run: URL, resume: Bool, starting: Qwen3Model?, config: TrainingConfig,
                           tokenizer: Tokenizer, tokenizerURL: URL) throws -> Qwen3Model {
         let url = run.appendingPathComponent(referenceDirectory)
@@ -225,7 +252,7 @@ public final class Trainer {
     /// Clips the accumulated gradient and takes the optimizer step, unless `loss` or a gradient is not finite
     /// (then the update is skipped and logged). Returns the gradient norm before clipping (`nan` when skipped).
     func applyGradients(loss: Double, maxNorm: Double) -> Double {
-        let gradients = model.gradients
+        let gradients = model.trainableGradients
         var finite = loss.isFinite
         if finite { for g in gradients where !g.isFinite { finite = false; break } }
         guard finite else {
@@ -235,22 +262,31 @@ public final class Trainer {
             return .nan
         }
         let norm = GradientClipping.clipGlobalNorm(gradients, maxNorm: Float(maxNorm))
-        optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(gradients), learningRate: learningRate)
+        optimizer.update(parameters: model.trainableParameters, gradients: UnsafeBufferPointer(gradients), learningRate: learningRate)
         model.zeroGradients()
         return Double(norm)
     }
 
     /// Writes a checkpoint of the current step (and prunes old ones).
     public func saveCheckpoint() throws {
-        try store.save(model: model, optimizer: optimizer, state: state, tokenizer: tokenizerURL)
+        try store.save(model: model, optimizer: optimizer, state: state, tokenizer: tokenizerURL, baseModel: config.model.path)
     }
 
-    /// Writes the current model as `<run>/final` (a Hugging Face directory with the tokenizer) and returns its URL.
+    /// Writes the current model as `<run>/final` (a Hugging Face directory with the tokenizer; with an adapter, merged
+    /// into the base) and the adapter as `<run>/final_adapter` (PEFT's directory); returns the directories written.
     @discardableResult
-    public func saveFinal() throws -> URL {
+    public func saveFinal() throws -> [URL] {
         let url = run.appendingPathComponent(Self.finalDirectory)
-        try Checkpoint.save(config: model.config, parameters: model.parameterValues, to: url, tokenizer: tokenizerURL)
-        return url
+        var parameters = model.parameterValues
+        guard let adapter = model.adapter else {
+            try Checkpoint.save(config: model.config, parameters: parameters, to: url, tokenizer: tokenizerURL)
+            return [url]
+        }
+        parameters.withUnsafeMutableBufferPointer { adapter.merge(into: $0) }
+        try Checkpoint.save(config: model.config, parameters: parameters, to: url, tokenizer: tokenizerURL)
+        let adapterURL = run.appendingPathComponent(Self.finalAdapterDirectory)
+        try PEFTAdapterFormat.save(adapter, to: adapterURL, baseModel: config.model.path)
+        return [url, adapterURL]
     }
 
     /// `loss 1.234  grad_norm 0.5  …`: the step's key figures.

@@ -24,6 +24,10 @@ extension TrainingConfig: KeyedConfiguration {
         Key("model.head_dim", \.model.headDim),
         Key("model.max_positions", \.model.maxPositions),
         Key("model.tie_embeddings", \.model.tieEmbeddings),
+        Key("model.lora.rank", \.model.lora.rank),
+        Key("model.lora.alpha", \.model.lora.alpha),
+        Key(text: "model.lora.targets", \.model.lora.targets),
+        Key("model.lora.dropout", \.model.lora.dropout),
         Key(text: "data.benchmark", \.data.benchmark),
         Key(text: "data.suites", \.data.suites),
         Key("optim.schedule", \.optim.schedule),
@@ -87,6 +91,8 @@ extension TrainingConfig: KeyedConfiguration {
         try size(model.headDim, "model.head_dim", 2...Qwen3Config.maximumHeadDim)
         try check(model.headDim % 2 == 0, "model.head_dim", "an even number")
         try size(model.maxPositions, "model.max_positions", 16...Qwen3Config.maximumPositions)
+        try check(model.lora.rank >= 0, Self.loraKey(.rank), "≥ 0 (0: no adapter)")
+        try loraConfig(source: source)?.validate(for: nil, source: source, name: Self.loraKey)
         try check(optim.warmupSteps >= 0, "optim.warmup_steps", "≥ 0")
         try check(optim.minLRRatio >= 0 && optim.minLRRatio <= 1, "optim.min_lr_ratio", "in [0, 1]")
         try check(optim.beta1 >= 0 && optim.beta1 < 1, "optim.beta1", "in [0, 1)")

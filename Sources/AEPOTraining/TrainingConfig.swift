@@ -29,6 +29,17 @@ public struct TrainingConfig: Equatable, Sendable {
         public var headDim = 64
         public var maxPositions = 1024
         public var tieEmbeddings = true
+        public var lora = LoRASettings()
+    }
+
+    /// `model.lora.*`: train a LoRA adapter on the frozen model (`LoRAConfig`) instead of every weight; rank 0: off.
+    public struct LoRASettings: Equatable, Sendable {
+        public var rank = 0
+        public var alpha = 8.0
+        /// Comma-separated modules to adapt, of `LoRATarget`'s names.
+        public var targets = LoRATarget.allCases.map(\.rawValue).joined(separator: ",")
+        /// Dropout on the adapters' inputs during training updates.
+        public var dropout = 0.0
     }
 
     /// `data.*` (the batch size is `data.train_batch_size` of the algorithm).
@@ -106,6 +117,25 @@ public struct TrainingConfig: Equatable, Sendable {
     /// The suites of `data.suites` (empty: all).
     public var suiteNames: [String] {
         data.suites.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The key that sets each field of the adapter.
+    public static func loraKey(_ field: LoRAConfig.Field) -> String {
+        switch field {
+        case .rank: return "model.lora.rank"
+        case .alpha: return "model.lora.alpha"
+        case .targets: return "model.lora.targets"
+        case .dropout: return "model.lora.dropout"
+        }
+    }
+
+    /// The adapter `model.lora.*` describes; `nil` for full fine-tuning (`model.lora.rank` 0). An error naming the key
+    /// for an unknown target module.
+    public func loraConfig(source: String = "config") throws -> LoRAConfig? {
+        let l = model.lora
+        guard l.rank != 0 else { return nil }
+        return LoRAConfig(rank: l.rank, alpha: l.alpha, targets: try LoRAConfig.targets(parsing: l.targets, source: source, field: Self.loraKey(.targets)),
+                          dropout: l.dropout)
     }
 
     /// A Qwen3 of `model.*`'s size over a vocabulary of `vocabularySize` tokens.

@@ -5,7 +5,8 @@ import AEPOTestSupport
 import XCTest
 
 /// Four steps straight and 2 + 1 (lost by a kill) + (a fresh trainer from the checkpoint on disk) + 2 end in the same
-/// bytes: weights, and the metrics and rollout logs without the lost step.
+/// bytes: weights (a LoRA adapter's, with its dropout, and the rebuilt base), and the metrics and rollout logs without
+/// the lost step.
 final class ResumeTests: XCTestCase {
     func resumedRunMatches(phase: TrainingPhase, preset: String, extra: [String]) throws {
         let root = try Fixtures.temporaryDirectory("resume")
@@ -25,10 +26,11 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(second.state.step, 2)
         try second.train()
 
-        let a = straight.model.parameterValues.map(\.bitPattern), b = second.model.parameterValues.map(\.bitPattern)
+        let a = straight.model.trainableParameters.map(\.bitPattern), b = second.model.trainableParameters.map(\.bitPattern)
         XCTAssertEqual(a, b, "\(phase) \(preset): resumed weights differ")
+        XCTAssertEqual(straight.model.parameterValues.map(\.bitPattern), second.model.parameterValues.map(\.bitPattern))
         XCTAssertEqual(straight.reference?.parameterValues.map(\.bitPattern), second.reference?.parameterValues.map(\.bitPattern))
-        XCTAssertNotEqual(first.model.parameterValues.map(\.bitPattern), b, "training moved the weights")
+        XCTAssertNotEqual(first.model.trainableParameters.map(\.bitPattern), b, "training moved the weights")
         XCTAssertEqual(straight.optimizer.step, second.optimizer.step)
         XCTAssertEqual(second.store.checkpoints().map(\.lastPathComponent), ["step-000002", "step-000004"])
         let lines = try String(contentsOf: second.run.appendingPathComponent(Trainer.metricsFile), encoding: .utf8).split(separator: "\n")
@@ -54,6 +56,17 @@ final class ResumeTests: XCTestCase {
 
     func testAEPOResumesBitIdentically() throws {
         try resumedRunMatches(phase: .rl, preset: "aepo", extra: ["actor.entropy_coeff=0.01"])
+    }
+
+    func testLoRASFTWithDropoutResumesBitIdentically() throws {
+        try resumedRunMatches(phase: .sft, preset: "aepo", extra: ["model.lora.rank=4", "model.lora.dropout=0.2"])
+    }
+
+    /// An adapter's RL run with KL terms (the reference: the base with the adapter switched off) and dropout.
+    func testLoRARunWithKLTermsResumesBitIdentically() throws {
+        try resumedRunMatches(phase: .rl, preset: "aepo", extra: ["model.lora.rank=2", "model.lora.alpha=4", "model.lora.dropout=0.1",
+                                                                   "model.lora.targets=q_proj,v_proj,down_proj", "actor.use_kl_loss=true",
+                                                                   "actor.kl_loss_coef=0.5", "actor.optim.lr=1e-2"])
     }
 
     /// The reference of the KL terms comes back from `<run>/reference`, so the resumed run matches the straight one.

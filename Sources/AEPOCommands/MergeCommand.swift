@@ -1,0 +1,41 @@
+import AEPOCore
+import AEPOModel
+import ArgumentParser
+import Foundation
+
+/// `aepo merge`: a base model with a LoRA adapter merged in, as a plain Hugging Face directory.
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Merge a PEFT LoRA adapter into its base model and write a plain Hugging Face directory.",
+        discussion: """
+            Every adapted weight becomes W + s·B·A (s = lora_alpha / r, or lora_alpha / √r with use_rslora). --out \
+            gets an F32 model.safetensors beside copies of the base directory's other files (config.json, \
+            generation_config.json, tokenizer files, chat template); it is written atomically, replacing what was there.
+            """)
+
+    @Option(help: "The base model: a Hugging Face Qwen3 directory (config.json, model.safetensors or shards).")
+    var model: String
+
+    @Option(help: "A PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors).")
+    var adapter: String
+
+    @Option(help: "The directory to write.")
+    var out: String
+
+    func run() throws {
+        print("wrote \(try merge().path)")
+    }
+
+    /// Merges and writes; returns the directory written.
+    func merge() throws -> URL {
+        let base = URL(fileURLWithPath: model), destination = URL(fileURLWithPath: out)
+        guard base.standardizedFileURL != destination.standardizedFileURL else {
+            throw InputError("--out must differ from the base model's directory", source: "--out")
+        }
+        var checkpoint = try Checkpoint.load(directory: base)
+        try checkpoint.mergeAdapter(at: URL(fileURLWithPath: adapter))
+        try checkpoint.save(to: destination, besideFilesOf: base)
+        return destination
+    }
+}

@@ -1,0 +1,86 @@
+/// A low-rank adapter beside a linear layer (LoRA, as PEFT computes it): `y += s · B(A(dropout(x)))`, i.e.
+/// `y[rows, out] += s · (dropout(x) · Aᵀ) · Bᵀ` with `A` stored `[rank, in]`, `B` `[out, rank]` (PyTorch's `nn.Linear`
+/// layout) and `s` = `scale` (alpha / rank). The forward pass keeps `u = dropout(x) · Aᵀ` (`rows × rank`) for the
+/// backward pass; a dropped input is regenerated from `Dropout`'s seed rather than stored.
+public enum LowRankLinear {
+    public struct Shape: Equatable, Sendable {
+        public var rows: Int
+        public var inputWidth: Int
+        public var outputWidth: Int
+        public var rank: Int
+        /// Floats between consecutive rows of `y` and `∂L/∂y` (at least `outputWidth`): a slice of a fused product's
+        /// output, such as q, k or v inside q|k|v.
+        public var outputStride: Int
+        /// `s` = alpha / rank (PEFT's `scaling`).
+        public var scale: Float
+
+        public init(rows: Int, inputWidth: Int, outputWidth: Int, rank: Int, outputStride: Int? = nil, scale: Float) {
+            self.rows = rows
+            self.inputWidth = inputWidth
+            self.outputWidth = outputWidth
+            self.rank = rank
+            self.outputStride = outputStride ?? outputWidth
+            self.scale = scale
+            precondition(self.outputStride >= outputWidth && rank > 0, "invalid low-rank shape")
+        }
+
+        /// Scratch floats `forward` needs: the dropped input (none without dropout).
+        public func forwardScratchCount(dropout: Dropout?) -> Int { dropout == nil ? 0 : rows * inputWidth }
+
+        /// Scratch floats `backward` needs: `∂L/∂u`, and with dropout the dropped input and its gradient.
+        public func backwardScratchCount(dropout: Dropout?) -> Int { rows * rank + forwardScratchCount(dropout: dropout) }
+    }
+
+    /// `u = dropout(x) · Aᵀ` (written to `projected`, `rows × rank`) and `y += s · u · Bᵀ`.
+    public static func forward(
+        output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        projected u: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, shape s: Shape, dropout: Dropout?
+    ) {
+        let x = dropped(input, into: scratch, shape: s, dropout: dropout)
+        sgemm(transA: false, transB: true, m: s.rows, n: s.rank, k: s.inputWidth, alpha: 1,
+              a: x, lda: s.inputWidth, b: a, ldb: s.inputWidth, beta: 0, c: u, ldc: s.rank)
+        sgemm(transA: false, transB: true, m: s.rows, n: s.outputWidth, k: s.rank, alpha: s.scale,
+              a: u, lda: s.rank, b: b, ldb: s.rank, beta: 1, c: output, ldc: s.outputStride)
+    }
+
+    /// Adds `∂L/∂B += s · (∂L/∂y)ᵀ · u`, `∂L/∂A += (∂L/∂u)ᵀ · dropout(x)` with `∂L/∂u = s · ∂L/∂y · B`, and
+    /// `∂L/∂x += dropout(∂L/∂u · A)` (the same mask) into `inputGradient`.
+    public static func backward(
+        inputGradient: UnsafeMutablePointer<Float>, aGradient: UnsafeMutablePointer<Float>, bGradient: UnsafeMutablePointer<Float>,
+        outputGradient dy: UnsafePointer<Float>, input: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        projected u: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, shape s: Shape, dropout: Dropout?
+    ) {
+        let du = scratch, inputScratch = dropout == nil ? nil : scratch + s.rows * s.rank
+        sgemm(transA: true, transB: false, m: s.outputWidth, n: s.rank, k: s.rows, alpha: s.scale,
+              a: dy, lda: s.outputStride, b: u, ldb: s.rank, beta: 1, c: bGradient, ldc: s.rank)
+        sgemm(transA: false, transB: false, m: s.rows, n: s.rank, k: s.outputWidth, alpha: s.scale,
+              a: dy, lda: s.outputStride, b: b, ldb: s.rank, beta: 0, c: du, ldc: s.rank)
+        let x = dropped(input, into: inputScratch, shape: s, dropout: dropout)
+        sgemm(transA: true, transB: false, m: s.rank, n: s.inputWidth, k: s.rows, alpha: 1,
+              a: du, lda: s.rank, b: x, ldb: s.inputWidth, beta: 1, c: aGradient, ldc: s.inputWidth)
+        guard let dropout, let inputScratch else {
+            sgemm(transA: false, transB: false, m: s.rows, n: s.inputWidth, k: s.rank, alpha: 1,
+                  a: du, lda: s.rank, b: a, ldb: s.inputWidth, beta: 1, c: inputGradient, ldc: s.inputWidth)
+            return
+        }
+        sgemm(transA: false, transB: false, m: s.rows, n: s.inputWidth, k: s.rank, alpha: 1,
+              a: du, lda: s.rank, b: a, ldb: s.inputWidth, beta: 0, c: inputScratch, ldc: s.inputWidth)
+        dropout.apply(output: inputGradient, input: inputScratch, count: s.rows * s.inputWidth, accumulate: true)
+    }
+
+    /// `W += s · B · A`: the adapter folded into the layer's weight `W` (`[outputWidth, inputWidth]`, contiguous), after
+    /// which `x · Wᵀ` gives what the layer and its adapter give without dropout.
+    public static func merge(into weight: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                             inputWidth: Int, outputWidth: Int, rank: Int, scale: Float) {
+        sgemm(transA: false, transB: false, m: outputWidth, n: inputWidth, k: rank, alpha: scale,
+              a: b, lda: rank, b: a, ldb: inputWidth, beta: 1, c: weight, ldc: inputWidth)
+    }
+
+    /// `dropout(x)` in `scratch`, or `x` itself without dropout.
+    private static func dropped(_ x: UnsafePointer<Float>, into scratch: UnsafeMutablePointer<Float>?, shape s: Shape,
+                                dropout: Dropout?) -> UnsafePointer<Float> {
+        guard let dropout, let scratch else { return x }
+        dropout.apply(output: scratch, input: x, count: s.rows * s.inputWidth)
+        return UnsafePointer(scratch)
+    }
+}

@@ -1,0 +1,109 @@
+import AEPOCore
+import AEPOModel
+import AEPOTestSupport
+@testable import AEPOTraining
+import XCTest
+
+/// Training a LoRA adapter (`model.lora.*`) on a frozen model, in SFT and RL: the base weights keep their bytes and
+/// get no gradient buffer, the optimizer covers the adapter only, checkpoints hold the adapter in PEFT's layout, the
+/// KL reference is the base, and the run ends with the merged model and the adapter.
+final class LoRATrainingTests: XCTestCase {
+    static let lora = ["model.lora.rank=4", "model.lora.alpha=8", "actor.optim.lr=1e-2", "sft.lr=1e-2"]
+
+    func trainer(_ run: URL, phase: TrainingPhase, preset: String = "grpo", _ extra: [String] = []) throws -> Trainer {
+        let config = try TrainingConfig.resolve(algorithm: preset, file: nil, overrides: TrainingFixture.settings(run: run) + Self.lora + extra)
+        return try Trainer(config: config, phase: phase)
+    }
+
+    func checkFrozenBase(phase: TrainingPhase, preset: String, extra: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws {
+        let run = try Fixtures.temporaryDirectory("lora-frozen")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let trainer = try trainer(run, phase: phase, preset: preset, extra)
+        let adapter = try XCTUnwrap(trainer.model.adapter, file: file, line: line)
+        let base = trainer.model.parameterValues.map(\.bitPattern)
+        let b = adapter.entries.filter { $0.name.contains("lora_B") }
+        XCTAssertEqual(trainer.optimizer.firstMoment.count, adapter.parameters.count, "AdamW's state covers the adapter only", file: file, line: line)
+        try trainer.train(until: 2)
+        XCTAssertEqual(trainer.model.parameterValues.map(\.bitPattern), base, "\(phase) \(preset): the base moved", file: file, line: line)
+        XCTAssertEqual(trainer.model.gradients.count, 0, "no gradient buffer for the base", file: file, line: line)
+        XCTAssertEqual(trainer.model.trainableGradients.count, adapter.parameters.count, file: file, line: line)
+        let values = adapter.parameterValues
+        XCTAssertTrue(b.contains { values[$0.offset..<($0.offset + $0.count)].contains { $0 != 0 } },
+                      "\(phase) \(preset): B is still zero", file: file, line: line)
+        XCTAssertEqual(trainer.optimizer.step, phase == .sft ? 2 : 2 * trainer.updatesPerStep, file: file, line: line)
+    }
+
+    func testSFTTrainsTheAdapterOnly() throws {
+        try checkFrozenBase(phase: .sft, preset: "grpo", extra: ["model.lora.dropout=0.1"])
+    }
+
+    /// (The entropy bonus moves B even when every reward of a group is equal.)
+    func testRLTrainsTheAdapterOnly() throws {
+        try checkFrozenBase(phase: .rl, preset: "aepo", extra: ["model.lora.targets=q_proj,k_proj,o_proj,up_proj", "actor.entropy_coeff=0.01"])
+    }
+
+    /// The KL reference is the base: 0 at step 1 (B = 0), then not; no `reference/` copy is kept. The sampler decodes
+    /// with merged weights, which the training forward matches closely (`logprob_mismatch`).
+    func testKLReferenceIsTheBaseAndSamplingMatchesTraining() throws {
+        let run = try Fixtures.temporaryDirectory("lora-kl")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let trainer = try trainer(run, phase: .rl, ["actor.use_kl_loss=true", "actor.kl_loss_coef=0.5", "actor.entropy_coeff=0.01",
+                                                    "actor.temperature_consistent=false"])
+        XCTAssertNil(trainer.reference)
+        let first = try trainer.step()
+        XCTAssertEqual(first["kl_ref"], 0)
+        let second = try trainer.step()
+        XCTAssertGreaterThan(try XCTUnwrap(second["kl_ref"]), 0)
+        XCTAssertLessThan(try XCTUnwrap(second["logprob_mismatch"]), 1e-4)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.appendingPathComponent(Trainer.referenceDirectory).path))
+    }
+
+    /// Checkpoints hold PEFT's adapter directory (not the model); the final model is the base with the adapter merged,
+    /// beside the adapter itself.
+    func testCheckpointsAndFinalHoldTheAdapter() throws {
+        let run = try Fixtures.temporaryDirectory("lora-files")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let trainer = try trainer(run, phase: .sft, ["trainer.save_freq=1"])
+        try trainer.train(until: 1)
+        let checkpoint = try XCTUnwrap(trainer.store.latest)
+        let names = try FileManager.default.contentsOfDirectory(atPath: checkpoint.path).sorted()
+        XCTAssertEqual(names, [CheckpointStore.adapterDirectory, CheckpointStore.optimizerFile, CheckpointStore.stateFile])
+        let adapterURL = checkpoint.appendingPathComponent(CheckpointStore.adapterDirectory)
+        let saved = try PEFTAdapterFormat.load(directory: adapterURL, model: trainer.model.config)
+        XCTAssertEqual(saved.parameterValues.map(\.bitPattern), try XCTUnwrap(trainer.model.adapter).parameterValues.map(\.bitPattern))
+        XCTAssertEqual(saved.config, trainer.model.adapter!.config)
+
+        let written = try trainer.saveFinal()
+        XCTAssertEqual(written.map(\.lastPathComponent), [Trainer.finalDirectory, Trainer.finalAdapterDirectory])
+        let merged = try Checkpoint.load(directory: written[0])
+        let plain = try Qwen3Model(config: merged.config, parameters: merged.parameters)
+        let sequences = [Array(trainer.examples[0].tokens.prefix(20))]
+        let expected = try trainer.model.logits(for: sequences), got = try plain.logits(for: sequences)
+        let difference = zip(expected.joined().joined(), got.joined().joined()).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(difference, 1e-5)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: written[0].appendingPathComponent(Checkpoint.tokenizerFileName).path))
+        XCTAssertEqual(try PEFTAdapterFormat.load(directory: written[1], model: merged.config).parameterValues.map(\.bitPattern),
+                       saved.parameterValues.map(\.bitPattern))
+    }
+
+    func testBadAdapterSettingsAreRefusedNamingTheKey() throws {
+        let run = try Fixtures.temporaryDirectory("lora-bad")
+        defer { try? FileManager.default.removeItem(at: run) }
+        for (setting, key, message) in [("model.lora.targets=q_proj,qkv", "model.lora.targets", "unknown target module 'qkv'"),
+                                        ("model.lora.rank=-1", "model.lora.rank", "≥ 0"),
+                                        ("model.lora.dropout=1", "model.lora.dropout", "[0, 1)"),
+                                        ("model.lora.alpha=0", "model.lora.alpha", "positive"),
+                                        ("model.lora.targets=", "model.lora.targets", "at least one module")] {
+            XCTAssertThrowsError(try trainer(run, phase: .sft, [setting])) { error in
+                XCTAssertEqual((error as? InputError)?.field, key, "\(setting): \(error)")
+                XCTAssertTrue("\(error)".contains(message), "\(setting): \(error)")
+            }
+        }
+        // The model's widths bound the rank (k_proj is 8 × 16 here).
+        XCTAssertThrowsError(try trainer(run, phase: .sft, ["model.lora.rank=9"])) { error in
+            XCTAssertEqual((error as? InputError)?.field, "model.lora.rank", "\(error)")
+            XCTAssertTrue("\(error)".contains("k_proj"), "\(error)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: run.path), [], "nothing written")
+    }
+}
