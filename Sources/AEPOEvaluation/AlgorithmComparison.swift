@@ -54,28 +54,24 @@ public struct AlgorithmComparison: Sendable {
     /// `±mean ± 95 % half-width` in points, with `significant` wrapping the cells whose interval excludes 0 (the others
     /// are ties); `nil` when `reference` is not compared.
     public func pairedTable(reference name: String, significant: (String) -> String) -> TextTable? {
-        guard let reference = entries.first(where: { $0.algorithm == name }) else { return nil }
-        let columns = suites.flatMap { suite in ks.map { (suite, $0) } }
-        return TextTable(
-            header: ["\(name) − X", "pairs"] + columns.map { "\($0.0) Pass@\($0.1)" },
-            rows: entries.filter { $0.algorithm != name }.map { entry in
-                let cells = columns.map { pairedDifference(reference, entry, suite: $0.0, k: $0.1) }
-                return [entry.algorithm, String(cells.first?.seeds ?? 0)]
-                    + cells.map { $0.excludesZero ? significant($0.signedPoints) : $0.signedPoints }
-            })
+        baselineTable(reference: name) { $0.excludesZero ? significant($0.signedPoints) : $0.signedPoints }
     }
 
     /// For each baseline and column, the smallest paired difference the design detects (80 % power, two-sided 5 %),
     /// from the spread of the observed differences; `nil` when `reference` is not compared.
     public func detectableTable(reference name: String) -> TextTable? {
+        baselineTable(reference: name) { $0.minimumDetectable.map(TextTable.percent) ?? "–" }
+    }
+
+    /// One row per baseline X (its pairs, then `cell` of `reference − X` per suite × Pass@k column).
+    private func baselineTable(reference name: String, cell: (SeedStatistics) -> String) -> TextTable? {
         guard let reference = entries.first(where: { $0.algorithm == name }) else { return nil }
         let columns = suites.flatMap { suite in ks.map { (suite, $0) } }
         return TextTable(
             header: ["\(name) − X", "pairs"] + columns.map { "\($0.0) Pass@\($0.1)" },
             rows: entries.filter { $0.algorithm != name }.map { entry in
                 let cells = columns.map { pairedDifference(reference, entry, suite: $0.0, k: $0.1) }
-                return [entry.algorithm, String(cells.first?.seeds ?? 0)]
-                    + cells.map { $0.minimumDetectable.map(TextTable.percent) ?? "–" }
+                return [entry.algorithm, String(cells.first?.seeds ?? 0)] + cells.map(cell)
             })
     }
 
