@@ -1,16 +1,24 @@
 import Foundation
 
-/// Causal grouped-query self-attention over a right-padded batch, with per-sequence lengths.
+/// Causal grouped-query self-attention over sequences packed back to back (no padding rows).
 ///
-/// Layouts (row-major): queries `[batch, time, heads, headDim]`, keys and values
-/// `[batch, time, kvHeads, headDim]` (value rows `valueStride` apart), output like the queries,
-/// probabilities `[batch, heads, time, time]`.
-/// Query head `h` reads key/value head `h / (heads / kvHeads)`. For `t < length`:
+/// Sequence `b` holds the rows `starts[b] ..< starts[b] + lengths[b]`. Layouts (row-major): queries
+/// `[rows, heads, headDim]`, keys and values `[rows, kvHeads, headDim]` (value rows `valueStride` apart), output
+/// like the queries; the probabilities of sequence `b` and head `h` are one `length × length` block at
+/// `heads · Σ_{b' < b} length_{b'}² + h · length_b²`.
+/// Query head `h` reads key/value head `h / (heads / kvHeads)`. Within a sequence, for `t < length`:
 /// `P[t, s] = softmax_s(q_t·k_s / sqrt(headDim))` over `s ≤ t`, `out_t = Σ_s P[t, s] v_s`.
-/// Positions at or past a sequence's length produce zeros and receive zero gradients.
-public struct AttentionShape: Sendable {
-    public var batch: Int
-    public var time: Int
+public struct AttentionShape: Sendable, Equatable {
+    /// Tokens of each sequence.
+    public let lengths: [Int]
+    /// The first row of each sequence: `Σ_{b' < b} lengths[b']`.
+    public let starts: [Int]
+    /// `Σ_{b' < b} lengths[b']²`: where each sequence's probability (and scratch) blocks begin, per head.
+    let squareStarts: [Int]
+    /// All rows: `Σ lengths`.
+    public let rows: Int
+    /// `Σ lengths²`: the probabilities' floats per head.
+    public let squares: Int
     public var heads: Int
     public var kvHeads: Int
     public var headDim: Int
@@ -18,10 +26,19 @@ public struct AttentionShape: Sendable {
     /// by default, more when the values sit inside wider rows (fused q|k|v projections).
     public var valueStride: Int
 
-    public init(batch: Int, time: Int, heads: Int, kvHeads: Int, headDim: Int, valueStride: Int? = nil) {
+    public init(lengths: [Int], heads: Int, kvHeads: Int, headDim: Int, valueStride: Int? = nil) {
         precondition(heads % kvHeads == 0, "query heads must be a multiple of key/value heads")
-        self.batch = batch
-        self.time = time
+        precondition(lengths.allSatisfy { $0 >= 0 }, "negative sequence length")
+        self.lengths = lengths
+        var starts: [Int] = [], squareStarts: [Int] = []
+        var rows = 0, squares = 0
+        for length in lengths {
+            starts.append(rows)
+            squareStarts.append(squares)
+            rows += length
+            squares += length * length
+        }
+        (self.starts, self.squareStarts, self.rows, self.squares) = (starts, squareStarts, rows, squares)
         self.heads = heads
         self.kvHeads = kvHeads
         self.headDim = headDim
@@ -33,10 +50,12 @@ public struct AttentionShape: Sendable {
     var keyValueWidth: Int { kvHeads * headDim }
     var group: Int { heads / kvHeads }
     var scale: Float { 1 / Float(headDim).squareRoot() }
-    /// Floats in the saved probabilities: `batch · heads · time²`.
-    public var probabilityCount: Int { batch * heads * time * time }
-    /// Floats of scratch the backward pass needs: `batch · kvHeads · time²`.
-    public var backwardScratchCount: Int { batch * kvHeads * time * time }
+    /// The longest sequence.
+    var longest: Int { lengths.max() ?? 0 }
+    /// Floats in the saved probabilities: `heads · Σ length²`.
+    public var probabilityCount: Int { heads * squares }
+    /// Floats of scratch the backward pass needs: `kvHeads · Σ length²`.
+    public var backwardScratchCount: Int { kvHeads * squares }
 }
 
 /// The products run straight on the GEMM micro-kernel, tile by tile, with no general `sgemm` call:
@@ -45,37 +64,34 @@ public struct AttentionShape: Sendable {
 /// values are packed once into the micro-kernel's B slivers; A operands (queries, probabilities,
 /// their gradients, and the transposes of the latter two) are read in place.
 public enum Attention {
-    /// Writes `output` and saves the attention `probabilities` for the backward pass (rows `t` of a
-    /// sequence hold `P[t, s]` for `s ≤ t` and zeros up to the end of `t`'s row tile).
+    /// Writes `output` and saves the attention `probabilities` for the backward pass (row `t` of a
+    /// block holds `P[t, s]` for `s ≤ t` and zeros up to the end of `t`'s row tile).
     public static func forward(
         output: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
-        query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
-        lengths: UnsafePointer<Int32>, shape: AttentionShape
+        query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>, shape: AttentionShape
     ) {
-        let (T, D, qW, kvW, vS) = (shape.time, shape.headDim, shape.queryWidth, shape.keyValueWidth, shape.valueStride)
-        Packs.with(time: T, headDim: D, count: 2) { packs in
-            Parallel.forEachWorker(shape.batch * shape.kvHeads) { task, worker in
+        let (D, qW, kvW, vS) = (shape.headDim, shape.queryWidth, shape.keyValueWidth, shape.valueStride)
+        Packs.with(time: shape.longest, headDim: D, count: 2) { packs in
+            Parallel.forEachWorker(shape.lengths.count * shape.kvHeads) { task, worker in
                 let b = task / shape.kvHeads, kvh = task % shape.kvHeads
-                let length = Int(lengths[b])
-                let k = key + b * T * kvW + kvh * D
-                let v = value + b * T * vS + kvh * D
+                let (T, row0) = (shape.lengths[b], shape.starts[b])
+                let k = key + row0 * kvW + kvh * D
+                let v = value + row0 * vS + kvh * D
                 // Kᵀ as slivers of 16 keys (for Q·Kᵀ), V as slivers of 16 head lanes (for P·V), once per group.
                 let keys = packs.buffer(0, worker: worker), values = packs.buffer(1, worker: worker)
-                if length > 0 {
-                    packs.transposed(k, stride: kvW, count: length, into: keys)
-                    packs.rows(v, stride: vS, count: length, into: values)
-                }
+                guard T > 0 else { return }
+                packs.transposed(k, stride: kvW, count: T, into: keys)
+                packs.rows(v, stride: vS, count: T, into: values)
                 for h in (kvh * shape.group)..<((kvh + 1) * shape.group) {
-                    let q = query + b * T * qW + h * D
-                    let o = output + b * T * qW + h * D
-                    let p = probabilities + (b * shape.heads + h) * T * T
-                    for t in length..<T { (o + t * qW).update(repeating: 0, count: D) }
-                    forEachRowTile(length) { i, rows, end in
+                    let q = query + row0 * qW + h * D
+                    let o = output + row0 * qW + h * D
+                    let p = probabilities + shape.heads * shape.squareStarts[b] + h * T * T
+                    forEachRowTile(T) { i, rows, end in
                         product(rows: rows, cols: end, depth: D, a: .rows(q + i * qW, stride: qW),
                                 b: keys, bDepth: D, c: p + i * T, ldc: T, alpha: shape.scale, beta: 0)
                         for t in i..<(i + rows) { causalSoftmax(p + t * T, count: t + 1, length: end) }
                         product(rows: rows, cols: D, depth: end, a: .rows(p + i * T, stride: T),
-                                b: values, bDepth: length, c: o + i * qW, ldc: qW, alpha: 1, beta: 0)
+                                b: values, bDepth: T, c: o + i * qW, ldc: qW, alpha: 1, beta: 0)
                     }
                 }
             }
@@ -88,53 +104,49 @@ public enum Attention {
         queryGradient: UnsafeMutablePointer<Float>, keyGradient: UnsafeMutablePointer<Float>,
         valueGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
         outputGradient: UnsafePointer<Float>, probabilities: UnsafePointer<Float>,
-        query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
-        lengths: UnsafePointer<Int32>, shape: AttentionShape
+        query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>, shape: AttentionShape
     ) {
-        let (T, D, qW, kvW, vS) = (shape.time, shape.headDim, shape.queryWidth, shape.keyValueWidth, shape.valueStride)
-        Packs.with(time: T, headDim: D, count: 4) { packs in
-            Parallel.forEachWorker(shape.batch * shape.kvHeads) { task, worker in
+        let (D, qW, kvW, vS) = (shape.headDim, shape.queryWidth, shape.keyValueWidth, shape.valueStride)
+        Packs.with(time: shape.longest, headDim: D, count: 4) { packs in
+            Parallel.forEachWorker(shape.lengths.count * shape.kvHeads) { task, worker in
                 let b = task / shape.kvHeads, kvh = task % shape.kvHeads
-                let length = Int(lengths[b])
-                let k = key + b * T * kvW + kvh * D
-                let v = value + b * T * vS + kvh * D
-                let dk = keyGradient + b * T * kvW + kvh * D
-                let dv = valueGradient + b * T * vS + kvh * D
+                let (T, row0) = (shape.lengths[b], shape.starts[b])
+                guard T > 0 else { return }
+                let k = key + row0 * kvW + kvh * D
+                let v = value + row0 * vS + kvh * D
+                let dk = keyGradient + row0 * kvW + kvh * D
+                let dv = valueGradient + row0 * vS + kvh * D
                 for t in 0..<T {
                     (dk + t * kvW).update(repeating: 0, count: D)
                     (dv + t * vS).update(repeating: 0, count: D)
                 }
-                let ds = scratch + task * T * T
+                let ds = scratch + shape.kvHeads * shape.squareStarts[b] + kvh * T * T
                 let (valuesT, keys) = (packs.buffer(0, worker: worker), packs.buffer(1, worker: worker))
                 let (queries, outputGradients) = (packs.buffer(2, worker: worker), packs.buffer(3, worker: worker))
-                if length > 0 {
-                    packs.transposed(v, stride: vS, count: length, into: valuesT)
-                    packs.rows(k, stride: kvW, count: length, into: keys)
-                }
+                packs.transposed(v, stride: vS, count: T, into: valuesT)
+                packs.rows(k, stride: kvW, count: T, into: keys)
                 for h in (kvh * shape.group)..<((kvh + 1) * shape.group) {
-                    let q = query + b * T * qW + h * D
-                    let dq = queryGradient + b * T * qW + h * D
-                    let dO = outputGradient + b * T * qW + h * D
-                    let p = probabilities + (b * shape.heads + h) * T * T
-                    for t in length..<T { (dq + t * qW).update(repeating: 0, count: D) }
-                    guard length > 0 else { continue }
-                    packs.rows(q, stride: qW, count: length, into: queries)
-                    packs.rows(dO, stride: qW, count: length, into: outputGradients)
+                    let q = query + row0 * qW + h * D
+                    let dq = queryGradient + row0 * qW + h * D
+                    let dO = outputGradient + row0 * qW + h * D
+                    let p = probabilities + shape.heads * shape.squareStarts[b] + h * T * T
+                    packs.rows(q, stride: qW, count: T, into: queries)
+                    packs.rows(dO, stride: qW, count: T, into: outputGradients)
                     // Query tiles: dS rows, then dQ.
-                    forEachRowTile(length) { i, rows, end in
+                    forEachRowTile(T) { i, rows, end in
                         product(rows: rows, cols: end, depth: D, a: .rows(dO + i * qW, stride: qW),
                                 b: valuesT, bDepth: D, c: ds + i * T, ldc: T, alpha: 1, beta: 0)
                         for t in i..<(i + rows) { softmaxGradient(ds + t * T, probabilities: p + t * T, count: t + 1, length: end) }
                         product(rows: rows, cols: D, depth: end, a: .rows(ds + i * T, stride: T),
-                                b: keys, bDepth: length, c: dq + i * qW, ldc: qW, alpha: shape.scale, beta: 0)
+                                b: keys, bDepth: T, c: dq + i * qW, ldc: qW, alpha: shape.scale, beta: 0)
                     }
                     // Key tiles `[s0, s0 + rows)` meet queries `t ≥ s0`: dK and dV from the transposes of dS and P.
-                    forEachRowTile(length) { s0, rows, _ in
+                    forEachRowTile(T) { s0, rows, _ in
                         let offset = s0 * T + s0
-                        product(rows: rows, cols: D, depth: length - s0, a: .columns(ds + offset, stride: T),
-                                b: queries + s0 * GemmBlocking.nr, bDepth: length, c: dk + s0 * kvW, ldc: kvW, alpha: shape.scale, beta: 1)
-                        product(rows: rows, cols: D, depth: length - s0, a: .columns(p + offset, stride: T),
-                                b: outputGradients + s0 * GemmBlocking.nr, bDepth: length, c: dv + s0 * vS, ldc: vS, alpha: 1, beta: 1)
+                        product(rows: rows, cols: D, depth: T - s0, a: .columns(ds + offset, stride: T),
+                                b: queries + s0 * GemmBlocking.nr, bDepth: T, c: dk + s0 * kvW, ldc: kvW, alpha: shape.scale, beta: 1)
+                        product(rows: rows, cols: D, depth: T - s0, a: .columns(p + offset, stride: T),
+                                b: outputGradients + s0 * GemmBlocking.nr, bDepth: T, c: dv + s0 * vS, ldc: vS, alpha: 1, beta: 1)
                     }
                 }
             }

@@ -1,11 +1,16 @@
 import AEPOKernels
 
-/// Sizes of one padded batch: `batch` sequences of `time` positions, `targets` requested predictions.
+/// Sizes of one batch of sequences packed back to back (no padding rows): `rows` tokens in all, `squares` the sum of
+/// the squared sequence lengths (the attention probabilities' size per head), `targets` requested predictions.
 struct BatchShape: Equatable {
-    var batch: Int
-    var time: Int
+    var rows: Int
+    var squares: Int
     var targets: Int
-    var rows: Int { batch * time }
+
+    /// `sequences` sequences of `positions` tokens, every position a target.
+    static func uniform(sequences: Int, positions: Int) -> BatchShape {
+        BatchShape(rows: sequences * positions, squares: sequences * positions * positions, targets: sequences * positions)
+    }
 }
 
 /// What one decoder layer's forward pass saves for its backward pass (pointers into a `FloatArena`).
@@ -20,7 +25,7 @@ struct LayerActivations {
     var keyRstd: UnsafeMutablePointer<Float>       // [rows·kvHeads]
     var query: UnsafeMutablePointer<Float>         // after q_norm and RoPE
     var key: UnsafeMutablePointer<Float>           // after k_norm and RoPE
-    var probabilities: UnsafeMutablePointer<Float> // [batch, heads, time, time]
+    var probabilities: UnsafeMutablePointer<Float> // per sequence and head, [length, length] (`AttentionShape`)
     var attention: UnsafeMutablePointer<Float>     // [rows, heads·headDim] before o_proj
     var middle: UnsafeMutablePointer<Float>        // [rows, hidden] residual after attention
     var norm2: UnsafeMutablePointer<Float>
@@ -34,7 +39,7 @@ struct LayerActivations {
         let n = Double(s.rows)
         return n * Double(4 * c.hiddenSize + 3 * c.queryWidth + 3 * c.keyValueWidth + 3 * c.intermediateSize)
             + n * Double(2 + c.numAttentionHeads + c.numKeyValueHeads)
-            + Double(s.batch) * Double(c.numAttentionHeads) * Double(s.time) * Double(s.time)
+            + Double(c.numAttentionHeads) * Double(s.squares)
     }
 
     init(_ c: Qwen3Config, _ s: BatchShape, arena: FloatArena) {
@@ -47,7 +52,7 @@ struct LayerActivations {
         keyRstd = arena.take(n * c.numKeyValueHeads)
         query = arena.take(n * c.queryWidth)
         key = arena.take(n * c.keyValueWidth)
-        probabilities = arena.take(s.batch * c.numAttentionHeads * s.time * s.time)
+        probabilities = arena.take(c.numAttentionHeads * s.squares)
         attention = arena.take(n * c.queryWidth)
         middle = arena.take(n * c.hiddenSize)
         norm2 = arena.take(n * c.hiddenSize)
@@ -59,13 +64,14 @@ struct LayerActivations {
 }
 
 /// Everything a forward pass saves: per-layer activations, the final norm, and the LM-head inputs
-/// and per-target statistics at the requested positions.
+/// and per-target statistics at the requested positions. Rows are the batch's tokens, sequence after sequence.
 struct Activations {
     var shape: BatchShape
-    var tokens: [Int32]      // [rows], padded with 0
+    /// The sequences' lengths and first rows, and the attention's head layout.
+    var attention: AttentionShape
+    var tokens: [Int32]      // [rows]
     var positions: [Int32]   // [rows], t within its sequence
-    var lengths: [Int32]     // [batch]
-    var targetRows: [Int32]  // [targets], row index b·time + t of each target
+    var targetRows: [Int32]  // [targets], row index starts[b] + t of each target
     var targetTokens: [Int32]
     var layers: [LayerActivations]
     var output: UnsafeMutablePointer<Float>        // [rows, hidden] residual after the last layer
@@ -95,22 +101,19 @@ struct Activations {
     /// The scratch floats `Qwen3Model.backward` takes beyond the saved activations.
     static func backwardScratchCount(_ c: Qwen3Config, _ s: BatchShape) -> Double {
         Double(s.rows) * Double(3 * c.hiddenSize + 2 * c.queryWidth + c.keyValueWidth + c.queryKeyValueWidth + 3 * c.intermediateSize)
-            + Double(s.batch) * Double(c.numKeyValueHeads) * Double(s.time) * Double(s.time)  // AttentionShape.backwardScratchCount
+            + Double(c.numKeyValueHeads) * Double(s.squares)  // AttentionShape.backwardScratchCount
             + Double(s.targets) * Double(c.hiddenSize)
     }
 
     /// Lays out a forward pass's activations in `arena` (an `OutOfMemoryError` when they do not fit).
     init(_ c: Qwen3Config, _ batch: TokenBatch, chunkRows: Int, arena: FloatArena) throws {
-        let time = batch.maxLength
-        shape = BatchShape(batch: batch.sequences.count, time: time, targets: batch.targets.count)
-        tokens = [Int32](repeating: 0, count: shape.rows)
-        positions = [Int32](repeating: 0, count: shape.rows)
-        lengths = batch.sequences.map { Int32($0.count) }
-        for (b, sequence) in batch.sequences.enumerated() {
-            for (t, token) in sequence.enumerated() { tokens[b * time + t] = Int32(token) }
-            for t in 0..<time { positions[b * time + t] = Int32(t) }
-        }
-        targetRows = batch.targets.map { Int32($0.sequence * time + $0.position) }
+        attention = AttentionShape(lengths: batch.sequences.map(\.count), heads: c.numAttentionHeads, kvHeads: c.numKeyValueHeads,
+                                   headDim: c.headDim, valueStride: c.queryKeyValueWidth)
+        shape = BatchShape(rows: attention.rows, squares: attention.squares, targets: batch.targets.count)
+        tokens = batch.sequences.flatMap { $0.map(Int32.init) }
+        positions = batch.sequences.flatMap { (0..<$0.count).map(Int32.init) }
+        let starts = attention.starts
+        targetRows = batch.targets.map { Int32(starts[$0.sequence] + $0.position) }
         targetTokens = batch.targets.map { Int32($0.token) }
         self.chunkRows = max(1, min(chunkRows, shape.targets))
         logitsRetained = shape.targets <= chunkRows

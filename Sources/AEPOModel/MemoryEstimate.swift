@@ -42,7 +42,7 @@ public struct MemoryEstimate: Equatable, Sendable {
     /// The activations and backward scratch of one training pass over `sequences` sequences of `positions` tokens
     /// with every position a target (`Qwen3Model.forward` then `backward`).
     public mutating func addTrainingPass(sequences: Int, positions: Int) {
-        let shape = BatchShape(batch: sequences, time: positions, targets: sequences * positions)
+        let shape = BatchShape.uniform(sequences: sequences, positions: positions)
         let chunkRows = max(1, min(shape.targets, Qwen3Model.defaultLogitsBudget / config.vocabSize))
         let adapterFloats = adapter.map { LoRAActivations.floatCount($0, model: config, rows: shape.rows, dropout: $0.dropout > 0) } ?? 0
         let floats = Activations.floatCount(config, shape, chunkRows: chunkRows) + Activations.backwardScratchCount(config, shape)

@@ -173,7 +173,7 @@ public final class Qwen3Model {
         defer { row.deallocate() }
         return sequences.enumerated().map { b, sequence in
             (0..<sequence.count).map { t in
-                computeLogits(rows: 1, from: a.finalNorm + (b * a.shape.time + t) * config.hiddenSize, into: row)
+                computeLogits(rows: 1, from: a.finalNorm + (a.attention.starts[b] + t) * config.hiddenSize, into: row)
                 return Array(UnsafeBufferPointer(start: row, count: v))
             }
         }
@@ -196,7 +196,7 @@ public final class Qwen3Model {
         if scale != 1 { VectorMath.scale(logits, count: rows * config.vocabSize, by: scale) }
     }
 
-    /// Embedding, decoder layers (with the adapter, if any) and the final norm over the padded batch.
+    /// Embedding, decoder layers (with the adapter, if any) and the final norm over the batch's tokens (no padding).
     private func runDecoder(_ batch: TokenBatch, chunkRows: Int, dropoutSeed: UInt64? = nil) throws -> Activations {
         let c = config
         var a = try Activations(c, batch, chunkRows: chunkRows, arena: activationArena)
@@ -214,8 +214,6 @@ public final class Qwen3Model {
         }
         let p = parameters.baseAddress!
         let qkvW = c.queryKeyValueWidth
-        let attentionShape = AttentionShape(batch: a.shape.batch, time: a.shape.time, heads: c.numAttentionHeads,
-                                            kvHeads: c.numKeyValueHeads, headDim: c.headDim, valueStride: qkvW)
         a.tokens.withUnsafeBufferPointer { tokens in
             Embedding.forward(output: a.layers.first?.input ?? a.output, tokens: tokens.baseAddress!,
                               table: p + layout["model.embed_tokens.weight"]!.offset, count: n, width: c.hiddenSize)
@@ -240,10 +238,8 @@ public final class Qwen3Model {
                 rotary.forward(s.query, positions: positions.baseAddress!, tokens: n, heads: c.numAttentionHeads)
                 rotary.forward(s.key, positions: positions.baseAddress!, tokens: n, heads: c.numKeyValueHeads)
             }
-            a.lengths.withUnsafeBufferPointer { lengths in
-                Attention.forward(output: s.attention, probabilities: s.probabilities, query: s.query, key: s.key,
-                                  value: s.projections + c.queryWidth + c.keyValueWidth, lengths: lengths.baseAddress!, shape: attentionShape)
-            }
+            Attention.forward(output: s.attention, probabilities: s.probabilities, query: s.query, key: s.key,
+                              value: s.projections + c.queryWidth + c.keyValueWidth, shape: a.attention)
             s.middle.update(from: s.input, count: n * c.hiddenSize)
             Linear.forward(output: s.middle, input: s.attention, weight: p + w.outputProjection, rows: n,
                            inputWidth: c.queryWidth, outputWidth: c.hiddenSize, accumulate: true)
@@ -295,7 +291,6 @@ public final class Qwen3Model {
         }
         let (H, KV, D) = (c.numAttentionHeads, c.numKeyValueHeads, c.headDim)
         let qkvW = c.queryKeyValueWidth
-        let attentionShape = AttentionShape(batch: a.shape.batch, time: a.shape.time, heads: H, kvHeads: KV, headDim: D, valueStride: qkvW)
 
         try scratchArena.reset(reserving: Int(Activations.backwardScratchCount(c, a.shape)))
         let dResidual = scratchArena.take(n * c.hiddenSize)
@@ -308,7 +303,7 @@ public final class Qwen3Model {
         let dGate = scratchArena.take(n * c.intermediateSize)
         let dUp = scratchArena.take(n * c.intermediateSize)
         let dActivated = scratchArena.take(n * c.intermediateSize)
-        let attentionScratch = scratchArena.take(attentionShape.backwardScratchCount)
+        let attentionScratch = scratchArena.take(a.attention.backwardScratchCount)
         let dGathered = scratchArena.take(a.shape.targets * c.hiddenSize)
 
         // LM head, chunk by chunk (recomputing the logits unless they were all kept).
@@ -372,12 +367,9 @@ public final class Qwen3Model {
             // dv goes straight into its columns of the fused q|k|v gradient; dq and dk reach theirs through the norms.
             dProjections.update(repeating: 0, count: n * qkvW)
             let valueOffset = c.queryWidth + c.keyValueWidth
-            a.lengths.withUnsafeBufferPointer { lengths in
-                Attention.backward(queryGradient: dQuery, keyGradient: dKey, valueGradient: dProjections + valueOffset,
-                                   scratch: attentionScratch, outputGradient: dAttention, probabilities: s.probabilities,
-                                   query: s.query, key: s.key, value: s.projections + valueOffset,
-                                   lengths: lengths.baseAddress!, shape: attentionShape)
-            }
+            Attention.backward(queryGradient: dQuery, keyGradient: dKey, valueGradient: dProjections + valueOffset,
+                               scratch: attentionScratch, outputGradient: dAttention, probabilities: s.probabilities,
+                               query: s.query, key: s.key, value: s.projections + valueOffset, shape: a.attention)
             a.positions.withUnsafeBufferPointer { positions in
                 rotary.backward(dQuery, positions: positions.baseAddress!, tokens: n, heads: H)
                 rotary.backward(dKey, positions: positions.baseAddress!, tokens: n, heads: KV)

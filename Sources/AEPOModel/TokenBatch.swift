@@ -1,6 +1,6 @@
 import AEPOCore
 
-/// Sequences of token ids (of different lengths; the model right-pads them) and the positions
+/// Sequences of token ids (of different lengths; the model packs them back to back, without padding) and the positions
 /// at which the caller wants the log-probability of a target token and the entropy.
 public struct TokenBatch: Sendable, Equatable {
     /// One requested prediction: the distribution after `sequences[sequence][position]`,
@@ -35,9 +35,6 @@ public struct TokenBatch: Sendable, Equatable {
         }
         return TokenBatch(sequences: sequences, targets: targets)
     }
-
-    /// The longest sequence length (the padded time dimension).
-    public var maxLength: Int { sequences.map(\.count).max() ?? 0 }
 
     /// Checks every token id and target against `config`'s vocabulary and positions, and each
     /// target position against its sequence's length; throws an `InputError` naming the first problem.

@@ -5,7 +5,7 @@ import AEPOModel
 
 /// The gradient of one mini-batch's aggregated actor loss, through the objective and the model.
 ///
-/// The mini-batch's rows, ordered by length, run through the training forward (`softmax(z/T)` at `temperature`) in
+/// The mini-batch's rows run through the training forward (`softmax(z/T)` at `temperature`) in
 /// micro-batches of `microBatchSize` sequences; each micro-batch's `ActorObjective` is aggregated with the
 /// mini-batch's token and sequence counts (verl's `batch_num_tokens`, `global_batch_size`), so the sum over
 /// micro-batches is the mini-batch's loss and `Qwen3Model.backward(logProbWeights: ∂loss/∂log π, entropyWeights:
@@ -66,9 +66,8 @@ public struct PolicyUpdate {
             let entropies = try tensors.evaluate(model, rows: rows, chunk: size, temperature: temperature).entropies
             normalization = EntropyAwareAdvantage.Normalization(entropies: entropies, mask: tensors.mask(rows: rows))
         }
-        let ordered = tensors.lengthOrdered(rows)
-        for start in stride(from: 0, to: ordered.count, by: size) {
-            let chunk = Array(ordered[start..<min(start + size, ordered.count)])
+        for start in stride(from: 0, to: rows.count, by: size) {
+            let chunk = Array(rows[start..<min(start + size, rows.count)])
             let (batch, cells) = tensors.batch(rows: chunk)
             guard !batch.targets.isEmpty else { continue }
             let out = try model.forward(batch, temperature: temperature,

@@ -45,11 +45,6 @@ public struct RolloutTensors {
         return (TokenBatch(sequences: selected.map { sequences[$0] }, targets: targets), cellsOut)
     }
 
-    /// `rows` ordered by sequence length (stable), so that forward passes over consecutive chunks pad little.
-    public func lengthOrdered(_ rows: [Int]) -> [Int] {
-        rows.enumerated().sorted { (sequences[$0.element].count, $0.offset) < (sequences[$1.element].count, $1.offset) }.map(\.element)
-    }
-
     /// The mask of `rows` alone (every other row 0).
     public func mask(rows selected: [Int]) -> TokenMatrix {
         var out = TokenMatrix(rows: rows, columns: columns)
@@ -60,12 +55,12 @@ public struct RolloutTensors {
     }
 
     /// The log-probs and entropies of the trained tokens of `rows` (default: every row) under `softmax(z/temperature)`
-    /// of `model` (forward only), in chunks of `chunk` sequences of similar length; other cells are 0.
+    /// of `model` (forward only), in chunks of `chunk` sequences; other cells are 0.
     public func evaluate(_ model: Qwen3Model, rows selected: [Int]? = nil, chunk: Int,
                          temperature: Float = 1) throws -> (logProbs: TokenMatrix, entropies: TokenMatrix) {
         var logProbs = TokenMatrix(rows: rows, columns: columns)
         var entropies = TokenMatrix(rows: rows, columns: columns)
-        let ordered = lengthOrdered(selected ?? Array(0..<rows))
+        let ordered = selected ?? Array(0..<rows)
         let size = chunk > 0 ? chunk : max(ordered.count, 1)
         for start in stride(from: 0, to: ordered.count, by: size) {
             let (batch, cells) = batch(rows: Array(ordered[start..<min(start + size, ordered.count)]))

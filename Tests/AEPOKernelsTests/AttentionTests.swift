@@ -4,24 +4,24 @@ import Foundation
 import XCTest
 
 final class AttentionTests: XCTestCase {
-    var shape = AttentionShape(batch: 2, time: 5, heads: 4, kvHeads: 2, headDim: 3)
-    let lengths: [Int32] = [5, 2]
-    var qCount: Int { shape.batch * shape.time * shape.heads * shape.headDim }
-    var kvCount: Int { shape.batch * shape.time * shape.kvHeads * shape.headDim }
+    var shape = AttentionShape(lengths: [5, 2], heads: 4, kvHeads: 2, headDim: 3)
+    var qCount: Int { shape.rows * shape.heads * shape.headDim }
+    var kvCount: Int { shape.rows * shape.kvHeads * shape.headDim }
 
-    /// Causal GQA output in double precision, `[batch, time, heads, headDim]`, zeros past each length.
+    /// Causal GQA output in double precision, `[rows, heads, headDim]` with the sequences packed back to back.
     func referenceOutput(_ p: [Double]) -> [Double] {
-        let (T, H, KV, D) = (shape.time, shape.heads, shape.kvHeads, shape.headDim)
+        let (H, KV, D) = (shape.heads, shape.kvHeads, shape.headDim)
         let q = Array(p[0..<qCount]), k = Array(p[qCount..<(qCount + kvCount)]), v = Array(p[(qCount + kvCount)...])
         var out = [Double](repeating: 0, count: qCount)
-        for b in 0..<shape.batch {
+        for (b, length) in shape.lengths.enumerated() {
+            let start = shape.starts[b]
             for h in 0..<H {
                 let kvh = h / (H / KV)
-                for t in 0..<Int(lengths[b]) {
-                    let qBase: Int = ((b * T + t) * H + h) * D
+                for t in 0..<length {
+                    let qBase: Int = ((start + t) * H + h) * D
                     var scores: [Double] = []
                     for s in 0...t {
-                        let kBase: Int = ((b * T + s) * KV + kvh) * D
+                        let kBase: Int = ((start + s) * KV + kvh) * D
                         var dot = 0.0
                         for i in 0..<D { dot += q[qBase + i] * k[kBase + i] }
                         scores.append(dot / Double(D).squareRoot())
@@ -30,7 +30,7 @@ final class AttentionTests: XCTestCase {
                     scores = scores.map { exp($0 - m) }
                     let sum = scores.reduce(0, +)
                     for s in 0...t {
-                        let vBase: Int = ((b * T + s) * KV + kvh) * D
+                        let vBase: Int = ((start + s) * KV + kvh) * D
                         for i in 0..<D { out[qBase + i] += scores[s] / sum * v[vBase + i] }
                     }
                 }
@@ -44,21 +44,30 @@ final class AttentionTests: XCTestCase {
     }
 
     /// Shapes that cross the kernel's 6-row tiles and 16-wide slivers: a head size that is not a
-    /// multiple of 16, groups of 2 and 3 query heads, full, partial and one-token sequences.
+    /// multiple of 16, groups of 2 and 3 query heads, long, short, one-token and empty sequences.
     func testTiledShapesMatchDoublePrecisionForwardAndBackward() {
-        for (shape, lengths) in [
-            (AttentionShape(batch: 2, time: 37, heads: 4, kvHeads: 2, headDim: 20), [37, 23] as [Int32]),
-            (AttentionShape(batch: 3, time: 40, heads: 6, kvHeads: 2, headDim: 32), [40, 1, 17] as [Int32]),
+        for shape in [
+            AttentionShape(lengths: [37, 23], heads: 4, kvHeads: 2, headDim: 20),
+            AttentionShape(lengths: [40, 1, 0, 17], heads: 6, kvHeads: 2, headDim: 32),
         ] {
             self.shape = shape
-            checkAgainstAnalyticReference(lengths: lengths)
+            checkAgainstAnalyticReference()
         }
+    }
+
+    /// The probabilities and scratch take `heads · Σ length²` and `kvHeads · Σ length²` floats: no padding.
+    func testPackedSizes() {
+        let shape = AttentionShape(lengths: [3, 0, 5], heads: 4, kvHeads: 2, headDim: 8)
+        XCTAssertEqual(shape.starts, [0, 3, 3])
+        XCTAssertEqual(shape.rows, 8)
+        XCTAssertEqual(shape.probabilityCount, 4 * 34)
+        XCTAssertEqual(shape.backwardScratchCount, 2 * 34)
     }
 
     /// Forward and backward against double-precision attention and its analytic gradients
     /// (`dP = c·vᵀ`, `dS = P ⊙ (dP − Σ P ⊙ dP)`, `dq = scale·dS·k`, `dk = scale·dSᵀ·q`, `dv = Pᵀ·c`).
-    func checkAgainstAnalyticReference(lengths: [Int32]) {
-        let (T, H, KV, D) = (shape.time, shape.heads, shape.kvHeads, shape.headDim)
+    func checkAgainstAnalyticReference() {
+        let (H, KV, D) = (shape.heads, shape.kvHeads, shape.headDim)
         let scale = 1 / Double(D).squareRoot()
         let p = KernelTesting.random(qCount + 2 * kvCount, seed: 21)
         let c = KernelTesting.random(qCount, seed: 22)
@@ -66,12 +75,13 @@ final class AttentionTests: XCTestCase {
         var out = [Double](repeating: 0, count: qCount)
         var dq = [Double](repeating: 0, count: qCount), dk = [Double](repeating: 0, count: kvCount)
         var dv = [Double](repeating: 0, count: kvCount)
-        for b in 0..<shape.batch {
+        for (b, length) in shape.lengths.enumerated() {
+            let start = shape.starts[b]
             for h in 0..<H {
                 let g = h / (H / KV)
-                func qi(_ t: Int) -> Int { ((b * T + t) * H + h) * D }
-                func kvi(_ s: Int) -> Int { ((b * T + s) * KV + g) * D }
-                for t in 0..<Int(lengths[b]) {
+                func qi(_ t: Int) -> Int { ((start + t) * H + h) * D }
+                func kvi(_ s: Int) -> Int { ((start + s) * KV + g) * D }
+                for t in 0..<length {
                     var scores = (0...t).map { s in (0..<D).reduce(0.0) { $0 + q[qi(t) + $1] * k[kvi(s) + $1] } * scale }
                     let m = scores.max()!
                     scores = scores.map { exp($0 - m) }
@@ -94,15 +104,15 @@ final class AttentionTests: XCTestCase {
         var gotOut = [Float](repeating: .nan, count: qCount)
         var probabilities = [Float](repeating: .nan, count: shape.probabilityCount)
         Attention.forward(output: &gotOut, probabilities: &probabilities, query: KernelTesting.floats(q), key: KernelTesting.floats(k),
-                          value: KernelTesting.floats(v), lengths: lengths, shape: shape)
+                          value: KernelTesting.floats(v), shape: shape)
         var gotQ = [Float](repeating: .nan, count: qCount), gotK = [Float](repeating: .nan, count: kvCount)
         var gotV = [Float](repeating: .nan, count: kvCount), scratch = [Float](repeating: .nan, count: shape.backwardScratchCount)
         Attention.backward(queryGradient: &gotQ, keyGradient: &gotK, valueGradient: &gotV, scratch: &scratch,
                            outputGradient: KernelTesting.floats(c), probabilities: probabilities, query: KernelTesting.floats(q),
-                           key: KernelTesting.floats(k), value: KernelTesting.floats(v), lengths: lengths, shape: shape)
+                           key: KernelTesting.floats(k), value: KernelTesting.floats(v), shape: shape)
         for (name, got, expected) in [("output", gotOut, out), ("dq", gotQ, dq), ("dk", gotK, dk), ("dv", gotV, dv)] {
             let worst = zip(got, expected).map { abs(Double($0) - $1) }.max() ?? 0
-            XCTAssertLessThan(worst, 1e-5, "\(name) of \(shape) lengths \(lengths)")
+            XCTAssertLessThan(worst, 1e-5, "\(name) of \(shape)")
         }
     }
 
@@ -113,7 +123,7 @@ final class AttentionTests: XCTestCase {
         let v = KernelTesting.floats(p[(qCount + kvCount)...])
         var out = [Float](repeating: .nan, count: qCount)
         var probabilities = [Float](repeating: .nan, count: shape.probabilityCount)
-        Attention.forward(output: &out, probabilities: &probabilities, query: q, key: k, value: v, lengths: lengths, shape: shape)
+        Attention.forward(output: &out, probabilities: &probabilities, query: q, key: k, value: v, shape: shape)
         let reference = referenceOutput(p)
         for i in 0..<qCount { XCTAssertEqual(Double(out[i]), reference[i], accuracy: 1e-5, "output \(i)") }
 
@@ -121,7 +131,7 @@ final class AttentionTests: XCTestCase {
         var dv = [Float](repeating: .nan, count: kvCount), scratch = [Float](repeating: .nan, count: shape.backwardScratchCount)
         Attention.backward(queryGradient: &dq, keyGradient: &dk, valueGradient: &dv, scratch: &scratch,
                            outputGradient: KernelTesting.floats(c), probabilities: probabilities,
-                           query: q, key: k, value: v, lengths: lengths, shape: shape)
+                           query: q, key: k, value: v, shape: shape)
         let gradient = FiniteDifference.gradient(of: { x in zip(self.referenceOutput(x), c).map { $0 * $1 }.reduce(0, +) }, at: p)
         KernelTesting.assertGradient(dq, Array(gradient[0..<qCount]), "dq")
         KernelTesting.assertGradient(dk, Array(gradient[qCount..<(qCount + kvCount)]), "dk")

@@ -2,7 +2,7 @@ import AEPOCore
 import AEPOModel
 import XCTest
 
-/// Right padding must not leak: a batch of sequences of different lengths gives each sequence the
+/// Packing must not leak: a batch of sequences of different lengths gives each sequence the
 /// log-probs, entropies and gradients it gets alone.
 final class Qwen3ModelBatchTests: XCTestCase {
     let config = Qwen3Config(vocabSize: 40, hiddenSize: 16, intermediateSize: 24, numHiddenLayers: 2,
@@ -10,7 +10,7 @@ final class Qwen3ModelBatchTests: XCTestCase {
                              tieWordEmbeddings: false, initializerRange: 0.3)
     let sequences = [[3, 17, 5, 39, 0, 8, 8], [12, 4], [7, 7, 30, 2]]
 
-    func testPaddedBatchEqualsSequencesOneByOne() throws {
+    func testPackedBatchEqualsSequencesOneByOne() throws {
         let model = try Qwen3Model(config: config, seed: 42)
         let batch = TokenBatch.nextToken(sequences)
         let weights = batch.targets.indices.map { Float($0 % 3) - 1.5 }
