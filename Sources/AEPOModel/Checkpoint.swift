@@ -129,14 +129,16 @@ public struct Checkpoint {
         return shards
     }
 
-    /// Writes `config.json`, `generation_config.json` and an F32 `model.safetensors` (and copies
-    /// `tokenizer` to `tokenizer.json` when given) as one atomic directory replacement.
-    public func save(to directory: URL, tokenizer: URL? = nil) throws {
-        let weights = encodedWeights()
+    /// transformers' default `max_shard_size` ("5GB"): weights above it are written as shards.
+    public static let defaultMaxShardBytes = 5_000_000_000
+
+    /// Writes `config.json`, `generation_config.json` and the F32 weights (`writeWeights`) (and copies `tokenizer` to
+    /// `tokenizer.json` when given) as one atomic directory replacement.
+    public func save(to directory: URL, tokenizer: URL? = nil, maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) throws {
         try AtomicFile.writeDirectory(at: directory) { temporary in
             try config.jsonData().write(to: temporary.appendingPathComponent(Checkpoint.configFileName))
             try config.generationConfigJSONData().write(to: temporary.appendingPathComponent(Checkpoint.generationConfigFileName))
-            try weights.write(to: temporary.appendingPathComponent(Checkpoint.weightsFileName))
+            try writeWeights(into: temporary, maxShardBytes: maxShardBytes)
             if let tokenizer {
                 do {
                     try FileManager.default.copyItem(at: tokenizer, to: temporary.appendingPathComponent(Checkpoint.tokenizerFileName))
@@ -147,11 +149,10 @@ public struct Checkpoint {
         }
     }
 
-    /// Writes an F32 `model.safetensors` beside copies of every other file of the Hugging Face directory `base` (its
+    /// Writes the F32 weights (`writeWeights`) beside copies of every other file of the Hugging Face directory `base` (its
     /// `config.json`, `generation_config.json`, tokenizer files, chat template, …; not its weights), as one atomic
     /// directory replacement: a model derived from `base` (an adapter merged in) as a directory of its own.
-    public func save(to directory: URL, besideFilesOf base: URL) throws {
-        let weights = encodedWeights()
+    public func save(to directory: URL, besideFilesOf base: URL, maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) throws {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? []
         let weightFiles = [".safetensors", ".bin", ".pt", ".pth", Checkpoint.indexFileName]
         try AtomicFile.writeDirectory(at: directory) { temporary in
@@ -170,20 +171,40 @@ public struct Checkpoint {
             where !names.contains(name) {
                 try data.write(to: temporary.appendingPathComponent(name))
             }
-            try weights.write(to: temporary.appendingPathComponent(Checkpoint.weightsFileName))
+            try writeWeights(into: temporary, maxShardBytes: maxShardBytes)
         }
     }
 
-    /// The parameters as the bytes of an F32 safetensors file under their Hugging Face names.
-    private func encodedWeights() -> Data {
-        let tensors = ParameterLayout(config: config).entries.map {
-            Safetensors.Tensor(name: $0.name, shape: $0.shape, values: parameters[$0.offset..<$0.offset + $0.count])
+    /// Writes the parameters as F32 safetensors under their Hugging Face names into `directory` (a directory being built,
+    /// renamed into place afterwards): one `model.safetensors` when they take at most `maxShardBytes`, else shards as
+    /// transformers splits them (`ShardPlan`) with `model.safetensors.index.json`.
+    private func writeWeights(into directory: URL, maxShardBytes: Int) throws {
+        let entries = ParameterLayout(config: config).entries
+        let plan = ShardPlan(byteCounts: entries.map { 4 * $0.count }, maxShardBytes: maxShardBytes)
+        for (index, shard) in plan.shards.enumerated() {
+            let tensors = shard.map { entries[$0] }.map {
+                Safetensors.Tensor(name: $0.name, shape: $0.shape, values: parameters[$0.offset..<$0.offset + $0.count])
+            }
+            let name = plan.shards.count == 1 ? Checkpoint.weightsFileName : plan.fileName(index)
+            try Safetensors.encode(tensors, metadata: ["format": "pt"]).write(to: directory.appendingPathComponent(name))
         }
-        return Safetensors.encode(tensors, metadata: ["format": "pt"])
+        guard plan.shards.count > 1 else { return }
+        var weightMap: [String: JSONValue] = [:]
+        for (index, shard) in plan.shards.enumerated() {
+            for tensor in shard { weightMap[entries[tensor].name] = .string(plan.fileName(index)) }
+        }
+        let index = JSONValue.object(["metadata": .object(["total_size": .integer(plan.totalBytes)]), "weight_map": .object(weightMap)])
+        try Data((index.serialized(indent: 2) + "\n").utf8).write(to: directory.appendingPathComponent(Checkpoint.indexFileName))
     }
 
-    /// Convenience for `Checkpoint(config:parameters:).save(to:tokenizer:)`.
-    public static func save(config: Qwen3Config, parameters: [Float], to directory: URL, tokenizer: URL? = nil) throws {
-        try Checkpoint(config: config, parameters: parameters).save(to: directory, tokenizer: tokenizer)
+    /// Convenience for `Checkpoint(config:parameters:).save(to:tokenizer:maxShardBytes:)`.
+    public static func save(config: Qwen3Config, parameters: [Float], to directory: URL, tokenizer: URL? = nil,
+                            maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) throws {
+        try Checkpoint(config: config, parameters: parameters).save(to: directory, tokenizer: tokenizer, maxShardBytes: maxShardBytes)
+    }
+
+    /// Whether `directory` holds weights (`model.safetensors`, or the index of shards).
+    public static func holdsWeights(_ directory: URL) -> Bool {
+        [weightsFileName, indexFileName].contains { FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path) }
     }
 }

@@ -179,7 +179,7 @@ public final class Trainer {
     static func reference(run: URL, resume: Bool, starting: Qwen3Model?, config: TrainingConfig,
                           tokenizer: Tokenizer, tokenizerURL: URL) throws -> Qwen3Model {
         let url = run.appendingPathComponent(referenceDirectory)
-        if resume, FileManager.default.fileExists(atPath: url.appendingPathComponent(Checkpoint.weightsFileName).path) {
+        if resume, Checkpoint.holdsWeights(url) {
             return try model(try Checkpoint.load(directory: url), tokenizer: tokenizer, source: url.path)
         }
         let reference = try starting.map { try Qwen3Model(config: $0.config, parameters: $0.parameterValues) }
