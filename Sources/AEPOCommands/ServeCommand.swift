@@ -72,8 +72,8 @@ struct ServeCommand: AsyncParsableCommand {
             ?? URL(fileURLWithPath: model!).appendingPathComponent(Checkpoint.configFileName)
         let config = try Qwen3Config.load(from: configURL)
         // A checkpoint read as float32 is a copy beside the model; one all BF16 (and served without an adapter) is read
-        // straight into the bfloat16 model.
-        let bfloat16 = try model != nil && adapter == nil && Checkpoint.holdsBFloat16Only(configURL.deletingLastPathComponent())
+        // straight into the bfloat16 model. (Weight files that cannot be read are reported when they are read.)
+        let bfloat16 = model != nil && adapter == nil && (try? Checkpoint.holdsBFloat16Only(configURL.deletingLastPathComponent())) == true
         var estimate = MemoryEstimate(config: config, storage: bfloat16 ? .bfloat16 : .float32)
         if randomConfig == nil && !bfloat16 { estimate.addParameterSized("the checkpoint being read") }
         estimate.addInferenceEngine(sequences: 1, positions: min(config.maxPositionEmbeddings, maxPromptTokens + maxTokens))

@@ -121,8 +121,9 @@ public final class Trainer {
                 throw InputError("no training questions for the chosen suites", source: config.data.benchmark, field: "data.suites")
             }
         }
-        let baseIsBFloat16 = try lora != nil && !config.model.path.isEmpty
-            && Checkpoint.holdsBFloat16Only(URL(fileURLWithPath: config.model.path))
+        // (Weight files that cannot be read are reported when the model is read.)
+        let baseIsBFloat16 = lora != nil && !config.model.path.isEmpty
+            && (try? Checkpoint.holdsBFloat16Only(URL(fileURLWithPath: config.model.path))) == true
         try Trainer.memoryEstimate(config: config, phase: phase, model: modelShape.config, adapter: lora,
                                    storage: baseIsBFloat16 ? .bfloat16 : .float32, longestExample: examples.map(\.tokens.count).max() ?? 0)
             .check(subject: "this run", source: modelShape.source, advice: modelShape.advice)
