@@ -151,6 +151,38 @@ final class BFloat16StorageTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.loadForInference(directory: Fixtures.url(fixture), adapter: nil).storage, .bfloat16)
     }
 
+    /// An adapter on a BF16 checkpoint is attached, not merged: the model stays bfloat16, and the training forward (the
+    /// adapter unmerged, as PEFT computes it) and the engine (the adapted modules merged into float32 copies) compute
+    /// what the float32 model with the adapter merged computes.
+    func testAdapterOnABFloat16CheckpointIsAttached() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (float32, _) = try models()
+        let adapter = try LoRAAdapter(config: LoRAConfig(rank: 2, alpha: 4, targets: [.query, .value, .down]), model: float32.config, seed: 9)
+        var generator = SeededGenerator(seed: 10)
+        for i in adapter.parameters.indices { adapter.parameters[i] = Float(generator.nextGaussian()) * 0.1 }
+        let adapterURL = directory.appendingPathComponent("adapter")
+        try PEFTAdapterFormat.save(adapter, to: adapterURL, baseModel: fixture)
+        let attached = try Checkpoint.loadForInference(directory: Fixtures.url(fixture), adapter: adapterURL)
+        XCTAssertEqual(attached.storage, .bfloat16)
+        XCTAssertNotNil(attached.adapter)
+        var merged = try Checkpoint.load(directory: Fixtures.url(fixture))
+        try merged.mergeAdapter(at: adapterURL)
+        let reference = try Qwen3Model(config: merged.config, parameters: merged.parameters)
+        let sequences = try ModelReference.load(fixture).inputIDs
+        func difference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max()! }
+        let expected = try reference.logits(for: sequences)
+        XCTAssertLessThan(difference(Array(try attached.logits(for: sequences).joined().joined()), Array(expected.joined().joined())), 1e-5)
+        XCTAssertGreaterThan(difference(Array(try float32.logits(for: sequences).joined().joined()), Array(expected.joined().joined())), 1e-2,
+                             "the adapter changes the logits")
+        var logits: [[Float]] = []
+        for model in [reference, attached] {
+            let engine = try InferenceEngine(model: model)
+            logits.append(try engine.prefill(sequence: engine.makeSequence(), tokens: sequences[0]))
+        }
+        XCTAssertLessThan(difference(logits[1], logits[0]), 1e-5)
+    }
+
     /// Reading straight into bfloat16 checks what reading as float32 checks.
     func testBadBFloat16CheckpointsAreRefused() throws {
         let directory = try Fixtures.temporaryDirectory()
