@@ -8,11 +8,13 @@ Build the CLI:
 Run:
     python3 scripts/check_transformers_load.py MODEL_DIR [--input-ids INPUT.json] [--aepo PATH]
 
-MODEL_DIR is a directory written by aepo (config.json, generation_config.json, model.safetensors).
+MODEL_DIR is a directory written by aepo (config.json, generation_config.json, model.safetensors, or shards
+model-0000i-of-0000n.safetensors listed in model.safetensors.index.json).
 INPUT.json holds {"input_ids": [[...], ...]} (equal-length sequences); without it, two random sequences
 of 16 tokens (seed 0) are used. The script
   1. loads MODEL_DIR with transformers.Qwen3ForCausalLM.from_pretrained and fails on any missing,
-     unexpected or mismatched parameter, and checks every loaded tensor equals the file's bit for bit;
+     unexpected or mismatched parameter, and checks every loaded tensor equals the file's bit for bit
+     (and, for shards, that the index lists every tensor in the shard that holds it);
   2. computes logits and the mean next-token loss (labels = input_ids) with transformers;
   3. runs `aepo inspect logits --model MODEL_DIR --input INPUT.json` (or reads --expected FILE, a JSON
      object in the same format, instead) and compares: logits within --atol (1e-4), loss within
@@ -49,9 +51,21 @@ def main() -> int:
     problems = {k: v for k, v in info.items() if v and k in ("missing_keys", "unexpected_keys", "mismatched_keys", "error_msgs")}
     failures = [f"transformers loading: {k} = {sorted(map(str, v))}" for k, v in problems.items()]
 
-    # Every tensor in the file arrives unchanged in the model.
+    # Every tensor in the file (or the shards) arrives unchanged in the model.
     state = model.state_dict()
-    for name, tensor in load_file(os.path.join(args.model_dir, "model.safetensors")).items():
+    index_path = os.path.join(args.model_dir, "model.safetensors.index.json")
+    if os.path.exists(index_path):
+        with open(index_path) as f:
+            weight_map = json.load(f)["weight_map"]
+        tensors = {}
+        for shard in sorted(set(weight_map.values())):
+            for name, tensor in load_file(os.path.join(args.model_dir, shard)).items():
+                if weight_map.get(name) != shard:
+                    failures.append(f"tensor {name} is in {shard}, but the index says {weight_map.get(name)}")
+                tensors[name] = tensor
+    else:
+        tensors = load_file(os.path.join(args.model_dir, "model.safetensors"))
+    for name, tensor in tensors.items():
         if name not in state:
             failures.append(f"tensor {name} is not a model parameter")
         elif not torch.equal(state[name], tensor.to(torch.float32)):

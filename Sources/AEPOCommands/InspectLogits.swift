@@ -37,11 +37,10 @@ struct InspectLogits: ParsableCommand {
 
     /// The JSON the command prints.
     func output() throws -> String {
-        var checkpoint = try Checkpoint.load(directory: URL(fileURLWithPath: model), allowingNonFiniteWeights: allowNonFiniteWeights)
-        if let adapter { try checkpoint.mergeAdapter(at: URL(fileURLWithPath: adapter)) }
-        let sequences = try Self.inputIDs(in: InputFile(input), vocabularySize: checkpoint.config.vocabSize,
-                                          maxPositions: checkpoint.config.maxPositionEmbeddings)
-        let network = try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
+        let network = try Checkpoint.loadForInference(directory: URL(fileURLWithPath: model), adapter: adapter.map { URL(fileURLWithPath: $0) },
+                                                      allowingNonFiniteWeights: allowNonFiniteWeights)
+        let sequences = try Self.inputIDs(in: InputFile(input), vocabularySize: network.config.vocabSize,
+                                          maxPositions: network.config.maxPositionEmbeddings)
         let logits = try network.logits(for: sequences)
         let (logProbs, _) = try network.forward(.nextToken(sequences))
         let loss = logProbs.isEmpty ? Double.nan : -logProbs.map(Double.init).reduce(0, +) / Double(logProbs.count)

@@ -71,16 +71,17 @@ struct ServeCommand: AsyncParsableCommand {
         let configURL = randomConfig.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: model!).appendingPathComponent(Checkpoint.configFileName)
         let config = try Qwen3Config.load(from: configURL)
-        var estimate = MemoryEstimate(config: config)
-        if randomConfig == nil { estimate.addParameterSized("the checkpoint being read") }
+        // A checkpoint read as float32 is a copy beside the model; one all BF16 (and served without an adapter) is read
+        // straight into the bfloat16 model. (Weight files that cannot be read are reported when they are read.)
+        let bfloat16 = model != nil && adapter == nil && (try? Checkpoint.holdsBFloat16Only(configURL.deletingLastPathComponent())) == true
+        var estimate = MemoryEstimate(config: config, storage: bfloat16 ? .bfloat16 : .float32)
+        if randomConfig == nil && !bfloat16 { estimate.addParameterSized("the checkpoint being read") }
         estimate.addInferenceEngine(sequences: 1, positions: min(config.maxPositionEmbeddings, maxPromptTokens + maxTokens))
         try estimate.check(subject: "serving this model", source: configURL.path,
                            advice: "serve a smaller model, or lower --max-prompt-tokens (\(maxPromptTokens)) and --max-tokens (\(maxTokens))")
         guard let model else { return (try Qwen3Model(config: config, seed: 0), configURL.deletingLastPathComponent()) }
         let directory = URL(fileURLWithPath: model)
-        var checkpoint = try Checkpoint.load(directory: directory)
-        if let adapter { try checkpoint.mergeAdapter(at: URL(fileURLWithPath: adapter)) }
-        return (try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters), directory)
+        return (try Checkpoint.loadForInference(directory: directory, adapter: adapter.map { URL(fileURLWithPath: $0) }), directory)
     }
 
     func run() async throws {

@@ -11,10 +11,17 @@ public enum LargeAllocation {
     /// before they are first touched when `hugePages` (Linux).
     public static func floats(_ count: Int, for purpose: String, alignment: Int = 16,
                               hugePages: Bool = false) throws -> UnsafeMutableBufferPointer<Float> {
-        let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
+        try buffer(count, of: Float.self, for: purpose, alignment: alignment, hugePages: hugePages)
+    }
+
+    /// `count` zeroed values of a trivial type `Element` (floats, bfloat16 values), allocated as `floats` allocates.
+    public static func buffer<Element>(_ count: Int, of: Element.Type, for purpose: String, alignment: Int = 16,
+                                       hugePages: Bool = false) throws -> UnsafeMutableBufferPointer<Element> {
+        let stride = MemoryLayout<Element>.stride
+        let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: stride)
         let limit = MemoryLimit.current
         guard !overflow, bytes <= limit.bytes else {
-            throw OutOfMemoryError(purpose: purpose, bytes: Double(max(count, 1)) * Double(MemoryLayout<Float>.stride), limit: limit)
+            throw OutOfMemoryError(purpose: purpose, bytes: Double(max(count, 1)) * Double(stride), limit: limit)
         }
         let memory: UnsafeMutableRawPointer?
         if alignment <= 16 && !hugePages {
@@ -32,12 +39,12 @@ public enum LargeAllocation {
             }
         }
         guard let memory else { throw OutOfMemoryError(purpose: purpose, bytes: Double(bytes), limit: nil) }
-        return UnsafeMutableBufferPointer(start: memory.bindMemory(to: Float.self, capacity: max(count, 1)), count: count)
+        return UnsafeMutableBufferPointer(start: memory.bindMemory(to: Element.self, capacity: max(count, 1)), count: count)
     }
 
-    /// Returns memory `floats` gave.
-    public static func release(_ floats: UnsafeMutablePointer<Float>?) {
-        free(floats)
+    /// Returns memory `floats` or `buffer` gave.
+    public static func release(_ memory: UnsafeMutableRawPointer?) {
+        free(memory)
     }
 }
 

@@ -8,26 +8,26 @@ import Foundation
 /// The agent loop over a Qwen3 checkpoint on the native engine, with the benchmark's tools: what
 /// `aepo rollout`, `aepo eval` and every experiment's evaluation sample with.
 public enum NativeAgent {
-    /// Loads the checkpoint in `model` (with the PEFT adapter in `adapter` merged, when given) and the tokenizer
+    /// Loads the checkpoint in `model` (`Checkpoint.loadForInference`: with the PEFT adapter in `adapter` merged, when
+    /// given) and the tokenizer
     /// (`tokenizer`, else the model directory's, else the data directory's), checks they fit together and builds the loop.
     public static func load(model: String, adapter: String? = nil, tokenizer: String?, data: BenchmarkDirectory,
                             sampling: SamplingSettings, settings: AgentSettings) throws -> AgentLoop {
         let modelURL = URL(fileURLWithPath: model)
-        var checkpoint = try Checkpoint.load(directory: modelURL)
-        if let adapter { try checkpoint.mergeAdapter(at: URL(fileURLWithPath: adapter)) }
+        let network = try Checkpoint.loadForInference(directory: modelURL, adapter: adapter.map { URL(fileURLWithPath: $0) })
         let tokenizerURL = tokenizer.map { URL(fileURLWithPath: $0) } ?? [modelURL.appendingPathComponent(Checkpoint.tokenizerFileName)]
             .first { FileManager.default.fileExists(atPath: $0.path) } ?? data.tokenizerURL
         guard let tokenizerURL else {
             throw InputError("no tokenizer.json in the model or data directory; pass --tokenizer FILE", source: "--tokenizer")
         }
         let vocabulary = try Tokenizer(contentsOf: tokenizerURL)
-        guard vocabulary.vocabularySize <= checkpoint.config.vocabSize else {
-            throw InputError("the tokenizer has \(vocabulary.vocabularySize) tokens; the model's vocabulary only \(checkpoint.config.vocabSize)",
+        guard vocabulary.vocabularySize <= network.config.vocabSize else {
+            throw InputError("the tokenizer has \(vocabulary.vocabularySize) tokens; the model's vocabulary only \(network.config.vocabSize)",
                              source: tokenizerURL.path)
         }
-        let engine = try InferenceEngine(model: try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters))
+        let engine = try InferenceEngine(model: network)
         return AgentLoop(backend: NativeSampler(engine: engine, sampling: sampling), tokenizer: vocabulary,
                          environment: data.environment, settings: settings,
-                         endTokens: StopCriteria.endTokens(of: vocabulary, extra: checkpoint.config.eosTokenID))
+                         endTokens: StopCriteria.endTokens(of: vocabulary, extra: network.config.eosTokenID))
     }
 }

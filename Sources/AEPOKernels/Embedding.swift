@@ -1,10 +1,10 @@
 /// Token embedding lookup: row `tokens[n]` of a `[vocabulary, width]` table.
 public enum Embedding {
-    /// `output[n] = table[tokens[n]]` for `count` tokens.
-    public static func forward(output: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>, table: UnsafePointer<Float>, count: Int, width: Int) {
+    /// `output[n] = table[tokens[n]]` for `count` tokens (a bfloat16 table widened to float32).
+    public static func forward(output: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>, table: WeightPointer, count: Int, width: Int) {
         Parallel.forEachChunk(count, minimumChunk: 64) { range in
             for n in range {
-                (output + n * width).update(from: table + Int(tokens[n]) * width, count: width)
+                table.widen(from: Int(tokens[n]) * width, count: width, into: output + n * width)
             }
         }
     }

@@ -20,6 +20,20 @@ public func sgemm(
     beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
+    sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: .float32(b), ldb: ldb,
+          beta: beta, c: c, ldc: ldc)
+}
+
+/// `sgemm` with B held as float32 or bfloat16 (`WeightPointer`): bfloat16 is widened as it is read, so the result is
+/// that of float32 B holding the same values, bit for bit; it always takes the Swift kernels (OpenBLAS has no such B).
+public func sgemm(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+    alpha: Float,
+    a: UnsafePointer<Float>, lda: Int,
+    b: WeightPointer, ldb: Int,
+    beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension m=\(m) n=\(n) k=\(k)")
     let operands = GemmOperands(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
@@ -33,7 +47,7 @@ struct GemmOperands {
     var transA: Bool, transB: Bool, m: Int, n: Int, k: Int
     var alpha: Float
     var a: UnsafePointer<Float>, lda: Int
-    var b: UnsafePointer<Float>, ldb: Int
+    var b: WeightPointer, ldb: Int
     var beta: Float
     var c: UnsafeMutablePointer<Float>, ldc: Int
 }
@@ -101,9 +115,14 @@ private func sgemmPacked(_ g: GemmOperands) {
                     let range = Parallel.chunkRange(task, of: packTasks, total: slivers + aSlivers)
                     let bPart = range.clamped(to: 0..<slivers)
                     if !bPart.isEmpty {
-                        GemmPacking.packB(
-                            transposed: g.transB, b: b, ldb: ldb, p0: pc, depth: depth, j0: jc, cols: width,
-                            slivers: bPart, into: workspace.packedB)
+                        switch b {
+                        case .float32(let b):
+                            GemmPacking.packB(transposed: g.transB, b: b, ldb: ldb, p0: pc, depth: depth, j0: jc, cols: width,
+                                              slivers: bPart, into: workspace.packedB)
+                        case .bfloat16(let b):
+                            GemmPacking.packB(transposed: g.transB, b: b, ldb: ldb, p0: pc, depth: depth, j0: jc, cols: width,
+                                              slivers: bPart, into: workspace.packedB)
+                        }
                     }
                     if let sharedA {
                         let aPart = range.clamped(to: slivers..<(slivers + aSlivers))

@@ -35,9 +35,9 @@ enum GemmPacking {
 
     /// Packs slivers `firstSliver ..< lastSliver` of `op(B)[p0 ..< p0+depth, j0 ..< j0+cols]`, each
     /// `nr` columns wide: sliver `s` holds, for each `p`, the `nr` values of columns
-    /// `s·nr ..< s·nr+nr` (zero past `cols`).
-    static func packB(
-        transposed: Bool, b: UnsafePointer<Float>, ldb: Int,
+    /// `s·nr ..< s·nr+nr` (zero past `cols`). B's values are widened to float32 as they are copied.
+    static func packB<Element: WeightElement>(
+        transposed: Bool, b: UnsafePointer<Element>, ldb: Int,
         p0: Int, depth: Int, j0: Int, cols: Int,
         slivers: Range<Int>, into dst: UnsafeMutablePointer<Float>
     ) {
@@ -51,23 +51,22 @@ enum GemmPacking {
                 for c in 0..<nr {
                     if c < width {
                         let src = b + (j0 + s + c) * ldb + p0
-                        for p in 0..<depth { d[p * nr + c] = src[p] }
+                        for p in 0..<depth { d[p * nr + c] = src[p].float }
                     } else {
                         for p in 0..<depth { d[p * nr + c] = 0 }
                     }
                 }
             } else if width == nr {
-                var src = UnsafeRawPointer(b + p0 * ldb + j0 + s)
-                let rowBytes = ldb * MemoryLayout<Float>.stride
+                var src = b + p0 * ldb + j0 + s
                 let out = UnsafeMutableRawPointer(d)
                 for p in 0..<depth {
-                    out.storeBytes(of: src.loadUnaligned(as: SIMD16<Float>.self), toByteOffset: p * 64, as: SIMD16<Float>.self)
-                    src += rowBytes
+                    out.storeBytes(of: Element.load16(src), toByteOffset: p * 64, as: SIMD16<Float>.self)
+                    src += ldb
                 }
             } else {
                 var src = b + p0 * ldb + j0 + s
                 for p in 0..<depth {
-                    for c in 0..<nr { d[p * nr + c] = c < width ? src[c] : 0 }
+                    for c in 0..<nr { d[p * nr + c] = c < width ? src[c].float : 0 }
                     src += ldb
                 }
             }

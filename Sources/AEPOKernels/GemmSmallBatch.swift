@@ -3,8 +3,9 @@
 ///
 /// Each output is a dot product of two contiguous rows, so nothing is packed: the threads split the
 /// rows of W into chunks small enough for L1, and every chunk is streamed from memory once and then
-/// reused from L1 by all pairs of rows of `x`. Each register tile ends with one
-/// transposing reduction of its eight accumulators and vector stores, so short rows stay efficient.
+/// reused from L1 by all pairs of rows of `x` (a bfloat16 W is first widened chunk by chunk into a float32 copy).
+/// Each register tile ends with one transposing reduction of its eight accumulators and vector stores, so short rows
+/// stay efficient.
 func sgemmSmallBatch(_ g: GemmOperands) {
     precondition(g.transB, "the small-batch path computes x·Wᵀ")
     if g.transA {
@@ -19,7 +20,7 @@ func sgemmSmallBatch(_ g: GemmOperands) {
         sgemmSmallBatch(gathered)
         return
     }
-    let (m, n, k, alpha, beta, a, lda, w, ldw, c, ldc) = (g.m, g.n, g.k, g.alpha, g.beta, g.a, g.lda, g.b, g.ldb, g.c, g.ldc)
+    let (m, n, k, alpha, beta, a, lda, c, ldc) = (g.m, g.n, g.k, g.alpha, g.beta, g.a, g.lda, g.c, g.ldc)
     // Chunks of W rows: a multiple of 8 (both tiles' row counts divide it), about 16 KB.
     let chunkRows = max(8, 4096 / max(k, 1) / 8 * 8)
     let chunks = (n + chunkRows - 1) / chunkRows
@@ -27,31 +28,54 @@ func sgemmSmallBatch(_ g: GemmOperands) {
     Parallel.forEachWorker(chunks, maxThreads: maxThreads) { chunk, _ in
         let j0 = chunk * chunkRows
         let j1 = min(n, j0 + chunkRows)
-        var t = 0
-        while t < m {
-            if m - t == 1 {
-                let x = a + t * lda
-                var j = j0
-                while j < j1 {
-                    let rows = min(8, j1 - j)
-                    func row(_ r: Int) -> UnsafePointer<Float> { w + (j + min(r, rows - 1)) * ldw }
-                    let sums = dot1x8(k: k, x: x, w: (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)))
-                    store(sums, rows: 1, cols: rows, width: 8, to: c + t * ldc + j, ldc: ldc, alpha: alpha, beta: beta)
-                    j += 8
+        switch g.b {
+        case .float32(let w):
+            multiplyChunk(m: m, rows: j1 - j0, k: k, alpha: alpha, beta: beta, a: a, lda: lda, w: w + j0 * g.ldb, ldw: g.ldb,
+                          c: c + j0, ldc: ldc)
+        case .bfloat16(let w):
+            // The chunk's rows widened into a float32 copy, multiplied as float32 rows are.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: (j1 - j0) * k) { widened in
+                for j in j0..<j1 {
+                    BFloat16.widen(w + j * g.ldb, into: widened.baseAddress! + (j - j0) * k, count: k)
                 }
-                t += 1
-            } else {
-                let xs = (a + t * lda, a + (t + 1) * lda)
-                var j = j0
-                while j < j1 {
-                    let rows = min(4, j1 - j)
-                    func row(_ r: Int) -> UnsafePointer<Float> { w + (j + min(r, rows - 1)) * ldw }
-                    let sums = dot2x4(k: k, x: xs, w: (row(0), row(1), row(2), row(3)))
-                    store(sums, rows: 2, cols: rows, width: 4, to: c + t * ldc + j, ldc: ldc, alpha: alpha, beta: beta)
-                    j += 4
-                }
-                t += 2
+                multiplyChunk(m: m, rows: j1 - j0, k: k, alpha: alpha, beta: beta, a: a, lda: lda, w: widened.baseAddress!, ldw: k,
+                              c: c + j0, ldc: ldc)
             }
+        }
+    }
+}
+
+/// `C[t, j] = alpha · x_t · w_j + beta · C[t, j]` for `t < m`, `j < rows`: one chunk of W rows (row stride `ldw`)
+/// against every row of `x`, in tiles of 1 × 8 or 2 × 4.
+@inline(__always)
+private func multiplyChunk(
+    m: Int, rows n: Int, k: Int, alpha: Float, beta: Float, a: UnsafePointer<Float>, lda: Int,
+    w: UnsafePointer<Float>, ldw: Int, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    var t = 0
+    while t < m {
+        if m - t == 1 {
+            let x = a + t * lda
+            var j = 0
+            while j < n {
+                let rows = min(8, n - j)
+                func row(_ r: Int) -> UnsafePointer<Float> { w + (j + min(r, rows - 1)) * ldw }
+                let sums = dot1x8(k: k, x: x, w: (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)))
+                store(sums, rows: 1, cols: rows, width: 8, to: c + t * ldc + j, ldc: ldc, alpha: alpha, beta: beta)
+                j += 8
+            }
+            t += 1
+        } else {
+            let xs = (a + t * lda, a + (t + 1) * lda)
+            var j = 0
+            while j < n {
+                let rows = min(4, n - j)
+                func row(_ r: Int) -> UnsafePointer<Float> { w + (j + min(r, rows - 1)) * ldw }
+                let sums = dot2x4(k: k, x: xs, w: (row(0), row(1), row(2), row(3)))
+                store(sums, rows: 2, cols: rows, width: 4, to: c + t * ldc + j, ldc: ldc, alpha: alpha, beta: beta)
+                j += 4
+            }
+            t += 2
         }
     }
 }

@@ -41,14 +41,14 @@ public struct OpenBLAS: Sendable {
     }
 
     /// `cblas_sgemm(CblasRowMajor, …)` with `sgemm`'s arguments. Returns false (doing nothing) when
-    /// a dimension does not fit the library's 32-bit integers.
+    /// a dimension does not fit the library's 32-bit integers, or B is not float32.
     func sgemm(_ g: GemmOperands) -> Bool {
-        guard let m = Int32(exactly: g.m), let n = Int32(exactly: g.n), let k = Int32(exactly: g.k),
+        guard let b = g.b.float32, let m = Int32(exactly: g.m), let n = Int32(exactly: g.n), let k = Int32(exactly: g.k),
               let lda = Int32(exactly: g.lda), let ldb = Int32(exactly: g.ldb), let ldc = Int32(exactly: g.ldc)
         else { return false }
         let rowMajor: Int32 = 101, noTrans: Int32 = 111, trans: Int32 = 112
         sgemmFunction(rowMajor, g.transA ? trans : noTrans, g.transB ? trans : noTrans, m, n, k,
-                      g.alpha, g.a, lda, g.b, ldb, g.beta, g.c, ldc)
+                      g.alpha, g.a, lda, b, ldb, g.beta, g.c, ldc)
         return true
     }
 }

@@ -11,7 +11,9 @@ import AEPOCore
 /// is prefetched into the second-level cache, so the stream from memory overlaps the arithmetic
 /// (decoding runs about 15 % faster for it).
 ///
-/// The copy is a snapshot: later changes to the source matrix are not seen.
+/// A bfloat16 matrix is packed in bfloat16 (half the memory) and widened exactly as the tile reads it, so it
+/// computes what float32 panels of the same values compute, bit for bit. The copy is a snapshot: later changes to
+/// the source matrix are not seen.
 public final class PackedWeights {
     public let outputs: Int
     public let inputs: Int
@@ -23,34 +25,57 @@ public final class PackedWeights {
     static let depthBlock = 256
 
     private let panels: Int
-    private let storage: UnsafeMutablePointer<Float>
+    /// The panels, in the weight's own type.
+    private let storage: WeightPointer
+    /// The bytes the panels take.
+    public let byteCount: Int
 
     /// Copies `weight` (`outputs × inputs`, row stride `inputs`) into panels (an `OutOfMemoryError` when they do not fit).
-    public init(weight: UnsafePointer<Float>, outputs: Int, inputs: Int) throws {
+    public init(weight: WeightPointer, outputs: Int, inputs: Int) throws {
         precondition(outputs > 0 && inputs > 0, "empty weight matrix \(outputs)×\(inputs)")
         self.outputs = outputs
         self.inputs = inputs
-        let width = Self.panelWidth
-        panels = (outputs + width - 1) / width
-        let count = panels * width * inputs
-        storage = try LargeAllocation.floats(count, for: "packed weights", alignment: 64).baseAddress!
-        Parallel.forEachChunk(panels) { range in
+        panels = (outputs + Self.panelWidth - 1) / Self.panelWidth
+        let count = panels * Self.panelWidth * inputs
+        switch weight {
+        case .float32(let weight):
+            let panels = try LargeAllocation.buffer(count, of: Float.self, for: "packed weights", alignment: 64).baseAddress!
+            Self.pack(weight, outputs: outputs, inputs: inputs, into: panels)
+            (storage, byteCount) = (.float32(panels), 4 * count)
+        case .bfloat16(let weight):
+            let panels = try LargeAllocation.buffer(count, of: BFloat16.self, for: "packed weights", alignment: 64).baseAddress!
+            Self.pack(weight, outputs: outputs, inputs: inputs, into: panels)
+            (storage, byteCount) = (.bfloat16(panels), 2 * count)
+        }
+    }
+
+    /// Copies `weight` into panels of its own type.
+    private static func pack<Element: WeightElement>(_ weight: UnsafePointer<Element>, outputs: Int, inputs: Int,
+                                                     into storage: UnsafeMutablePointer<Element>) {
+        let width = panelWidth
+        let zero = Element.zero
+        Parallel.forEachChunk((outputs + width - 1) / width) { range in
             for q in range {
-                let panel = self.storage + q * width * inputs
+                let panel = storage + q * width * inputs
                 for c in 0..<width {
                     let j = q * width + c
                     if j < outputs {
                         let row = weight + j * inputs
                         for p in 0..<inputs { panel[p * width + c] = row[p] }
                     } else {
-                        for p in 0..<inputs { panel[p * width + c] = 0 }
+                        for p in 0..<inputs { panel[p * width + c] = zero }
                     }
                 }
             }
         }
     }
 
-    deinit { LargeAllocation.release(storage) }
+    deinit {
+        switch storage {
+        case .float32(let p): LargeAllocation.release(UnsafeMutableRawPointer(mutating: p))
+        case .bfloat16(let p): LargeAllocation.release(UnsafeMutableRawPointer(mutating: p))
+        }
+    }
 
     /// `output[rows, outputs] = input[rows, inputs] · Wᵀ`, added to `output` when `accumulate`
     /// (both row-major and contiguous). With `accumulate == false` the output is only written.
@@ -66,14 +91,20 @@ public final class PackedWeights {
                 let cols = min(width, n - j)
                 for p0 in stride(from: 0, to: k, by: Self.depthBlock) {
                     let depth = min(Self.depthBlock, k - p0)
-                    let b = UnsafePointer(storage + (q * k + p0) * width)
                     var t = 0
                     while t < m {
                         let tile = min(Self.tileRows, m - t)
                         func row(_ r: Int) -> UnsafePointer<Float> { input + (t + min(r, tile - 1)) * k + p0 }
-                        packedTile(depth: depth, x: (row(0), row(1), row(2), row(3)), panel: b,
-                                   c: output + t * n + j, ldc: n, rows: tile, cols: cols,
-                                   accumulate: accumulate || p0 > 0, prefetchesNext: t == 0)
+                        let x = (row(0), row(1), row(2), row(3))
+                        let (c, accumulates) = (output + t * n + j, accumulate || p0 > 0)
+                        switch storage {
+                        case .float32(let panels):
+                            packedTile(depth: depth, x: x, panel: panels + (q * k + p0) * width, c: c, ldc: n, rows: tile, cols: cols,
+                                       accumulate: accumulates, prefetchesNext: t == 0)
+                        case .bfloat16(let panels):
+                            packedTile(depth: depth, x: x, panel: panels + (q * k + p0) * width, c: c, ldc: n, rows: tile, cols: cols,
+                                       accumulate: accumulates, prefetchesNext: t == 0)
+                        }
                         t += Self.tileRows
                     }
                 }
@@ -84,29 +115,31 @@ public final class PackedWeights {
 
 /// One 4 × 24 tile: `C[t, c] (+)= Σ_{p < depth} x_t[p] · panel[p·24 + c]` for `t < rows`, `c < cols`.
 /// Rows past `rows` repeat the last valid row's pointer and are computed but not stored. With
-/// `prefetchesNext` (the first tile of a slice), each step also prefetches its 96 bytes of the slice
+/// `prefetchesNext` (the first tile of a slice), each step also prefetches its 24 values of the slice
 /// that follows in storage order (the next depth block, or the next panel's first), which starts
-/// `depth · 96` bytes on; the other tiles reuse the current slice.
+/// `depth · 24` values on; the other tiles reuse the current slice.
 @inline(__always)
-private func packedTile(
+private func packedTile<Element: WeightElement>(
     depth: Int,
     x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
-    panel: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool,
+    panel: UnsafePointer<Element>, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool,
     prefetchesNext: Bool
 ) {
     typealias V = SIMD8<Float>
     var c00 = V(), c01 = V(), c02 = V(), c10 = V(), c11 = V(), c12 = V()
     var c20 = V(), c21 = V(), c22 = V(), c30 = V(), c31 = V(), c32 = V()
-    var b = UnsafeRawPointer(panel)
-    let ahead = depth * PackedWeights.panelWidth * MemoryLayout<Float>.stride
+    var b = panel
+    let ahead = depth * PackedWeights.panelWidth
+    let stepBytes = PackedWeights.panelWidth * MemoryLayout<Element>.stride
     for p in 0..<depth {
         if prefetchesNext {
-            prefetch(b + ahead)
-            prefetch(b + ahead + 64)
+            let next = UnsafeRawPointer(b + ahead)
+            prefetch(next)
+            if stepBytes > 64 { prefetch(next + 64) }
         }
-        let b0 = b.load(as: V.self)
-        let b1 = b.load(fromByteOffset: 32, as: V.self)
-        let b2 = b.load(fromByteOffset: 64, as: V.self)
+        let b0 = Element.load8(b)
+        let b1 = Element.load8(b + 8)
+        let b2 = Element.load8(b + 16)
         var s = V(repeating: x.0[p])
         c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1); c02 = c02.addingProduct(s, b2)
         s = V(repeating: x.1[p])
@@ -115,7 +148,7 @@ private func packedTile(
         c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1); c22 = c22.addingProduct(s, b2)
         s = V(repeating: x.3[p])
         c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1); c32 = c32.addingProduct(s, b2)
-        b += 96
+        b += PackedWeights.panelWidth
     }
     if cols == PackedWeights.panelWidth {
         storeRow(c00, c01, c02, to: c, accumulate: accumulate)

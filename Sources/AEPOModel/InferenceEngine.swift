@@ -47,9 +47,16 @@ public final class InferenceEngine {
         self.cache = try KVCache(config: c, blockSize: blockSize)
         // The model has checked that q|k|v and gate|up are adjacent (`LayerWeights.fusesProjections`).
         self.layers = (0..<c.numHiddenLayers).map { LayerWeights(layer: $0, layout: model.layout) }
-        let w = UnsafePointer(model.parameters.baseAddress!)
+        let w = model.matrix(0)
         packed = try layers.enumerated().map { try PackedLayer(layer: $0, $1, config: c, parameters: w, adapter: model.adapter) }
         packedHead = try EngineWeight(weight: w + model.layout.lmHeadOffset, outputs: c.vocabSize, inputs: c.hiddenSize)
+    }
+
+    /// The bytes of the packed weights (half as many for bfloat16 parameters, but where an adapter is merged in).
+    public var packedWeightBytes: Int {
+        packed.reduce(packedHead.packed.byteCount) { total, layer in
+            total + [layer.queryKeyValue, layer.output, layer.gateUp, layer.down].reduce(0) { $0 + $1.packed.byteCount }
+        }
     }
 
     // MARK: Sequences
@@ -126,7 +133,7 @@ public final class InferenceEngine {
             }
             rows.logitRows.append(rows.tokens.count - 1)
         }
-        return forward(rows, UnsafePointer(model.parameters.baseAddress!))
+        return forward(rows)
     }
 
     /// The new tokens of one pass.
@@ -142,23 +149,23 @@ public final class InferenceEngine {
         var logitRows: [Int] = []
     }
 
-    private func forward(_ rows: Rows, _ w: UnsafePointer<Float>) -> [Float] {
+    private func forward(_ rows: Rows) -> [Float] {
         let c = config
         let n = rows.tokens.count
         let (hidden, inter) = (c.hiddenSize, c.intermediateSize)
         let ws = workspace
         rows.tokens.withUnsafeBufferPointer { tokens in
-            Embedding.forward(output: ws.x, tokens: tokens.baseAddress!, table: w + model.layout["model.embed_tokens.weight"]!.offset,
+            Embedding.forward(output: ws.x, tokens: tokens.baseAddress!, table: model.matrix(model.layout["model.embed_tokens.weight"]!.offset),
                               count: n, width: hidden)
         }
         for (l, o) in layers.enumerated() {
             let p = packed[l]
-            RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: w + o.inputNorm, rows: n, width: hidden, eps: c.rmsNormEps)
+            RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: model.vector(o.inputNorm), rows: n, width: hidden, eps: c.rmsNormEps)
             p.queryKeyValue.apply(output: ws.qkv, input: ws.h, rows: n)
-            storeKeysAndValues(rows, layer: l, weights: o, w)
+            storeKeysAndValues(rows, layer: l, weights: o)
             attend(rows, layer: l)
             p.output.apply(output: ws.x, input: ws.attention, rows: n, accumulate: true)
-            RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: w + o.postAttentionNorm, rows: n, width: hidden, eps: c.rmsNormEps)
+            RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: model.vector(o.postAttentionNorm), rows: n, width: hidden, eps: c.rmsNormEps)
             p.gateUp.apply(output: ws.gateUp, input: ws.h, rows: n)
             Parallel.forEachChunk(n, minimumChunk: Self.rowsPerThread) { range in
                 for r in range {
@@ -173,7 +180,7 @@ public final class InferenceEngine {
         for (i, r) in rows.logitRows.enumerated() {
             (ws.h + i * hidden).update(from: ws.x + r * hidden, count: hidden)
         }
-        RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.h, weight: w + model.layout["model.norm.weight"]!.offset,
+        RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.h, weight: model.vector(model.layout["model.norm.weight"]!.offset),
                         rows: m, width: hidden, eps: c.rmsNormEps)
         var logits = [Float](repeating: 0, count: m * c.vocabSize)
         logits.withUnsafeMutableBufferPointer { out in
@@ -184,8 +191,9 @@ public final class InferenceEngine {
 
     /// Per-head RMSNorm of q and k, rotary embedding of both, and the row's key and value
     /// written into its cache slot for `layer`.
-    private func storeKeysAndValues(_ rows: Rows, layer: Int, weights o: LayerWeights, _ w: UnsafePointer<Float>) {
+    private func storeKeysAndValues(_ rows: Rows, layer: Int, weights o: LayerWeights) {
         let c = config, ws = workspace
+        let (queryNorm, keyNorm) = (model.vector(o.queryNorm), model.vector(o.keyNorm))
         let (qW, kvW, d) = (c.queryWidth, c.keyValueWidth, c.headDim)
         let qkvW = c.queryKeyValueWidth
         let bs = cache.blockSize
@@ -194,8 +202,8 @@ public final class InferenceEngine {
                 for r in range {
                     let q = ws.qkv + r * qkvW, k = q + qW, v = k + kvW
                     let rstd = ws.rstd + r * (c.numAttentionHeads + c.numKeyValueHeads)
-                    RMSNorm.forward(output: q, rstd: rstd, input: q, weight: w + o.queryNorm, rows: c.numAttentionHeads, width: d, eps: c.rmsNormEps)
-                    RMSNorm.forward(output: k, rstd: rstd, input: k, weight: w + o.keyNorm, rows: c.numKeyValueHeads, width: d, eps: c.rmsNormEps)
+                    RMSNorm.forward(output: q, rstd: rstd, input: q, weight: queryNorm, rows: c.numAttentionHeads, width: d, eps: c.rmsNormEps)
+                    RMSNorm.forward(output: k, rstd: rstd, input: k, weight: keyNorm, rows: c.numKeyValueHeads, width: d, eps: c.rmsNormEps)
                     // q and k are adjacent heads of one row at the same position: rotate them together.
                     model.rotary.forward(q, positions: positions.baseAddress! + r, tokens: 1, heads: c.numAttentionHeads + c.numKeyValueHeads)
                     let slot = rows.slots[r]
@@ -227,20 +235,21 @@ public final class InferenceEngine {
 
 /// A linear layer's weight as the engine multiplies by it, `output (+)= input · Wᵀ`: few rows (decoding) through its
 /// packed copy, many (prefill) through `sgemm` on the parameters — or through the packed copy as well when the weight
-/// exists only there (an adapter merged into it).
+/// exists only there (an adapter merged into it). The packed copy keeps the parameters' type (bfloat16 or float32); a
+/// weight with an adapter merged in is float32.
 private struct EngineWeight {
     let packed: PackedWeights
     /// The unpacked weight in the parameters; `nil` when only the packed copy holds the weight.
-    let weight: UnsafePointer<Float>?
+    let weight: WeightPointer?
 
-    init(weight: UnsafePointer<Float>, outputs: Int, inputs: Int) throws {
+    init(weight: WeightPointer, outputs: Int, inputs: Int) throws {
         packed = try PackedWeights(weight: weight, outputs: outputs, inputs: inputs)
         self.weight = weight
     }
 
     /// The weights of `modules` (adjacent in the parameters, from `weight` on, `inputs` wide) as one matrix, with
     /// `adapter`'s modules of `layer` merged in (on a copy, packed and then freed).
-    init(weight: UnsafePointer<Float>, modules: [(target: LoRATarget, outputs: Int)], inputs: Int, layer: Int,
+    init(weight: WeightPointer, modules: [(target: LoRATarget, outputs: Int)], inputs: Int, layer: Int,
          adapter: LoRAAdapter?) throws {
         let outputs = modules.reduce(0) { $0 + $1.outputs }
         guard let adapter, modules.contains(where: { adapter.site(layer: layer, target: $0.target) != nil }) else {
@@ -250,13 +259,13 @@ private struct EngineWeight {
         }
         let merged = try LargeAllocation.floats(outputs * inputs, for: "a merged weight")
         defer { LargeAllocation.release(merged.baseAddress) }
-        merged.baseAddress!.update(from: weight, count: outputs * inputs)
+        weight.widen(from: 0, count: outputs * inputs, into: merged.baseAddress!)
         var row = 0
         for (target, rows) in modules {
             adapter.merge(target, layer: layer, into: merged.baseAddress! + row * inputs)
             row += rows
         }
-        packed = try PackedWeights(weight: merged.baseAddress!, outputs: outputs, inputs: inputs)
+        packed = try PackedWeights(weight: .float32(merged.baseAddress!), outputs: outputs, inputs: inputs)
         self.weight = nil
     }
 
@@ -275,7 +284,7 @@ private struct EngineWeight {
 private struct PackedLayer {
     let queryKeyValue, output, gateUp, down: EngineWeight
 
-    init(layer: Int, _ o: LayerWeights, config c: Qwen3Config, parameters w: UnsafePointer<Float>, adapter: LoRAAdapter?) throws {
+    init(layer: Int, _ o: LayerWeights, config c: Qwen3Config, parameters w: WeightPointer, adapter: LoRAAdapter?) throws {
         func weight(_ offset: Int, _ modules: [(LoRATarget, Int)], inputs: Int) throws -> EngineWeight {
             try EngineWeight(weight: w + offset, modules: modules, inputs: inputs, layer: layer, adapter: adapter)
         }

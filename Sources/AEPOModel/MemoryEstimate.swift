@@ -4,8 +4,9 @@ import AEPOCore
 /// allocated, so that a run that cannot fit is refused with the figures instead of failing half-way: the
 /// parameters and, as the run needs them, more buffers of their size (gradients, AdamW's two moments, a frozen
 /// reference model, the checkpoint being read), the activations and scratch of one forward and backward pass, and
-/// an inference engine's packed weights, KV cache and workspace. Float32 throughout; sums in `Double`, so that
-/// no shape overflows them.
+/// an inference engine's packed weights, KV cache and workspace. Float32 throughout, but for parameters held in
+/// bfloat16 (`ParameterStorage`, with float32 copies of the norm weights), whose copies (packed weights, a reference
+/// model) are counted at their size too; sums in `Double`, so that no shape overflows them.
 public struct MemoryEstimate: Equatable, Sendable {
     public struct Part: Equatable, Sendable {
         public var name: String
@@ -15,14 +16,20 @@ public struct MemoryEstimate: Equatable, Sendable {
     public let config: Qwen3Config
     /// The LoRA adapter trained on the frozen model, if any.
     public let adapter: LoRAConfig?
+    /// How the model holds its parameters.
+    public let storage: ParameterStorage
     public private(set) var parts: [Part]
 
-    /// The parameters of `config`, whose sizes must be within `config.json`'s bounds (`Qwen3Config.maximum…`),
-    /// so that its parameter count cannot overflow, and those of `adapter`.
-    public init(config: Qwen3Config, adapter: LoRAConfig? = nil) {
+    /// The parameters of `config`, held as `storage` says, whose sizes must be within `config.json`'s bounds
+    /// (`Qwen3Config.maximum…`), so that its parameter count cannot overflow, and those of `adapter`.
+    public init(config: Qwen3Config, adapter: LoRAConfig? = nil, storage: ParameterStorage = .float32) {
         self.config = config
         self.adapter = adapter
-        parts = [Part(name: "parameters", bytes: Self.bytes(floats: Double(ParameterLayout(config: config).totalCount)))]
+        self.storage = storage
+        let layout = ParameterLayout(config: config)
+        var bytes = Double(layout.totalCount) * Double(storage.bytesPerParameter)
+        if storage == .bfloat16 { bytes += Self.bytes(floats: Double(layout.entries.filter { $0.shape.count == 1 }.reduce(0) { $0 + $1.count })) }
+        parts = [Part(name: "parameters", bytes: bytes)]
         if let adapter { parts.append(Part(name: "adapter", bytes: Self.bytes(floats: Double(adapter.parameterCount(for: config))))) }
     }
 
@@ -50,11 +57,16 @@ public struct MemoryEstimate: Equatable, Sendable {
         parts.append(Part(name: "activations of \(sequences) × \(positions) tokens", bytes: Self.bytes(floats: floats)))
     }
 
-    /// An `InferenceEngine`'s packed weights (about the parameters' size), the KV cache of `sequences` sequences of
-    /// `positions` tokens, and the workspace of a prefill of `positions` tokens.
+    /// An `InferenceEngine`'s packed weights (about the parameters' size; float32 when an adapter is merged into them,
+    /// counted as if into all of them), the KV cache of `sequences` sequences of `positions` tokens, and the workspace
+    /// of a prefill of `positions` tokens.
     public mutating func addInferenceEngine(sequences: Int, positions: Int) {
         let c = config
-        addParameterSized("packed weights")
+        if adapter != nil && storage == .bfloat16 {
+            parts.append(Part(name: "packed weights", bytes: Self.bytes(floats: Double(ParameterLayout(config: c).totalCount))))
+        } else {
+            addParameterSized("packed weights")
+        }
         let cache = Double(sequences) * Double(positions) * Double(c.numHiddenLayers) * 2 * Double(c.keyValueWidth)
         parts.append(Part(name: "KV cache of \(sequences) × \(positions) tokens", bytes: Self.bytes(floats: cache)))
         let workspace = Double(positions) * Double(2 * c.hiddenSize + c.queryKeyValueWidth + c.queryWidth + 3 * c.intermediateSize

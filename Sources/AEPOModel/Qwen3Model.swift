@@ -16,14 +16,24 @@ import AEPOKernels
 /// base weights are frozen and `backward` computes the adapter's gradients only: no base weight gradient is computed
 /// and no buffer is allocated for them; `trainableParameters`/`trainableGradients` are then the adapter's.
 ///
+/// A frozen model may hold its parameters in bfloat16 (`ParameterStorage`): half the memory, and the same results as
+/// float32 parameters of the same values, since every kernel widens them exactly where it reads them.
+///
 /// Activations and scratch are allocated once and reused (grown only for a larger batch), so an
 /// instance runs one forward/backward at a time; it is not safe to call from several threads at once.
 /// Every large buffer comes from `LargeAllocation`: one the process cannot have is an `OutOfMemoryError`.
 public final class Qwen3Model {
     public let config: Qwen3Config
     public let layout: ParameterLayout
-    /// All parameters, `layout.totalCount` floats; read a tensor at `layout["name"]!.offset`.
+    /// All parameters, `layout.totalCount` floats; read a tensor at `layout["name"]!.offset`. Empty when the model holds
+    /// its parameters in bfloat16 (`storage`; `parameterValues` has them as floats).
     public let parameters: UnsafeMutableBufferPointer<Float>
+    /// Every parameter in bfloat16, in `layout` order, when that is how the model holds them.
+    private let frozenParameters: UnsafeMutableBufferPointer<BFloat16>?
+    /// With bfloat16 parameters: float32 copies of the vectors (norm weights), which the norms read, and where each
+    /// vector's copy starts, by its offset in `layout`.
+    private let vectorCopies: UnsafeMutableBufferPointer<Float>?
+    private let vectorOffsets: [Int: Int]
     /// The rotary tables, shared with the decoder.
     public let rotary: RotaryEmbedding
     /// Largest number of floats of logits held at once (`rows × vocab`); larger requests are processed in chunks.
@@ -48,6 +58,20 @@ public final class Qwen3Model {
         try self.init(config: config) { _ = $0.update(fromContentsOf: values) }
     }
 
+    /// A model that will not be trained (only an adapter on it may be) with the given parameter values, held in
+    /// bfloat16 when bfloat16 holds every value exactly (as it does the weights of a BF16 checkpoint), else in float32.
+    public convenience init(config: Qwen3Config, frozenParameters values: [Float]) throws {
+        precondition(values.count == ParameterLayout(config: config).totalCount,
+                     "expected \(ParameterLayout(config: config).totalCount) parameters, got \(values.count)")
+        guard values.allSatisfy({ BFloat16(exactly: $0) != nil }) else {
+            try self.init(config: config, parameters: values)
+            return
+        }
+        try self.init(config: config, bfloat16: { buffer in
+            for (i, value) in values.enumerated() { buffer[i] = BFloat16(exactly: value)! }
+        })
+    }
+
     /// A randomly initialised model as transformers initialises one: embedding and linear weights
     /// from `normal(0, initializer_range)`, norm weights 1.
     public convenience init(config: Qwen3Config, seed: UInt64) throws {
@@ -62,15 +86,56 @@ public final class Qwen3Model {
         }
     }
 
-    /// A model whose parameters `fill` writes into its zeroed buffer.
-    private init(config: Qwen3Config, filling fill: (UnsafeMutableBufferPointer<Float>) -> Void) throws {
+    /// A model whose float32 parameters `fill` writes into its zeroed buffer.
+    private convenience init(config: Qwen3Config, filling fill: (UnsafeMutableBufferPointer<Float>) -> Void) throws {
+        let parameters = try LargeAllocation.floats(ParameterLayout(config: config).totalCount, for: "the parameters")
+        fill(parameters)
+        try self.init(config: config, parameters: parameters, frozenParameters: nil)
+    }
+
+    /// A model holding its parameters in bfloat16, which `fill` writes into its zeroed buffer (in `layout` order).
+    convenience init(config: Qwen3Config, bfloat16 fill: (UnsafeMutableBufferPointer<BFloat16>) throws -> Void) throws {
+        let values = try LargeAllocation.buffer(ParameterLayout(config: config).totalCount, of: BFloat16.self, for: "the parameters")
+        do {
+            try fill(values)
+        } catch {
+            LargeAllocation.release(values.baseAddress)
+            throw error
+        }
+        try self.init(config: config, parameters: UnsafeMutableBufferPointer(start: nil, count: 0), frozenParameters: values)
+    }
+
+    /// A model owning `parameters` (float32) or, when given, `frozenParameters` (bfloat16).
+    private init(config: Qwen3Config, parameters: UnsafeMutableBufferPointer<Float>,
+                 frozenParameters: UnsafeMutableBufferPointer<BFloat16>?) throws {
         let layout = ParameterLayout(config: config)
         precondition(config.headDim % 2 == 0 && config.numAttentionHeads % config.numKeyValueHeads == 0,
                      "unsupported head configuration")
         self.config = config
         self.layout = layout
-        parameters = try LargeAllocation.floats(layout.totalCount, for: "the parameters")
-        fill(parameters)
+        self.parameters = parameters
+        self.frozenParameters = frozenParameters
+        var vectorOffsets: [Int: Int] = [:]
+        if let frozenParameters {
+            let vectors = layout.entries.filter { $0.shape.count == 1 }
+            var copies: UnsafeMutableBufferPointer<Float>
+            do {
+                copies = try LargeAllocation.floats(vectors.reduce(0) { $0 + $1.count }, for: "the norm weights")
+            } catch {
+                LargeAllocation.release(frozenParameters.baseAddress)
+                throw error
+            }
+            var start = 0
+            for entry in vectors {
+                BFloat16.widen(frozenParameters.baseAddress! + entry.offset, into: copies.baseAddress! + start, count: entry.count)
+                vectorOffsets[entry.offset] = start
+                start += entry.count
+            }
+            vectorCopies = copies
+        } else {
+            vectorCopies = nil
+        }
+        self.vectorOffsets = vectorOffsets
         rotary = RotaryEmbedding(headDim: config.headDim, theta: config.ropeTheta, maxPositions: config.maxPositionEmbeddings)
         weights = (0..<config.numHiddenLayers).map { LayerWeights(layer: $0, layout: layout) }
         precondition(weights.allSatisfy { $0.fusesProjections(config) }, "parameter layout does not keep q|k|v and gate|up adjacent")
@@ -78,7 +143,29 @@ public final class Qwen3Model {
 
     deinit {
         LargeAllocation.release(parameters.baseAddress)
+        LargeAllocation.release(frozenParameters?.baseAddress)
+        LargeAllocation.release(vectorCopies?.baseAddress)
         LargeAllocation.release(gradientStorage?.baseAddress)
+    }
+
+    /// How the model holds its parameters.
+    public var storage: ParameterStorage { frozenParameters == nil ? .float32 : .bfloat16 }
+
+    /// The bytes the parameters take (with bfloat16 storage, the float32 copies of the norm weights included).
+    public var parameterBytes: Int {
+        frozenParameters == nil ? 4 * parameters.count : 2 * layout.totalCount + 4 * (vectorCopies?.count ?? 0)
+    }
+
+    /// The weight matrix (or the parameters) from `offset` in `layout` on, as the kernels read it.
+    func matrix(_ offset: Int) -> WeightPointer {
+        if let frozenParameters { return .bfloat16(UnsafePointer(frozenParameters.baseAddress! + offset)) }
+        return .float32(UnsafePointer(parameters.baseAddress! + offset))
+    }
+
+    /// The vector (a norm weight) at `offset` in `layout`, as float32.
+    func vector(_ offset: Int) -> UnsafePointer<Float> {
+        guard let vectorCopies else { return UnsafePointer(parameters.baseAddress! + offset) }
+        return UnsafePointer(vectorCopies.baseAddress! + vectorOffsets[offset]!)
     }
 
     /// Gradients of the base parameters in `layout` order, `backward` adds into them; empty until `allocateGradients`
@@ -94,9 +181,10 @@ public final class Qwen3Model {
     public var trainableGradients: UnsafeMutableBufferPointer<Float> { adapter?.gradients ?? gradients }
 
     /// Allocates the gradients of the trainable parameters (zeroed) unless they are; an `OutOfMemoryError` when they
-    /// do not fit.
+    /// do not fit. A model holding bfloat16 parameters trains only through an adapter.
     public func allocateGradients() throws {
         if let adapter { return try adapter.allocateGradients() }
+        precondition(storage == .float32, "a model holding bfloat16 parameters is frozen: attach an adapter to train")
         if gradientStorage == nil { gradientStorage = try LargeAllocation.floats(layout.totalCount, for: "the gradients") }
     }
 
@@ -128,8 +216,14 @@ public final class Qwen3Model {
     /// The adapter the next pass runs with.
     private var activeAdapter: LoRAAdapter? { adapterEnabled ? adapter : nil }
 
-    /// The parameter values as an array (a copy).
-    public var parameterValues: [Float] { Array(parameters) }
+    /// The parameter values as an array of floats (a copy; bfloat16 values widened).
+    public var parameterValues: [Float] {
+        guard let frozenParameters else { return Array(parameters) }
+        return [Float](unsafeUninitializedCapacity: frozenParameters.count) { values, initialized in
+            BFloat16.widen(frozenParameters.baseAddress!, into: values.baseAddress!, count: frozenParameters.count)
+            initialized = frozenParameters.count
+        }
+    }
 
     // MARK: - Forward
 
@@ -191,7 +285,7 @@ public final class Qwen3Model {
     /// The LM head: `logits[rows, vocab] = scale · hidden · Wᵀ` (W is `lm_head.weight` or the tied embedding;
     /// `scale` is 1/T for a tempered distribution).
     private func computeLogits(rows: Int, from hidden: UnsafePointer<Float>, into logits: UnsafeMutablePointer<Float>, scale: Float = 1) {
-        Linear.forward(output: logits, input: hidden, weight: parameters.baseAddress! + layout.lmHeadOffset,
+        Linear.forward(output: logits, input: hidden, weight: matrix(layout.lmHeadOffset),
                        rows: rows, inputWidth: config.hiddenSize, outputWidth: config.vocabSize)
         if scale != 1 { VectorMath.scale(logits, count: rows * config.vocabSize, by: scale) }
     }
@@ -212,26 +306,25 @@ public final class Qwen3Model {
                                   scratch: lora.scratch, shape: site.shape(rows: n, stride: stride, config: adapter.config),
                                   dropout: lora.dropout(site: index))
         }
-        let p = parameters.baseAddress!
         let qkvW = c.queryKeyValueWidth
         a.tokens.withUnsafeBufferPointer { tokens in
             Embedding.forward(output: a.layers.first?.input ?? a.output, tokens: tokens.baseAddress!,
-                              table: p + layout["model.embed_tokens.weight"]!.offset, count: n, width: c.hiddenSize)
+                              table: matrix(layout["model.embed_tokens.weight"]!.offset), count: n, width: c.hiddenSize)
         }
         for (l, s) in a.layers.enumerated() {
             let w = weights[l]
             let next = l + 1 < a.layers.count ? a.layers[l + 1].input : a.output
-            RMSNorm.forward(output: s.norm1, rstd: s.norm1Rstd, input: s.input, weight: p + w.inputNorm,
+            RMSNorm.forward(output: s.norm1, rstd: s.norm1Rstd, input: s.input, weight: vector(w.inputNorm),
                             rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
             // q|k|v as one product (their weights are adjacent), then the per-head norms in place.
-            Linear.forward(output: s.projections, input: s.norm1, weight: p + w.queryProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: qkvW)
+            Linear.forward(output: s.projections, input: s.norm1, weight: matrix(w.queryProjection), rows: n, inputWidth: c.hiddenSize, outputWidth: qkvW)
             adapt(.query, l, input: s.norm1, output: s.projections, stride: qkvW)
             adapt(.key, l, input: s.norm1, output: s.projections + c.queryWidth, stride: qkvW)
             adapt(.value, l, input: s.norm1, output: s.projections + c.queryWidth + c.keyValueWidth, stride: qkvW)
-            RMSNorm.forward(output: s.query, rstd: s.queryRstd, input: s.projections, weight: p + w.queryNorm,
+            RMSNorm.forward(output: s.query, rstd: s.queryRstd, input: s.projections, weight: vector(w.queryNorm),
                             rows: n * c.numAttentionHeads, width: c.headDim, eps: c.rmsNormEps,
                             heads: c.numAttentionHeads, inputStride: qkvW)
-            RMSNorm.forward(output: s.key, rstd: s.keyRstd, input: s.projections + c.queryWidth, weight: p + w.keyNorm,
+            RMSNorm.forward(output: s.key, rstd: s.keyRstd, input: s.projections + c.queryWidth, weight: vector(w.keyNorm),
                             rows: n * c.numKeyValueHeads, width: c.headDim, eps: c.rmsNormEps,
                             heads: c.numKeyValueHeads, inputStride: qkvW)
             a.positions.withUnsafeBufferPointer { positions in
@@ -241,23 +334,23 @@ public final class Qwen3Model {
             Attention.forward(output: s.attention, probabilities: s.probabilities, query: s.query, key: s.key,
                               value: s.projections + c.queryWidth + c.keyValueWidth, shape: a.attention)
             s.middle.update(from: s.input, count: n * c.hiddenSize)
-            Linear.forward(output: s.middle, input: s.attention, weight: p + w.outputProjection, rows: n,
+            Linear.forward(output: s.middle, input: s.attention, weight: matrix(w.outputProjection), rows: n,
                            inputWidth: c.queryWidth, outputWidth: c.hiddenSize, accumulate: true)
             adapt(.output, l, input: s.attention, output: s.middle, stride: c.hiddenSize)
-            RMSNorm.forward(output: s.norm2, rstd: s.norm2Rstd, input: s.middle, weight: p + w.postAttentionNorm,
+            RMSNorm.forward(output: s.norm2, rstd: s.norm2Rstd, input: s.middle, weight: vector(w.postAttentionNorm),
                             rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
-            Linear.forward(output: s.gate, input: s.norm2, weight: p + w.gateProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
-            Linear.forward(output: s.up, input: s.norm2, weight: p + w.upProjection, rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
+            Linear.forward(output: s.gate, input: s.norm2, weight: matrix(w.gateProjection), rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
+            Linear.forward(output: s.up, input: s.norm2, weight: matrix(w.upProjection), rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
             adapt(.gate, l, input: s.norm2, output: s.gate, stride: c.intermediateSize)
             adapt(.up, l, input: s.norm2, output: s.up, stride: c.intermediateSize)
             SwiGLU.forward(output: s.activated, gate: s.gate, up: s.up, count: n * c.intermediateSize)
             next.update(from: s.middle, count: n * c.hiddenSize)
-            Linear.forward(output: next, input: s.activated, weight: p + w.downProjection, rows: n,
+            Linear.forward(output: next, input: s.activated, weight: matrix(w.downProjection), rows: n,
                            inputWidth: c.intermediateSize, outputWidth: c.hiddenSize, accumulate: true)
             adapt(.down, l, input: s.activated, output: next, stride: c.hiddenSize)
         }
         RMSNorm.forward(output: a.finalNorm, rstd: a.finalNormRstd, input: a.output,
-                        weight: p + layout["model.norm.weight"]!.offset, rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
+                        weight: vector(layout["model.norm.weight"]!.offset), rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
         return a
     }
 
@@ -273,7 +366,6 @@ public final class Qwen3Model {
         precondition(adapter == nil || a.adapter != nil, "backward through a forward without the adapter trains nothing")
         let c = config
         let n = a.shape.rows
-        let p = parameters.baseAddress!
         try allocateGradients()
         /// Where the gradient of the base parameter at `offset` goes: nowhere when the base is frozen.
         let base = gradientStorage?.baseAddress
@@ -323,7 +415,7 @@ public final class Qwen3Model {
                         // ∂L/∂(hidden·Wᵀ) = scale · ∂L/∂(scaled logits).
                         if a.logitScale != 1 { VectorMath.scale(a.logits, count: rows * c.vocabSize, by: a.logitScale) }
                         Linear.backward(inputGradient: dGathered + start * c.hiddenSize, weightGradient: g(lmHead),
-                                        outputGradient: a.logits, input: hidden, weight: p + lmHead,
+                                        outputGradient: a.logits, input: hidden, weight: matrix(lmHead),
                                         rows: rows, inputWidth: c.hiddenSize, outputWidth: c.vocabSize)
                     }
                 }
@@ -338,30 +430,30 @@ public final class Qwen3Model {
         dResidual.update(repeating: 0, count: n * c.hiddenSize)
         let finalNorm = layout["model.norm.weight"]!.offset
         RMSNorm.backward(inputGradient: dResidual, weightGradient: g(finalNorm), outputGradient: dFinal, input: a.output,
-                         weight: p + finalNorm, rstd: a.finalNormRstd, rows: n, width: c.hiddenSize)
+                         weight: vector(finalNorm), rstd: a.finalNormRstd, rows: n, width: c.hiddenSize)
 
         for (l, s) in a.layers.enumerated().reversed() {
             let w = weights[l]
             // x_out = middle + down(silu(gate) ⊙ up)
             Linear.backward(inputGradient: dActivated, weightGradient: g(w.downProjection), outputGradient: dResidual,
-                            input: s.activated, weight: p + w.downProjection, rows: n,
+                            input: s.activated, weight: matrix(w.downProjection), rows: n,
                             inputWidth: c.intermediateSize, outputWidth: c.hiddenSize)
             adapt(.down, l, input: s.activated, outputGradient: dResidual, stride: c.hiddenSize, inputGradient: dActivated)
             SwiGLU.backward(gateGradient: dGate, upGradient: dUp, outputGradient: dActivated, gate: s.gate, up: s.up,
                             count: n * c.intermediateSize)
             Linear.backward(inputGradient: dNorm, weightGradient: g(w.gateProjection), outputGradient: dGate,
-                            input: s.norm2, weight: p + w.gateProjection, rows: n,
+                            input: s.norm2, weight: matrix(w.gateProjection), rows: n,
                             inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
             Linear.backward(inputGradient: dNorm, weightGradient: g(w.upProjection), outputGradient: dUp,
-                            input: s.norm2, weight: p + w.upProjection, rows: n,
+                            input: s.norm2, weight: matrix(w.upProjection), rows: n,
                             inputWidth: c.hiddenSize, outputWidth: c.intermediateSize, accumulateInput: true)
             adapt(.gate, l, input: s.norm2, outputGradient: dGate, stride: c.intermediateSize, inputGradient: dNorm)
             adapt(.up, l, input: s.norm2, outputGradient: dUp, stride: c.intermediateSize, inputGradient: dNorm)
             RMSNorm.backward(inputGradient: dResidual, weightGradient: g(w.postAttentionNorm), outputGradient: dNorm,
-                             input: s.middle, weight: p + w.postAttentionNorm, rstd: s.norm2Rstd, rows: n, width: c.hiddenSize)
+                             input: s.middle, weight: vector(w.postAttentionNorm), rstd: s.norm2Rstd, rows: n, width: c.hiddenSize)
             // middle = input + o_proj(attention)
             Linear.backward(inputGradient: dAttention, weightGradient: g(w.outputProjection), outputGradient: dResidual,
-                            input: s.attention, weight: p + w.outputProjection, rows: n,
+                            input: s.attention, weight: matrix(w.outputProjection), rows: n,
                             inputWidth: c.queryWidth, outputWidth: c.hiddenSize)
             adapt(.output, l, input: s.attention, outputGradient: dResidual, stride: c.hiddenSize, inputGradient: dAttention)
             // dv goes straight into its columns of the fused q|k|v gradient; dq and dk reach theirs through the norms.
@@ -375,19 +467,19 @@ public final class Qwen3Model {
                 rotary.backward(dKey, positions: positions.baseAddress!, tokens: n, heads: KV)
             }
             RMSNorm.backward(inputGradient: dProjections, weightGradient: g(w.queryNorm), outputGradient: dQuery,
-                             input: s.projections, weight: p + w.queryNorm, rstd: s.queryRstd, rows: n * H, width: D,
+                             input: s.projections, weight: vector(w.queryNorm), rstd: s.queryRstd, rows: n * H, width: D,
                              heads: H, inputStride: qkvW)
             RMSNorm.backward(inputGradient: dProjections + c.queryWidth, weightGradient: g(w.keyNorm), outputGradient: dKey,
-                             input: s.projections + c.queryWidth, weight: p + w.keyNorm, rstd: s.keyRstd, rows: n * KV, width: D,
+                             input: s.projections + c.queryWidth, weight: vector(w.keyNorm), rstd: s.keyRstd, rows: n * KV, width: D,
                              heads: KV, inputStride: qkvW)
             Linear.backward(inputGradient: dNorm, weightGradient: g(w.queryProjection), outputGradient: dProjections,
-                            input: s.norm1, weight: p + w.queryProjection, rows: n,
+                            input: s.norm1, weight: matrix(w.queryProjection), rows: n,
                             inputWidth: c.hiddenSize, outputWidth: qkvW)
             adapt(.query, l, input: s.norm1, outputGradient: dProjections, stride: qkvW, inputGradient: dNorm)
             adapt(.key, l, input: s.norm1, outputGradient: dProjections + c.queryWidth, stride: qkvW, inputGradient: dNorm)
             adapt(.value, l, input: s.norm1, outputGradient: dProjections + valueOffset, stride: qkvW, inputGradient: dNorm)
             RMSNorm.backward(inputGradient: dResidual, weightGradient: g(w.inputNorm), outputGradient: dNorm,
-                             input: s.input, weight: p + w.inputNorm, rstd: s.norm1Rstd, rows: n, width: c.hiddenSize)
+                             input: s.input, weight: vector(w.inputNorm), rstd: s.norm1Rstd, rows: n, width: c.hiddenSize)
         }
         guard let embedding = g(layout["model.embed_tokens.weight"]!.offset) else { return }
         a.tokens.withUnsafeBufferPointer { tokens in

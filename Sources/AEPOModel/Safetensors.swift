@@ -1,4 +1,5 @@
 import AEPOCore
+import AEPOKernels
 import Foundation
 
 /// A `.safetensors` file: an 8-byte little-endian header length N, N bytes of JSON header
@@ -8,8 +9,8 @@ import Foundation
 /// Opening validates the whole header (sizes, offsets in range, no overlaps, byte counts equal to
 /// shape × dtype size, no duplicate names, supported dtypes) and maps the file; tensors are converted
 /// to `Float` on request. F32 is copied as is; BF16 and F16 are widened exactly (every value of both
-/// is representable in F32). Writing produces F32 only. Tensor bytes are little-endian, as on every
-/// platform Swift targets, so F32 data is copied without swapping.
+/// is representable in F32); BF16 can also be copied as it is stored (a model held in bfloat16). Writing produces
+/// F32 only. Tensor bytes are little-endian, as on every platform Swift targets, so data is copied without swapping.
 public struct Safetensors {
     /// Element types this reader converts to `Float`.
     public enum DType: String, Sendable {
@@ -195,6 +196,18 @@ public struct Safetensors {
         convert(info, into: destination)
     }
 
+    /// Copies the named BF16 tensor as it is stored into `destination`, whose count must equal its element count.
+    public func read(_ name: String, into destination: UnsafeMutableBufferPointer<BFloat16>) throws {
+        guard let info = tensors[name] else { throw InputError("no tensor named '\(name)'", source: url.path) }
+        precondition(info.dtype == .bf16, "tensor \(name) is \(info.dtype.rawValue), not BF16")
+        precondition(destination.count == info.count, "destination holds \(destination.count) values, tensor \(name) has \(info.count)")
+        guard let base = destination.baseAddress else { return }
+        bytes.withUnsafeBytes { raw in
+            UnsafeMutableRawPointer(base).copyMemory(from: raw.baseAddress! + dataStart + info.dataOffsets.lowerBound,
+                                                     byteCount: info.dataOffsets.count)
+        }
+    }
+
     private func convert(_ info: TensorInfo, into destination: UnsafeMutableBufferPointer<Float>) {
         bytes.withUnsafeBytes { raw in
             let source = UnsafeRawBufferPointer(rebasing: raw[(dataStart + info.dataOffsets.lowerBound)..<(dataStart + info.dataOffsets.upperBound)])
@@ -216,8 +229,7 @@ public struct Safetensors {
     static func convertBF16(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) {
         guard let base = destination.baseAddress else { return }
         for i in 0..<destination.count {
-            let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-            base[i] = Float(bitPattern: UInt32(bits) << 16)
+            base[i] = BFloat16(bitPattern: UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))).float
         }
     }
 

@@ -28,13 +28,13 @@ extension Trainer {
 
     /// What the run needs (`MemoryEstimate`): the model, the gradients, AdamW's two moments, two more copies while a
     /// checkpoint is written (the weights as an array and as encoded bytes; reading one takes less) — all four of the
-    /// adapter's size when one trains on the frozen model —; in SFT the activations of `sft.batch_size` demonstrations
+    /// adapter's size when one trains on the frozen model, which is held as `storage` says —; in SFT the activations of `sft.batch_size` demonstrations
     /// as long as the longest; in RL the reference model of a full fine-tuning's KL term, the activations of one micro-batch (`trainer.micro_batch_size`, 0: the whole
     /// rollout batch, which the old policy's forward takes at once) of `rollout.response_length` tokens (prompt and
     /// tool results come on top), and the rollout engine's packed weights and KV cache for every trajectory.
     static func memoryEstimate(config: TrainingConfig, phase: TrainingPhase, model: Qwen3Config, adapter: LoRAConfig?,
-                               longestExample: Int) -> MemoryEstimate {
-        var estimate = MemoryEstimate(config: model, adapter: adapter)
+                               storage: ParameterStorage = .float32, longestExample: Int) -> MemoryEstimate {
+        var estimate = MemoryEstimate(config: model, adapter: adapter, storage: storage)
         estimate.addTrainedSized("gradients")
         estimate.addTrainedSized("AdamW's moments", copies: 2)
         estimate.addTrainedSized("checkpoint copies", copies: 2)

@@ -121,8 +121,11 @@ public final class Trainer {
                 throw InputError("no training questions for the chosen suites", source: config.data.benchmark, field: "data.suites")
             }
         }
+        // (Weight files that cannot be read are reported when the model is read.)
+        let baseIsBFloat16 = lora != nil && !config.model.path.isEmpty
+            && (try? Checkpoint.holdsBFloat16Only(URL(fileURLWithPath: config.model.path))) == true
         try Trainer.memoryEstimate(config: config, phase: phase, model: modelShape.config, adapter: lora,
-                                   longestExample: examples.map(\.tokens.count).max() ?? 0)
+                                   storage: baseIsBFloat16 ? .bfloat16 : .float32, longestExample: examples.map(\.tokens.count).max() ?? 0)
             .check(subject: "this run", source: modelShape.source, advice: modelShape.advice)
 
         // Everything is checked; the run directory is written from here on.
@@ -156,36 +159,51 @@ public final class Trainer {
         rolloutLog = phase == .rl ? try RolloutLog(run: run, resumedStep: state.step) : nil
     }
 
-    /// The run's starting weights: `model.path`, or a random initialisation of `model.*`'s size from `trainer.seed`.
+    /// The run's starting weights: `model.path`, or a random initialisation of `model.*`'s size from `trainer.seed`. The
+    /// base of a LoRA adapter is frozen, so held in bfloat16 when its checkpoint allows (`ParameterStorage`).
     static func startingModel(config: TrainingConfig, tokenizer: Tokenizer) throws -> Qwen3Model {
         guard !config.model.path.isEmpty else {
             return try Qwen3Model(config: config.modelConfig(vocabularySize: tokenizer.vocabularySize), seed: UInt64(config.trainer.seed))
         }
-        return try model(try Checkpoint.load(directory: URL(fileURLWithPath: config.model.path)), tokenizer: tokenizer, source: config.model.path)
+        let directory = URL(fileURLWithPath: config.model.path)
+        guard config.model.lora.rank > 0 else {
+            return try model(try Checkpoint.load(directory: directory), tokenizer: tokenizer, source: config.model.path)
+        }
+        let base = try Checkpoint.loadFrozenModel(directory: directory)
+        try checkVocabulary(of: base.config, covers: tokenizer, source: config.model.path)
+        return base
     }
 
     /// A model of `checkpoint`'s weights, whose vocabulary must cover the tokenizer's.
     static func model(_ checkpoint: Checkpoint, tokenizer: Tokenizer, source: String) throws -> Qwen3Model {
-        guard checkpoint.config.vocabSize >= tokenizer.vocabularySize else {
-            throw InputError("the model's vocabulary (\(checkpoint.config.vocabSize)) is smaller than the tokenizer's (\(tokenizer.vocabularySize))",
+        try checkVocabulary(of: checkpoint.config, covers: tokenizer, source: source)
+        return try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
+    }
+
+    /// Refuses a model whose vocabulary does not cover the tokenizer's.
+    static func checkVocabulary(of model: Qwen3Config, covers tokenizer: Tokenizer, source: String) throws {
+        guard model.vocabSize >= tokenizer.vocabularySize else {
+            throw InputError("the model's vocabulary (\(model.vocabSize)) is smaller than the tokenizer's (\(tokenizer.vocabularySize))",
                              source: source, field: "model.path")
         }
-        return try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
     }
 
     /// The frozen reference of the KL terms in full fine-tuning (with an adapter, the base serves): a copy of `starting`
     /// (a new run's model before its first update), saved as `<run>/reference`; a resumed run reloads that directory
-    /// (or, when it is missing, rebuilds the starting weights from `model.path` or the seed and saves them).
+    /// (or, when it is missing, rebuilds the starting weights from `model.path` or the seed and saves them). Being
+    /// frozen, it is held in bfloat16 when bfloat16 holds its values (`ParameterStorage`).
     static func reference(run: URL, resume: Bool, starting: Qwen3Model?, config: TrainingConfig,
                           tokenizer: Tokenizer, tokenizerURL: URL) throws -> Qwen3Model {
         let url = run.appendingPathComponent(referenceDirectory)
-        if resume, FileManager.default.fileExists(atPath: url.appendingPathComponent(Checkpoint.weightsFileName).path) {
-            return try model(try Checkpoint.load(directory: url), tokenizer: tokenizer, source: url.path)
+        if resume, Checkpoint.holdsWeights(url) {
+            let reference = try Checkpoint.loadFrozenModel(directory: url)
+            try checkVocabulary(of: reference.config, covers: tokenizer, source: url.path)
+            return reference
         }
-        let reference = try starting.map { try Qwen3Model(config: $0.config, parameters: $0.parameterValues) }
-            ?? startingModel(config: config, tokenizer: tokenizer)
-        try Checkpoint.save(config: reference.config, parameters: reference.parameterValues, to: url, tokenizer: tokenizerURL)
-        return reference
+        let start = try starting ?? startingModel(config: config, tokenizer: tokenizer)
+        let values = start.parameterValues
+        try Checkpoint.save(config: start.config, parameters: values, to: url, tokenizer: tokenizerURL)
+        return try Qwen3Model(config: start.config, frozenParameters: values)
     }
 
     /// Steps of the phase (`sft.steps` or `trainer.steps`).

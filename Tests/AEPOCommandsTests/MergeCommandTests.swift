@@ -28,6 +28,30 @@ final class MergeCommandTests: XCTestCase {
         XCTAssertLessThan(reference.maxLogitError(try model.logits(for: reference.inputIDs)), 1e-4)
     }
 
+    /// `--max-shard-size` reads sizes as transformers does and shards the merged weights; a bad size is refused.
+    func testMaxShardSizeShardsTheMergedWeights() throws {
+        XCTAssertEqual(MergeCommand.byteCount("5GB"), 5_000_000_000)
+        XCTAssertEqual(MergeCommand.byteCount("2 MiB"), 2 << 20)
+        XCTAssertEqual(MergeCommand.byteCount("1.5kb"), 1_500)
+        XCTAssertEqual(MergeCommand.byteCount("1000"), 1_000)
+        for bad in ["", "GB", "5 TB", "-1MB", "many"] { XCTAssertNil(MergeCommand.byteCount(bad), bad) }
+        let directory = try Fixtures.temporaryDirectory("merge")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("merged")
+        let arguments = ["--model", Fixtures.url("qwen3-tiny-a").path, "--adapter", Fixtures.url("lora-peft-a").path, "--out", out.path]
+        _ = try MergeCommand.parse(arguments + ["--max-shard-size", "20KB"]).merge()
+        let names = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        XCTAssertTrue(names.contains("model.safetensors.index.json"), "\(names)")
+        XCTAssertFalse(names.contains("model.safetensors"), "\(names)")
+        _ = try MergeCommand.parse(arguments).merge()
+        let whole = try Checkpoint.load(directory: out)
+        _ = try MergeCommand.parse(arguments + ["--max-shard-size", "20KB"]).merge()
+        XCTAssertEqual(try Checkpoint.load(directory: out).parameters, whole.parameters)
+        XCTAssertThrowsError(try MergeCommand.parse(arguments + ["--max-shard-size", "0"]).merge()) { error in
+            XCTAssertTrue("\(error)".contains("--max-shard-size"), "\(error)")
+        }
+    }
+
     func testAdapterOfAnotherBaseIsRefusedAndNothingIsWritten() throws {
         let directory = try Fixtures.temporaryDirectory("merge")
         defer { try? FileManager.default.removeItem(at: directory) }

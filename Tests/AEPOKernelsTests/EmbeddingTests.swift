@@ -7,7 +7,7 @@ final class EmbeddingTests: XCTestCase {
         let table: [Float] = (0..<12).map(Float.init)  // 4 rows
         let tokens: [Int32] = [2, 0, 2]
         var out = [Float](repeating: -1, count: 9)
-        Embedding.forward(output: &out, tokens: tokens, table: table, count: 3, width: width)
+        table.withUnsafeBufferPointer { Embedding.forward(output: &out, tokens: tokens, table: .float32($0.baseAddress!), count: 3, width: width) }
         XCTAssertEqual(out, [6, 7, 8, 0, 1, 2, 6, 7, 8])
 
         var grad = [Float](repeating: 0.5, count: 12)

@@ -82,12 +82,12 @@ final class LowRankLinearTests: XCTestCase {
         let a = KernelTesting.floats(KernelTesting.random(rank * inputs, seed: 7))
         let b = KernelTesting.floats(KernelTesting.random(outputs * rank, seed: 8))
         var adapted = [Float](repeating: 0, count: rows * outputs), u = [Float](repeating: 0, count: rows * rank)
-        Linear.forward(output: &adapted, input: x, weight: w, rows: rows, inputWidth: inputs, outputWidth: outputs)
+        w.withUnsafeBufferPointer { Linear.forward(output: &adapted, input: x, weight: .float32($0.baseAddress!), rows: rows, inputWidth: inputs, outputWidth: outputs) }
         let shape = LowRankLinear.Shape(rows: rows, inputWidth: inputs, outputWidth: outputs, rank: rank, scale: scale)
         LowRankLinear.forward(output: &adapted, input: x, a: a, b: b, projected: &u, scratch: nil, shape: shape, dropout: nil)
         LowRankLinear.merge(into: &w, a: a, b: b, inputWidth: inputs, outputWidth: outputs, rank: rank, scale: scale)
         var merged = [Float](repeating: 0, count: rows * outputs)
-        Linear.forward(output: &merged, input: x, weight: w, rows: rows, inputWidth: inputs, outputWidth: outputs)
+        w.withUnsafeBufferPointer { Linear.forward(output: &merged, input: x, weight: .float32($0.baseAddress!), rows: rows, inputWidth: inputs, outputWidth: outputs) }
         for (p, q) in zip(merged, adapted) { XCTAssertEqual(p, q, accuracy: 1e-5) }
     }
 

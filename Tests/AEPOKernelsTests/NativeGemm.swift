@@ -10,7 +10,7 @@ func withGemmOperands(
         b.withUnsafeBufferPointer { b in
             c.withUnsafeMutableBufferPointer { c in
                 body(GemmOperands(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                                  a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
+                                  a: a.baseAddress!, lda: lda, b: .float32(b.baseAddress!), ldb: ldb,
                                   beta: beta, c: c.baseAddress!, ldc: ldc))
             }
         }

@@ -13,7 +13,7 @@ final class PackedWeightsTests: XCTestCase {
         let w = (0..<(n * k)).map { _ in rng.nextFloat() * 2 - 1 }
         let initial = (0..<(m * n)).map { _ in accumulate ? rng.nextFloat() * 2 - 1 : Float.nan }
         var out = initial
-        let packed = try w.withUnsafeBufferPointer { try PackedWeights(weight: $0.baseAddress!, outputs: n, inputs: k) }
+        let packed = try w.withUnsafeBufferPointer { try PackedWeights(weight: .float32($0.baseAddress!), outputs: n, inputs: k) }
         x.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { out in
                 Parallel.withThreadLimit(threads) {
@@ -54,7 +54,7 @@ final class PackedWeightsTests: XCTestCase {
         let (m, n, k) = (16, 530, 300)
         let x = (0..<(m * k)).map { _ in rng.nextFloat() - 0.5 }
         let w = (0..<(n * k)).map { _ in rng.nextFloat() - 0.5 }
-        let packed = try w.withUnsafeBufferPointer { try PackedWeights(weight: $0.baseAddress!, outputs: n, inputs: k) }
+        let packed = try w.withUnsafeBufferPointer { try PackedWeights(weight: .float32($0.baseAddress!), outputs: n, inputs: k) }
         func run(threads: Int) -> [Float] {
             var out = [Float](repeating: 0, count: m * n)
             Parallel.withThreadLimit(threads) {
@@ -68,7 +68,7 @@ final class PackedWeightsTests: XCTestCase {
 
     func testSnapshotIgnoresLaterChangesToTheSource() throws {
         var w: [Float] = [1, 2, 3, 4]
-        let packed = try w.withUnsafeBufferPointer { try PackedWeights(weight: $0.baseAddress!, outputs: 2, inputs: 2) }
+        let packed = try w.withUnsafeBufferPointer { try PackedWeights(weight: .float32($0.baseAddress!), outputs: 2, inputs: 2) }
         w[0] = 100
         var out: [Float] = [0, 0]
         packed.apply(output: &out, input: [1, 1], rows: 1)

@@ -135,6 +135,62 @@ final class CheckpointTests: XCTestCase {
         assertInputError(try Checkpoint.load(directory: directory), mentions: [directory.path, "model.safetensors"])
     }
 
+    /// Weights above `maxShardBytes` are written as transformers writes them: shards in layout order, each up to the
+    /// limit, and an index naming each tensor's shard; they read back bit for bit. Saving over a directory replaces it
+    /// whole, so no shard or index of an earlier save remains.
+    func testSavesShardsAboveTheLimitAndReadsThemBack() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let original = try Checkpoint.load(directory: Fixtures.url("qwen3-tiny-a"))
+        let layout = ParameterLayout(config: original.config)
+        let target = directory.appendingPathComponent("model")
+        // Limit: the embedding (8 KB) and the first norm fit, the q projection would not.
+        let limit = 4 * (64 * 32 + 32 + 100)
+        try original.save(to: target, maxShardBytes: limit)
+        let names = try FileManager.default.contentsOfDirectory(atPath: target.path).filter { $0.hasSuffix(".safetensors") }.sorted()
+        let count = names.count
+        XCTAssertGreaterThan(count, 2)
+        XCTAssertEqual(names, (1...count).map { String(format: "model-%05d-of-%05d.safetensors", $0, count) })
+        let index = try JSONValue.parse(Data(contentsOf: target.appendingPathComponent("model.safetensors.index.json")))
+        XCTAssertEqual(index.objectValue?["metadata"]?.objectValue?["total_size"], .integer(4 * layout.totalCount))
+        let weightMap = try XCTUnwrap(index.objectValue?["weight_map"]?.objectValue)
+        XCTAssertEqual(Set(weightMap.keys), Set(layout.entries.map(\.name)))
+        XCTAssertEqual(weightMap["model.embed_tokens.weight"], .string(names[0]))
+        XCTAssertEqual(weightMap["model.layers.0.input_layernorm.weight"], .string(names[0]))
+        XCTAssertEqual(weightMap["model.layers.0.self_attn.q_proj.weight"], .string(names[1]))
+        // Shards follow the layout and each stays within the limit unless one tensor alone exceeds it.
+        var previous = 0
+        for (shard, name) in names.enumerated() {
+            let file = try Safetensors(contentsOf: target.appendingPathComponent(name))
+            let bytes = file.tensors.values.reduce(0) { $0 + 4 * $1.count }
+            XCTAssertTrue(bytes <= limit || file.tensors.count == 1, "\(name): \(bytes) bytes in \(file.tensors.count) tensors")
+            let positions = file.tensors.keys.map { name in layout.entries.firstIndex { $0.name == name }! }.sorted()
+            XCTAssertEqual(positions, Array(positions.first!...positions.last!), "\(name) holds consecutive tensors")
+            XCTAssertEqual(positions.first, previous, "shard \(shard) starts where the previous one ended")
+            previous = positions.last! + 1
+            for tensorName in file.tensors.keys { XCTAssertEqual(weightMap[tensorName], .string(name)) }
+        }
+        XCTAssertEqual(previous, layout.entries.count)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target.appendingPathComponent("model.safetensors").path))
+        let reloaded = try Checkpoint.load(directory: target)
+        XCTAssertEqual(reloaded.config, original.config)
+        XCTAssertEqual(reloaded.parameters.map(\.bitPattern), original.parameters.map(\.bitPattern))
+        XCTAssertTrue(Checkpoint.holdsWeights(target))
+
+        // Under the default limit the same directory becomes one model.safetensors, its shards and index gone, and back.
+        try original.save(to: target)
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: target.path)),
+                       ["config.json", "generation_config.json", "model.safetensors"])
+        try original.save(to: target, maxShardBytes: 4 * layout.totalCount - 1)
+        let fewer = try FileManager.default.contentsOfDirectory(atPath: target.path).filter { $0.hasPrefix("model-") }.sorted()
+        XCTAssertEqual(fewer, ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"])
+        XCTAssertEqual(try Checkpoint.load(directory: target).parameters.map(\.bitPattern), original.parameters.map(\.bitPattern))
+        // Exactly at the limit: one file.
+        try original.save(to: target, maxShardBytes: 4 * layout.totalCount)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: target.appendingPathComponent("model.safetensors").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target.appendingPathComponent("model.safetensors.index.json").path))
+    }
+
     /// Published checkpoints are bf16: a directory whose every tensor is BF16 loads as the exact widened values.
     func testLoadsBF16Checkpoint() throws {
         let original = try Checkpoint.load(directory: Fixtures.url("qwen3-tiny-b"))

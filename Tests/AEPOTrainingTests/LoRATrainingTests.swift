@@ -42,6 +42,33 @@ final class LoRATrainingTests: XCTestCase {
         try checkFrozenBase(phase: .rl, preset: "aepo", extra: ["model.lora.targets=q_proj,k_proj,o_proj,up_proj", "actor.entropy_coeff=0.01"])
     }
 
+    /// A base whose values bfloat16 holds (those of a BF16 checkpoint) stays in bfloat16 under the adapter, in SFT and
+    /// in RL (whose sampler packs it in bfloat16 with the adapter merged into float32 copies), and never changes; a full
+    /// fine-tuning from it trains float32 weights against a bfloat16 KL reference.
+    func testBFloat16BaseStaysBFloat16AndFrozen() throws {
+        let directory = try Fixtures.temporaryDirectory("lora-bf16")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let seeded = try trainer(directory.appendingPathComponent("seeded"), phase: .sft).model
+        let values = seeded.parameterValues.map { Float(bitPattern: $0.bitPattern & 0xFFFF_0000) }
+        let base = directory.appendingPathComponent("base")
+        try Checkpoint.save(config: seeded.config, parameters: values, to: base)
+        let path = "model.path=\(base.path)"
+        for phase in [TrainingPhase.sft, .rl] {
+            let trainer = try trainer(directory.appendingPathComponent("\(phase)"), phase: phase, [path, "actor.entropy_coeff=0.01"])
+            XCTAssertEqual(trainer.model.storage, .bfloat16)
+            try trainer.train(until: 2)
+            XCTAssertEqual(trainer.model.parameterValues.map(\.bitPattern), values.map(\.bitPattern), "\(phase): the base moved")
+            XCTAssertEqual(trainer.model.storage, .bfloat16)
+        }
+        let full = try trainer(directory.appendingPathComponent("full"), phase: .rl,
+                               [path, "model.lora.rank=0", "actor.use_kl_loss=true", "actor.kl_loss_coef=0.5"])
+        XCTAssertEqual(full.model.storage, .float32)
+        XCTAssertEqual(try XCTUnwrap(full.reference).storage, .bfloat16)
+        try full.train(until: 1)
+        XCTAssertNotEqual(full.model.parameterValues, values, "full fine-tuning trains the float32 weights")
+        XCTAssertEqual(try XCTUnwrap(full.reference).parameterValues, values)
+    }
+
     /// The KL reference is the base: 0 at step 1 (B = 0), then not; no `reference/` copy is kept. The sampler decodes
     /// with merged weights, which the training forward matches closely (`logprob_mismatch`).
     func testKLReferenceIsTheBaseAndSamplingMatchesTraining() throws {

@@ -1,0 +1,33 @@
+/// A bfloat16 value: the upper 16 bits of a float32 (sign, 8 exponent bits, 7 mantissa bits), the format of most
+/// published checkpoints. Widening to float32 is exact (the bits shifted left by 16); a float32 is representable
+/// exactly when its lower 16 bits are zero.
+public struct BFloat16: Equatable, Sendable {
+    public var bitPattern: UInt16
+
+    public init(bitPattern: UInt16) {
+        self.bitPattern = bitPattern
+    }
+
+    /// `value`, when bfloat16 holds it exactly (NaNs whose payload fits included); `nil` otherwise.
+    public init?(exactly value: Float) {
+        guard value.bitPattern & 0xFFFF == 0 else { return nil }
+        bitPattern = UInt16(value.bitPattern >> 16)
+    }
+
+    /// The value as a float32 (exact).
+    @inline(__always)
+    public var float: Float { Float(bitPattern: UInt32(bitPattern) << 16) }
+
+    /// Widens `count` values from `source` into `destination`.
+    public static func widen(_ source: UnsafePointer<BFloat16>, into destination: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            UnsafeMutableRawPointer(destination + i).storeBytes(of: load8(source + i), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            destination[i] = source[i].float
+            i += 1
+        }
+    }
+}

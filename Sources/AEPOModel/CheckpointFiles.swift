@@ -1,0 +1,139 @@
+import AEPOCore
+import AEPOKernels
+import Foundation
+
+/// The weight files of a Hugging Face model directory, opened and checked against its `config.json` before any weight
+/// is read: `model.safetensors`, or the shards `model.safetensors.index.json` lists. Each tensor `ParameterLayout` names
+/// must be present with exactly the shape the config implies, and no other tensor may be present — except, in a tied
+/// checkpoint, an `lm_head.weight` equal to the embedding (`checkTiedHead`).
+struct CheckpointFiles {
+    let config: Qwen3Config
+    let layout: ParameterLayout
+    /// The file holding each of `layout.entries`.
+    private let sources: [Safetensors]
+    /// The file holding a tied checkpoint's `lm_head.weight`, if it has one.
+    private let tiedHead: Safetensors?
+
+    init(directory: URL) throws {
+        config = try Qwen3Config.load(from: directory.appendingPathComponent(Checkpoint.configFileName))
+        layout = ParameterLayout(config: config)
+        let single = directory.appendingPathComponent(Checkpoint.weightsFileName)
+        let files: [Safetensors]
+        if FileManager.default.fileExists(atPath: single.path) {
+            files = [try Safetensors(contentsOf: single)]
+        } else {
+            files = try Self.shards(in: directory)
+        }
+
+        var owner: [String: Safetensors] = [:]
+        for file in files {
+            for name in file.tensors.keys {
+                if let other = owner[name] {
+                    throw InputError("tensor '\(name)' also appears in \(other.url.path)", source: file.url.path)
+                }
+                owner[name] = file
+            }
+        }
+
+        // Every tensor present with its shape before allocating, so a config that claims a huge model
+        // over a small file is refused instead of exhausting memory.
+        var sources: [Safetensors] = []
+        for entry in layout.entries {
+            guard let file = owner.removeValue(forKey: entry.name) else {
+                throw InputError("missing tensor '\(entry.name)' (shape \(entry.shape))", source: files.map(\.url.path).joined(separator: ", "))
+            }
+            let shape = file.tensors[entry.name]!.shape
+            guard shape == entry.shape else {
+                throw InputError("tensor '\(entry.name)' has shape \(shape), but config.json implies \(entry.shape)", source: file.url.path)
+            }
+            sources.append(file)
+        }
+        tiedHead = config.tieWordEmbeddings ? owner.removeValue(forKey: "lm_head.weight") : nil
+        if let (name, file) = owner.min(by: { $0.key < $1.key }) {
+            let more = owner.count > 1 ? " (and \(owner.count - 1) more)" : ""
+            throw InputError("unexpected tensor '\(name)'\(more) not used by a Qwen3 model with this config", source: file.url.path)
+        }
+        self.sources = sources
+    }
+
+    /// Whether every tensor of the layout is stored as BF16.
+    var holdsBFloat16Only: Bool {
+        zip(layout.entries, sources).allSatisfy { $1.tensors[$0.name]!.dtype == .bf16 }
+    }
+
+    /// Reads every tensor into `buffer` (`layout.totalCount` values in layout order); a NaN or infinite weight is an
+    /// error naming its tensor unless `allowingNonFiniteWeights`.
+    func read(into buffer: UnsafeMutableBufferPointer<Float>, allowingNonFiniteWeights: Bool) throws {
+        for (entry, file) in zip(layout.entries, sources) {
+            let tensor = UnsafeMutableBufferPointer(rebasing: buffer[entry.offset..<entry.offset + entry.count])
+            try file.read(entry.name, into: tensor)
+            if !allowingNonFiniteWeights, let index = tensor.firstIndex(where: { !$0.isFinite }) {
+                throw nonFinite(entry.name, tensor[index], at: index, in: file)
+            }
+        }
+    }
+
+    /// Reads every tensor, all BF16 (`holdsBFloat16Only`), into `buffer` as it is stored, checking as the float32 `read` does.
+    func read(into buffer: UnsafeMutableBufferPointer<BFloat16>, allowingNonFiniteWeights: Bool) throws {
+        for (entry, file) in zip(layout.entries, sources) {
+            let tensor = UnsafeMutableBufferPointer(rebasing: buffer[entry.offset..<entry.offset + entry.count])
+            try file.read(entry.name, into: tensor)
+            if !allowingNonFiniteWeights, let index = tensor.firstIndex(where: { !$0.float.isFinite }) {
+                throw nonFinite(entry.name, tensor[index].float, at: index, in: file)
+            }
+        }
+    }
+
+    private func nonFinite(_ name: String, _ value: Float, at index: Int, in file: Safetensors) -> InputError {
+        InputError("tensor '\(name)' holds \(value) at element \(index); weights must be finite", source: file.url.path)
+    }
+
+    /// Accepts a tied checkpoint's `lm_head.weight` only if it is bit-for-bit equal to the embedding, whose value at
+    /// each layout offset `parameter` gives (a different head would silently change the model).
+    func checkTiedHead(_ parameter: (Int) -> Float) throws {
+        guard let file = tiedHead else { return }
+        let embedding = layout["model.embed_tokens.weight"]!
+        let head = try file.floats("lm_head.weight")
+        let same = file.tensors["lm_head.weight"]!.shape == embedding.shape
+            && head.indices.allSatisfy { head[$0].bitPattern == parameter(embedding.offset + $0).bitPattern }
+        guard same else {
+            throw InputError("tie_word_embeddings is true but 'lm_head.weight' differs from 'model.embed_tokens.weight'",
+                             source: file.url.path)
+        }
+    }
+
+    /// Opens the shards listed in `model.safetensors.index.json`, checking each tensor is in the file the index says.
+    private static func shards(in directory: URL) throws -> [Safetensors] {
+        let indexURL = directory.appendingPathComponent(Checkpoint.indexFileName)
+        guard FileManager.default.fileExists(atPath: indexURL.path) else {
+            throw InputError("no \(Checkpoint.weightsFileName) or \(Checkpoint.indexFileName) in the directory", source: directory.path)
+        }
+        let data: Data
+        do { data = try Data(contentsOf: indexURL) } catch { throw InputError("cannot read file", source: indexURL.path) }
+        let index: JSONValue
+        do { index = try JSONValue.parse(data) } catch let error as JSONValue.SyntaxError {
+            throw InputError(error.description, source: indexURL.path)
+        }
+        guard let weightMap = index.objectValue?["weight_map"]?.objectValue else {
+            throw InputError("expected an object 'weight_map' of tensor name → file name", source: indexURL.path, field: "weight_map")
+        }
+        var fileOf: [String: String] = [:]
+        for (name, value) in weightMap {
+            guard let file = value.stringValue, !file.isEmpty, !file.contains("/"), file != "..", file != "." else {
+                throw InputError("tensor '\(name)' maps to \(value.serialized()), expected a file name in this directory", source: indexURL.path, field: "weight_map")
+            }
+            fileOf[name] = file
+        }
+        let fileNames = Set(fileOf.values).sorted()
+        let shards = try fileNames.map { try Safetensors(contentsOf: directory.appendingPathComponent($0)) }
+        for (fileName, shard) in zip(fileNames, shards) {
+            for name in shard.tensors.keys where fileOf[name] != fileName {
+                throw InputError("tensor '\(name)' is in this shard but \(Checkpoint.indexFileName) maps it to \(fileOf[name].map { "'\($0)'" } ?? "nothing")", source: shard.url.path)
+            }
+            for (name, file) in fileOf where file == fileName && shard.tensors[name] == nil {
+                throw InputError("tensor '\(name)' is listed for this shard in \(Checkpoint.indexFileName) but missing", source: shard.url.path)
+            }
+        }
+        return shards
+    }
+}

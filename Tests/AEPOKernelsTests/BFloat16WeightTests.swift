@@ -1,0 +1,85 @@
+import AEPOCore
+@testable import AEPOKernels
+import XCTest
+
+/// bfloat16 weights: exact conversion, and every kernel that reads weights (`sgemm`'s small-batch and packed paths,
+/// with B transposed or not, `PackedWeights`, `Embedding`) giving bit for bit what it gives for float32 weights holding
+/// the same values.
+final class BFloat16WeightTests: XCTestCase {
+    func testConversionIsExactAndRefusesWhatBFloat16CannotHold() {
+        XCTAssertEqual(BFloat16(exactly: 1)?.bitPattern, 0x3F80)
+        XCTAssertEqual(BFloat16(exactly: -2.5)?.bitPattern, 0xC020)
+        XCTAssertEqual(BFloat16(exactly: .infinity)?.bitPattern, 0x7F80)
+        XCTAssertNil(BFloat16(exactly: 1 + 0x1p-8), "8 mantissa bits do not fit")
+        XCTAssertNil(BFloat16(exactly: .leastNonzeroMagnitude))
+        XCTAssertEqual(BFloat16(bitPattern: 0x3FC0).float, 1.5)
+        XCTAssertEqual(BFloat16(bitPattern: 0x8001).float.bitPattern, 0x8001_0000)
+        // Vector and scalar widening over a length that is not a multiple of 8.
+        let values = Self.bfloat16(count: 21, seed: 1)
+        var widened = [Float](repeating: .nan, count: values.count)
+        values.withUnsafeBufferPointer { BFloat16.widen($0.baseAddress!, into: &widened, count: values.count) }
+        XCTAssertEqual(widened.map(\.bitPattern), values.map { UInt32($0.bitPattern) << 16 })
+    }
+
+    /// Every shape `Linear` uses: `x·Wᵀ` with few rows (matrix-vector path) and many (packed GEMM), and `dY·W`
+    /// (packed GEMM, B not transposed); widths around the kernels' tiles, with and without accumulation.
+    func testGemmWithBFloat16BIsBitIdenticalToFloat32() {
+        for (m, n, k) in [(1, 13, 64), (2, 40, 70), (5, 9, 130), (33, 50, 72), (40, 37, 300)] {
+            check(transB: true, m: m, n: n, k: k, beta: 0)
+            check(transB: true, m: m, n: n, k: k, beta: 1)
+        }
+        for (m, n, k) in [(7, 70, 40), (40, 33, 20)] {
+            check(transB: false, m: m, n: n, k: k, beta: 0)
+            check(transB: false, m: m, n: n, k: k, beta: 1)
+        }
+    }
+
+    private func check(transB: Bool, m: Int, n: Int, k: Int, beta: Float, file: StaticString = #filePath, line: UInt = #line) {
+        let a = KernelTesting.floats(KernelTesting.random(m * k, seed: 3))
+        let b = Self.bfloat16(count: n * k, seed: 4)
+        let widened = b.map(\.float)
+        let initial = KernelTesting.floats(KernelTesting.random(m * n, seed: 5))
+        let ldb = transB ? k : n
+        var expected = initial, actual = initial
+        sgemm(transA: false, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: k, b: widened, ldb: ldb, beta: beta, c: &expected, ldc: n)
+        b.withUnsafeBufferPointer { b in
+            sgemm(transA: false, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: k, b: .bfloat16(b.baseAddress!), ldb: ldb,
+                  beta: beta, c: &actual, ldc: n)
+        }
+        XCTAssertEqual(actual.map(\.bitPattern), expected.map(\.bitPattern), "m \(m) n \(n) k \(k) transB \(transB)", file: file, line: line)
+        // Not trivially equal: the product is far from the initial values.
+        XCTAssertNotEqual(actual, initial, file: file, line: line)
+    }
+
+    func testPackedWeightsInBFloat16AreBitIdenticalToFloat32AndHalfTheSize() throws {
+        let (n, k) = (50, 300)
+        let w = Self.bfloat16(count: n * k, seed: 6)
+        let widened = w.map(\.float)
+        let packed = try w.withUnsafeBufferPointer { try PackedWeights(weight: .bfloat16($0.baseAddress!), outputs: n, inputs: k) }
+        let reference = try widened.withUnsafeBufferPointer { try PackedWeights(weight: .float32($0.baseAddress!), outputs: n, inputs: k) }
+        XCTAssertEqual(2 * packed.byteCount, reference.byteCount)
+        for m in [1, 3, 4, 9] {
+            let x = KernelTesting.floats(KernelTesting.random(m * k, seed: UInt64(m)))
+            for accumulate in [false, true] {
+                var expected = KernelTesting.floats(KernelTesting.random(m * n, seed: 7)), actual = expected
+                reference.apply(output: &expected, input: x, rows: m, accumulate: accumulate)
+                packed.apply(output: &actual, input: x, rows: m, accumulate: accumulate)
+                XCTAssertEqual(actual.map(\.bitPattern), expected.map(\.bitPattern), "rows \(m), accumulate \(accumulate)")
+            }
+        }
+    }
+
+    func testEmbeddingWidensBFloat16Rows() {
+        let table = Self.bfloat16(count: 4 * 11, seed: 8)
+        let tokens: [Int32] = [3, 0, 3]
+        var out = [Float](repeating: .nan, count: 3 * 11)
+        table.withUnsafeBufferPointer { Embedding.forward(output: &out, tokens: tokens, table: .bfloat16($0.baseAddress!), count: 3, width: 11) }
+        let rows = tokens.flatMap { table[Int($0) * 11..<Int($0) * 11 + 11].map(\.float) }
+        XCTAssertEqual(out, rows)
+    }
+
+    /// Random bfloat16 values (normal floats with their lower 16 bits cleared).
+    static func bfloat16(count: Int, seed: UInt64) -> [BFloat16] {
+        KernelTesting.random(count, seed: seed).map { BFloat16(bitPattern: UInt16(Float($0).bitPattern >> 16)) }
+    }
+}
