@@ -67,7 +67,7 @@ final class BenchModelTests: XCTestCase {
         XCTAssertThrowsError(try Bench.parse(["--model", tiny, "--only", "gemm"]))
         XCTAssertThrowsError(try Bench.parse(["--lora", "4"]), "--lora needs --model")
 
-        let bench = try command(["--lora", "2"]).modelBench(directory: tiny)
+        let bench = try command(["--lora", "2", "--only", "train"]).modelBench(directory: tiny)
         XCTAssertThrowsError(try bench.checkMemory(against: MemoryLimit(bytes: 200_000, source: "a test limit"))) { error in
             XCTAssertTrue("\(error)".contains("the train workload needs about") && "\(error)".contains("--activation-checkpointing"),
                           "\(error)")
