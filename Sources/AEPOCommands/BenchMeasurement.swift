@@ -40,6 +40,14 @@ struct BenchContext: Sendable {
         return (median(samples.map(\.wall)), median(samples.map(\.cpu)))
     }
 
+    /// The median wall time of one call of `body`, in seconds, over `repetitions` single calls after `warmup` untimed
+    /// ones: for workloads of seconds or minutes a call.
+    func medianSeconds(warmup: Int, _ body: () throws -> Void) rethrows -> Double {
+        for _ in 0..<warmup { try body() }
+        let samples = try (0..<repetitions).map { _ in try Self.seconds(calls: 1, body).wall }
+        return samples.sorted()[samples.count / 2]
+    }
+
     private static func seconds(calls: Int, _ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
         let (wall, cpu) = (now(CLOCK_MONOTONIC), now(CLOCK_THREAD_CPUTIME_ID))
         for _ in 0..<calls { try body() }

@@ -12,4 +12,12 @@ enum PeakMemory {
         }
         return 0
     }
+
+    /// Lowers the peak to the current resident memory (Linux: `5` written to `/proc/self/clear_refs`), so that
+    /// `residentMegabytes()` measures what follows; false where the kernel does not allow it.
+    static func reset() -> Bool {
+        guard let file = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
+        defer { try? file.close() }
+        return (try? file.write(contentsOf: Data("5".utf8))) != nil
+    }
 }

@@ -36,14 +36,28 @@ struct LayerActivations {
 
     /// The floats `init` takes (in `Double`, so that an estimate for any shape cannot overflow).
     static func floatCount(_ c: Qwen3Config, _ s: BatchShape) -> Double {
+        inputFloatCount(c, s) + workingFloatCount(c, s)
+    }
+
+    /// The floats of `input`, what a layer keeps when its activations are recomputed.
+    static func inputFloatCount(_ c: Qwen3Config, _ s: BatchShape) -> Double { Double(s.rows) * Double(c.hiddenSize) }
+
+    /// The floats of everything but `input`, which layers whose activations are recomputed share.
+    static func workingFloatCount(_ c: Qwen3Config, _ s: BatchShape) -> Double {
         let n = Double(s.rows)
-        return n * Double(4 * c.hiddenSize + 3 * c.queryWidth + 3 * c.keyValueWidth + 3 * c.intermediateSize)
+        return n * Double(3 * c.hiddenSize + 3 * c.queryWidth + 3 * c.keyValueWidth + 3 * c.intermediateSize)
             + n * Double(2 + c.numAttentionHeads + c.numKeyValueHeads)
             + Double(c.numAttentionHeads) * Double(s.squares)
     }
 
-    init(_ c: Qwen3Config, _ s: BatchShape, arena: FloatArena) {
+    /// A layer's activations in `arena`; with `working`, only its `input` is its own and the rest is `working`'s.
+    init(_ c: Qwen3Config, _ s: BatchShape, arena: FloatArena, sharing working: LayerActivations? = nil) {
         let n = s.rows
+        if let working {
+            self = working
+            input = arena.take(n * c.hiddenSize)
+            return
+        }
         input = arena.take(n * c.hiddenSize)
         norm1 = arena.take(n * c.hiddenSize)
         norm1Rstd = arena.take(n)
@@ -89,10 +103,16 @@ struct Activations {
     var entropies: UnsafeMutablePointer<Float>
     /// The adapter's activations, when the pass ran with one.
     var adapter: LoRAActivations?
+    /// True when the layers keep only their inputs and share the rest, which the backward pass recomputes layer by
+    /// layer (activation checkpointing).
+    var recomputed: Bool
 
     /// The floats `init` takes from its arena (in `Double`, like `LayerActivations.floatCount`).
-    static func floatCount(_ c: Qwen3Config, _ s: BatchShape, chunkRows: Int) -> Double {
-        Double(c.numHiddenLayers) * LayerActivations.floatCount(c, s)
+    static func floatCount(_ c: Qwen3Config, _ s: BatchShape, chunkRows: Int, recomputed: Bool = false) -> Double {
+        let layers = recomputed
+            ? Double(c.numHiddenLayers) * LayerActivations.inputFloatCount(c, s) + LayerActivations.workingFloatCount(c, s)
+            : Double(c.numHiddenLayers) * LayerActivations.floatCount(c, s)
+        return layers
             + Double(s.rows) * Double(2 * c.hiddenSize + 1)
             + Double(s.targets) * Double(c.hiddenSize + 3)
             + Double(chunkRows) * Double(c.vocabSize)
@@ -105,8 +125,9 @@ struct Activations {
             + Double(s.targets) * Double(c.hiddenSize)
     }
 
-    /// Lays out a forward pass's activations in `arena` (an `OutOfMemoryError` when they do not fit).
-    init(_ c: Qwen3Config, _ batch: TokenBatch, chunkRows: Int, arena: FloatArena) throws {
+    /// Lays out a forward pass's activations in `arena`, all of every layer's or (`recomputed`) their inputs and one
+    /// shared set of the rest (an `OutOfMemoryError` when they do not fit).
+    init(_ c: Qwen3Config, _ batch: TokenBatch, chunkRows: Int, recomputed: Bool = false, arena: FloatArena) throws {
         attention = AttentionShape(lengths: batch.sequences.map(\.count), heads: c.numAttentionHeads, kvHeads: c.numKeyValueHeads,
                                    headDim: c.headDim, valueStride: c.queryKeyValueWidth)
         shape = BatchShape(rows: attention.rows, squares: attention.squares, targets: batch.targets.count)
@@ -117,9 +138,14 @@ struct Activations {
         targetTokens = batch.targets.map { Int32($0.token) }
         self.chunkRows = max(1, min(chunkRows, shape.targets))
         logitsRetained = shape.targets <= chunkRows
-        try arena.reset(reserving: Int(Activations.floatCount(c, shape, chunkRows: self.chunkRows)))
+        self.recomputed = recomputed
+        try arena.reset(reserving: Int(Activations.floatCount(c, shape, chunkRows: self.chunkRows, recomputed: recomputed)))
         let shape = shape
-        layers = (0..<c.numHiddenLayers).map { _ in LayerActivations(c, shape, arena: arena) }
+        var layers: [LayerActivations] = []
+        for _ in 0..<c.numHiddenLayers {
+            layers.append(LayerActivations(c, shape, arena: arena, sharing: recomputed ? layers.first : nil))
+        }
+        self.layers = layers
         output = arena.take(shape.rows * c.hiddenSize)
         finalNorm = arena.take(shape.rows * c.hiddenSize)
         finalNormRstd = arena.take(shape.rows)

@@ -5,7 +5,7 @@ import Foundation
 /// sequence extended one sampled token per batched `decodeStep`, all through the KV cache.
 ///
 /// Counted tokens are the sampled ones (`sequences × newTokens`); the time covers prefill,
-/// every decode step and sampling, as a `generate` call's wall time does.
+/// every decode step and sampling, as a `generate` call's wall time does. `warmup` untimed repetitions come first.
 public enum DecodeBenchmark {
     public struct Result: Sendable {
         /// Median over repetitions of sampled tokens per second.
@@ -24,7 +24,7 @@ public enum DecodeBenchmark {
         model: Qwen3Model,
         sequences: Int = 16, promptLength: Int = 32, newTokens: Int = 224,
         settings: SamplingSettings = SamplingSettings(temperature: 1),
-        repetitions: Int = 5, seed: UInt64 = 0
+        repetitions: Int = 5, warmup: Int = 0, seed: UInt64 = 0
     ) throws -> Result {
         precondition(sequences > 0 && promptLength > 0 && newTokens > 0 && repetitions > 0, "empty benchmark")
         let config = model.config
@@ -33,7 +33,7 @@ public enum DecodeBenchmark {
         var generator = SeededGenerator(seed: seed)
         let clock = ContinuousClock()
         var seconds: [Double] = [], cpuSeconds: [Double] = []
-        for _ in 0..<repetitions {
+        for repetition in 0..<(warmup + repetitions) {
             let prompts = (0..<sequences).map { _ in
                 (0..<promptLength).map { _ in Int(generator.next() % UInt64(config.vocabSize)) }
             }
@@ -50,6 +50,7 @@ public enum DecodeBenchmark {
                 }
             }
             for s in batch { engine.release(s) }
+            guard repetition >= warmup else { continue }
             let elapsed = start.duration(to: clock.now).components
             seconds.append(Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
             cpuSeconds.append(threadCPUSeconds() - cpuStart)

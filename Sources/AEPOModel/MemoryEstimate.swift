@@ -47,20 +47,22 @@ public struct MemoryEstimate: Equatable, Sendable {
     }
 
     /// The activations and backward scratch of one training pass over `sequences` sequences of `positions` tokens
-    /// with every position a target (`Qwen3Model.forward` then `backward`).
-    public mutating func addTrainingPass(sequences: Int, positions: Int) {
+    /// with every position a target (`Qwen3Model.forward` then `backward`), whose layers are recomputed in the backward
+    /// pass when `recomputing` (`Qwen3Model.recomputesActivations`).
+    public mutating func addTrainingPass(sequences: Int, positions: Int, recomputing: Bool = false) {
         let shape = BatchShape.uniform(sequences: sequences, positions: positions)
         let chunkRows = max(1, min(shape.targets, Qwen3Model.defaultLogitsBudget / config.vocabSize))
         let adapterFloats = adapter.map { LoRAActivations.floatCount($0, model: config, rows: shape.rows, dropout: $0.dropout > 0) } ?? 0
-        let floats = Activations.floatCount(config, shape, chunkRows: chunkRows) + Activations.backwardScratchCount(config, shape)
+        let floats = Activations.floatCount(config, shape, chunkRows: chunkRows, recomputed: recomputing)
+            + Activations.backwardScratchCount(config, shape)
             + adapterFloats
         parts.append(Part(name: "activations of \(sequences) × \(positions) tokens", bytes: Self.bytes(floats: floats)))
     }
 
     /// An `InferenceEngine`'s packed weights (about the parameters' size; float32 when an adapter is merged into them,
     /// counted as if into all of them), the KV cache of `sequences` sequences of `positions` tokens, and the workspace
-    /// of a prefill of `positions` tokens.
-    public mutating func addInferenceEngine(sequences: Int, positions: Int) {
+    /// of a pass over `rows` tokens (default: a prefill of `positions` tokens).
+    public mutating func addInferenceEngine(sequences: Int, positions: Int, rows: Int? = nil) {
         let c = config
         if adapter != nil && storage == .bfloat16 {
             parts.append(Part(name: "packed weights", bytes: Self.bytes(floats: Double(ParameterLayout(config: c).totalCount))))
@@ -69,7 +71,7 @@ public struct MemoryEstimate: Equatable, Sendable {
         }
         let cache = Double(sequences) * Double(positions) * Double(c.numHiddenLayers) * 2 * Double(c.keyValueWidth)
         parts.append(Part(name: "KV cache of \(sequences) × \(positions) tokens", bytes: Self.bytes(floats: cache)))
-        let workspace = Double(positions) * Double(2 * c.hiddenSize + c.queryKeyValueWidth + c.queryWidth + 3 * c.intermediateSize
+        let workspace = Double(rows ?? positions) * Double(2 * c.hiddenSize + c.queryKeyValueWidth + c.queryWidth + 3 * c.intermediateSize
                                                    + c.numAttentionHeads + c.numKeyValueHeads)
         parts.append(Part(name: "decoding workspace", bytes: Self.bytes(floats: workspace)))
     }

@@ -39,6 +39,11 @@ public final class Qwen3Model {
     /// Largest number of floats of logits held at once (`rows × vocab`); larger requests are processed in chunks.
     public var logitsBudget = Qwen3Model.defaultLogitsBudget
     public static let defaultLogitsBudget = 1 << 24
+    /// Activation checkpointing: a training forward keeps only each layer's input (plus one layer's worth of buffers
+    /// the layers share), and `backward` recomputes each layer from its input before differentiating it. The
+    /// gradients are the same bits; the saved activations shrink from `layers ×` a layer's to about one layer's, for
+    /// one more forward pass of compute.
+    public var recomputesActivations = false
 
     private var gradientStorage: UnsafeMutableBufferPointer<Float>?
     /// The LoRA adapter the model runs with, if any; the base parameters are then frozen.
@@ -293,65 +298,73 @@ public final class Qwen3Model {
     /// Embedding, decoder layers (with the adapter, if any) and the final norm over the batch's tokens (no padding).
     private func runDecoder(_ batch: TokenBatch, chunkRows: Int, dropoutSeed: UInt64? = nil) throws -> Activations {
         let c = config
-        var a = try Activations(c, batch, chunkRows: chunkRows, arena: activationArena)
+        var a = try Activations(c, batch, chunkRows: chunkRows, recomputed: recomputesActivations, arena: activationArena)
         let n = a.shape.rows
         if let adapter = activeAdapter {
             a.adapter = try LoRAActivations(adapter, rows: n, dropoutSeed: dropoutSeed, arena: adapterArena)
         }
+        a.tokens.withUnsafeBufferPointer { tokens in
+            Embedding.forward(output: a.layers.first?.input ?? a.output, tokens: tokens.baseAddress!,
+                              table: matrix(layout["model.embed_tokens.weight"]!.offset), count: n, width: c.hiddenSize)
+        }
+        for l in a.layers.indices {
+            forwardLayer(l, of: a, output: l + 1 < a.layers.count ? a.layers[l + 1].input : a.output)
+        }
+        RMSNorm.forward(output: a.finalNorm, rstd: a.finalNormRstd, input: a.output,
+                        weight: vector(layout["model.norm.weight"]!.offset), rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
+        return a
+    }
+
+    /// Decoder layer `l` of the pass `a` from its saved input: fills the layer's activations (and the adapter's) and
+    /// writes the layer's output to `output`. The backward pass of a recomputing model runs it again, to the same bits.
+    private func forwardLayer(_ l: Int, of a: Activations, output next: UnsafeMutablePointer<Float>) {
+        let c = config
+        let n = a.shape.rows
+        let s = a.layers[l]
         /// `output += s · B(A(dropout(input)))` for the module `target` of layer `l`, when it is adapted.
-        func adapt(_ target: LoRATarget, _ l: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, stride: Int) {
+        func adapt(_ target: LoRATarget, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, stride: Int) {
             guard let adapter = activeAdapter, let lora = a.adapter, let (index, site) = adapter.site(layer: l, target: target) else { return }
             let q = adapter.parameters.baseAddress!
             LowRankLinear.forward(output: output, input: input, a: q + site.a, b: q + site.b, projected: lora.projected[index],
                                   scratch: lora.scratch, shape: site.shape(rows: n, stride: stride, config: adapter.config),
                                   dropout: lora.dropout(site: index))
         }
+        let w = weights[l]
         let qkvW = c.queryKeyValueWidth
-        a.tokens.withUnsafeBufferPointer { tokens in
-            Embedding.forward(output: a.layers.first?.input ?? a.output, tokens: tokens.baseAddress!,
-                              table: matrix(layout["model.embed_tokens.weight"]!.offset), count: n, width: c.hiddenSize)
+        RMSNorm.forward(output: s.norm1, rstd: s.norm1Rstd, input: s.input, weight: vector(w.inputNorm),
+                        rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
+        // q|k|v as one product (their weights are adjacent), then the per-head norms in place.
+        Linear.forward(output: s.projections, input: s.norm1, weight: matrix(w.queryProjection), rows: n, inputWidth: c.hiddenSize, outputWidth: qkvW)
+        adapt(.query, input: s.norm1, output: s.projections, stride: qkvW)
+        adapt(.key, input: s.norm1, output: s.projections + c.queryWidth, stride: qkvW)
+        adapt(.value, input: s.norm1, output: s.projections + c.queryWidth + c.keyValueWidth, stride: qkvW)
+        RMSNorm.forward(output: s.query, rstd: s.queryRstd, input: s.projections, weight: vector(w.queryNorm),
+                        rows: n * c.numAttentionHeads, width: c.headDim, eps: c.rmsNormEps,
+                        heads: c.numAttentionHeads, inputStride: qkvW)
+        RMSNorm.forward(output: s.key, rstd: s.keyRstd, input: s.projections + c.queryWidth, weight: vector(w.keyNorm),
+                        rows: n * c.numKeyValueHeads, width: c.headDim, eps: c.rmsNormEps,
+                        heads: c.numKeyValueHeads, inputStride: qkvW)
+        a.positions.withUnsafeBufferPointer { positions in
+            rotary.forward(s.query, positions: positions.baseAddress!, tokens: n, heads: c.numAttentionHeads)
+            rotary.forward(s.key, positions: positions.baseAddress!, tokens: n, heads: c.numKeyValueHeads)
         }
-        for (l, s) in a.layers.enumerated() {
-            let w = weights[l]
-            let next = l + 1 < a.layers.count ? a.layers[l + 1].input : a.output
-            RMSNorm.forward(output: s.norm1, rstd: s.norm1Rstd, input: s.input, weight: vector(w.inputNorm),
-                            rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
-            // q|k|v as one product (their weights are adjacent), then the per-head norms in place.
-            Linear.forward(output: s.projections, input: s.norm1, weight: matrix(w.queryProjection), rows: n, inputWidth: c.hiddenSize, outputWidth: qkvW)
-            adapt(.query, l, input: s.norm1, output: s.projections, stride: qkvW)
-            adapt(.key, l, input: s.norm1, output: s.projections + c.queryWidth, stride: qkvW)
-            adapt(.value, l, input: s.norm1, output: s.projections + c.queryWidth + c.keyValueWidth, stride: qkvW)
-            RMSNorm.forward(output: s.query, rstd: s.queryRstd, input: s.projections, weight: vector(w.queryNorm),
-                            rows: n * c.numAttentionHeads, width: c.headDim, eps: c.rmsNormEps,
-                            heads: c.numAttentionHeads, inputStride: qkvW)
-            RMSNorm.forward(output: s.key, rstd: s.keyRstd, input: s.projections + c.queryWidth, weight: vector(w.keyNorm),
-                            rows: n * c.numKeyValueHeads, width: c.headDim, eps: c.rmsNormEps,
-                            heads: c.numKeyValueHeads, inputStride: qkvW)
-            a.positions.withUnsafeBufferPointer { positions in
-                rotary.forward(s.query, positions: positions.baseAddress!, tokens: n, heads: c.numAttentionHeads)
-                rotary.forward(s.key, positions: positions.baseAddress!, tokens: n, heads: c.numKeyValueHeads)
-            }
-            Attention.forward(output: s.attention, probabilities: s.probabilities, query: s.query, key: s.key,
-                              value: s.projections + c.queryWidth + c.keyValueWidth, shape: a.attention)
-            s.middle.update(from: s.input, count: n * c.hiddenSize)
-            Linear.forward(output: s.middle, input: s.attention, weight: matrix(w.outputProjection), rows: n,
-                           inputWidth: c.queryWidth, outputWidth: c.hiddenSize, accumulate: true)
-            adapt(.output, l, input: s.attention, output: s.middle, stride: c.hiddenSize)
-            RMSNorm.forward(output: s.norm2, rstd: s.norm2Rstd, input: s.middle, weight: vector(w.postAttentionNorm),
-                            rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
-            Linear.forward(output: s.gate, input: s.norm2, weight: matrix(w.gateProjection), rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
-            Linear.forward(output: s.up, input: s.norm2, weight: matrix(w.upProjection), rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
-            adapt(.gate, l, input: s.norm2, output: s.gate, stride: c.intermediateSize)
-            adapt(.up, l, input: s.norm2, output: s.up, stride: c.intermediateSize)
-            SwiGLU.forward(output: s.activated, gate: s.gate, up: s.up, count: n * c.intermediateSize)
-            next.update(from: s.middle, count: n * c.hiddenSize)
-            Linear.forward(output: next, input: s.activated, weight: matrix(w.downProjection), rows: n,
-                           inputWidth: c.intermediateSize, outputWidth: c.hiddenSize, accumulate: true)
-            adapt(.down, l, input: s.activated, output: next, stride: c.hiddenSize)
-        }
-        RMSNorm.forward(output: a.finalNorm, rstd: a.finalNormRstd, input: a.output,
-                        weight: vector(layout["model.norm.weight"]!.offset), rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
-        return a
+        Attention.forward(output: s.attention, probabilities: s.probabilities, query: s.query, key: s.key,
+                          value: s.projections + c.queryWidth + c.keyValueWidth, shape: a.attention)
+        s.middle.update(from: s.input, count: n * c.hiddenSize)
+        Linear.forward(output: s.middle, input: s.attention, weight: matrix(w.outputProjection), rows: n,
+                       inputWidth: c.queryWidth, outputWidth: c.hiddenSize, accumulate: true)
+        adapt(.output, input: s.attention, output: s.middle, stride: c.hiddenSize)
+        RMSNorm.forward(output: s.norm2, rstd: s.norm2Rstd, input: s.middle, weight: vector(w.postAttentionNorm),
+                        rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
+        Linear.forward(output: s.gate, input: s.norm2, weight: matrix(w.gateProjection), rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
+        Linear.forward(output: s.up, input: s.norm2, weight: matrix(w.upProjection), rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
+        adapt(.gate, input: s.norm2, output: s.gate, stride: c.intermediateSize)
+        adapt(.up, input: s.norm2, output: s.up, stride: c.intermediateSize)
+        SwiGLU.forward(output: s.activated, gate: s.gate, up: s.up, count: n * c.intermediateSize)
+        next.update(from: s.middle, count: n * c.hiddenSize)
+        Linear.forward(output: next, input: s.activated, weight: matrix(w.downProjection), rows: n,
+                       inputWidth: c.intermediateSize, outputWidth: c.hiddenSize, accumulate: true)
+        adapt(.down, input: s.activated, output: next, stride: c.hiddenSize)
     }
 
     // MARK: - Backward
@@ -434,6 +447,8 @@ public final class Qwen3Model {
 
         for (l, s) in a.layers.enumerated().reversed() {
             let w = weights[l]
+            // The layer's activations again from its input (its output, no longer needed, goes to spare scratch).
+            if a.recomputed { forwardLayer(l, of: a, output: dFinal) }
             // x_out = middle + down(silu(gate) ⊙ up)
             Linear.backward(inputGradient: dActivated, weightGradient: g(w.downProjection), outputGradient: dResidual,
                             input: s.activated, weight: matrix(w.downProjection), rows: n,

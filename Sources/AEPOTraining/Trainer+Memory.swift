@@ -8,7 +8,8 @@ extension Trainer {
     /// or `model.*` over the tokenizer's vocabulary; with where it comes from and how to make the run smaller.
     static func modelShape(config: TrainingConfig, phase: TrainingPhase, restored: Checkpoint?, tokenizer: Tokenizer,
                            tokenizerURL: URL, checkpoints: String) throws -> (config: Qwen3Config, source: String, advice: String) {
-        let batch = phase == .sft ? "sft.batch_size (\(config.sft.batchSize))" : "trainer.micro_batch_size (\(config.trainer.microBatchSize))"
+        let size = phase == .sft ? "sft.batch_size (\(config.sft.batchSize))" : "trainer.micro_batch_size (\(config.trainer.microBatchSize))"
+        let batch = config.trainer.activationCheckpointing ? size : "\(size), or set trainer.activation_checkpointing=true"
         if let restored {
             return (restored.config, checkpoints, "resume on a machine with more memory, or lower \(batch)")
         }
@@ -28,8 +29,9 @@ extension Trainer {
 
     /// What the run needs (`MemoryEstimate`): the model, the gradients, AdamW's two moments, two more copies while a
     /// checkpoint is written (the weights as an array and as encoded bytes; reading one takes less) — all four of the
-    /// adapter's size when one trains on the frozen model, which is held as `storage` says —; in SFT the activations of `sft.batch_size` demonstrations
-    /// as long as the longest; in RL the reference model of a full fine-tuning's KL term, the activations of one micro-batch (`trainer.micro_batch_size`, 0: the whole
+    /// adapter's size when one trains on the frozen model, which is held as `storage` says —; in SFT the activations of
+    /// `sft.batch_size` demonstrations as long as the longest (recomputed with `trainer.activation_checkpointing`, as in
+    /// RL); in RL the reference model of a full fine-tuning's KL term, the activations of one micro-batch (`trainer.micro_batch_size`, 0: the whole
     /// rollout batch, which the old policy's forward takes at once) of `rollout.response_length` tokens (prompt and
     /// tool results come on top), and the rollout engine's packed weights and KV cache for every trajectory.
     static func memoryEstimate(config: TrainingConfig, phase: TrainingPhase, model: Qwen3Config, adapter: LoRAConfig?,
@@ -40,14 +42,15 @@ extension Trainer {
         estimate.addTrainedSized("checkpoint copies", copies: 2)
         switch phase {
         case .sft:
-            estimate.addTrainingPass(sequences: config.sft.batchSize, positions: longestExample)
+            estimate.addTrainingPass(sequences: config.sft.batchSize, positions: longestExample,
+                                     recomputing: config.trainer.activationCheckpointing)
         case .rl:
             let a = config.algorithm
             let length = min(model.maxPositionEmbeddings, a.rollout.responseLength)
             let trajectories = a.data.trainBatchSize * a.rollout.n
             if config.usesReferenceModel && adapter == nil { estimate.addParameterSized("reference model") }
             estimate.addTrainingPass(sequences: config.trainer.microBatchSize > 0 ? config.trainer.microBatchSize : trajectories,
-                                     positions: length)
+                                     positions: length, recomputing: config.trainer.activationCheckpointing)
             estimate.addInferenceEngine(sequences: trajectories, positions: length)
         }
         return estimate

@@ -136,6 +136,7 @@ public final class Trainer {
         } else {
             model = try Trainer.startingModel(config: config, tokenizer: tokenizer)
         }
+        model.recomputesActivations = config.trainer.activationCheckpointing
         let seed = UInt64(config.trainer.seed)
         if let lora {
             try model.attach(try restoredAdapter ?? LoRAAdapter(config: lora, model: model.config,
@@ -146,6 +147,7 @@ public final class Trainer {
             ? try Trainer.reference(run: run, resume: restored != nil, starting: restored == nil ? model : nil, config: config,
                                  tokenizer: tokenizer, tokenizerURL: tokenizerURL)
             : nil
+        reference?.recomputesActivations = config.trainer.activationCheckpointing
 
         let (beta1, beta2) = (Float(config.optim.beta1), Float(config.optim.beta2))
         let weightDecay = Float(phase == .sft ? config.sft.weightDecay : config.algorithm.actor.weightDecay)

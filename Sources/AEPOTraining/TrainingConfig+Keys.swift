@@ -50,6 +50,7 @@ extension TrainingConfig: KeyedConfiguration {
         Key("trainer.seed", \.trainer.seed),
         Key(text: "trainer.run_dir", \.trainer.runDir),
         Key("trainer.micro_batch_size", \.trainer.microBatchSize),
+        Key("trainer.activation_checkpointing", \.trainer.activationCheckpointing),
         Key("trainer.log_freq", \.trainer.logFreq),
     ]
 

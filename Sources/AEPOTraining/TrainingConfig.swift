@@ -89,6 +89,10 @@ public struct TrainingConfig: Equatable, Sendable {
         public var runDir = "runs/train"
         /// Sequences per forward/backward pass inside a mini-batch (0: the whole mini-batch at once).
         public var microBatchSize = 32
+        /// Recompute each layer's activations in the backward pass instead of keeping them
+        /// (`Qwen3Model.recomputesActivations`): about one layer's activations in memory instead of all, the same
+        /// gradients, one more forward pass of compute.
+        public var activationCheckpointing = false
         /// Print a progress line every this many steps.
         public var logFreq = 1
     }

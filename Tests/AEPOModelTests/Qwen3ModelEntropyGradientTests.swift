@@ -16,12 +16,18 @@ final class Qwen3ModelEntropyGradientTests: XCTestCase {
         try checkDirectionalDerivative(temperature: 0.6, logitRowsPerChunk: 2)
     }
 
-    private func checkDirectionalDerivative(temperature: Float, logitRowsPerChunk: Int? = nil,
+    /// With activation checkpointing the backward pass differentiates layers it has just recomputed.
+    func testGradientWithRecomputedActivationsMatchesDirectionalDifference() throws {
+        try checkDirectionalDerivative(temperature: 1, layers: 3, recomputing: true)
+    }
+
+    private func checkDirectionalDerivative(temperature: Float, logitRowsPerChunk: Int? = nil, layers: Int = 1, recomputing: Bool = false,
                                             file: StaticString = #filePath, line: UInt = #line) throws {
-        let config = Qwen3Config(vocabSize: 24, hiddenSize: 8, intermediateSize: 12, numHiddenLayers: 1,
+        let config = Qwen3Config(vocabSize: 24, hiddenSize: 8, intermediateSize: 12, numHiddenLayers: layers,
                                  numAttentionHeads: 2, numKeyValueHeads: 1, headDim: 4, maxPositionEmbeddings: 16,
                                  initializerRange: 0.5)
         let model = try Qwen3Model(config: config, seed: 3)
+        model.recomputesActivations = recomputing
         if let logitRowsPerChunk { model.logitsBudget = logitRowsPerChunk * config.vocabSize }
         let batch = TokenBatch.nextToken([[1, 5, 9, 2, 23], [4, 4, 7]])
         let a = batch.targets.indices.map { 0.3 - 0.2 * Float($0 % 3) }

@@ -1,0 +1,76 @@
+@testable import AEPOCommands
+import AEPOCore
+import AEPOModel
+import AEPOTestSupport
+import ArgumentParser
+import Foundation
+import XCTest
+
+/// `aepo bench --model DIR` on a tiny Hugging Face directory: every workload's figures under their keys (each workload
+/// run here in this process instead of a child), one workload alone with `--workload`, and bad input refused with the
+/// file, field or option named.
+final class BenchModelTests: XCTestCase {
+    let tiny = Fixtures.url("qwen3-tiny-a").path
+    let shape = ["--batch", "2", "--length", "8", "--decode-batch", "1", "--decode-batch", "3", "--prompt-length", "4",
+                 "--new-tokens", "3", "--repeat", "1", "--warmup", "0"]
+
+    func command(_ arguments: [String]) throws -> Bench {
+        try Bench.parse(["--model", tiny] + shape + arguments)
+    }
+
+    func testEveryWorkloadReportsSpeedAndPeakMemory() throws {
+        let bench = try command(["--lora", "2", "--activation-checkpointing"])
+        var run: [String] = []
+        let report = try bench.modelReport(directory: tiny) { workload in
+            run.append(workload.name)
+            return try bench.modelBench(directory: self.tiny).measure(workload)
+        }
+        XCTAssertEqual(run, ["prefill", "decode-1", "decode-3", "train", "train-lora"])
+        for key in ["prefill_tokens_per_s", "decode_tokens_per_s_batch1", "decode_tokens_per_s_batch3", "train_tokens_per_s",
+                    "train_lora_tokens_per_s", "prefill_peak_rss_mb", "decode_peak_rss_mb_batch1", "decode_peak_rss_mb_batch3",
+                    "train_peak_rss_mb", "train_lora_peak_rss_mb", "load_peak_rss_mb", "peak_rss_mb"] {
+            XCTAssertGreaterThan(try XCTUnwrap(report[key] as? Double, key), 0, key)
+        }
+        XCTAssertEqual(report["parameters"] as? Double, Double(ParameterLayout(config: try Qwen3Config.load(
+            from: Fixtures.url("qwen3-tiny-a/config.json"))).totalCount))
+    }
+
+    /// What a child prints: its workload's figures only.
+    func testOneWorkloadAlone() throws {
+        let figures = try command(["--workload", "decode-3"]).modelReport(directory: tiny)
+        XCTAssertEqual(Set(figures.keys), ["decode_tokens_per_s_batch3", "decode_peak_rss_mb_batch3", "load_peak_rss_mb", "warnings"])
+        let only = try command(["--only", "train"]).modelBench(directory: tiny)
+        XCTAssertEqual(only.workloads, [.train])
+    }
+
+    func testBadInputNamesWhatIsWrong() throws {
+        let directory = try Fixtures.temporaryDirectory("bench-model")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func error(_ arguments: [String], model: String? = nil) throws -> String {
+            let bench = try Bench.parse(["--model", model ?? tiny] + arguments)
+            XCTAssertThrowsError(try bench.modelBench(directory: model ?? tiny))
+            do { _ = try bench.modelBench(directory: model ?? tiny) } catch { return "\(error)" }
+            return ""
+        }
+        XCTAssertTrue(try error([], model: directory.path).contains("no config.json"))
+        let llama = try String(contentsOf: Fixtures.url("qwen3-tiny-a/config.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"qwen3\"", with: "\"llama\"")
+        try llama.write(to: directory.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        let wrongType = try error([], model: directory.path)
+        XCTAssertTrue(wrongType.contains("model_type") && wrongType.contains("config.json"), wrongType)
+        let zero = try error(["--lora", "0"])
+        XCTAssertTrue(zero.contains("--lora") && zero.contains("positive"), zero)
+        let large = try error(["--lora", "1000"])
+        XCTAssertTrue(large.contains("--lora") && large.contains("at most"), large)
+        XCTAssertTrue(try error(["--lora", "2", "--lora-targets", "qkv"]).contains("--lora-targets"))
+        XCTAssertTrue(try error(["--length", "500"]).contains("max_position_embeddings"))
+        XCTAssertThrowsError(try Bench.parse(["--model", tiny, "--only", "gemm"]))
+        XCTAssertThrowsError(try Bench.parse(["--lora", "4"]), "--lora needs --model")
+
+        let bench = try command(["--lora", "2", "--only", "train"]).modelBench(directory: tiny)
+        XCTAssertThrowsError(try bench.checkMemory(against: MemoryLimit(bytes: 200_000, source: "a test limit"))) { error in
+            XCTAssertTrue("\(error)".contains("the train workload needs about") && "\(error)".contains("--activation-checkpointing"),
+                          "\(error)")
+        }
+    }
+}
