@@ -73,4 +73,10 @@ final class BenchModelTests: XCTestCase {
                           "\(error)")
         }
     }
+
+    /// `/proc/self/status` pads the figure with spaces after the tab only while it has fewer than 8 digits.
+    func testPeakMemoryReadsEveryWidth() {
+        XCTAssertEqual(PeakMemory.residentMegabytes(status: "VmPeak:\t 1 kB\nVmHWM:\t  524288 kB\n"), 512)
+        XCTAssertEqual(PeakMemory.residentMegabytes(status: "VmHWM:\t11534336 kB\nVmRSS:\t 1 kB\n"), 11264)
+    }
 }
