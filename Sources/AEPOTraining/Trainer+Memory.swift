@@ -8,8 +8,7 @@ extension Trainer {
     /// or `model.*` over the tokenizer's vocabulary; with where it comes from and how to make the run smaller.
     static func modelShape(config: TrainingConfig, phase: TrainingPhase, restored: Checkpoint?, tokenizer: Tokenizer,
                            tokenizerURL: URL, checkpoints: String) throws -> (config: Qwen3Config, source: String, advice: String) {
-        let size = phase == .sft ? "sft.batch_size (\(config.sft.batchSize))" : "trainer.micro_batch_size (\(config.trainer.microBatchSize))"
-        let batch = config.trainer.activationCheckpointing ? size : "\(size), or set trainer.activation_checkpointing=true"
+        let batch = phase == .sft ? "sft.batch_size (\(config.sft.batchSize))" : "trainer.micro_batch_size (\(config.trainer.microBatchSize))"
         if let restored {
             return (restored.config, checkpoints, "resume on a machine with more memory, or lower \(batch)")
         }
@@ -30,29 +29,37 @@ extension Trainer {
     /// What the run needs (`MemoryEstimate`): the model, the gradients, AdamW's two moments, two more copies while a
     /// checkpoint is written (the weights as an array and as encoded bytes; reading one takes less) — all four of the
     /// adapter's size when one trains on the frozen model, which is held as `storage` says —; in SFT the activations of
-    /// `sft.batch_size` demonstrations as long as the longest (recomputed with `trainer.activation_checkpointing`, as in
-    /// RL); in RL the reference model of a full fine-tuning's KL term, the activations of one micro-batch (`trainer.micro_batch_size`, 0: the whole
+    /// `sft.batch_size` demonstrations as long as the longest (when `recomputing`, each layer's input and one layer's
+    /// working set, as in RL); in RL the reference model of a full fine-tuning's KL term, the activations of one micro-batch (`trainer.micro_batch_size`, 0: the whole
     /// rollout batch, which the old policy's forward takes at once) of `rollout.response_length` tokens (prompt and
     /// tool results come on top), and the rollout engine's packed weights and KV cache for every trajectory.
     static func memoryEstimate(config: TrainingConfig, phase: TrainingPhase, model: Qwen3Config, adapter: LoRAConfig?,
-                               storage: ParameterStorage = .float32, longestExample: Int) -> MemoryEstimate {
+                               storage: ParameterStorage = .float32, longestExample: Int, recomputing: Bool) -> MemoryEstimate {
         var estimate = MemoryEstimate(config: model, adapter: adapter, storage: storage)
         estimate.addTrainedSized("gradients")
         estimate.addTrainedSized("AdamW's moments", copies: 2)
         estimate.addTrainedSized("checkpoint copies", copies: 2)
         switch phase {
         case .sft:
-            estimate.addTrainingPass(sequences: config.sft.batchSize, positions: longestExample,
-                                     recomputing: config.trainer.activationCheckpointing)
+            estimate.addTrainingPass(sequences: config.sft.batchSize, positions: longestExample, recomputing: recomputing)
         case .rl:
             let a = config.algorithm
             let length = min(model.maxPositionEmbeddings, a.rollout.responseLength)
             let trajectories = a.data.trainBatchSize * a.rollout.n
             if config.usesReferenceModel && adapter == nil { estimate.addParameterSized("reference model") }
             estimate.addTrainingPass(sequences: config.trainer.microBatchSize > 0 ? config.trainer.microBatchSize : trajectories,
-                                     positions: length, recomputing: config.trainer.activationCheckpointing)
+                                     positions: length, recomputing: recomputing)
             estimate.addInferenceEngine(sequences: trajectories, positions: length)
         }
         return estimate
+    }
+
+    /// Whether the run recomputes each layer's activations in the backward pass (`Qwen3Model.recomputesActivations`):
+    /// when `trainer.activation_checkpointing` asks for it, or when the run fits within `limit` only that way — the
+    /// same gradients for one more forward pass, rather than a refusal. `need(recomputing)` is the run's estimate.
+    static func recomputesActivations(config: TrainingConfig, limit: MemoryLimit,
+                                      need: (_ recomputing: Bool) -> MemoryEstimate) -> Bool {
+        config.trainer.activationCheckpointing
+            || (need(false).bytes > Double(limit.bytes) && need(true).bytes <= Double(limit.bytes))
     }
 }

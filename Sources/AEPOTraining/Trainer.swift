@@ -124,9 +124,17 @@ public final class Trainer {
         // (Weight files that cannot be read are reported when the model is read.)
         let baseIsBFloat16 = lora != nil && !config.model.path.isEmpty
             && (try? Checkpoint.holdsBFloat16Only(URL(fileURLWithPath: config.model.path))) == true
-        try Trainer.memoryEstimate(config: config, phase: phase, model: modelShape.config, adapter: lora,
-                                   storage: baseIsBFloat16 ? .bfloat16 : .float32, longestExample: examples.map(\.tokens.count).max() ?? 0)
-            .check(subject: "this run", source: modelShape.source, advice: modelShape.advice)
+        let longest = examples.map(\.tokens.count).max() ?? 0
+        func need(recomputing: Bool) -> MemoryEstimate {
+            Trainer.memoryEstimate(config: config, phase: phase, model: modelShape.config, adapter: lora,
+                                   storage: baseIsBFloat16 ? .bfloat16 : .float32, longestExample: longest, recomputing: recomputing)
+        }
+        let recomputes = Trainer.recomputesActivations(config: config, limit: .current, need: need)
+        if recomputes && !config.trainer.activationCheckpointing {
+            log("warning: this run fits in memory only with each layer's activations recomputed in the backward pass "
+                + "(trainer.activation_checkpointing=true): on, for one more forward pass per update")
+        }
+        try need(recomputing: recomputes).check(subject: "this run", source: modelShape.source, advice: modelShape.advice)
 
         // Everything is checked; the run directory is written from here on.
         if start == .overwrite { try Trainer.removeRun(run: run, store: store) }
@@ -136,7 +144,7 @@ public final class Trainer {
         } else {
             model = try Trainer.startingModel(config: config, tokenizer: tokenizer)
         }
-        model.recomputesActivations = config.trainer.activationCheckpointing
+        model.recomputesActivations = recomputes
         let seed = UInt64(config.trainer.seed)
         if let lora {
             try model.attach(try restoredAdapter ?? LoRAAdapter(config: lora, model: model.config,
@@ -147,7 +155,7 @@ public final class Trainer {
             ? try Trainer.reference(run: run, resume: restored != nil, starting: restored == nil ? model : nil, config: config,
                                  tokenizer: tokenizer, tokenizerURL: tokenizerURL)
             : nil
-        reference?.recomputesActivations = config.trainer.activationCheckpointing
+        reference?.recomputesActivations = recomputes
 
         let (beta1, beta2) = (Float(config.optim.beta1), Float(config.optim.beta2))
         let weightDecay = Float(phase == .sft ? config.sft.weightDecay : config.algorithm.actor.weightDecay)

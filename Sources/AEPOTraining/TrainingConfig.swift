@@ -91,7 +91,7 @@ public struct TrainingConfig: Equatable, Sendable {
         public var microBatchSize = 32
         /// Recompute each layer's activations in the backward pass instead of keeping them
         /// (`Qwen3Model.recomputesActivations`): about one layer's activations in memory instead of all, the same
-        /// gradients, one more forward pass of compute.
+        /// gradients, one more forward pass of compute. Off, a run recomputes anyway when it fits in memory only so.
         public var activationCheckpointing = false
         /// Print a progress line every this many steps.
         public var logFreq = 1
