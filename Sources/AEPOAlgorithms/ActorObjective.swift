@@ -43,10 +43,12 @@ public struct ActorObjective: Sendable {
 
     /// Evaluates the objective. `entropies` is required when the entropy-aware advantage or the entropy bonus
     /// is on, `refLogProbs` when the KL loss is. `entropyNormalization` is the entropy z-score's statistics over
-    /// the whole mini-batch when `input` is one micro-batch of it (default: over `input`).
+    /// the whole mini-batch when `input` is one micro-batch of it (default: over `input`). `importanceWeights` (the
+    /// rollout correction's, docs/algorithm.md §5.11) multiply the policy loss's terms, not the KL loss or the entropy.
     public func callAsFunction(_ input: PolicyLossInput, entropies: TokenMatrix? = nil, refLogProbs: TokenMatrix? = nil,
                                tokenCount: Double? = nil, sequenceCount: Double? = nil,
-                               entropyNormalization: EntropyAwareAdvantage.Normalization? = nil) -> Result {
+                               entropyNormalization: EntropyAwareAdvantage.Normalization? = nil,
+                               importanceWeights: TokenMatrix? = nil) -> Result {
         var input = input
         var entropyAdvantageWeights: TokenMatrix?
         if let a = entropyAdvantageCoefficient {
@@ -57,7 +59,7 @@ public struct ActorObjective: Sendable {
             entropyAdvantageWeights = weights
         }
         let policy = policyLoss(input, settings: settings, aggregation: aggregation,
-                                tokenCount: tokenCount, sequenceCount: sequenceCount)
+                                tokenCount: tokenCount, sequenceCount: sequenceCount, tokenWeights: importanceWeights)
         let weights = aggregation.weights(mask: input.mask, tokenCount: tokenCount, sequenceCount: sequenceCount)
         var result = Result(loss: policy.loss, policyLoss: policy.loss, klLoss: 0, entropy: 0,
                             gradLogProbs: policy.gradLogProbs,

@@ -43,6 +43,9 @@ public struct AlgorithmConfig: KeyedConfiguration, Equatable, Sendable {
         public var overlongBuffer = false
         public var overlongBufferLength = 1024
         public var overlongPenaltyFactor = 1.0
+        /// `algorithm.rollout_correction.*`: truncated and masked importance sampling between the sampler's log-probs and
+        /// the trainer's (`RolloutCorrection`); `auto` turns them on for a remote sampler only.
+        public var rolloutCorrection = RolloutCorrection()
     }
 
     /// Policy-update settings (`actor.*`).
@@ -125,6 +128,10 @@ extension AlgorithmConfig {
         Key("algorithm.overlong_buffer.enable", \.algorithm.overlongBuffer),
         Key("algorithm.overlong_buffer.len", \.algorithm.overlongBufferLength),
         Key("algorithm.overlong_buffer.penalty_factor", \.algorithm.overlongPenaltyFactor),
+        Key("algorithm.rollout_correction.rollout_is", \.algorithm.rolloutCorrection.weighting),
+        Key("algorithm.rollout_correction.rollout_is_threshold", \.algorithm.rolloutCorrection.weightThreshold),
+        Key("algorithm.rollout_correction.rollout_rs", \.algorithm.rolloutCorrection.rejection),
+        Key("algorithm.rollout_correction.rollout_rs_threshold", \.algorithm.rolloutCorrection.rejectionThreshold),
         Key("actor.policy_loss", \.actor.policyLoss),
         Key("actor.clip_ratio_low", \.actor.lossSettings.clipRatioLow),
         Key("actor.clip_ratio_high", \.actor.lossSettings.clipRatioHigh),
@@ -175,6 +182,10 @@ extension AlgorithmConfig {
         try check(!algorithm.overlongBuffer || algorithm.overlongBufferLength < rollout.responseLength, "algorithm.overlong_buffer.len",
                   "shorter than rollout.response_length (\(rollout.responseLength)) when the overlong penalty is on")
         try check(algorithm.overlongPenaltyFactor >= 0, "algorithm.overlong_buffer.penalty_factor", "≥ 0")
+        let correction = algorithm.rolloutCorrection
+        try check(correction.weightThreshold >= 1, "algorithm.rollout_correction.rollout_is_threshold", "C ≥ 1")
+        try check(correction.rejectionThreshold > 1, "algorithm.rollout_correction.rollout_rs_threshold",
+                  "C > 1 (tokens whose ratio leaves [1/C, C] are masked)")
         try check(actor.ppoEpochs >= 1, "actor.ppo_epochs", "≥ 1")
         try check(actor.ppoMiniBatchSize >= 1, "actor.ppo_mini_batch_size", "≥ 1")
         try check(actor.lr > 0, "actor.optim.lr", "> 0")

@@ -46,8 +46,10 @@ extension Bool: ConfigValue {
 public protocol ConfigChoice: ConfigValue, RawRepresentable, CaseIterable where RawValue == String {}
 
 extension ConfigChoice {
+    /// The raw value; empty text (a YAML null) is the choice spelt `null`, where there is one (verl's "off").
     public init?(configText text: String) {
-        self.init(rawValue: text.trimmingCharacters(in: .whitespaces))
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        self.init(rawValue: trimmed.isEmpty ? "null" : trimmed)
     }
     public var configText: String { rawValue }
     public static var expectedDescription: String { "one of " + allCases.map(\.rawValue).joined(separator: ", ") }
@@ -59,6 +61,8 @@ extension AdvantageOptions.SingletonGroup: ConfigChoice {}
 extension RolloutStrategy: ConfigChoice {}
 extension BranchPolicy.PenaltyForm: ConfigChoice {}
 extension BranchPolicy.PenaltyScope: ConfigChoice {}
+extension RolloutCorrection.Weighting: ConfigChoice {}
+extension RolloutCorrection.Rejection: ConfigChoice {}
 
 extension String: ConfigValue {
     public init?(configText text: String) {

@@ -81,11 +81,14 @@ public struct PolicyLoss: NamedRegistry, Sendable {
     }
 
     /// The aggregated loss, its gradient with respect to `logProbs`, and the clip statistics.
-    /// `tokenCount`/`sequenceCount` are the global divisors when a mini-batch is split (see `LossAggregation`).
+    /// `tokenCount`/`sequenceCount` are the global divisors when a mini-batch is split (see `LossAggregation`);
+    /// `tokenWeights` multiplies each token's term (the rollout correction's importance weights, docs/algorithm.md §5.11).
     public func callAsFunction(_ input: PolicyLossInput, settings: PolicyLossSettings, aggregation: LossAggregation,
-                               tokenCount: Double? = nil, sequenceCount: Double? = nil) -> PolicyLossResult {
+                               tokenCount: Double? = nil, sequenceCount: Double? = nil,
+                               tokenWeights: TokenMatrix? = nil) -> PolicyLossResult {
         let terms = tokenLoss(input, settings: settings)
-        let weights = aggregation.weights(mask: input.mask, tokenCount: tokenCount, sequenceCount: sequenceCount)
+        var weights = aggregation.weights(mask: input.mask, tokenCount: tokenCount, sequenceCount: sequenceCount)
+        if let tokenWeights { weights = weights.combined(with: tokenWeights, *) }
         let loss = zip(weights.values, terms.values.values).reduce(0) { $1.0 == 0 ? $0 : $0 + $1.0 * $1.1 }
         return PolicyLossResult(
             loss: loss,

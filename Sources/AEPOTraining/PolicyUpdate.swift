@@ -46,11 +46,12 @@ public struct PolicyUpdate {
     }
 
     /// Adds the gradient of the aggregated loss over `rows` of `tensors` into `model.trainableGradients` and returns the
-    /// loss and its statistics. `oldLogProbs`, `advantages` and `refLogProbs` (the reference's, required by the KL loss)
-    /// are B×T over all of `tensors`' rows. An adapter's dropout draws each micro-batch's masks from a stream of
-    /// `dropoutSeed`.
+    /// loss and its statistics. `oldLogProbs`, `advantages`, `refLogProbs` (the reference's, required by the KL loss) and
+    /// `importanceWeights` (the rollout correction's factors on the policy loss, docs/algorithm.md §5.11) are B×T over all
+    /// of `tensors`' rows. An adapter's dropout draws each micro-batch's masks from a stream of `dropoutSeed`.
     public func accumulate(into model: Qwen3Model, tensors: RolloutTensors, rows: [Int], oldLogProbs: TokenMatrix,
-                           advantages: TokenMatrix, refLogProbs: TokenMatrix? = nil, dropoutSeed: UInt64 = 0) throws -> Summary {
+                           advantages: TokenMatrix, refLogProbs: TokenMatrix? = nil, importanceWeights: TokenMatrix? = nil,
+                           dropoutSeed: UInt64 = 0) throws -> Summary {
         let columns = tensors.columns
         var tokenCount = 0.0, sequenceCount = 0.0
         for b in rows {
@@ -75,7 +76,7 @@ public struct PolicyUpdate {
             let localRow = Dictionary(uniqueKeysWithValues: chunk.enumerated().map { ($1, $0) })
             func local(_ cell: Int) -> Int { localRow[cell / columns]! * columns + cell % columns }
             var mask = TokenMatrix(rows: chunk.count, columns: columns)
-            var old = mask, current = mask, advantage = mask, entropy = mask, ref = mask
+            var old = mask, current = mask, advantage = mask, entropy = mask, ref = mask, weight = mask
             for (i, cell) in cells.enumerated() {
                 let l = local(cell)
                 mask.values[l] = 1
@@ -84,10 +85,12 @@ public struct PolicyUpdate {
                 advantage.values[l] = advantages.values[cell]
                 entropy.values[l] = Double(out.entropies[i])
                 ref.values[l] = refLogProbs?.values[cell] ?? 0
+                weight.values[l] = importanceWeights?.values[cell] ?? 1
             }
             let input = PolicyLossInput(oldLogProbs: old, logProbs: current, advantages: advantage, mask: mask)
             let result = objective(input, entropies: entropy, refLogProbs: refLogProbs == nil ? nil : ref,
-                                   tokenCount: tokenCount, sequenceCount: sequenceCount, entropyNormalization: normalization)
+                                   tokenCount: tokenCount, sequenceCount: sequenceCount, entropyNormalization: normalization,
+                                   importanceWeights: importanceWeights == nil ? nil : weight)
             let logProbWeights = cells.map { Float(result.gradLogProbs.values[local($0)]) }
             let entropyWeights = objective.entropyCoefficient != 0 ? cells.map { Float(result.gradEntropies.values[local($0)]) } : nil
             try model.backward(logProbWeights: logProbWeights, entropyWeights: entropyWeights)

@@ -28,6 +28,21 @@ public struct RolloutTensors {
         self.cells = cells
     }
 
+    private init(sequences: [[Int]], promptLengths: [Int], mask: TokenMatrix) {
+        self.sequences = sequences
+        self.promptLengths = promptLengths
+        self.mask = mask
+        cells = mask.values.indices.filter { mask.values[$0] > 0 }
+    }
+
+    /// The same sequences trained on the cells of `kept` only (a subset of `mask`: the rollout correction's rejections
+    /// removed, docs/algorithm.md §5.11).
+    public func restricted(to kept: TokenMatrix) -> RolloutTensors {
+        precondition(kept.hasShape(of: mask) && zip(kept.values, mask.values).allSatisfy { $0 == 0 || $1 > 0 },
+                     "the kept mask must be a subset of the tensors' mask")
+        return RolloutTensors(sequences: sequences, promptLengths: promptLengths, mask: kept)
+    }
+
     public var rows: Int { mask.rows }
     public var columns: Int { mask.columns }
 

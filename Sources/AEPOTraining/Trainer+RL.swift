@@ -19,10 +19,32 @@ extension Trainer {
         }
         metrics.merge(collection.outcomeMetrics) { $1 }
         let tensors = RolloutTensors(collection.trajectories)
-        let (old, ref) = try evaluateOldPolicy(collection, tensors: tensors, metrics: &metrics)
+        let (old, ref) = try evaluateOldPolicy(tensors: tensors, metrics: &metrics)
+        let correction = rolloutCorrection.apply(trainer: old, sampler: samplerLogProbs(collection.trajectories, like: tensors.mask),
+                                                 mask: tensors.mask)
+        metrics.merge(correction.metrics) { $1 }
         let advantages = try computeAdvantages(collection, tensors: tensors, old: old, ref: ref, metrics: &metrics)
-        try updatePolicy(collection, tensors: tensors, old: old, ref: ref, advantages: advantages, using: &rng, metrics: &metrics)
+        try updatePolicy(collection, tensors: tensors.restricted(to: correction.mask), old: old, ref: ref, advantages: advantages,
+                         importanceWeights: rolloutCorrection.weighting == .none ? nil : correction.weights, using: &rng,
+                         metrics: &metrics)
         return metrics
+    }
+
+    /// `algorithm.rollout_correction.*` with `auto` resolved for this trainer's sampler (docs/algorithm.md §5.11).
+    var rolloutCorrection: RolloutCorrection {
+        config.algorithm.algorithm.rolloutCorrection.resolved(remoteSampler: false)
+    }
+
+    /// The sampler's log-prob of each trained token for the distribution the training forward evaluates, like with like
+    /// (docs/algorithm.md §1.3): the sampled distribution's `log softmax(z/T)` when the forward is tempered, the sampler's
+    /// `log softmax(z)` when it is not; B×T in the shape of `mask`.
+    func samplerLogProbs(_ trajectories: [Trajectory], like mask: TokenMatrix) -> TokenMatrix {
+        var out = TokenMatrix(rows: mask.rows, columns: mask.columns)
+        for (b, t) in trajectories.enumerated() {
+            let sampled = config.algorithm.actor.temperatureConsistent ? t.logProbs : t.policyLogProbs
+            for (j, m) in t.lossMask.enumerated() where m == 1 { out[b, j] = Double(sampled[j]) }
+        }
+        return out
     }
 
     /// Rollout: `data.train_batch_size` questions from the data cursor, refilled for up to
@@ -58,23 +80,13 @@ extension Trainer {
     }
 
     /// The old policy's (and the reference's) log-probs of the trained tokens by the training forward at the training
-    /// temperature, and `logprob_mismatch`, like with like: the tempered forward against the sampler's own log-probs,
-    /// the untempered one against `log softmax(z)`. With an adapter the reference is the base, the adapter switched off.
-    private func evaluateOldPolicy(_ collection: RolloutCollection, tensors: RolloutTensors,
-                                   metrics: inout [String: Double]) throws -> (old: TokenMatrix, ref: TokenMatrix?) {
+    /// temperature. With an adapter the reference is the base, the adapter switched off.
+    private func evaluateOldPolicy(tensors: RolloutTensors, metrics: inout [String: Double]) throws -> (old: TokenMatrix, ref: TokenMatrix?) {
         let a = config.algorithm
         let chunk = config.trainer.microBatchSize, temperature = a.trainingTemperature
         let clock = Date()
         let old = try tensors.evaluate(model, chunk: chunk, temperature: temperature).logProbs
         metrics["time/old_logprob_s"] = Date().timeIntervalSince(clock)
-        var mismatch = 0.0
-        for (b, t) in collection.trajectories.enumerated() {
-            let sampled = a.actor.temperatureConsistent ? t.logProbs : t.policyLogProbs
-            for (j, m) in t.lossMask.enumerated() where m == 1 {
-                mismatch += abs(old[b, j] - Double(sampled[j]))
-            }
-        }
-        metrics["logprob_mismatch"] = mismatch / Double(max(tensors.cells.count, 1))
         guard config.usesReferenceModel else { return (old, nil) }
         let refClock = Date()
         let ref = try reference.map { try tensors.evaluate($0, chunk: chunk, temperature: temperature).logProbs }
@@ -105,10 +117,12 @@ extension Trainer {
 
     /// `actor.ppo_epochs` passes over the step's groups in a fresh random order, one AdamW update per mini-batch of
     /// `actor.ppo_mini_batch_size` questions. The KL loss (`actor.use_kl_loss`) adds
-    /// `kl_loss_coef · agg(KL_t(log π_θ, log π_ref))` to the actor loss. An adapter's dropout masks come from a stream
-    /// derived per update (drawing nothing from `rng`).
+    /// `kl_loss_coef · agg(KL_t(log π_θ, log π_ref))` to the actor loss; `importanceWeights` multiply the policy loss's
+    /// terms (docs/algorithm.md §5.11). An adapter's dropout masks come from a stream derived per update (drawing nothing
+    /// from `rng`).
     private func updatePolicy(_ collection: RolloutCollection, tensors: RolloutTensors, old: TokenMatrix, ref: TokenMatrix?,
-                              advantages: TokenMatrix, using rng: inout SeededGenerator, metrics: inout [String: Double]) throws {
+                              advantages: TokenMatrix, importanceWeights: TokenMatrix?, using rng: inout SeededGenerator,
+                              metrics: inout [String: Double]) throws {
         let a = config.algorithm
         let clock = Date()
         let update = PolicyUpdate(objective: try a.actorObjective(), microBatchSize: config.trainer.microBatchSize,
@@ -121,7 +135,8 @@ extension Trainer {
             for start in stride(from: 0, to: order.count, by: a.actor.ppoMiniBatchSize) {
                 let rows = order[start..<min(start + a.actor.ppoMiniBatchSize, order.count)].flatMap { Array(firstRow[$0]..<firstRow[$0 + 1]) }
                 let summary = try update.accumulate(into: model, tensors: tensors, rows: rows, oldLogProbs: old, advantages: advantages,
-                                                    refLogProbs: ref, dropoutSeed: rng.derivedSeed(stream: UInt64(norms.count)))
+                                                    refLogProbs: ref, importanceWeights: importanceWeights,
+                                                    dropoutSeed: rng.derivedSeed(stream: UInt64(norms.count)))
                 norms.append(applyGradients(loss: summary.loss, maxNorm: a.actor.gradClip))
                 losses.append(summary.loss)
                 totals.merge(summary)

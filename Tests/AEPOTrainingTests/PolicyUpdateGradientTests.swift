@@ -23,12 +23,7 @@ final class PolicyUpdateGradientTests: XCTestCase {
         let config = try TrainingConfig.resolve(algorithm: preset, file: nil, overrides: TrainingFixture.settings(run: run) + extra)
         let trainer = try Trainer(config: config, phase: .rl)
         let model = trainer.model
-        let agent = AgentLoop(backend: NativeSampler(engine: try InferenceEngine(model: model), sampling: SamplingSettings(temperature: 1)),
-                              tokenizer: trainer.tokenizer, environment: trainer.benchmark.environment,
-                              settings: config.algorithm.rollout.agentSettings)
-        let batch = try Rollout(agent: agent, settings: config.algorithm.rollout.rolloutSettings)
-            .run(Array(trainer.questions.prefix(2)), generator: SeededGenerator(seed: 4))
-        let tensors = RolloutTensors(batch.trajectories)
+        let tensors = RolloutTensors(try TrainingFixture.rollout(trainer).trajectories)
         XCTAssertGreaterThan(tensors.cells.count, 20)
 
         // Old log-probs off the current ones by a fixed step per sequence; random advantages.
@@ -129,11 +124,7 @@ final class PolicyUpdateMicroBatchTests: XCTestCase {
         let config = try TrainingConfig.resolve(algorithm: "aepo", file: nil, overrides: TrainingFixture.settings(run: run))
         let trainer = try Trainer(config: config, phase: .rl)
         let model = trainer.model
-        let agent = AgentLoop(backend: NativeSampler(engine: try InferenceEngine(model: model), sampling: SamplingSettings(temperature: 1)),
-                              tokenizer: trainer.tokenizer, environment: trainer.benchmark.environment,
-                              settings: config.algorithm.rollout.agentSettings)
-        let tensors = RolloutTensors(try Rollout(agent: agent, settings: config.algorithm.rollout.rolloutSettings)
-            .run(Array(trainer.questions.prefix(2)), generator: SeededGenerator(seed: 4)).trajectories)
+        let tensors = RolloutTensors(try TrainingFixture.rollout(trainer).trajectories)
         var old = try tensors.evaluate(model, chunk: 0).logProbs
         var advantages = TokenMatrix(rows: tensors.rows, columns: tensors.columns)
         var generator = SeededGenerator(seed: 8)

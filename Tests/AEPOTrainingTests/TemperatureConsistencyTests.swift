@@ -17,11 +17,7 @@ final class TemperatureConsistencyTests: XCTestCase {
         let config = try TrainingConfig.resolve(algorithm: "grpo", file: nil, overrides: TrainingFixture.settings(run: run))
         let trainer = try Trainer(config: config, phase: .rl)
         let temperature: Float = 0.7
-        let agent = AgentLoop(backend: NativeSampler(engine: try InferenceEngine(model: trainer.model), sampling: SamplingSettings(temperature: temperature)),
-                              tokenizer: trainer.tokenizer, environment: trainer.benchmark.environment,
-                              settings: config.algorithm.rollout.agentSettings)
-        let trajectories = try Rollout(agent: agent, settings: config.algorithm.rollout.rolloutSettings)
-            .run(Array(trainer.questions.prefix(2)), generator: SeededGenerator(seed: 3)).trajectories
+        let trajectories = try TrainingFixture.rollout(trainer, temperature: temperature, seed: 3).trajectories
         let tensors = RolloutTensors(trajectories)
         XCTAssertGreaterThan(tensors.cells.count, 20)
         let tempered = try tensors.evaluate(trainer.model, chunk: 3, temperature: temperature).logProbs

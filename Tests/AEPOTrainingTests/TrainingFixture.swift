@@ -1,6 +1,10 @@
+import AEPOAgent
 import AEPOBenchmark
+import AEPOCore
+import AEPOModel
+import AEPORollout
 import AEPOTestSupport
-import AEPOTraining
+@testable import AEPOTraining
 import Foundation
 
 /// A tiny benchmark directory (generated once per test process) and test-sized training settings.
@@ -24,5 +28,16 @@ enum TrainingFixture {
          "trainer.steps=4", "data.train_batch_size=2", "actor.ppo_mini_batch_size=1", "rollout.n=4", "rollout.initial_rollouts=2",
          "rollout.response_length=24", "rollout.max_tool_calls=2", "actor.optim.lr=1e-3", "trainer.micro_batch_size=3",
          "trainer.log_freq=100"]
+    }
+
+    /// The first two training questions of `trainer` rolled out by the native engine over its model at `temperature`,
+    /// with the trainer's rollout settings and seed `seed`.
+    static func rollout(_ trainer: Trainer, temperature: Float = 1, seed: UInt64 = 4) throws -> RolloutBatch {
+        let rollout = trainer.config.algorithm.rollout
+        let agent = AgentLoop(backend: NativeSampler(engine: try InferenceEngine(model: trainer.model),
+                                                     sampling: SamplingSettings(temperature: temperature)),
+                              tokenizer: trainer.tokenizer, environment: trainer.benchmark.environment, settings: rollout.agentSettings)
+        return try Rollout(agent: agent, settings: rollout.rolloutSettings)
+            .run(Array(trainer.questions.prefix(2)), generator: SeededGenerator(seed: seed))
     }
 }
