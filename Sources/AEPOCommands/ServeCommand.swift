@@ -15,7 +15,12 @@ struct ServeCommand: AsyncParsableCommand {
             (<|im_start|>role\\n…<|im_end|>) when the tokenizer has those tokens, else a plain 'role: content' transcript. \
             Log-probs are the model's log softmax(z), before temperature, top-k and top-p. Extensions: top_k, \
             skip_special_tokens, include_stop_str_in_output, return_tokens_as_token_ids. SIGINT or SIGTERM stops \
-            accepting connections and lets requests in flight finish.
+            accepting connections and lets requests in flight finish. With --lora-dir DIR the weights can be replaced \
+            while serving (POST /update_weights_from_disk {"model_path": DIR}, SGLang's request), and with --enable-lora \
+            LoRA adapters loaded and unloaded (POST /v1/load_lora_adapter {"lora_name", "lora_path"}, \
+            POST /v1/unload_lora_adapter {"lora_name"}, vLLM's runtime LoRA API; a request naming a loaded adapter as its \
+            model is served with it); only paths under DIR are read. Requests running at a swap finish on the weights \
+            they started with.
             """)
 
     @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors).")
@@ -54,10 +59,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest logprobs / top_logprobs.")
     var maxTopLogprobs = ServeLimits().maxTopLogprobs
 
+    @Flag(help: "Serve vLLM's runtime LoRA API (/v1/load_lora_adapter, /v1/unload_lora_adapter) for adapters under --lora-dir.")
+    var enableLora = false
+
+    @Option(help: "The only directory adapters and /update_weights_from_disk weights are read from (symbolic links and '..' resolved).")
+    var loraDir: String?
+
     func validate() throws {
         guard (model == nil) != (randomConfig == nil) else { throw ValidationError("pass exactly one of --model DIR and --random-config FILE") }
         guard model != nil || tokenizer != nil else { throw ValidationError("--random-config needs --tokenizer FILE") }
         guard model != nil || adapter == nil else { throw ValidationError("--adapter needs --model DIR, its base") }
+        guard !enableLora || loraDir != nil else { throw ValidationError("--enable-lora needs --lora-dir DIR, the directory adapters are read from") }
+        guard !enableLora || adapter == nil else {
+            throw ValidationError("--adapter merges one adapter at start-up; with --enable-lora load adapters at run time instead")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
         guard maxBodyBytes >= 1, maxTokens >= 1, maxPromptTokens >= 1, maxConcurrent >= 1, maxTopLogprobs >= 0 else {
             throw ValidationError("the limits must be positive")
@@ -96,7 +111,9 @@ struct ServeCommand: AsyncParsableCommand {
                                  maxConcurrentRequests: maxConcurrent, maxTopLogprobs: maxTopLogprobs)
         let engine = try InferenceEngine(model: weights)
         let scheduler = GenerationScheduler(engine: engine, tokenizer: vocabulary, limits: limits)
-        let server = OpenAIServer(scheduler: scheduler, modelName: name ?? (randomConfig == nil ? modelURL.standardizedFileURL.lastPathComponent : "random"))
+        let loading = try loraDir.map { try RuntimeLoading(directory: $0, adapters: enableLora) }
+        let server = OpenAIServer(scheduler: scheduler, modelName: name ?? (randomConfig == nil ? modelURL.standardizedFileURL.lastPathComponent : "random"),
+                                  loading: loading)
         let app = server.application(host: host, port: port) { port in
             print("aepo serve: '\(server.modelName)' on http://\(host):\(port)/v1")
         }

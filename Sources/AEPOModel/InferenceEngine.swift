@@ -40,15 +40,23 @@ public final class InferenceEngine {
     /// many rows per thread: a decode step's 16 rows take less time than waking a thread.
     private static let rowsPerThread = 64
 
-    /// An engine over `model`'s current parameters; an `OutOfMemoryError` when its packed weights or cache do not fit.
-    public init(model: Qwen3Model, blockSize: Int = 16) throws {
+    /// An engine over `model`'s current parameters (with its adapter merged); an `OutOfMemoryError` when its packed
+    /// weights or cache do not fit.
+    public convenience init(model: Qwen3Model, blockSize: Int = 16) throws {
+        try self.init(model: model, merging: model.adapter, blockSize: blockSize)
+    }
+
+    /// An engine over `model`'s base parameters with `adapter` merged into its packed weights in place of the model's
+    /// own adapter: engines for several adapters share one base model, each holding only its packed copy.
+    public init(model: Qwen3Model, merging adapter: LoRAAdapter?, blockSize: Int = 16) throws {
         let c = model.config
+        precondition(adapter == nil || adapter!.model == c, "the adapter was made for a model of another shape")
         self.model = model
         self.cache = try KVCache(config: c, blockSize: blockSize)
         // The model has checked that q|k|v and gate|up are adjacent (`LayerWeights.fusesProjections`).
         self.layers = (0..<c.numHiddenLayers).map { LayerWeights(layer: $0, layout: model.layout) }
         let w = model.matrix(0)
-        packed = try layers.enumerated().map { try PackedLayer(layer: $0, $1, config: c, parameters: w, adapter: model.adapter) }
+        packed = try layers.enumerated().map { try PackedLayer(layer: $0, $1, config: c, parameters: w, adapter: adapter) }
         packedHead = try EngineWeight(weight: w + model.layout.lmHeadOffset, outputs: c.vocabSize, inputs: c.hiddenSize)
     }
 

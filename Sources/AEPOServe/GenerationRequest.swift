@@ -28,16 +28,8 @@ public struct GenerationRequest: Sendable {
 
     /// Parses and validates `body`; every problem is an `OpenAIError` 400 naming the field.
     public init(body: [UInt8], kind: Kind, tokenizer: Tokenizer, template: ChatTemplate, config: Qwen3Config, limits: ServeLimits) throws {
-        let value: JSONValue
-        do {
-            value = try JSONValue.parse(body)
-        } catch {
-            throw OpenAIError(.badRequest, "the body is not valid JSON: \(error)", code: "invalid_json")
-        }
-        guard let fields = value.objectValue else {
-            throw OpenAIError(.badRequest, "the body must be a JSON object, found \(value.typeName)", code: "invalid_json")
-        }
-        let f = Fields(fields)
+        let f = try RequestFields(body: body)
+        let fields = f.values
         self.kind = kind
         guard let model = try f.string("model") else { throw OpenAIError.invalid("model", "'model' is required") }
         self.model = model
@@ -147,47 +139,5 @@ public struct GenerationRequest: Sendable {
         case let other?:
             throw OpenAIError.invalid("stop", "'stop' must be a string or an array of strings, found \(other.typeName)")
         }
-    }
-}
-
-/// Typed, range-checked access to a body's optional fields (JSON null counts as absent).
-private struct Fields {
-    let values: [String: JSONValue]
-
-    init(_ values: [String: JSONValue]) { self.values = values }
-
-    private func present(_ key: String) -> JSONValue? {
-        if case .null? = values[key] { return nil }
-        return values[key]
-    }
-
-    func string(_ key: String) throws -> String? {
-        guard let v = present(key) else { return nil }
-        guard let s = v.stringValue else { throw OpenAIError.invalid(key, "'\(key)' must be a string, found \(v.typeName)") }
-        return s
-    }
-
-    func bool(_ key: String) throws -> Bool? {
-        guard let v = present(key) else { return nil }
-        guard let b = v.boolValue else { throw OpenAIError.invalid(key, "'\(key)' must be a boolean, found \(v.typeName)") }
-        return b
-    }
-
-    func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let v = present(key) else { return nil }
-        guard let i = v.intValue else { throw OpenAIError.invalid(key, "'\(key)' must be an integer, found \(v.typeName)") }
-        guard range.contains(i) else {
-            throw OpenAIError.invalid(key, "'\(key)' must be in \(range.lowerBound)...\(range.upperBound), got \(i)")
-        }
-        return i
-    }
-
-    func number(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
-        guard let v = present(key) else { return nil }
-        guard let d = v.doubleValue else { throw OpenAIError.invalid(key, "'\(key)' must be a number, found \(v.typeName)") }
-        guard range.contains(d) else {
-            throw OpenAIError.invalid(key, "'\(key)' must be in \(range.lowerBound)...\(range.upperBound), got \(d)")
-        }
-        return d
     }
 }

@@ -4,13 +4,15 @@ import AEPOModel
 import AEPOTokenizer
 import Foundation
 
-/// Continuous batching over one `InferenceEngine`: a dedicated thread owns the engine; requests join
-/// between decode steps (their prompts prefilled together, the `n` choices of one prompt forked from
-/// its cache) and leave as soon as they finish or their client goes away. Every step samples one
-/// token for each live choice with the choice's own `Sampler` and generator, then advances all of
-/// them in one `decodeStep`.
+/// Continuous batching over the served models' engines (`ServedModels`: the base and any loaded adapters): a
+/// dedicated thread owns them; requests join between decode steps (their prompts prefilled together, per engine, the
+/// `n` choices of one prompt forked from its cache) and leave as soon as they finish or their client goes away. Every
+/// step samples one token for each live choice with the choice's own `Sampler` and generator, then advances the
+/// choices of each engine in one `decodeStep`. A request runs to its end on the engine it was submitted to, even when
+/// its name is meanwhile unloaded or the base's weights replaced: requests started before a swap finish on the old
+/// weights. Work that changes the engines (`perform`) runs on the same thread, between two steps.
 public final class GenerationScheduler: @unchecked Sendable {
-    public let engine: InferenceEngine
+    public let models: ServedModels
     public let tokenizer: Tokenizer
     public let endTokens: Set<Int>
     public let limits: ServeLimits
@@ -25,6 +27,7 @@ public final class GenerationScheduler: @unchecked Sendable {
     private struct Job {
         var id: Int
         var request: GenerationRequest
+        var engine: InferenceEngine
         var seed: UInt64
         var continuation: AsyncStream<GenerationEvent>.Continuation
         var open: Int
@@ -32,6 +35,7 @@ public final class GenerationScheduler: @unchecked Sendable {
 
     private struct Choice {
         var job: Int
+        var engine: InferenceEngine
         var index: Int
         var sequence: SequenceID
         var logits: [Float]
@@ -44,6 +48,7 @@ public final class GenerationScheduler: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var pending: [Job] = []
+    private var controls: [() -> Void] = []
     private var cancelled: Set<Int> = []
     private var active = 0
     private var nextJob = 0
@@ -54,8 +59,9 @@ public final class GenerationScheduler: @unchecked Sendable {
     private var jobs: [Int: Job] = [:]
     private var choices: [Choice] = []
 
+    /// A scheduler serving `engine` as the base model.
     public init(engine: InferenceEngine, tokenizer: Tokenizer, limits: ServeLimits) {
-        self.engine = engine
+        models = ServedModels(base: engine)
         self.tokenizer = tokenizer
         self.limits = limits
         endTokens = StopCriteria.endTokens(of: tokenizer, extra: engine.config.eosTokenID)
@@ -64,15 +70,20 @@ public final class GenerationScheduler: @unchecked Sendable {
         thread.start()
     }
 
+    /// The base model's engine now (requests already running keep the one they started on).
+    public var engine: InferenceEngine { models.base }
+
     public var statistics: Statistics {
         condition.lock()
         defer { condition.unlock() }
         return stats
     }
 
-    /// Queues `request`; its tokens arrive on the returned stream, which ends after the last choice finishes.
-    /// Throws a 429 `OpenAIError` when `maxConcurrentRequests` requests are already in flight.
-    public func submit(_ request: GenerationRequest) throws -> AsyncStream<GenerationEvent> {
+    /// Queues `request` on `engine` (by default the base model's); its tokens arrive on the returned stream, which ends
+    /// after the last choice finishes. Throws a 429 `OpenAIError` when `maxConcurrentRequests` requests are already in
+    /// flight.
+    public func submit(_ request: GenerationRequest, on engine: InferenceEngine? = nil) throws -> AsyncStream<GenerationEvent> {
+        let engine = engine ?? models.base
         condition.lock()
         defer { condition.unlock() }
         guard !stopping else { throw OpenAIError(.serviceUnavailable, "the server is shutting down", type: "server_error") }
@@ -92,10 +103,25 @@ public final class GenerationScheduler: @unchecked Sendable {
             self.condition.signal()
             self.condition.unlock()
         }
-        pending.append(Job(id: id, request: request, seed: request.seed ?? UInt64.random(in: .min ... .max),
+        pending.append(Job(id: id, request: request, engine: engine, seed: request.seed ?? UInt64.random(in: .min ... .max),
                            continuation: continuation, open: request.choices))
         condition.signal()
         return stream
+    }
+
+    /// Runs `work` on the engine thread between two decode steps (so that it may build engines and change
+    /// `models` while no pass runs) and returns its result. A 503 `OpenAIError` once the scheduler is shutting down.
+    public func perform<T>(_ work: @escaping () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            defer { condition.unlock() }
+            guard !stopping else {
+                continuation.resume(throwing: OpenAIError(.serviceUnavailable, "the server is shutting down", type: "server_error"))
+                return
+            }
+            controls.append { continuation.resume(with: Result { try work() }) }
+            condition.signal()
+        }
     }
 
     /// Lets the requests in flight finish, then stops the engine thread.
@@ -113,20 +139,23 @@ public final class GenerationScheduler: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
-            while pending.isEmpty && cancelled.isEmpty && choices.isEmpty && !stopping { condition.wait() }
-            if stopping && pending.isEmpty && choices.isEmpty {
+            while pending.isEmpty && controls.isEmpty && cancelled.isEmpty && choices.isEmpty && !stopping { condition.wait() }
+            if stopping && pending.isEmpty && controls.isEmpty && choices.isEmpty {
                 condition.unlock()
                 finished.signal()
                 return
             }
             let joining = pending
+            let work = controls
             let leaving = cancelled
             pending = []
+            controls = []
             cancelled = []
             condition.unlock()
 
+            for control in work { control() }
             for id in leaving where jobs[id] != nil {
-                for c in choices where c.job == id { engine.release(c.sequence) }
+                for c in choices where c.job == id { c.engine.release(c.sequence) }
                 choices.removeAll { $0.job == id }
                 close(id)
             }
@@ -139,9 +168,14 @@ public final class GenerationScheduler: @unchecked Sendable {
         }
     }
 
-    /// Prefills the new prompts in one pass and opens their choices.
+    /// Prefills the new prompts, one pass per engine, and opens their choices.
     private func admit(_ joining: [Job]) {
-        guard !joining.isEmpty else { return }
+        for group in Self.grouped(joining.indices, by: { joining[$0].engine }) {
+            admit(group.map { joining[$0] }, on: joining[group[0]].engine)
+        }
+    }
+
+    private func admit(_ joining: [Job], on engine: InferenceEngine) {
         let sequences = joining.map { _ in engine.makeSequence() }
         let logits: [Float]
         do {
@@ -162,11 +196,25 @@ public final class GenerationScheduler: @unchecked Sendable {
             let r = job.request
             for c in 0..<r.choices {
                 choices.append(Choice(
-                    job: job.id, index: c, sequence: c == 0 ? sequences[i] : engine.fork(sequences[i]), logits: row,
+                    job: job.id, engine: engine, index: c, sequence: c == 0 ? sequences[i] : engine.fork(sequences[i]), logits: row,
                     sampler: Sampler(settings: r.sampling), generator: SeededGenerator(seed: job.seed).derived(stream: UInt64(c)),
                     text: CompletionText(stops: r.stop, includeStop: r.includeStopString, skipSpecialTokens: r.skipSpecialTokens)))
             }
         }
+    }
+
+    /// `indices` in groups of the same engine, each group in order, groups in order of their first member.
+    private static func grouped<S: Sequence>(_ indices: S, by engine: (Int) -> InferenceEngine) -> [[Int]] where S.Element == Int {
+        var groups: [ObjectIdentifier: Int] = [:]
+        var out: [[Int]] = []
+        for i in indices {
+            let key = ObjectIdentifier(engine(i))
+            if let g = groups[key] { out[g].append(i) } else {
+                groups[key] = out.count
+                out.append([i])
+            }
+        }
+        return out
     }
 
     /// Samples one token for every live choice, reports it, and advances the unfinished ones together.
@@ -181,6 +229,7 @@ public final class GenerationScheduler: @unchecked Sendable {
             choices[i].generator = generator
             choices[i].generated += 1
             let atEnd = endTokens.contains(sampled.token)
+            let engine = choices[i].engine
             let atLimit = choices[i].generated >= job.request.maxTokens
                 || engine.length(of: choices[i].sequence) + 1 >= engine.config.maxPositionEmbeddings
             let text = choices[i].text.append(sampled.token, final: atEnd || atLimit, tokenizer: tokenizer)
@@ -195,23 +244,24 @@ public final class GenerationScheduler: @unchecked Sendable {
                 advancing.append(i)
             }
         }
-        if !advancing.isEmpty {
+        for group in Self.grouped(advancing, by: { choices[$0].engine }) {
+            let engine = choices[group[0]].engine
             do {
-                let logits = try engine.decodeStep(sequences: advancing.map { choices[$0].sequence },
-                                                   tokens: advancing.map { choices[$0].text.tokens.last! })
+                let logits = try engine.decodeStep(sequences: group.map { choices[$0].sequence },
+                                                   tokens: group.map { choices[$0].text.tokens.last! })
                 let v = engine.config.vocabSize
-                for (row, i) in advancing.enumerated() { choices[i].logits = Array(logits[(row * v)..<((row + 1) * v)]) }
+                for (row, i) in group.enumerated() { choices[i].logits = Array(logits[(row * v)..<((row + 1) * v)]) }
                 condition.lock()
                 stats.decodeSteps += 1
-                stats.decodedChoices += advancing.count
+                stats.decodedChoices += group.count
                 condition.unlock()
             } catch {
-                for i in advancing { jobs[choices[i].job]!.continuation.yield(.failed("a decode step failed")) }
-                done += advancing
+                for i in group { jobs[choices[i].job]!.continuation.yield(.failed("a decode step failed")) }
+                done += group
             }
         }
         for i in done {
-            engine.release(choices[i].sequence)
+            choices[i].engine.release(choices[i].sequence)
             jobs[choices[i].job]!.open -= 1
         }
         let closing = Set(done.map { choices[$0].job }).filter { jobs[$0]!.open == 0 }

@@ -6,33 +6,63 @@ import Hummingbird
 
 /// The OpenAI-compatible HTTP API over a `GenerationScheduler`: `GET /v1/models`, `POST /v1/completions`,
 /// `POST /v1/chat/completions` (JSON or server-sent events with `stream`), every error in OpenAI's shape (those of
-/// HTTP itself through `MalformedRequestHandler`).
+/// HTTP itself through `MalformedRequestHandler`). With `loading`, also the runtime updates of `RuntimeLoading`: a
+/// request whose `model` names a loaded adapter is served with it.
 public struct OpenAIServer: Sendable {
     public let scheduler: GenerationScheduler
     public let modelName: String
     public let template: ChatTemplate
+    public let loading: RuntimeLoading?
     private let created = Int(Date().timeIntervalSince1970)
 
-    public init(scheduler: GenerationScheduler, modelName: String) {
+    public init(scheduler: GenerationScheduler, modelName: String, loading: RuntimeLoading? = nil) {
         self.scheduler = scheduler
         self.modelName = modelName
+        self.loading = loading
         template = ChatTemplate(tokenizer: scheduler.tokenizer)
     }
 
-    private var limits: ServeLimits { scheduler.limits }
+    var limits: ServeLimits { scheduler.limits }
 
-    /// The router with the three endpoints behind the error middleware.
+    /// The router with the endpoints behind the error middleware.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: OpenAIErrorMiddleware())
-        router.get("/v1/models") { _, _ in
-            Self.json(.object(["object": .string("list"), "data": .array([.object([
-                "id": .string(modelName), "object": .string("model"), "created": .integer(created), "owned_by": .string("aepo"),
-            ])])]))
-        }
+        router.get("/v1/models") { _, _ in Self.json(models) }
         router.post("/v1/completions") { request, _ in try await generate(request, kind: .completion) }
         router.post("/v1/chat/completions") { request, _ in try await generate(request, kind: .chat) }
+        if let loading {
+            if loading.adapters {
+                router.post("/v1/load_lora_adapter") { request, _ in try await loadAdapter(request, loading: loading) }
+                router.post("/v1/unload_lora_adapter") { request, _ in try await unloadAdapter(request) }
+            }
+            router.post("/update_weights_from_disk") { request, _ in try await updateWeights(request, loading: loading) }
+        }
         return router
+    }
+
+    /// `/v1/models`: the base model, then the loaded adapters (by name, with their directory as `root`).
+    private var models: JSONValue {
+        func entry(_ id: String, _ extra: [String: JSONValue] = [:]) -> JSONValue {
+            .object(["id": .string(id), "object": .string("model"), "created": .integer(created), "owned_by": .string("aepo")]
+                .merging(extra) { $1 })
+        }
+        let adapters = scheduler.models.adapters.sorted { $0.key < $1.key }.map {
+            entry($0.key, ["root": .string($0.value.path), "parent": .string(modelName)])
+        }
+        return .object(["object": .string("list"), "data": .array([entry(modelName)] + adapters)])
+    }
+
+    /// The request's body, at most `limits.maxBodyBytes` (413 beyond).
+    func body(_ request: Request) async throws -> [UInt8] {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maxBodyBytes {
+            throw Self.tooLarge(limits.maxBodyBytes)
+        }
+        do {
+            return Array(try await request.body.collect(upTo: limits.maxBodyBytes).readableBytesView)
+        } catch {
+            throw Self.tooLarge(limits.maxBodyBytes)
+        }
     }
 
     /// An application serving `router()` at `host:port` (port 0: any free port, reported to `onServerRunning`).
@@ -44,23 +74,20 @@ public struct OpenAIServer: Sendable {
     }
 
     private func generate(_ request: Request, kind: GenerationRequest.Kind) async throws -> Response {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maxBodyBytes {
-            throw Self.tooLarge(limits.maxBodyBytes)
-        }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: limits.maxBodyBytes)
-        } catch {
-            throw Self.tooLarge(limits.maxBodyBytes)
-        }
-        let parsed = try GenerationRequest(body: Array(body.readableBytesView), kind: kind, tokenizer: scheduler.tokenizer,
+        let parsed = try GenerationRequest(body: try await body(request), kind: kind, tokenizer: scheduler.tokenizer,
                                            template: template, config: scheduler.engine.config, limits: limits)
-        guard parsed.model == modelName else {
-            throw OpenAIError(.notFound, "the model '\(parsed.model)' does not exist; this server serves '\(modelName)'",
-                              param: "model", code: "model_not_found")
+        let engine: InferenceEngine
+        if parsed.model == modelName {
+            engine = scheduler.models.base
+        } else if let adapter = scheduler.models.adapter(parsed.model) {
+            engine = adapter.engine
+        } else {
+            let names = [modelName] + scheduler.models.adapters.keys.sorted()
+            throw OpenAIError(.notFound, "the model '\(parsed.model)' does not exist; this server serves "
+                              + names.map { "'\($0)'" }.joined(separator: ", "), param: "model", code: "model_not_found")
         }
-        let events = try scheduler.submit(parsed)
-        let rendering = ResponseRendering(request: parsed, model: modelName, tokenizer: scheduler.tokenizer,
+        let events = try scheduler.submit(parsed, on: engine)
+        let rendering = ResponseRendering(request: parsed, model: parsed.model, tokenizer: scheduler.tokenizer,
                                           id: (kind == .chat ? "chatcmpl-" : "cmpl-") + UUID().uuidString.lowercased(),
                                           created: Int(Date().timeIntervalSince1970))
         if parsed.stream {

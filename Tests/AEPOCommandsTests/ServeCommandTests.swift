@@ -26,4 +26,15 @@ final class ServeCommandTests: XCTestCase {
             }
         }
     }
+
+    /// The runtime LoRA API needs the directory it may read from, and replaces a start-up adapter.
+    func testEnableLoraNeedsADirectoryAndNoStartUpAdapter() throws {
+        XCTAssertThrowsError(try ServeCommand.parse(["--model", "m", "--enable-lora"])) {
+            XCTAssertTrue(ServeCommand.message(for: $0).contains("--enable-lora needs --lora-dir DIR"), "\($0)")
+        }
+        XCTAssertThrowsError(try ServeCommand.parse(["--model", "m", "--enable-lora", "--lora-dir", "d", "--adapter", "a"])) {
+            XCTAssertTrue(ServeCommand.message(for: $0).contains("with --enable-lora load adapters at run time instead"), "\($0)")
+        }
+        XCTAssertNoThrow(try ServeCommand.parse(["--model", "m", "--enable-lora", "--lora-dir", "d"]))
+    }
 }

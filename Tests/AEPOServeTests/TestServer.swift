@@ -21,11 +21,13 @@ final class TestServer {
         self.task = task
     }
 
+    /// `loading`: the runtime updates it serves (none by default).
     static func start(limits: ServeLimits = ServeLimits(maxBodyBytes: 4096, maxTokens: 200, maxPromptTokens: 400,
-                                                        maxConcurrentRequests: 16, maxTopLogprobs: AgentFixture.vocabularySize)) async throws -> TestServer {
+                                                        maxConcurrentRequests: 16, maxTopLogprobs: AgentFixture.vocabularySize),
+                      loading: RuntimeLoading? = nil) async throws -> TestServer {
         let engine = try InferenceEngine(model: try ToolProneModel.make(), blockSize: 16)
         let scheduler = GenerationScheduler(engine: engine, tokenizer: AgentFixture.tokenizer, limits: limits)
-        let server = OpenAIServer(scheduler: scheduler, modelName: modelName)
+        let server = OpenAIServer(scheduler: scheduler, modelName: modelName, loading: loading)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = server.application(host: "127.0.0.1", port: 0) { continuation.yield($0) }
         let task = Task { try await app.run() }
