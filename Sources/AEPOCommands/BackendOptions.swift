@@ -23,8 +23,8 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "Sampling backend: native (the engine over --model DIR) or openai (an OpenAI-compatible server).")
     var backend = "native"
 
-    @Option(help: "With --backend openai: the server's base URL, e.g. http://127.0.0.1:8000.")
-    var endpoint: String?
+    @Option(help: "With --backend openai: a server's base URL, e.g. http://127.0.0.1:8000; repeat it for a fleet of servers of the same model (each request to the least busy).")
+    var endpoint: [String] = []
 
     @Option(help: "With --backend openai: the environment variable holding the API key (sent as a Bearer token).")
     var apiKeyEnv: String?
@@ -41,17 +41,17 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "With --backend openai: retries of a failed request (transport errors, 429, 5xx), with exponential back-off.")
     var retries = 3
 
-    @Option(help: "With --backend openai: requests in flight at once (at most 64).")
+    @Option(help: "With --backend openai: requests in flight at once per server (at most 64).")
     var concurrency = 16
 
     func validate() throws {
         guard ["native", "openai"].contains(backend) else { throw ValidationError("--backend must be native or openai, got '\(backend)'") }
         if backend == "openai" {
-            guard endpoint != nil else { throw ValidationError("--backend openai needs --endpoint URL") }
+            guard !endpoint.isEmpty else { throw ValidationError("--backend openai needs --endpoint URL") }
             guard topLogprobs >= 1, contextLength >= 2, timeout > 0, retries >= 0, concurrency >= 1 else {
                 throw ValidationError("--top-logprobs, --context-length, --timeout and --concurrency must be positive, --retries ≥ 0")
             }
-        } else if endpoint != nil || apiKeyEnv != nil {
+        } else if !endpoint.isEmpty || apiKeyEnv != nil {
             throw ValidationError("--endpoint and --api-key-env need --backend openai")
         }
         if isRemote && adapter != nil {
@@ -86,9 +86,10 @@ struct BackendOptions: ParsableArguments {
             }
             apiKey = key
         }
-        let endpoint = try OpenAIEndpoint(settings: .init(url: endpoint!, apiKey: apiKey, timeout: timeout, retries: retries,
-                                                          concurrency: concurrency))
-        return try RemoteSampler(endpoint: endpoint, settings: .init(
+        let endpoints = try endpoint.map {
+            try OpenAIEndpoint(settings: .init(url: $0, apiKey: apiKey, timeout: timeout, retries: retries, concurrency: concurrency))
+        }
+        return try RemoteSampler(fleet: EndpointFleet(endpoints: endpoints), settings: .init(
             model: model, sampling: sampling, topLogprobs: topLogprobs, vocabularySize: tokenizer.vocabularySize,
             contextLength: contextLength))
     }

@@ -50,7 +50,7 @@ enum ServeBenchmark {
         let sequentialSeconds = Date().timeIntervalSince(start)
         let before = scheduler.statistics
         start = Date()
-        let concurrent = try endpoint.post("chat/completions", bodies: bodies)
+        let concurrent = try EndpointFleet(endpoints: [endpoint]).post("chat/completions", bodies: bodies).map(\.reply)
         let concurrentSeconds = Date().timeIntervalSince(start)
         let after = scheduler.statistics
         let answered = concurrent.allSatisfy { $0.objectValue?["choices"]?.arrayValue?.first?.objectValue?["message"] != nil }

@@ -3,9 +3,8 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 
-/// A blocking client for an OpenAI-compatible server's `/v1/completions`: a deadline per request,
-/// retries with exponential back-off on transport errors, 429 and 5xx, and at most `concurrency`
-/// requests in flight.
+/// A blocking client for an OpenAI-compatible server: a deadline per request and retries with exponential back-off
+/// on transport errors, 429 and 5xx. `EndpointFleet` keeps at most `concurrency` requests in flight per server.
 public final class OpenAIEndpoint {
     public struct Settings: Sendable {
         /// The server's base URL (`http://host:port` or `…/v1`).
@@ -48,34 +47,30 @@ public final class OpenAIEndpoint {
 
     /// `base/v1/<path>`.
     public func url(_ path: String) -> String {
+        root + "/v1/" + path
+    }
+
+    /// The server's address without `/v1`: where endpoints outside the OpenAI API live (SGLang's `/update_weights_from_disk`).
+    public var root: String {
         var base = settings.url
         while base.hasSuffix("/") { base.removeLast() }
-        if !base.hasSuffix("/v1") { base += "/v1" }
-        return base + "/" + path
+        if base.hasSuffix("/v1") { base.removeLast(3) }
+        return base
     }
 
-    /// POSTs every body to `path` (at most `concurrency` at once) and returns the parsed replies in order.
-    public func post(_ path: String, bodies: [JSONValue]) throws -> [JSONValue] {
-        let work = SharedWork(count: bodies.count)
-        let done = DispatchGroup()
-        for _ in 0..<min(settings.concurrency, bodies.count) {
-            done.enter()
-            Thread { [self] in
-                while let i = work.take() { work.store(Result { try self.post(path, body: bodies[i]) }, at: i) }
-                done.leave()
-            }.start()
-        }
-        done.wait()
-        return try work.results.map { try $0!.get() }
-    }
-
-    /// One POST with retries.
+    /// One POST of `body` to `base/v1/<path>` with retries; the parsed reply.
     public func post(_ path: String, body: JSONValue) throws -> JSONValue {
-        let target = url(path)
+        try send(to: url(path), body: body)
+    }
+
+    /// One request to `target` (a full URL; a POST of `body`, a GET without one) with retries: transport errors, 429 and
+    /// 5xx are retried, waiting `backoff · 2^attempt` seconds. The parsed JSON reply, or `.null` when `parsingReply` is
+    /// false (vLLM answers its LoRA endpoints in plain text).
+    public func send(to target: String, body: JSONValue? = nil, parsingReply: Bool = true) throws -> JSONValue {
         var attempt = 0
         while true {
             do {
-                return try once(target, body: body)
+                return try once(target, body: body, parsingReply: parsingReply)
             } catch let error as RemoteError where error.retryable && attempt < settings.retries {
                 Thread.sleep(forTimeInterval: settings.backoff * Double(1 << attempt))
                 attempt += 1
@@ -83,11 +78,13 @@ public final class OpenAIEndpoint {
         }
     }
 
-    private func once(_ target: String, body: JSONValue) throws -> JSONValue {
-        var request = try HTTPClient.Request(url: target, method: .POST)
-        request.headers.add(name: "Content-Type", value: "application/json")
+    private func once(_ target: String, body: JSONValue?, parsingReply: Bool) throws -> JSONValue {
+        var request = try HTTPClient.Request(url: target, method: body == nil ? .GET : .POST)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .string(body.serialized())
+        }
         if let key = settings.apiKey { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
-        request.body = .string(body.serialized())
         let response: HTTPClient.Response
         do {
             response = try client.execute(request: request, deadline: NIODeadline.now() + TimeAmount.milliseconds(Int64(settings.timeout * 1000))).wait()
@@ -96,11 +93,13 @@ public final class OpenAIEndpoint {
         }
         let bytes = response.body.map { Array($0.readableBytesView) } ?? []
         guard response.status == .ok else {
-            let detail = (try? JSONValue.parse(bytes))?.objectValue?["error"]?.objectValue?["message"]?.stringValue
-                ?? String(decoding: bytes.prefix(300), as: UTF8.self)
+            let error = (try? JSONValue.parse(bytes))?.objectValue?["error"]?.objectValue
+            let detail = error?["message"]?.stringValue ?? String(decoding: bytes.prefix(300), as: UTF8.self)
             throw RemoteError(message: "\(target) answered \(response.status.code): \(detail)",
-                              retryable: response.status.code == 429 || response.status.code >= 500)
+                              retryable: response.status.code == 429 || response.status.code >= 500,
+                              status: Int(response.status.code), code: error?["code"]?.stringValue)
         }
+        guard parsingReply else { return .null }
         do {
             return try JSONValue.parse(bytes)
         } catch {
@@ -114,27 +113,16 @@ public struct RemoteError: Error, CustomStringConvertible, Sendable {
     public var message: String
     /// Transport errors, 429 and 5xx are retried.
     public var retryable: Bool
+    /// The HTTP status of an answer other than 200 (nil for a transport error), and the OpenAI error's `code` if any.
+    public var status: Int?
+    public var code: String?
+
+    public init(message: String, retryable: Bool, status: Int? = nil, code: String? = nil) {
+        self.message = message
+        self.retryable = retryable
+        self.status = status
+        self.code = code
+    }
 
     public var description: String { message }
-}
-
-/// Indices handed out to worker threads and the results they store, under a lock.
-private final class SharedWork: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
-    private(set) var results: [Result<JSONValue, Error>?]
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func take() -> Int? {
-        lock.withLock {
-            guard next < results.count else { return nil }
-            next += 1
-            return next - 1
-        }
-    }
-
-    func store(_ result: Result<JSONValue, Error>, at index: Int) {
-        lock.withLock { results[index] = result }
-    }
 }

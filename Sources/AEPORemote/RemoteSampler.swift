@@ -3,8 +3,8 @@ import AEPOCore
 import AEPOModel
 import Foundation
 
-/// `SamplingBackend` over an OpenAI-compatible `/v1/completions` server (vLLM, SGLang, llama.cpp,
-/// `aepo serve`).
+/// `SamplingBackend` over OpenAI-compatible `/v1/completions` servers (vLLM, SGLang, llama.cpp, `aepo serve`): one,
+/// or a fleet of them serving the same model (`EndpointFleet`: each request to the least busy server).
 ///
 /// A sequence is kept here as token ids; every segment sends the whole sequence as a token-id prompt
 /// (a branch re-sends its prefix; servers with prefix caching reuse it) with `max_tokens`, the stop
@@ -38,21 +38,30 @@ public final class RemoteSampler: SamplingBackend {
         }
     }
 
-    public let endpoint: OpenAIEndpoint
-    public let settings: Settings
+    public let fleet: EndpointFleet
+    public private(set) var settings: Settings
     public private(set) var statistics = SamplingStatistics()
+    /// Segments answered under each model name (a reply's `model`, else the name asked for): a server that answers
+    /// under another name than `model` is not serving the policy asked for.
+    public private(set) var answeredModels: [String: Int] = [:]
     private let sampler: Sampler
     private var sequences: [Int: [Int]] = [:]
     private var nextHandle = 0
 
-    public init(endpoint: OpenAIEndpoint, settings: Settings) throws {
+    public init(fleet: EndpointFleet, settings: Settings) throws {
         try settings.sampling.validate(source: "remote sampling")
         guard settings.topLogprobs >= 1 else {
             throw InputError("at least one top log-prob is needed for the entropies", source: "remote sampling", field: "top_logprobs")
         }
-        self.endpoint = endpoint
+        self.fleet = fleet
         self.settings = settings
         sampler = Sampler(settings: settings.sampling)
+    }
+
+    /// The served model's name requests carry (a policy version's adapter, when the servers follow a trainer).
+    public var model: String {
+        get { settings.model }
+        set { settings.model = newValue }
     }
 
     public var entropyVocabularySize: Int { settings.vocabularySize }
@@ -91,13 +100,14 @@ public final class RemoteSampler: SamplingBackend {
             if !sampler.isGreedy { body["seed"] = .integer(Int(bitPattern: UInt(results[i].generator.next() >> 1))) }
             return .object(body)
         }
-        let replies = try endpoint.post("completions", bodies: bodies)
-        for (i, reply) in zip(live, replies) {
+        let replies = try fleet.post("completions", bodies: bodies)
+        for (i, (reply, source)) in zip(live, replies) {
+            answeredModels[reply.objectValue?["model"]?.stringValue ?? settings.model, default: 0] += 1
             // The whole sequence is sent again: what a server without prefix caching prefills.
             statistics.prefillTokens += tokens(requests[i].sequence).count
             var scanner = StopCriteria.Scanner(stop)
             var stopped = false
-            for token in try parse(reply) {
+            for token in try parse(reply, source: source) {
                 results[i].tokens.append(token)
                 if let finish = scanner.feed(token.token) {
                     results[i].finish = finish
@@ -118,8 +128,7 @@ public final class RemoteSampler: SamplingBackend {
     }
 
     /// The reply's tokens with their log-probs and entropies; a clear error when the server left out what is needed.
-    private func parse(_ reply: JSONValue) throws -> [SampledToken] {
-        let source = endpoint.url("completions")
+    private func parse(_ reply: JSONValue, source: String) throws -> [SampledToken] {
         guard let choice = reply.objectValue?["choices"]?.arrayValue?.first?.objectValue else {
             throw InputError("the reply has no choices", source: source)
         }

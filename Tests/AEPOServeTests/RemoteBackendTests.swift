@@ -16,7 +16,7 @@ final class RemoteBackendTests: XCTestCase {
 
     private func remote(_ server: TestServer, sampling: SamplingSettings, topLogprobs: Int = AgentFixture.vocabularySize) throws -> RemoteSampler {
         let endpoint = try OpenAIEndpoint(settings: .init(url: server.url, timeout: 60, retries: 0, concurrency: 8))
-        return try RemoteSampler(endpoint: endpoint, settings: .init(
+        return try RemoteSampler(fleet: EndpointFleet(endpoints: [endpoint]), settings: .init(
             model: TestServer.modelName, sampling: sampling, topLogprobs: topLogprobs,
             vocabularySize: AgentFixture.vocabularySize, contextLength: ToolProneModel.config().maxPositionEmbeddings))
     }
