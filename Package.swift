@@ -12,6 +12,14 @@ let cpuSettings: [SwiftSetting] = []
 
 let settings: [SwiftSetting] = cpuSettings + [.swiftLanguageMode(.v5)]
 
+// The AVX-512 register tile is compiled for AVX-512 in a module of its own, which the GEMM calls only on CPUs that
+// have it (`GemmKernel`).
+#if arch(x86_64)
+let avx512Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512"]), .swiftLanguageMode(.v5)]
+#else
+let avx512Settings: [SwiftSetting] = settings
+#endif
+
 let package = Package(
     name: "aepo",
     platforms: [.macOS(.v14)],
@@ -35,7 +43,9 @@ let package = Package(
         // Seeded randomness, atomic file writes, input errors, JSON Lines: shared by every layer.
         .target(name: "AEPOCore", swiftSettings: settings),
         // GEMM, thread pool, vectorised math and the per-layer forward/backward kernels (large buffers from AEPOCore).
-        .target(name: "AEPOKernels", dependencies: ["AEPOCore"], swiftSettings: settings),
+        .target(name: "AEPOKernels", dependencies: ["AEPOCore", "AEPOKernelsAVX512"], swiftSettings: settings),
+        // The packed GEMM's 12×16 register tile, compiled for AVX-512 (called only where the CPU has it).
+        .target(name: "AEPOKernelsAVX512", swiftSettings: avx512Settings),
         // Qwen3: config, safetensors, parameters, forward/backward, KV cache, sampler.
         .target(name: "AEPOModel", dependencies: ["AEPOKernels", "AEPOCore"], swiftSettings: settings),
         // Byte-level BPE: Hugging Face tokenizer.json load/save, training.
@@ -104,7 +114,7 @@ let package = Package(
         // Shared test helpers: fixture paths, finite differences, tolerances, seeded byte mutations.
         .target(name: "AEPOTestSupport", dependencies: ["AEPOCore"], path: "Tests/AEPOTestSupport", swiftSettings: settings),
         .testTarget(name: "AEPOCoreTests", dependencies: ["AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOKernelsTests", dependencies: ["AEPOKernels", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOKernelsTests", dependencies: ["AEPOKernels", "AEPOKernelsAVX512", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOModelTests", dependencies: ["AEPOModel", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOTokenizerTests", dependencies: ["AEPOTokenizer", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOToolsTests", dependencies: ["AEPOTools", "AEPOCore"], swiftSettings: settings),

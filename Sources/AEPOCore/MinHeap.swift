@@ -1,15 +1,16 @@
-/// A binary min-heap: `pop` returns the smallest element (by `<`) first.
+/// A binary min-heap: `pop` returns the smallest element (by `<`) first. Inlinable, so that callers in other modules
+/// get it specialised to their element type (unspecialised, every comparison goes through a witness table).
 public struct MinHeap<Element: Comparable> {
-    private var items: [Element] = []
+    @usableFromInline var items: [Element] = []
 
-    public init() {}
+    @inlinable public init() {}
 
-    public var count: Int { items.count }
+    @inlinable public var count: Int { items.count }
 
     /// The smallest element, without removing it.
-    public var min: Element? { items.first }
+    @inlinable public var min: Element? { items.first }
 
-    public mutating func push(_ element: Element) {
+    @inlinable public mutating func push(_ element: Element) {
         items.append(element)
         var child = items.count - 1
         while child > 0 {
@@ -20,7 +21,7 @@ public struct MinHeap<Element: Comparable> {
         }
     }
 
-    @discardableResult
+    @inlinable @discardableResult
     public mutating func pop() -> Element? {
         guard let top = items.first else { return nil }
         let last = items.removeLast()

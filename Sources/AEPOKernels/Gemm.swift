@@ -1,3 +1,5 @@
+import AEPOKernelsAVX512
+
 /// Single-precision matrix multiply on row-major matrices:
 /// `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C`, where `op(X)` is `X` or `Xᵀ`.
 ///
@@ -8,7 +10,7 @@
 /// Fast shapes (all run on `Parallel.threadCount` threads):
 /// - `y = x·Wᵀ` with `W` stored `[out, in]`: `transA: false, transB: true, m: tokens, n: out, k: in`.
 ///   Up to `smallBatchLimit` rows of `x` (decoding), with `in ≥ 64`, take a matrix–vector path that
-///   streams `W` once per few rows; larger `m` takes the packed, cache-blocked 6×16 SIMD kernel.
+///   streams `W` once per few rows; larger `m` takes the packed, cache-blocked 6×16 SIMD kernel (12×16 with AVX-512, `GemmKernel`).
 /// - `dX = dY·W`: `transA: false, transB: false`; `dW = dYᵀ·X`: `transA: true, transB: false`.
 ///   Both take the packed kernel, which resolves transposition while packing (or reads A in place).
 /// With `AEPO_BLAS=openblas` and an OpenBLAS library present, the call goes to `cblas_sgemm`.
@@ -50,6 +52,8 @@ struct GemmOperands {
     var b: WeightPointer, ldb: Int
     var beta: Float
     var c: UnsafeMutablePointer<Float>, ldc: Int
+    /// The register tiles of the packed path (the results do not depend on it).
+    var kernel = GemmKernel.current
 }
 
 /// The number of rows of `x` up to which `sgemm(transA: _, transB: true, …)` uses the
@@ -97,6 +101,7 @@ private func sgemmPacked(_ g: GemmOperands) {
     let maxThreads = m * n * k < 1 << 19 ? 1 : Int.max
     let threads = min(Parallel.availableThreadCount, maxThreads)
     let rowBlocks = (m + mc - 1) / mc
+    let wide = g.kernel == .avx512
     GemmWorkspace.with { workspace in
         for jc in stride(from: 0, to: n, by: nc) {
             let width = min(nc, n - jc)
@@ -155,6 +160,15 @@ private func sgemmPacked(_ g: GemmOperands) {
                         var i = 0
                         while i < height {
                             let (tile, rows) = (c + (ic + i) * ldc + jc + j, min(mr, height - i))
+                            if wide && cols == nr && height - i >= 2 * mr {
+                                // Two packed six-row slivers, or twelve rows of A in place.
+                                let (upper, lower, rowStride, depthStride) = packedA.map { ($0 + i * depth, $0 + (i + mr) * depth, 1, mr) }
+                                    ?? (a + (ic + i) * lda + pc, a + (ic + i + mr) * lda + pc, lda, 1)
+                                gemmWideTile(kc: depth, upper: upper, lower: lower, rowStride: rowStride, depthStride: depthStride,
+                                             b: packedB, c: tile, ldc: ldc, alpha: alpha, beta: betaNow)
+                                i += 2 * mr
+                                continue
+                            }
                             if let packedA {
                                 gemmMicroKernel(kc: depth, packedA: packedA + i * depth, b: packedB, c: tile, ldc: ldc,
                                                 rows: rows, cols: cols, alpha: alpha, beta: betaNow)

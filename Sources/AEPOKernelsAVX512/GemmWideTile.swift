@@ -1,0 +1,55 @@
+/// The packed GEMM's register tile for CPUs with AVX-512: `C[12×16] = alpha · Ã·B̃ + beta · C`
+/// for a full tile, where `B̃` is a packed B sliver (`kc` steps of 16 values, as for the AVX2 tile) and `Ã` is two
+/// six-row halves, `Ã(r, p) = upper[r·rowStride + p·depthStride]` for `r < 6` and `lower[(r − 6)·rowStride +
+/// p·depthStride]` after — two packed A slivers, or twelve rows of A read in place.
+///
+/// Twelve 16-float accumulators, one per row, each updated by one fused multiply-add per depth step in the same
+/// order as the AVX2 tile's two 8-float halves, so every element of C is computed by exactly the same operations:
+/// the results are bit for bit those of two AVX2 tiles. This module is compiled for AVX-512; call it only after
+/// `GemmKernel.current` has found the instructions.
+@inline(never)
+public func gemmWideTile(
+    kc: Int, upper: UnsafePointer<Float>, lower: UnsafePointer<Float>, rowStride: Int, depthStride: Int,
+    b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+) {
+    typealias V = SIMD16<Float>
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+    var c6 = V(), c7 = V(), c8 = V(), c9 = V(), c10 = V(), c11 = V()
+    let (o1, o2, o3, o4, o5) = (rowStride, 2 * rowStride, 3 * rowStride, 4 * rowStride, 5 * rowStride)
+    var (pu, pl) = (upper, lower)
+    var pb = UnsafeRawPointer(b)
+    for _ in 0..<kc {
+        let row = pb.load(as: V.self)
+        c0 = c0.addingProduct(V(repeating: pu[0]), row)
+        c1 = c1.addingProduct(V(repeating: pu[o1]), row)
+        c2 = c2.addingProduct(V(repeating: pu[o2]), row)
+        c3 = c3.addingProduct(V(repeating: pu[o3]), row)
+        c4 = c4.addingProduct(V(repeating: pu[o4]), row)
+        c5 = c5.addingProduct(V(repeating: pu[o5]), row)
+        c6 = c6.addingProduct(V(repeating: pl[0]), row)
+        c7 = c7.addingProduct(V(repeating: pl[o1]), row)
+        c8 = c8.addingProduct(V(repeating: pl[o2]), row)
+        c9 = c9.addingProduct(V(repeating: pl[o3]), row)
+        c10 = c10.addingProduct(V(repeating: pl[o4]), row)
+        c11 = c11.addingProduct(V(repeating: pl[o5]), row)
+        pu += depthStride
+        pl += depthStride
+        pb += 64
+    }
+    store(c0, to: c, alpha: alpha, beta: beta); store(c1, to: c + ldc, alpha: alpha, beta: beta)
+    store(c2, to: c + 2 * ldc, alpha: alpha, beta: beta); store(c3, to: c + 3 * ldc, alpha: alpha, beta: beta)
+    store(c4, to: c + 4 * ldc, alpha: alpha, beta: beta); store(c5, to: c + 5 * ldc, alpha: alpha, beta: beta)
+    store(c6, to: c + 6 * ldc, alpha: alpha, beta: beta); store(c7, to: c + 7 * ldc, alpha: alpha, beta: beta)
+    store(c8, to: c + 8 * ldc, alpha: alpha, beta: beta); store(c9, to: c + 9 * ldc, alpha: alpha, beta: beta)
+    store(c10, to: c + 10 * ldc, alpha: alpha, beta: beta); store(c11, to: c + 11 * ldc, alpha: alpha, beta: beta)
+}
+
+/// `row[0..<16] = alpha · x + beta · row[0..<16]` (a fused multiply-add per element, as the AVX2 tile's store), not
+/// reading `row` when `beta == 0`.
+@inline(__always)
+private func store(_ x: SIMD16<Float>, to row: UnsafeMutablePointer<Float>, alpha: Float, beta: Float) {
+    let raw = UnsafeMutableRawPointer(row)
+    var y = x * alpha
+    if beta != 0 { y = y.addingProduct(raw.loadUnaligned(as: SIMD16<Float>.self), beta) }
+    raw.storeBytes(of: y, as: SIMD16<Float>.self)
+}
