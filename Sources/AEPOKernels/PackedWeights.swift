@@ -1,4 +1,5 @@
 import AEPOCore
+import AEPOKernelsAVX512
 
 /// A weight matrix `W[outputs, inputs]` (PyTorch's `nn.Linear` layout) copied once into the layout
 /// a decode step streams fastest, for `y = x · Wᵀ` on a few rows of `x`.
@@ -79,12 +80,15 @@ public final class PackedWeights {
 
     /// `output[rows, outputs] = input[rows, inputs] · Wᵀ`, added to `output` when `accumulate`
     /// (both row-major and contiguous). With `accumulate == false` the output is only written.
-    /// Threads split the panels; each output is summed in the same order whatever the thread count.
-    public func apply(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows m: Int, accumulate: Bool = false) {
+    /// Threads split the panels; each output is summed in the same order whatever the thread count and `kernel`.
+    public func apply(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows m: Int, accumulate: Bool = false,
+                      kernel: GemmKernel = .current) {
         if m == 0 { return }
         let (n, k, width) = (outputs, inputs, Self.panelWidth)
         let maxThreads = m * n * k < 1 << 18 ? 1 : Int.max
         let tasks = min(panels, 4 * Parallel.effectiveThreadCount)
+        // Eight-row tiles where the CPU has AVX-512 (the same results, `GemmKernel`).
+        let wide = kernel == .avx512
         Parallel.forEachWorker(tasks, maxThreads: maxThreads) { task, _ in
             for q in Parallel.chunkRange(task, of: tasks, total: panels) {
                 let j = q * width
@@ -93,6 +97,22 @@ public final class PackedWeights {
                     let depth = min(Self.depthBlock, k - p0)
                     var t = 0
                     while t < m {
+                        if wide && cols == width && m - t >= 2 * Self.tileRows {
+                            let (x, c, accumulates) = (input + t * k + p0, output + t * n + j, accumulate || p0 > 0)
+                            switch storage {
+                            case .float32(let panels):
+                                packedWideTile(depth: depth, x: x, ldx: k, panel: panels + (q * k + p0) * width, c: c, ldc: n,
+                                               accumulate: accumulates, prefetchesNext: t == 0)
+                            case .bfloat16(let panels):
+                                let slice = panels + (q * k + p0) * width
+                                slice.withMemoryRebound(to: UInt16.self, capacity: depth * width) { slice in
+                                    packedWideTile(depth: depth, x: x, ldx: k, panel: slice, c: c, ldc: n,
+                                                   accumulate: accumulates, prefetchesNext: t == 0)
+                                }
+                            }
+                            t += 2 * Self.tileRows
+                            continue
+                        }
                         let tile = min(Self.tileRows, m - t)
                         func row(_ r: Int) -> UnsafePointer<Float> { input + (t + min(r, tile - 1)) * k + p0 }
                         let x = (row(0), row(1), row(2), row(3))

@@ -66,6 +66,30 @@ final class PackedWeightsTests: XCTestCase {
         try check(rows: m, outputs: n, inputs: k, accumulate: true, threads: Parallel.threadCount, seed: 10)
     }
 
+    func testEightRowAVX512TilesEqualTheFourRowTilesBitForBit() throws {
+        try XCTSkipUnless(GemmKernel.avx512Available, "this CPU has no AVX-512")
+        var rng = SeededGenerator(seed: 11)
+        // Eight-row tiles with four-row, ragged and no remainders; a ragged last panel; two depth blocks.
+        for (m, n, k) in [(8, 24, 5), (21, 50, 300), (32, 97, 64)] {
+            let x = (0..<(m * k)).map { _ in rng.nextFloat() * 2 - 1 }
+            let w = (0..<(n * k)).map { _ in rng.nextFloat() * 2 - 1 }
+            let start = (0..<(m * n)).map { _ in rng.nextFloat() * 2 - 1 }
+            let bits = w.map { BFloat16(bitPattern: UInt16($0.bitPattern >> 16)) }
+            for weights in [try w.withUnsafeBufferPointer { try PackedWeights(weight: .float32($0.baseAddress!), outputs: n, inputs: k) },
+                            try bits.withUnsafeBufferPointer { try PackedWeights(weight: .bfloat16($0.baseAddress!), outputs: n, inputs: k) }] {
+                for accumulate in [false, true] {
+                    let results = GemmKernel.allCases.map { kernel in
+                        var out = start
+                        weights.apply(output: &out, input: x, rows: m, accumulate: accumulate, kernel: kernel)
+                        return out.map(\.bitPattern)
+                    }
+                    XCTAssertEqual(results[0], results[1], "\(m)×\(n)×\(k) accumulate \(accumulate)")
+                    XCTAssertNotEqual(results[0], start.map(\.bitPattern))
+                }
+            }
+        }
+    }
+
     func testSnapshotIgnoresLaterChangesToTheSource() throws {
         var w: [Float] = [1, 2, 3, 4]
         let packed = try w.withUnsafeBufferPointer { try PackedWeights(weight: .float32($0.baseAddress!), outputs: 2, inputs: 2) }

@@ -7,13 +7,13 @@ import Foundation
 import Glibc
 import NIOCore
 
-/// `aepo serve`'s server over the tool-prone tiny model, started in-process on a free loopback port.
-final class TestServer {
-    let scheduler: GenerationScheduler
-    let port: Int
+/// `aepo serve`'s server (by default over the tool-prone tiny model), started in-process on a free loopback port.
+public final class TestServer {
+    public let scheduler: GenerationScheduler
+    public let port: Int
     private let task: Task<Void, Error>
 
-    static let modelName = "tiny"
+    public static let modelName = "tiny"
 
     private init(scheduler: GenerationScheduler, port: Int, task: Task<Void, Error>) {
         self.scheduler = scheduler
@@ -21,11 +21,12 @@ final class TestServer {
         self.task = task
     }
 
-    /// `loading`: the runtime updates it serves (none by default).
-    static func start(limits: ServeLimits = ServeLimits(maxBodyBytes: 4096, maxTokens: 200, maxPromptTokens: 400,
-                                                        maxConcurrentRequests: 16, maxTopLogprobs: AgentFixture.vocabularySize),
-                      loading: RuntimeLoading? = nil) async throws -> TestServer {
-        let engine = try InferenceEngine(model: try ToolProneModel.make(), blockSize: 16)
+    /// A server of `model` (default: the tool-prone model) with `loading`, the runtime updates it serves (none by default).
+    public static func start(model: Qwen3Model? = nil,
+                             limits: ServeLimits = ServeLimits(maxBodyBytes: 4096, maxTokens: 200, maxPromptTokens: 400,
+                                                               maxConcurrentRequests: 16, maxTopLogprobs: AgentFixture.vocabularySize),
+                             loading: RuntimeLoading? = nil) async throws -> TestServer {
+        let engine = try InferenceEngine(model: try model ?? ToolProneModel.make(), blockSize: 16)
         let scheduler = GenerationScheduler(engine: engine, tokenizer: AgentFixture.tokenizer, limits: limits)
         let server = OpenAIServer(scheduler: scheduler, modelName: modelName, loading: loading)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
@@ -36,16 +37,16 @@ final class TestServer {
         return TestServer(scheduler: scheduler, port: port, task: task)
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
     /// Cancels the server (the service group shuts it down) and stops the engine thread.
-    func stop() async {
+    public func stop() async {
         task.cancel()
         scheduler.shutdown()
     }
 
     /// Sends `body` to `path` and returns the status and the body.
-    func send(_ path: String, method: String = "POST", body: String? = nil) async throws -> (status: Int, body: String) {
+    public func send(_ path: String, method: String = "POST", body: String? = nil) async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: url + path)
         request.method = .RAW(value: method)
         if let body {
@@ -61,7 +62,7 @@ final class TestServer {
 extension TestServer {
     /// Writes `request` as it is over a fresh TCP connection and reads until the server closes its side (or 30 s
     /// pass): the status code and the body of the reply.
-    func sendRaw(_ request: [UInt8]) async throws -> (status: Int, body: String) {
+    public func sendRaw(_ request: [UInt8]) async throws -> (status: Int, body: String) {
         let port = self.port
         let reply = try await offPool { () -> [UInt8] in
             let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -101,13 +102,13 @@ extension TestServer {
     }
 }
 
-struct RemoteTestError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct RemoteTestError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Runs blocking work (the synchronous agent loop) on its own thread, off the concurrency pool the server uses.
-func offPool<T>(_ work: @escaping () throws -> T) async throws -> T {
+public func offPool<T>(_ work: @escaping () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try work() }) }.start()
     }
