@@ -127,6 +127,17 @@ let package = Package(
             path: "Tests/AEPOAgentTestSupport",
             swiftSettings: settings
         ),
+        // `aepo serve` started in-process on a loopback port, for the tests that talk to servers.
+        .target(
+            name: "AEPOServeTestSupport",
+            dependencies: [
+                "AEPOServe", "AEPOAgentTestSupport", "AEPOModel", "AEPOCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/AEPOServeTestSupport",
+            swiftSettings: settings
+        ),
         .testTarget(name: "AEPOAgentTests", dependencies: ["AEPOAgent", "AEPOAgentTestSupport", "AEPOTools", "AEPOCore"], swiftSettings: settings),
         .testTarget(name: "AEPORolloutTests", dependencies: ["AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOBenchmark", "AEPOTools", "AEPOModel", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOAlgorithmsTests", dependencies: ["AEPOAlgorithms", "AEPORollout", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
@@ -135,12 +146,13 @@ let package = Package(
         .testTarget(
             name: "AEPOServeTests",
             dependencies: [
-                "AEPOServe", "AEPORemote", "AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOModel", "AEPOCore",
+                "AEPOServe", "AEPORemote", "AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOServeTestSupport", "AEPOModel",
+                "AEPOCore", "AEPOTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: settings
         ),
-        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOEvaluation", "AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOModel", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOEvaluation", "AEPOTraining", "AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOServe", "AEPORemote", "AEPOServeTestSupport", "AEPOModel", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
     ]
 )

@@ -194,7 +194,7 @@ extension AlgorithmConfig {
         try check(actor.klLossCoef >= 0, "actor.kl_loss_coef", "≥ 0")
         try check(rollout.n >= 1, "rollout.n", "k ≥ 1")
         try check(rollout.initialRollouts >= 1 && rollout.initialRollouts <= rollout.n, "rollout.initial_rollouts", "1 ≤ m ≤ rollout.n")
-        try check(rollout.temperature > 0, "rollout.temperature", "> 0")
+        try check(rollout.temperature >= 0, "rollout.temperature", "≥ 0 (0: greedy)")
         try check(rollout.responseLength >= 1, "rollout.response_length", "≥ 1")
         try check(rollout.maxToolCalls >= 0, "rollout.max_tool_calls", "≥ 0")
         try check(rollout.entropyWindow >= 1, "rollout.entropy_window", "K ≥ 1")
@@ -203,9 +203,16 @@ extension AlgorithmConfig {
         try check(data.trainBatchSize >= actor.ppoMiniBatchSize, "data.train_batch_size", "≥ actor.ppo_mini_batch_size")
     }
 
-    /// The temperature of the training forward: `rollout.temperature` when `actor.temperature_consistent`, else 1.
+    /// Whether the training forward evaluates the distribution the rollout samples from, `softmax(z/T)`: with
+    /// `actor.temperature_consistent` and T > 0 (greedy rollouts draw from a point mass; the forward is then untempered).
+    public var trainsSampledDistribution: Bool {
+        actor.temperatureConsistent && rollout.temperature > 0
+    }
+
+    /// The temperature of the training forward (docs/algorithm.md §1.3): `rollout.temperature` when it trains the sampled
+    /// distribution, else 1.
     public var trainingTemperature: Float {
-        actor.temperatureConsistent ? Float(rollout.temperature) : 1
+        trainsSampledDistribution ? Float(rollout.temperature) : 1
     }
 
     /// The advantage options of `algorithm.*`.

@@ -79,17 +79,9 @@ struct BackendOptions: ParsableArguments {
 
     /// The OpenAI-compatible backend for served model `model`, normalising entropies by the tokenizer's |V|.
     private func remote(model: String, tokenizer: Tokenizer, sampling: SamplingSettings) throws -> RemoteSampler {
-        var apiKey: String?
-        if let apiKeyEnv {
-            guard let key = ProcessInfo.processInfo.environment[apiKeyEnv], !key.isEmpty else {
-                throw InputError("the environment variable \(apiKeyEnv) is not set", source: "--api-key-env")
-            }
-            apiKey = key
-        }
-        let endpoints = try endpoint.map {
-            try OpenAIEndpoint(settings: .init(url: $0, apiKey: apiKey, timeout: timeout, retries: retries, concurrency: concurrency))
-        }
-        return try RemoteSampler(fleet: EndpointFleet(endpoints: endpoints), settings: .init(
+        let fleet = try EndpointFleet(urls: endpoint, apiKeyEnvironment: apiKeyEnv, source: "--api-key-env", timeout: timeout,
+                                      retries: retries, concurrency: concurrency)
+        return try RemoteSampler(fleet: fleet, settings: .init(
             model: model, sampling: sampling, topLogprobs: topLogprobs, vocabularySize: tokenizer.vocabularySize,
             contextLength: contextLength))
     }

@@ -20,8 +20,24 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Continue the run in this directory from its newest checkpoint, with its config.json (see the README for the keys that may change).")
     var resume: String?
 
+    @Option(help: "Where rollouts are sampled: native (the trainer's engine) or openai (the servers of --endpoint); rollout.backend.")
+    var backend: String?
+
+    @Option(help: "With --backend openai: a server of model.path with runtime weight updates (aepo serve --enable-lora --lora-dir DIR, vLLM with --enable-lora); repeat for a fleet; rollout.endpoints.")
+    var endpoint: [String] = []
+
+    @Option(help: "With --backend openai: the environment variable holding the servers' API key; rollout.api_key_env.")
+    var apiKeyEnv: String?
+
+    /// The keys the options above set.
+    var backendKeys: [String] {
+        (backend.map { ["rollout.backend=\($0)"] } ?? []) + (endpoint.isEmpty ? [] : ["rollout.endpoints=\(endpoint.joined(separator: ","))"])
+            + (apiKeyEnv.map { ["rollout.api_key_env=\($0)"] } ?? [])
+    }
+
     func run() throws {
-        let trainer = try options.trainer(phase: .rl, algorithm: algorithm, resuming: resume.map { URL(fileURLWithPath: $0) })
+        let trainer = try options.trainer(phase: .rl, algorithm: algorithm, resuming: resume.map { URL(fileURLWithPath: $0) },
+                                          extra: backendKeys)
         try trainer.logToTensorBoard()
         try trainer.train()
         for url in try trainer.saveFinal() { print("wrote \(url.path)") }

@@ -1,4 +1,5 @@
 import AEPOCore
+import AEPORemote
 import AEPOTraining
 import ArgumentParser
 import Foundation
@@ -17,22 +18,25 @@ struct TrainingOptions: ParsableArguments {
     @Argument(help: "More key=value overrides.")
     var overrides: [String] = []
 
-    /// The resolved configuration: preset, file, then `--set` and positional overrides in order.
-    func resolve(algorithm: String?) throws -> TrainingConfig {
-        try TrainingConfig.resolve(algorithm: algorithm, file: config.map { URL(fileURLWithPath: $0) }, overrides: set + overrides)
+    /// The resolved configuration: preset, file, then `--set` and positional overrides in order, then `extra`.
+    func resolve(algorithm: String?, extra: [String] = []) throws -> TrainingConfig {
+        try TrainingConfig.resolve(algorithm: algorithm, file: config.map { URL(fileURLWithPath: $0) }, overrides: set + overrides + extra)
     }
 
     /// A trainer of `phase`: a new run of the resolved configuration, or the run in `resuming`, whose `config.json`
-    /// this command line's keys may change only where a resume allows (`TrainingConfig.resumableKeys`). On a terminal it
+    /// this command line's keys may change only where a resume allows (`TrainingConfig.resumableKeys`); `extra` keys come
+    /// after every other. RL with `rollout.backend=openai` samples from the servers of `rollout.endpoints`. On a terminal it
     /// shows its progress with the time left.
-    func trainer(phase: TrainingPhase, algorithm: String?, resuming run: URL?) throws -> Trainer {
+    func trainer(phase: TrainingPhase, algorithm: String?, resuming run: URL?, extra: [String] = []) throws -> Trainer {
         guard let run else {
-            return try Trainer(config: try resolve(algorithm: algorithm), phase: phase, start: overwrite ? .overwrite : .new,
-                               progress: StandardError.progress)
+            let config = try resolve(algorithm: algorithm, extra: extra)
+            return try Trainer(config: config, phase: phase, start: overwrite ? .overwrite : .new,
+                               servers: phase == .rl ? try ServerFleet.make(config.sampling) : nil, progress: StandardError.progress)
         }
         guard !overwrite else { throw InputError("--overwrite starts a new run; it cannot be combined with --resume", source: "--overwrite") }
         let config = try TrainingConfig.resuming(run: run, algorithm: algorithm, file: config.map { URL(fileURLWithPath: $0) },
-                                                 overrides: set + overrides)
-        return try Trainer(config: config, phase: phase, start: .resume, progress: StandardError.progress)
+                                                 overrides: set + overrides + extra)
+        return try Trainer(config: config, phase: phase, start: .resume, servers: phase == .rl ? try ServerFleet.make(config.sampling) : nil,
+                           progress: StandardError.progress)
     }
 }

@@ -7,7 +7,10 @@ import Foundation
 /// is dropped with a warning, and its unfinished requests go to the others; the call fails only when no server is left,
 /// or at once for any other refusal (a bad request is the same on every server). A request's reply does not depend on
 /// the server that answered it (greedy requests, or sampled ones with their `seed`, on servers of the same weights).
+/// With `checksModelNames`, a reply under another `model` than its request named is such a failure too (a server that
+/// missed a policy sync and answers with whatever it serves).
 public final class EndpointFleet {
+    public var checksModelNames = false
     /// The servers still in the fleet, in the order given.
     public var endpoints: [OpenAIEndpoint] { lock.withLock { members.filter(\.live).map(\.endpoint) } }
     /// Why each dropped server was dropped, by base URL.
@@ -35,6 +38,19 @@ public final class EndpointFleet {
         self.warn = warn
     }
 
+    /// Throws, naming every dropped server and why, when no server is left.
+    public func requireServers() throws {
+        try lock.withLock {
+            guard members.contains(where: \.live) else { throw noServerLeft }
+        }
+    }
+
+    /// The error of a fleet with no server left (under the lock).
+    private var noServerLeft: RemoteError {
+        RemoteError(message: "no server is left in the fleet: " + reasons.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+            .joined(separator: "; "), retryable: false)
+    }
+
     /// Drops `endpoint` (by base URL) from the fleet with a warning saying `reason`; nothing when it is gone already.
     public func drop(_ endpoint: OpenAIEndpoint, reason: String) {
         lock.withLock { dropLocked(endpoint.settings.url, reason: reason) }
@@ -48,9 +64,7 @@ public final class EndpointFleet {
         defer { lock.unlock() }
         while call.running > 0 || call.failure == nil && !call.pending.isEmpty {
             if call.failure == nil && !call.pending.isEmpty && !members.contains(where: \.live) {
-                call.failure = RemoteError(message: "no server is left in the fleet: "
-                                           + reasons.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; "),
-                                           retryable: false)
+                call.failure = noServerLeft
                 continue
             }
             while call.failure == nil, !call.pending.isEmpty, let m = leastLoaded() {
@@ -59,7 +73,7 @@ public final class EndpointFleet {
                 call.running += 1
                 let endpoint = members[m].endpoint
                 Thread { [self] in
-                    let result = Result { try endpoint.post(path, body: bodies[index]) }
+                    let result = Result { try checked(endpoint.post(path, body: bodies[index]), for: bodies[index], from: endpoint.url(path)) }
                     lock.withLock { finish(index, of: call, on: m, with: result, source: endpoint.url(path)) }
                 }.start()
             }
@@ -98,6 +112,14 @@ public final class EndpointFleet {
             call.failure = call.failure ?? error
         }
         lock.broadcast()
+    }
+
+    /// `reply`, unless `checksModelNames` and it names another model than `body` asked for (a server failure).
+    private func checked(_ reply: JSONValue, for body: JSONValue, from source: String) throws -> JSONValue {
+        let asked = body.objectValue?["model"]?.stringValue, answered = reply.objectValue?["model"]?.stringValue
+        guard checksModelNames, let asked, let answered, asked != answered else { return reply }
+        throw RemoteError(message: "\(source) answered as model '\(answered)' to a request for '\(asked)': it does not serve the "
+                          + "policy asked for", retryable: false, status: 404, code: "model_not_found")
     }
 
     /// Whether `error` says the server itself cannot serve (so another may), rather than that the request is wrong.

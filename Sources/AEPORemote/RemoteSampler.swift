@@ -41,9 +41,6 @@ public final class RemoteSampler: SamplingBackend {
     public let fleet: EndpointFleet
     public private(set) var settings: Settings
     public private(set) var statistics = SamplingStatistics()
-    /// Segments answered under each model name (a reply's `model`, else the name asked for): a server that answers
-    /// under another name than `model` is not serving the policy asked for.
-    public private(set) var answeredModels: [String: Int] = [:]
     private let sampler: Sampler
     private var sequences: [Int: [Int]] = [:]
     private var nextHandle = 0
@@ -102,7 +99,6 @@ public final class RemoteSampler: SamplingBackend {
         }
         let replies = try fleet.post("completions", bodies: bodies)
         for (i, (reply, source)) in zip(live, replies) {
-            answeredModels[reply.objectValue?["model"]?.stringValue ?? settings.model, default: 0] += 1
             // The whole sequence is sent again: what a server without prefix caching prefills.
             statistics.prefillTokens += tokens(requests[i].sequence).count
             var scanner = StopCriteria.Scanner(stop)

@@ -20,14 +20,16 @@ public final class RolloutLog {
 
     /// Appends one rollout round of `step`: its branch events and its groups' trajectories with their trained
     /// scores; the round's questions are numbered from `firstQuestion`. `trained[g]`: group g went into the update.
-    public func record(step: Int, batch: RolloutBatch, firstQuestion: Int, scores: [[Double]], trained: [Bool]) throws {
+    public func record(step: Int, batch: RolloutBatch, firstQuestion: Int, scores: [[Double]], trained: [Bool], policyVersion: Int) throws {
         try events.append(batch.events.map { event -> LoggedBranchEvent in
             var event = event
             event.question += firstQuestion
             return LoggedBranchEvent(step: step, event: event)
         })
         try rollouts.append(batch.groups.enumerated().flatMap { g, group in
-            zip(group, scores[g]).map { RolloutRecord(step: step, question: firstQuestion + g, trajectory: $0, score: $1, trained: trained[g]) }
+            zip(group, scores[g]).map {
+                RolloutRecord(step: step, question: firstQuestion + g, trajectory: $0, score: $1, trained: trained[g], policyVersion: policyVersion)
+            }
         })
     }
 }

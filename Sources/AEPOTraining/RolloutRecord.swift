@@ -22,6 +22,9 @@ public struct RolloutRecord: Codable, Equatable, Sendable {
     public var f1: Double
     /// Whether the group went into the update (false: dropped by dynamic sampling).
     public var trained: Bool
+    /// The policy it was sampled from: the number of steps that policy had been trained (absent in logs of earlier
+    /// versions).
+    public var policyVersion: Int?
     public var answer: String?
     public var finish: TrajectoryFinish
     public var toolCalls: [ToolCall]
@@ -30,7 +33,7 @@ public struct RolloutRecord: Codable, Equatable, Sendable {
     /// The response text: the model's pieces and the `<result>` blocks.
     public var text: String
 
-    public init(step: Int, question: Int, trajectory t: Trajectory, score: Double, trained: Bool) {
+    public init(step: Int, question: Int, trajectory t: Trajectory, score: Double, trained: Bool, policyVersion: Int? = nil) {
         self.step = step
         self.question = question
         questionID = t.questionID
@@ -42,6 +45,7 @@ public struct RolloutRecord: Codable, Equatable, Sendable {
         exactMatch = t.reward.exactMatch
         f1 = t.reward.f1
         self.trained = trained
+        self.policyVersion = policyVersion
         answer = t.answer
         finish = t.finish
         toolCalls = t.toolCalls.map(\.call)
@@ -51,6 +55,7 @@ public struct RolloutRecord: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case step, question, questionID = "question_id", id, parent, root, reward, score, exactMatch = "exact_match", f1, trained
+        case policyVersion = "policy_version"
         case answer, finish, toolCalls = "tool_calls", policyTokens = "policy_tokens", text
     }
 }

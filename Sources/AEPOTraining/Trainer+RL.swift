@@ -12,6 +12,7 @@ extension Trainer {
     func rlStep(seed: UInt64) throws -> [String: Double] {
         var rng = SeededGenerator(seed: seed)
         var metrics: [String: Double] = [:]
+        try syncServers(metrics: &metrics)
         let collection = try collectRollouts(using: &rng, metrics: &metrics)
         guard !collection.groups.isEmpty else {
             log("step \(state.step + 1): every group was dropped by dynamic sampling; no update")
@@ -32,7 +33,7 @@ extension Trainer {
 
     /// `algorithm.rollout_correction.*` with `auto` resolved for this trainer's sampler (docs/algorithm.md §5.11).
     var rolloutCorrection: RolloutCorrection {
-        config.algorithm.algorithm.rolloutCorrection.resolved(remoteSampler: false)
+        config.algorithm.algorithm.rolloutCorrection.resolved(remoteSampler: servers != nil)
     }
 
     /// The sampler's log-prob of each trained token for the distribution the training forward evaluates, like with like
@@ -41,19 +42,25 @@ extension Trainer {
     func samplerLogProbs(_ trajectories: [Trajectory], like mask: TokenMatrix) -> TokenMatrix {
         var out = TokenMatrix(rows: mask.rows, columns: mask.columns)
         for (b, t) in trajectories.enumerated() {
-            let sampled = config.algorithm.actor.temperatureConsistent ? t.logProbs : t.policyLogProbs
+            let sampled = config.algorithm.trainsSampledDistribution ? t.logProbs : t.policyLogProbs
             for (j, m) in t.lossMask.enumerated() where m == 1 { out[b, j] = Double(sampled[j]) }
         }
         return out
     }
 
     /// Rollout: `data.train_batch_size` questions from the data cursor, refilled for up to
-    /// `algorithm.filter_groups.max_num_gen_batches` rounds while dynamic sampling drops groups; logs every round.
+    /// `algorithm.filter_groups.max_num_gen_batches` rounds while dynamic sampling drops groups; logs every round, with
+    /// the policy version it was sampled from (refused when older than `rollout.max_staleness` allows).
     private func collectRollouts(using rng: inout SeededGenerator, metrics: inout [String: Double]) throws -> RolloutCollection {
         let a = config.algorithm
         let clock = Date()
-        let sampler = NativeSampler(engine: try InferenceEngine(model: model), sampling: SamplingSettings(temperature: Float(a.rollout.temperature)))
-        let agent = AgentLoop(backend: sampler, tokenizer: tokenizer, environment: benchmark.environment, settings: a.rollout.agentSettings)
+        let agent = AgentLoop(backend: try samplingBackend(), tokenizer: tokenizer, environment: benchmark.environment,
+                              settings: a.rollout.agentSettings)
+        let version = publishedPolicy?.version ?? state.step
+        guard state.step - version <= config.sampling.maxStaleness else {
+            throw InputError("the servers serve the policy of step \(version), \(state.step - version) updates behind the one trained; "
+                             + "rollout.max_staleness allows \(config.sampling.maxStaleness)", source: "config", field: "rollout.max_staleness")
+        }
         let rollout = Rollout(agent: agent, settings: a.rollout.rolloutSettings)
         let shaping = a.algorithm.overlongBuffer
             ? OverlongRewardShaping(maxLength: a.rollout.responseLength, bufferLength: a.algorithm.overlongBufferLength,
@@ -66,7 +73,8 @@ extension Trainer {
             let batch = state.cursor.next(target - collection.groups.count).map { questions[$0] }
             let result = try rollout.run(batch, generator: SeededGenerator(seed: rng.next()))
             let (scores, kept) = collection.add(result, shaping: shaping, filterGroups: a.algorithm.filterGroups)
-            try rolloutLog?.record(step: state.step + 1, batch: result, firstQuestion: questionsRolledOut, scores: scores, trained: kept)
+            try rolloutLog?.record(step: state.step + 1, batch: result, firstQuestion: questionsRolledOut, scores: scores, trained: kept,
+                                   policyVersion: version)
             questionsRolledOut += result.groups.count
         } while a.algorithm.filterGroups && collection.groups.count < target && collection.rounds < a.algorithm.filterGroupsMaxGenBatches
         let seconds = Date().timeIntervalSince(clock)
@@ -77,6 +85,16 @@ extension Trainer {
         metrics["premonitor_tokens"] = Double(collection.monitorTokens)
         metrics.merge(collection.branching.metrics) { $1 }
         return collection
+    }
+
+    /// The native engine over the model's current weights, or the servers serving the published policy.
+    private func samplingBackend() throws -> SamplingBackend {
+        let sampling = SamplingSettings(temperature: Float(config.algorithm.rollout.temperature))
+        guard let servers, let published = publishedPolicy else {
+            return NativeSampler(engine: try InferenceEngine(model: model), sampling: sampling)
+        }
+        return try servers.backend(model: published.name, sampling: sampling, topLogprobs: config.sampling.topLogprobs,
+                                   vocabularySize: model.config.vocabSize, contextLength: model.config.maxPositionEmbeddings)
     }
 
     /// The old policy's (and the reference's) log-probs of the trained tokens by the training forward at the training

@@ -34,6 +34,12 @@ public final class Trainer {
     public var sinks: [MetricsSink]
     /// RL: the per-step branch events and trajectories (`branch_events.jsonl`, `rollouts.jsonl`); `nil` in SFT.
     public let rolloutLog: RolloutLog?
+    /// RL with `rollout.backend=openai`: the servers rollouts are sampled from, and the name they serve the base model
+    /// under; `nil` with the native engine.
+    public let servers: RolloutServers?
+    let servedBaseName: String?
+    /// The policy the servers serve: its version (the steps it had been trained) and the name requests give as `model`.
+    var publishedPolicy: (version: Int, name: String)?
     /// Where the progress lines and warnings go (stderr by default).
     public var log: (String) -> Void
     /// On a terminal, the line that shows every step with the time left instead of the progress lines of `log`.
@@ -54,7 +60,8 @@ public final class Trainer {
     /// Opens a run (`RunStart`): a new one from `model.path` (or a random initialisation) in an empty run directory
     /// (`overwrite`: after removing the run it holds), or the directory's run from its newest complete checkpoint
     /// (`resume`). Clears what a killed process left in the directory, and writes the resolved configuration there.
-    public init(config: TrainingConfig, phase: TrainingPhase, start: RunStart = .new,
+    /// RL with `rollout.backend=openai` samples from `servers`, which must answer before anything is written.
+    public init(config: TrainingConfig, phase: TrainingPhase, start: RunStart = .new, servers: RolloutServers? = nil,
                 log: @escaping (String) -> Void = StandardError.write, progress: ProgressLine? = nil) throws {
         self.config = config
         self.phase = phase
@@ -135,6 +142,15 @@ public final class Trainer {
                 + "(trainer.activation_checkpointing=true): on, for one more forward pass per update")
         }
         try need(recomputing: recomputes).check(subject: "this run", source: modelShape.source, advice: modelShape.advice)
+
+        let remote = phase == .rl && config.sampling.isRemote
+        guard remote == (servers != nil) || phase == .sft else {
+            throw InputError(remote ? "rollout.backend=openai samples from servers, but none were given (aepo train builds them from "
+                                      + "rollout.endpoints)" : "servers were given, but rollout.backend is native",
+                             source: "config", field: "rollout.backend")
+        }
+        self.servers = remote ? servers : nil
+        servedBaseName = remote ? try servers!.baseModelName() : nil
 
         // Everything is checked; the run directory is written from here on.
         if start == .overwrite { try Trainer.removeRun(run: run, store: store) }

@@ -52,6 +52,15 @@ extension TrainingConfig: KeyedConfiguration {
         Key("trainer.micro_batch_size", \.trainer.microBatchSize),
         Key("trainer.activation_checkpointing", \.trainer.activationCheckpointing),
         Key("trainer.log_freq", \.trainer.logFreq),
+        Key("rollout.backend", \.sampling.backend),
+        Key(text: "rollout.endpoints", \.sampling.endpoints),
+        Key(text: "rollout.api_key_env", \.sampling.apiKeyEnvironment),
+        Key("rollout.top_logprobs", \.sampling.topLogprobs),
+        Key("rollout.timeout", \.sampling.timeout),
+        Key("rollout.retries", \.sampling.retries),
+        Key("rollout.concurrency", \.sampling.concurrency),
+        Key("rollout.max_staleness", \.sampling.maxStaleness),
+        Key("rollout.probe_tolerance", \.sampling.probeTolerance),
     ]
 
     /// Builds a configuration: the preset (`algorithmName`, else the file's `algorithm.name`, else `aepo`), then the
@@ -113,6 +122,15 @@ extension TrainingConfig: KeyedConfiguration {
         try check(!trainer.runDir.isEmpty, "trainer.run_dir", "a directory")
         try check(trainer.microBatchSize >= 0, "trainer.micro_batch_size", "≥ 0")
         try check(trainer.logFreq >= 1, "trainer.log_freq", "≥ 1")
+        try check(!sampling.isRemote || !sampling.endpointList.isEmpty, "rollout.endpoints",
+                  "at least one server URL with rollout.backend=openai")
+        try check(sampling.isRemote || sampling.endpointList.isEmpty, "rollout.endpoints", "empty with rollout.backend=native")
+        try check(sampling.topLogprobs >= 1, "rollout.top_logprobs", "≥ 1")
+        try check(sampling.timeout > 0, "rollout.timeout", "> 0")
+        try check(sampling.retries >= 0, "rollout.retries", "≥ 0")
+        try check((1...64).contains(sampling.concurrency), "rollout.concurrency", "1…64")
+        try check(sampling.maxStaleness >= 0, "rollout.max_staleness", "≥ 0")
+        try check(sampling.probeTolerance > 0, "rollout.probe_tolerance", "> 0")
     }
 
     /// Writes the resolved configuration as a flat JSON object of dotted keys (readable back with `--config`).

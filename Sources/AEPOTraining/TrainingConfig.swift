@@ -12,6 +12,7 @@ public struct TrainingConfig: Equatable, Sendable {
     public var optim = OptimizerSettings()
     public var sft = SFTSettings()
     public var trainer = TrainerSettings()
+    public var sampling = SamplingBackendSettings()
 
     public init(algorithm: AlgorithmConfig) {
         self.algorithm = algorithm
@@ -95,6 +96,40 @@ public struct TrainingConfig: Equatable, Sendable {
         public var activationCheckpointing = false
         /// Print a progress line every this many steps.
         public var logFreq = 1
+    }
+
+    /// `rollout.backend` and, for `openai`, the servers RL rollouts are sampled from (`RolloutServers`), kept on the
+    /// trainer's policy after every update.
+    public struct SamplingBackendSettings: Equatable, Sendable {
+        public var backend = Backend.native
+        /// `rollout.endpoints`: comma-separated base URLs of OpenAI-compatible servers of `model.path`.
+        public var endpoints = ""
+        /// `rollout.api_key_env`: the environment variable holding the servers' API key (empty: none).
+        public var apiKeyEnvironment = ""
+        /// `rollout.top_logprobs`: alternatives asked per token; the entropies are computed over them, renormalised.
+        public var topLogprobs = 20
+        /// `rollout.timeout` (seconds), `rollout.retries`, `rollout.concurrency` (requests in flight per server).
+        public var timeout = 120.0
+        public var retries = 3
+        public var concurrency = 16
+        /// `rollout.max_staleness`: how many updates the policy the servers sample from may lag behind the one trained
+        /// before they are synced again (0: at every step); the rollout correction weighs what the lag changes.
+        public var maxStaleness = 0
+        /// `rollout.probe_tolerance`: the largest mean |Δ log-prob| (nats) between a server's greedy probe and the trainer's
+        /// forward before the server counts as serving another model.
+        public var probeTolerance = 0.1
+
+        /// Where rollouts are sampled: the trainer's own engine, or OpenAI-compatible servers.
+        public enum Backend: String, CaseIterable, Sendable, ConfigChoice {
+            case native, openai
+        }
+
+        /// The servers' URLs.
+        public var endpointList: [String] {
+            endpoints.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+
+        public var isRemote: Bool { backend == .openai }
     }
 
     /// The learning-rate schedule's shape.

@@ -41,4 +41,20 @@ public enum ToolProneModel {
         }
         return model
     }
+
+    /// The tool-prone model with two bigram links, so that even greedy decoding calls a tool: `<search>` is followed by
+    /// `Alba` and `Alba` by `</search>` (each token's embedding gets a 1 in a spare dimension, 1 and 2, which the LM head
+    /// reads into the next token's logit).
+    public static func makeSearching(tokenizer: Tokenizer = AgentFixture.tokenizer) throws -> Qwen3Model {
+        let model = try make(tokenizer: tokenizer)
+        let c = model.config
+        let embed = model.layout["model.embed_tokens.weight"]!.offset, head = model.layout.lmHeadOffset
+        let links = [(tokenizer.id(forToken: "<search>")!, tokenizer.encode("Alba").last!),
+                     (tokenizer.encode("Alba").last!, tokenizer.id(forToken: "</search>")!)]
+        for (dimension, (from, to)) in zip(1..., links) {
+            model.parameters[embed + from * c.hiddenSize + dimension] = 1
+            model.parameters[head + to * c.hiddenSize + dimension] = 1
+        }
+        return model
+    }
 }

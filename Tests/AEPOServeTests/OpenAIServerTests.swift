@@ -1,6 +1,7 @@
 import AEPOAgentTestSupport
 import AEPOCore
 import AEPOServe
+import AEPOServeTestSupport
 import XCTest
 
 /// The HTTP API itself: bad input gets OpenAI-shaped 4xx errors and the server keeps serving; streaming,

@@ -5,6 +5,7 @@ import AEPOModel
 @testable import AEPORemote
 import AEPORollout
 import AEPOServe
+import AEPOServeTestSupport
 import XCTest
 
 /// The remote backend drives `aepo serve` over real HTTP through the whole agent loop with tools.

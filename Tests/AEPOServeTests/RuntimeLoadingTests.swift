@@ -2,6 +2,7 @@ import AEPOAgentTestSupport
 import AEPOCore
 import AEPOModel
 import AEPOServe
+import AEPOServeTestSupport
 import AEPOTestSupport
 import Foundation
 import XCTest

@@ -30,9 +30,9 @@ final class RolloutLogTests: XCTestCase {
                                           [trajectory(question: 1, id: 0, root: 0)]],
                                  events: [event(question: 0, taken: true), event(question: 1, taken: false)], report: RolloutReport())
         let log = try RolloutLog(run: run, resumedStep: 0)
-        try log.record(step: 1, batch: batch, firstQuestion: 0, scores: [[1, 0.5], [0]], trained: [true, true])
-        try log.record(step: 2, batch: batch, firstQuestion: 0, scores: [[1, 1], [1]], trained: [false, true])
-        try log.record(step: 2, batch: batch, firstQuestion: 2, scores: [[1, 1], [1]], trained: [true, true])
+        try log.record(step: 1, batch: batch, firstQuestion: 0, scores: [[1, 0.5], [0]], trained: [true, true], policyVersion: 0)
+        try log.record(step: 2, batch: batch, firstQuestion: 0, scores: [[1, 1], [1]], trained: [false, true], policyVersion: 1)
+        try log.record(step: 2, batch: batch, firstQuestion: 2, scores: [[1, 1], [1]], trained: [true, true], policyVersion: 1)
 
         let rolloutsURL = run.appendingPathComponent(RolloutLog.rolloutsFile), eventsURL = run.appendingPathComponent(RolloutLog.branchEventsFile)
         var records = try JSONLines.read(RolloutRecord.self, from: rolloutsURL)
@@ -41,6 +41,7 @@ final class RolloutLogTests: XCTestCase {
         XCTAssertEqual(records.map(\.questionID), ["q0", "q0", "q1", "q0", "q0", "q1", "q0", "q0", "q1"])
         XCTAssertEqual(records.map(\.score), [1, 0.5, 0, 1, 1, 1, 1, 1, 1])
         XCTAssertEqual(records.map(\.trained), [true, true, true, false, false, true, true, true, true])
+        XCTAssertEqual(records.map(\.policyVersion), [0, 0, 0, 1, 1, 1, 1, 1, 1])
         XCTAssertEqual(records[1].parent, 0)
         XCTAssertEqual(records[0].policyTokens, [5, 8])
         XCTAssertEqual(records[0].toolCalls, [ToolCall(name: "search", input: "x")])
