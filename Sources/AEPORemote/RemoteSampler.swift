@@ -16,8 +16,9 @@ import Foundation
 /// `log softmax(z)` (vLLM's default raw log-probs); `entropy` is computed over the `topLogprobs`
 /// alternatives only — `p ∝ exp(logprob / T)` (`T = 1` when greedy) **truncated to those n tokens and
 /// renormalised over them**, so it equals the native full-vocabulary entropy when n = |V| and
-/// underestimates the tail otherwise; `logProb` (the sampling log-prob) applies the sampling settings'
-/// temperature, top-k and top-p to the same truncated set (0 when greedy, as natively).
+/// underestimates the tail otherwise; `logProb` (the sampling log-prob) is the reported log-prob itself when the
+/// sampling is `softmax(z)` (T = 1, no top-k or top-p: exact), else the sampling settings' temperature, top-k and top-p
+/// applied to the same truncated set (which leaves out the tail unless n = |V|), and 0 when greedy, as natively.
 /// Greedy requests draw nothing from a trajectory's generator; sampled ones draw one 64-bit `seed`.
 public final class RemoteSampler: SamplingBackend {
     public struct Settings: Sendable {
@@ -168,7 +169,10 @@ public final class RemoteSampler: SamplingBackend {
             return p > 0 ? sum + p * log(p) : sum
         }
         var logProb: Float = 0
-        if !sampler.isGreedy {
+        let sampling = settings.sampling
+        if sampling.temperature == 1 && sampling.topP >= 1 && (sampling.topK == 0 || sampling.topK >= settings.vocabularySize) {
+            logProb = logprob
+        } else if !sampler.isGreedy {
             var kept = LogitCandidates(tokens: ids, scores: scores)
             for processor in sampler.processors { processor.process(&kept) }
             let m = kept.scores.max() ?? 0

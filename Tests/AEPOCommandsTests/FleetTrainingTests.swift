@@ -282,4 +282,22 @@ final class FleetTrainingTests: XCTestCase {
         }
         await server.stop()
     }
+
+    /// Sampled at T = 1 with the default 20 top log-probs, the servers' log-probs are the trainer's: the correction that is
+    /// on by default truncates and masks nothing.
+    func testSampledRolloutsFromServersMatchTheTrainer() async throws {
+        let workspace = try Workspace("fleet-sampled")
+        defer { try? FileManager.default.removeItem(at: workspace.root) }
+        let servers = [try await workspace.server(), try await workspace.server()]
+        let trainer = try Trainer(config: workspace.config(workspace.keys(run: "run", preset: "aepo") + [
+            "rollout.temperature=1", "rollout.top_logprobs=20"], preset: "aepo", servers: servers),
+                                  phase: .rl, servers: try Self.fleet(servers, warnings: WarningLog()))
+        let metrics = try await offPool { try trainer.step() }
+        XCTAssertLessThan(try XCTUnwrap(metrics["logprob_mismatch_max"]), 1e-4)
+        XCTAssertEqual(metrics["rollout_is_truncated_fraction"], 0)
+        XCTAssertEqual(metrics["rollout_rs_masked_fraction"], 0)
+        XCTAssertEqual(try XCTUnwrap(metrics["rollout_is_weight_mean"]), 1, accuracy: 1e-4)
+        XCTAssertGreaterThan(try XCTUnwrap(metrics["tool_calls"]), 0)
+        for server in servers { await server.stop() }
+    }
 }

@@ -75,6 +75,7 @@ final class RemoteBackendTests: XCTestCase {
                 XCTAssertGreaterThanOrEqual(h, 0)
                 XCTAssertLessThanOrEqual(h, Float(log(20.0)) + 1e-4)
                 XCTAssertLessThanOrEqual(t.logProbs[i], 0)
+                XCTAssertEqual(t.logProbs[i], t.policyLogProbs[i], "at T = 1 the sampled distribution is softmax(z): the reported log-prob, exact")
             }
         }
         XCTAssertEqual(server.scheduler.engine.cache.blocksInUse, 0, "the server released every sequence")
