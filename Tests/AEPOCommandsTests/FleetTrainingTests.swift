@@ -300,4 +300,24 @@ final class FleetTrainingTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(metrics["tool_calls"]), 0)
         for server in servers { await server.stop() }
     }
+
+    /// Of two servers, one may not read the run directory: it is dropped with a warning at the first sync (after its
+    /// retries), and the step runs on the other.
+    func testAServerThatCannotLoadThePolicyIsDroppedWithAWarning() async throws {
+        let workspace = try Workspace("fleet-load")
+        defer { try? FileManager.default.removeItem(at: workspace.root) }
+        let elsewhere = workspace.root.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        let servers = [try await workspace.server(directory: elsewhere), try await workspace.server()]
+        let warnings = WarningLog()
+        let trainer = try Trainer(config: workspace.config(workspace.keys(run: "run", preset: "grpo"), preset: "grpo", servers: servers),
+                                  phase: .rl, servers: try Self.fleet(servers, warnings: warnings))
+        let metrics = try await offPool { try trainer.step() }
+        XCTAssertEqual(metrics["servers"], 1)
+        XCTAssertEqual(trainer.servers!.members, [servers[1].url])
+        XCTAssertEqual(warnings.all.count, 1, "\(warnings.all)")
+        XCTAssertTrue(warnings.all.first?.contains("dropping \(servers[0].url) from the fleet (1 server left)") == true
+                      && warnings.all.first?.contains("outside the directory") == true, "\(warnings.all)")
+        for server in servers { await server.stop() }
+    }
 }
