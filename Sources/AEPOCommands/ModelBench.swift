@@ -26,6 +26,9 @@ struct ModelBench {
     let recomputesActivations: Bool
     /// The workloads run, in order.
     let workloads: [ModelWorkload]
+    /// How the weights no workload trains are held: bfloat16 when the checkpoint is all BF16 (as `aepo serve`, `aepo eval`
+    /// and a LoRA run hold them), else float32.
+    let frozenStorage: ParameterStorage
 
     /// Runs one workload in a child process and returns the JSON object it printed.
     typealias Runner = (ModelWorkload) throws -> [String: Any]
@@ -56,6 +59,7 @@ struct ModelBench {
             throw InputError("--prompt-length \(promptLength) + --new-tokens \(newTokens) exceed max_position_embeddings \(positions)",
                              source: configURL.path, field: "max_position_embeddings")
         }
+        frozenStorage = try Checkpoint.holdsBFloat16Only(directory) ? .bfloat16 : .float32
         self.directory = directory
         self.adapter = adapter
         self.batch = batch
@@ -105,7 +109,7 @@ struct ModelBench {
     /// Inside the child process: loads the model, resets the peak, runs `workload`, and returns its figures with its
     /// peak (`peakKey`) and the load's (`load_peak_rss_mb`).
     func measure(_ workload: ModelWorkload) throws -> [String: Any] {
-        let model = try loadModel()
+        let model = try loadModel(for: workload)
         let loadPeak = PeakMemory.residentMegabytes()
         var warnings: [String] = []
         if !PeakMemory.reset() {
@@ -118,8 +122,10 @@ struct ModelBench {
         return figures
     }
 
-    /// The model of `directory`, its weights as read released.
-    private func loadModel() throws -> Qwen3Model {
+    /// The model of `directory` as `workload`'s command would hold it: float32 and trainable for full fine-tuning, frozen
+    /// (in bfloat16 when `frozenStorage` says so) for inference and for a LoRA adapter's base.
+    private func loadModel(for workload: ModelWorkload) throws -> Qwen3Model {
+        guard workload == .train else { return try Checkpoint.loadFrozenModel(directory: directory) }
         let checkpoint = try Checkpoint.load(directory: directory)
         return try Qwen3Model(config: checkpoint.config, parameters: checkpoint.parameters)
     }

@@ -46,15 +46,16 @@ enum ModelWorkload: Equatable {
         let shape = "lower --batch (\(bench.batch)) or --length (\(bench.length))"
         switch self {
         case .prefill:
-            var estimate = MemoryEstimate(config: bench.config)
+            var estimate = MemoryEstimate(config: bench.config, storage: bench.frozenStorage)
             estimate.addInferenceEngine(sequences: bench.batch, positions: bench.length, rows: bench.batch * bench.length)
             return (estimate, shape)
         case .decode(let batch):
-            var estimate = MemoryEstimate(config: bench.config)
+            var estimate = MemoryEstimate(config: bench.config, storage: bench.frozenStorage)
             estimate.addInferenceEngine(sequences: batch, positions: bench.promptLength + bench.newTokens, rows: batch * bench.promptLength)
             return (estimate, "lower --decode-batch (\(batch)), --prompt-length (\(bench.promptLength)) or --new-tokens (\(bench.newTokens))")
         case .train, .trainLoRA:
-            var estimate = MemoryEstimate(config: bench.config, adapter: self == .trainLoRA ? bench.adapter : nil)
+            var estimate = self == .train ? MemoryEstimate(config: bench.config)
+                : MemoryEstimate(config: bench.config, adapter: bench.adapter, storage: bench.frozenStorage)
             estimate.addTrainedSized("gradients")
             estimate.addTrainedSized("AdamW's moments", copies: 2)
             estimate.addTrainingPass(sequences: bench.batch, positions: bench.length, recomputing: bench.recomputesActivations)

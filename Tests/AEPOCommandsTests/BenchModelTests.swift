@@ -35,6 +35,22 @@ final class BenchModelTests: XCTestCase {
             from: Fixtures.url("qwen3-tiny-a/config.json"))).totalCount))
     }
 
+    /// An all-BF16 checkpoint is measured as `aepo serve`, `aepo eval` and a LoRA run hold it: inference and the LoRA base
+    /// in bfloat16 (and so estimated), full fine-tuning in float32.
+    func testAllBF16CheckpointKeepsItsFrozenWeightsInBFloat16() throws {
+        let bf16 = Fixtures.url("qwen3-tiny-bf16").path
+        let bench = try Bench.parse(["--model", bf16, "--lora", "2"] + shape).modelBench(directory: bf16)
+        XCTAssertEqual(bench.frozenStorage, .bfloat16)
+        XCTAssertEqual(try command([]).modelBench(directory: tiny).frozenStorage, .float32)
+        let decode = ModelWorkload.decode(batch: 3).estimate(bench).estimate
+        XCTAssertEqual(decode.storage, .bfloat16)
+        XCTAssertEqual(ModelWorkload.train.estimate(bench).estimate.storage, .float32)
+        for workload in bench.workloads {
+            let figures = try bench.measure(workload)
+            XCTAssertGreaterThan(try XCTUnwrap(figures[workload.peakKey] as? Double), 0, workload.name)
+        }
+    }
+
     /// What a child prints: its workload's figures only.
     func testOneWorkloadAlone() throws {
         let figures = try command(["--workload", "decode-3"]).modelReport(directory: tiny)
