@@ -122,8 +122,9 @@ struct Bench: ParsableCommand {
             var report = try bench.report(run: run)
             report["threads"] = Parallel.threadCount
             report["gemm_backend"] = OpenBLAS.selected.map { "openblas (\($0.libraryName))" } ?? "swift"
+            report["gemm_kernel"] = GemmKernel.current.rawValue
             var warnings = report["warnings"] as? [String] ?? []
-            if let busy = SystemLoad.warning() { warnings.append(busy) }
+            if let busy = SystemLoad.warning(reportsCPUTime: false) { warnings.append(busy) }
             #if DEBUG
             warnings.append("debug build: figures are ~50× below a release build (`swift build -c release`)")
             #endif
@@ -157,9 +158,10 @@ struct Bench: ParsableCommand {
             report.merge(result.figures) { _, new in new }
             warnings += result.warnings
         }
-        if let busy = SystemLoad.warning() { warnings.append(busy) }
+        if let busy = SystemLoad.warning(reportsCPUTime: true) { warnings.append(busy) }
         report["threads"] = Parallel.threadCount
         report["gemm_backend"] = OpenBLAS.selected.map { "openblas (\($0.libraryName))" } ?? "swift"
+        report["gemm_kernel"] = GemmKernel.current.rawValue
         report["peak_rss_mb"] = PeakMemory.residentMegabytes()
         report["warnings"] = warnings
         let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])

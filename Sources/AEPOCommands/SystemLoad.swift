@@ -9,11 +9,11 @@ enum SystemLoad {
     }
 
     /// A warning when the load average exceeds the number of processors (other work competes for
-    /// the cores), nil otherwise.
-    static func warning() -> String? {
-        let processors = ProcessInfo.processInfo.activeProcessorCount
-        guard let load = oneMinuteAverage(), load > Double(processors) + 0.5 else { return nil }
+    /// the cores), nil otherwise; it points to the `*_cputime` figures when the report has them.
+    static func warning(reportsCPUTime: Bool, load: Double? = oneMinuteAverage(),
+                        processors: Int = ProcessInfo.processInfo.activeProcessorCount) -> String? {
+        guard let load, load > Double(processors) + 0.5 else { return nil }
         return "machine busy: load average \(load) on \(processors) processors, so wall-clock figures are "
-            + "depressed and noisy (the *_cputime figures are not); rerun on an idle machine"
+            + "depressed and noisy\(reportsCPUTime ? " (the *_cputime figures are not)" : ""); rerun on an idle machine"
     }
 }

@@ -31,6 +31,7 @@ final class BenchModelTests: XCTestCase {
                     "train_peak_rss_mb", "train_lora_peak_rss_mb", "load_peak_rss_mb", "peak_rss_mb"] {
             XCTAssertGreaterThan(try XCTUnwrap(report[key] as? Double, key), 0, key)
         }
+        XCTAssertTrue(["base", "avx512"].contains(try XCTUnwrap(report["gemm_kernel"] as? String)))
         XCTAssertEqual(report["parameters"] as? Double, Double(ParameterLayout(config: try Qwen3Config.load(
             from: Fixtures.url("qwen3-tiny-a/config.json"))).totalCount))
     }
@@ -88,6 +89,14 @@ final class BenchModelTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("the train workload needs about") && "\(error)".contains("--activation-checkpointing"),
                           "\(error)")
         }
+    }
+
+    /// The busy-machine warning points to the `*_cputime` figures only where the report has them.
+    func testBusyWarningNamesOnlyFiguresTheReportHas() throws {
+        XCTAssertNil(SystemLoad.warning(reportsCPUTime: true, load: 2.4, processors: 2))
+        let model = try XCTUnwrap(SystemLoad.warning(reportsCPUTime: false, load: 5, processors: 2))
+        XCTAssertTrue(model.contains("load average 5.0 on 2 processors") && !model.contains("cputime"), model)
+        XCTAssertTrue(try XCTUnwrap(SystemLoad.warning(reportsCPUTime: true, load: 5, processors: 2)).contains("*_cputime"))
     }
 
     /// `/proc/self/status` pads the figure with spaces after the tab only while it has fewer than 8 digits.
