@@ -31,8 +31,14 @@ public final class OpenAIEndpoint {
     private var client: HTTPClient { Self.client }
     /// One client for the process, like `HTTPClient.shared` but with room for `maxConcurrency` connections
     /// per server (the shared one keeps 8 and times out requests queued behind them).
-    private static let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
-        connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConcurrency)))
+    /// A refused connection fails the request at once (the client's own retries, with their back-off, decide what
+    /// follows), instead of being retried until the request's deadline: a server that is gone costs `retries` quick
+    /// attempts, not `retries` timeouts, before a fleet drops it.
+    private static let client: HTTPClient = {
+        var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConcurrency)
+        pool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: pool))
+    }()
     public static let maxConcurrency = 64
 
     public init(settings: Settings) throws {

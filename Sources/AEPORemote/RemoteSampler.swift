@@ -40,7 +40,7 @@ public final class RemoteSampler: SamplingBackend {
     }
 
     public let fleet: EndpointFleet
-    public private(set) var settings: Settings
+    public let settings: Settings
     public private(set) var statistics = SamplingStatistics()
     private let sampler: Sampler
     private var sequences: [Int: [Int]] = [:]
@@ -54,12 +54,6 @@ public final class RemoteSampler: SamplingBackend {
         self.fleet = fleet
         self.settings = settings
         sampler = Sampler(settings: settings.sampling)
-    }
-
-    /// The served model's name requests carry (a policy version's adapter, when the servers follow a trainer).
-    public var model: String {
-        get { settings.model }
-        set { settings.model = newValue }
     }
 
     public var entropyVocabularySize: Int { settings.vocabularySize }

@@ -44,15 +44,15 @@ final class FleetTrainingTests: XCTestCase {
 
         func config(_ keys: [String], preset: String, servers: [TestServer] = []) throws -> TrainingConfig {
             let remote = servers.isEmpty ? [] : ["rollout.backend=openai", "rollout.endpoints=" + servers.map(\.url).joined(separator: ","),
-                                                 "rollout.retries=1", "rollout.timeout=20"]
+                                                 "rollout.retries=1", "rollout.timeout=60"]
             return try TrainingConfig.resolve(algorithm: preset, file: nil, overrides: keys + remote)
         }
     }
 
-    /// The fleet of `servers`, warnings collected; requests to `quick` servers time out after 2 s.
-    static func fleet(_ servers: [TestServer], quick: Set<String> = [], warnings: WarningLog) throws -> ServerFleet {
+    /// The fleet of `servers`, warnings collected.
+    static func fleet(_ servers: [TestServer], warnings: WarningLog) throws -> ServerFleet {
         ServerFleet(fleet: EndpointFleet(endpoints: try servers.map {
-            try OpenAIEndpoint(settings: .init(url: $0.url, timeout: quick.contains($0.url) ? 2 : 20, retries: 1, backoff: 0.01))
+            try OpenAIEndpoint(settings: .init(url: $0.url, timeout: 60, retries: 1, backoff: 0.01))
         }, warn: warnings.add))
     }
 
@@ -164,11 +164,15 @@ final class FleetTrainingTests: XCTestCase {
 
         servers = [try await workspace.server(), try await workspace.server()]
         warnings = WarningLog()
-        let fleet = try Self.fleet(servers, quick: [servers[1].url], warnings: warnings)
+        let fleet = try Self.fleet(servers, warnings: warnings)
         trainer = try Trainer(config: workspace.config(workspace.keys(run: "stopped", preset: "aepo"), preset: "aepo", servers: servers),
                               phase: .rl, servers: fleet)
         let stepping = Task { try await offPool { try trainer.step() } }
-        while (fleet.fleet.answered[servers[1].url] ?? 0) < 3 { try await Task.sleep(nanoseconds: 1_000_000) }
+        let deadline = Date().addingTimeInterval(120)
+        while (fleet.fleet.answered[servers[1].url] ?? 0) < 3 && fleet.fleet.dropped.isEmpty && Date() < deadline {
+            try await Task.sleep(nanoseconds: 1_000_000)
+        }
+        XCTAssertEqual(fleet.fleet.dropped, [:], "no server failed before the stop")
         await servers[1].stop()
         let stopped = try await stepping.value
         try Step(trainer, metrics: stopped).assertEqual(nativeStep, "stopped mid-step")
@@ -186,7 +190,7 @@ final class FleetTrainingTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: workspace.root) }
         let run = workspace.root.appendingPathComponent("run")
         let keys = workspace.keys(run: "run", preset: "grpo")
-        let dead = try OpenAIEndpoint(settings: .init(url: "http://127.0.0.1:9", timeout: 1, retries: 0))
+        let dead = try OpenAIEndpoint(settings: .init(url: "http://127.0.0.1:9", retries: 0))
         XCTAssertThrowsError(try Trainer(config: workspace.config(keys + ["rollout.backend=openai", "rollout.endpoints=http://127.0.0.1:9"],
                                                                   preset: "grpo"),
                                          phase: .rl, servers: ServerFleet(fleet: EndpointFleet(endpoints: [dead], warn: { _ in })))) { error in
