@@ -51,7 +51,7 @@ public struct MemoryEstimate: Equatable, Sendable {
     /// pass when `recomputing` (`Qwen3Model.recomputesActivations`).
     public mutating func addTrainingPass(sequences: Int, positions: Int, recomputing: Bool = false) {
         let shape = BatchShape.uniform(sequences: sequences, positions: positions)
-        let chunkRows = max(1, min(shape.targets, Qwen3Model.defaultLogitsBudget / config.vocabSize))
+        let chunkRows = max(1, min(shape.targets, Qwen3Model.defaultLogitsBudget(vocabulary: config.vocabSize) / config.vocabSize))
         let adapterFloats = adapter.map { LoRAActivations.floatCount($0, model: config, rows: shape.rows, dropout: $0.dropout > 0) } ?? 0
         let floats = Activations.floatCount(config, shape, chunkRows: chunkRows, recomputed: recomputing)
             + Activations.backwardScratchCount(config, shape)

@@ -37,8 +37,11 @@ public final class Qwen3Model {
     /// The rotary tables, shared with the decoder.
     public let rotary: RotaryEmbedding
     /// Largest number of floats of logits held at once (`rows × vocab`); larger requests are processed in chunks.
-    public var logitsBudget = Qwen3Model.defaultLogitsBudget
-    public static let defaultLogitsBudget = 1 << 24
+    public var logitsBudget: Int
+    /// The default `logitsBudget`: 2²⁴ floats (64 MB), or 1,024 rows of a vocabulary larger than 16,384 (Qwen3's
+    /// 151,936: 622 MB). Each chunk's product packs the whole LM head again (and, when the head trains, reads and
+    /// writes its gradient), so chunks of a hundred rows spent about as long copying the head as multiplying by it.
+    public static func defaultLogitsBudget(vocabulary: Int) -> Int { max(1 << 24, 1024 * vocabulary) }
     /// Activation checkpointing: a training forward keeps only each layer's input (plus one layer's worth of buffers
     /// the layers share), and `backward` recomputes each layer from its input before differentiating it. The
     /// gradients are the same bits; the saved activations shrink from `layers ×` a layer's to about one layer's, for
@@ -120,6 +123,7 @@ public final class Qwen3Model {
         self.layout = layout
         self.parameters = parameters
         self.frozenParameters = frozenParameters
+        logitsBudget = Self.defaultLogitsBudget(vocabulary: config.vocabSize)
         var vectorOffsets: [Int: Int] = [:]
         if let frozenParameters {
             let vectors = layout.entries.filter { $0.shape.count == 1 }

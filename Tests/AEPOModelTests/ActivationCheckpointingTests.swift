@@ -45,7 +45,7 @@ final class ActivationCheckpointingTests: XCTestCase {
     }
 
     /// 28 layers of 8 × 512 tokens at Qwen3-0.6B's shape: every layer's activations (about 14 GB) against their inputs
-    /// and one layer's (under 1 GB).
+    /// and one layer's (under 1 GB) beside the logits of 1,024 target rows (622 MB).
     func testEstimateKeepsOneLayer() {
         let shape = Qwen3Config(vocabSize: 151_936, hiddenSize: 1024, intermediateSize: 3072, numHiddenLayers: 28, numAttentionHeads: 16,
                                 numKeyValueHeads: 8, headDim: 128, maxPositionEmbeddings: 40_960, tieWordEmbeddings: true)
@@ -55,6 +55,6 @@ final class ActivationCheckpointingTests: XCTestCase {
             return estimate.parts[1].bytes
         }
         XCTAssertGreaterThan(activations(recomputing: false), 14e9)
-        XCTAssertLessThan(activations(recomputing: true), 1.6e9)
+        XCTAssertLessThan(activations(recomputing: true), 2.2e9)
     }
 }

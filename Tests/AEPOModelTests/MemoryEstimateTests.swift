@@ -31,6 +31,25 @@ final class MemoryEstimateTests: XCTestCase {
         XCTAssertEqual(engine.parts.map(\.bytes), [704, 704, 96, 492] as [Double])
     }
 
+    /// The logits are held 2²⁴ floats at a time, or 1,024 rows of a larger vocabulary, by the model and its estimate.
+    func testLogitsChunksHoldAtLeast1024RowsOfALargeVocabulary() throws {
+        XCTAssertEqual(Qwen3Model.defaultLogitsBudget(vocabulary: 640), 1 << 24)
+        XCTAssertEqual(Qwen3Model.defaultLogitsBudget(vocabulary: 151_936), 1_024 * 151_936)
+        var large = config
+        large.vocabSize = 32_768
+        XCTAssertEqual(try Qwen3Model(config: large, seed: 1).logitsBudget, 1_024 * 32_768)
+        // 2,048 targets: the estimate's logits are one chunk of 1,024 rows, not 512 (2²⁴ / 32,768).
+        func logitFloats(_ vocabulary: Int) -> Double {
+            var c = config
+            c.vocabSize = vocabulary
+            var estimate = MemoryEstimate(config: c)
+            estimate.addTrainingPass(sequences: 2, positions: 1_024)
+            return estimate.parts.last!.bytes / 4
+        }
+        // One more word of vocabulary adds one logit to each row of the chunk held: 1,024 floats (512 under 2²⁴ alone).
+        XCTAssertEqual(logitFloats(32_769) - logitFloats(32_768), 1_024)
+    }
+
     func testANeedAboveTheLimitIsAnErrorWithTheFigures() throws {
         var estimate = MemoryEstimate(config: config)
         estimate.addParameterSized("gradients")
