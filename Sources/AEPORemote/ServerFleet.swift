@@ -37,7 +37,7 @@ public final class ServerFleet {
     }
 
     /// Makes every server serve the policy in `directory` (see `RolloutServers.publish`).
-    public func publish(_ directory: URL, as name: String, replacing previous: String?, adapter: Bool) throws {
+    public func publish(_ directory: URL, as name: String, replacing previous: [String], adapter: Bool) throws {
         _ = try eachServer { endpoint in
             guard adapter else {
                 let target = endpoint.root + "/update_weights_from_disk"
@@ -59,7 +59,7 @@ public final class ServerFleet {
                 _ = try endpoint.send(to: endpoint.url("load_lora_adapter"), body: .object([
                     "lora_name": .string(name), "lora_path": .string(directory.path)]), parsingReply: false)
             }
-            if let previous, previous != name {
+            for previous in previous where previous != name {
                 _ = try? endpoint.send(to: endpoint.url("unload_lora_adapter"), body: .object(["lora_name": .string(previous)]),
                                        parsingReply: false)
             }

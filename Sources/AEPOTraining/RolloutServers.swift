@@ -15,10 +15,10 @@ public protocol RolloutServers: AnyObject {
     func baseModelName() throws -> String
 
     /// Makes every server serve the policy in `directory`: with `adapter`, the PEFT adapter there under `name` (vLLM's
-    /// runtime LoRA API; `replacing`, the previous policy's name, is unloaded after); without, the whole weights there
-    /// (SGLang's `/update_weights_from_disk`; `name` is then the base's). A server that still fails after its retries
-    /// is dropped with a warning.
-    func publish(_ directory: URL, as name: String, replacing previous: String?, adapter: Bool) throws
+    /// runtime LoRA API; `replacing`, the names of earlier policies the servers may still hold, are unloaded after);
+    /// without, the whole weights there (SGLang's `/update_weights_from_disk`; `name` is then the base's). A server that
+    /// still fails after its retries is dropped with a warning.
+    func publish(_ directory: URL, as name: String, replacing previous: [String], adapter: Bool) throws
 
     /// A sampling backend over the servers whose requests name `model`, refusing replies under another name.
     func backend(model: String, sampling: SamplingSettings, topLogprobs: Int, vocabularySize: Int,

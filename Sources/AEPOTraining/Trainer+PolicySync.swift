@@ -11,8 +11,8 @@ extension Trainer {
     public static let policyDirectory = "policy"
 
     /// Writes the current policy (version `state.step`) atomically as `<run>/policy/v<step>` — the adapter in PEFT's layout,
-    /// or the whole weights — publishes it to every server (an adapter under the name `policy-v<step>`, the previous
-    /// one unloaded; whole weights reloaded under the base's name), checks every server with a probe, and removes the
+    /// or the whole weights — publishes it to every server (an adapter under the name `policy-v<step>`, the earlier
+    /// versions unloaded; whole weights reloaded under the base's name), checks every server with a probe, and removes the
     /// older versions' directories. Nothing while the policy the servers serve is at most `rollout.max_staleness` updates
     /// behind.
     func syncServers(metrics: inout [String: Double]) throws {
@@ -22,18 +22,20 @@ extension Trainer {
         let version = state.step
         let policies = run.appendingPathComponent(Self.policyDirectory)
         let directory = policies.appendingPathComponent("v\(version)")
+        // A version's directory stays until a newer one is served: the earlier ones are this trainer's last policy, or,
+        // at a resume, those a killed run of this directory may have left loaded on the servers.
+        let earlier = ((try? FileManager.default.contentsOfDirectory(atPath: policies.path)) ?? []).filter { $0 != directory.lastPathComponent }
         if let adapter = model.adapter {
             try PEFTAdapterFormat.save(adapter, to: directory, baseModel: config.model.path)
         } else {
             try Checkpoint.save(config: model.config, parameters: model.parameterValues, to: directory, tokenizer: tokenizerURL)
         }
         let name = model.adapter == nil ? baseName : "policy-v\(version)"
-        try servers.publish(directory, as: name, replacing: publishedPolicy?.name, adapter: model.adapter != nil)
+        try servers.publish(directory, as: name, replacing: earlier.filter { $0.hasPrefix("v") }.map { "policy-" + $0 },
+                            adapter: model.adapter != nil)
         publishedPolicy = (version, name)
         try checkServers(serving: name)
-        for old in (try? FileManager.default.contentsOfDirectory(atPath: policies.path)) ?? [] where old != directory.lastPathComponent {
-            try? AtomicFile.remove(policies.appendingPathComponent(old))
-        }
+        for old in earlier { try? AtomicFile.remove(policies.appendingPathComponent(old)) }
         metrics["time/sync_s"] = Date().timeIntervalSince(clock)
         metrics["servers"] = Double(servers.members.count)
     }
