@@ -1,119 +1,37 @@
 @testable import AEPOCommands
 import AEPOAgentTestSupport
 import AEPOCore
-import AEPOModel
 import AEPORemote
-import AEPORollout
-import AEPOServe
 import AEPOServeTestSupport
-import AEPOTestSupport
 @testable import AEPOTraining
 import Foundation
 import XCTest
 
-/// `aepo train` sampling from two in-process `aepo serve` processes over loopback: at temperature 0 a step equals the
-/// native step; after an update every server serves the trainer's policy; a server that misses the sync, dies mid-step or
-/// is misconfigured is dropped or named in a clear error, and nothing of the run is lost.
+/// `aepo train` sampling from two `aepo serve` servers started in-process, over loopback (`FleetProcessTests` starts
+/// them as processes): at temperature 0 a step equals the native step; after an update every server serves the
+/// trainer's policy; a server that misses the sync, dies mid-step or is misconfigured is dropped or named in a clear
+/// error, and nothing of the run is lost.
 final class FleetTrainingTests: XCTestCase {
-    /// A workspace (the tool-prone model that searches even greedily, the agent fixture's questions) whose servers may
-    /// load from `root`.
-    struct Workspace {
-        let root: URL, model: URL, data: URL
-
-        init(_ label: String) throws {
-            root = try Fixtures.temporaryDirectory(label).resolvingSymlinksInPath()
-            (model, data) = try ToolProneWorkspace.make(in: root, model: try ToolProneModel.makeSearching())
-        }
-
-        /// A server of the workspace's model (or `model`) that loads from `root` (or from `directory`; without runtime
-        /// loading when `loading` is false).
-        func server(model: Qwen3Model? = nil, loading: Bool = true, directory: URL? = nil) async throws -> TestServer {
-            try await TestServer.start(model: try model ?? Checkpoint.loadForInference(directory: self.model, adapter: nil), limits: ServeLimits(maxBodyBytes: 1 << 20, maxTokens: 200, maxPromptTokens: 512,
-                                                                         maxConcurrentRequests: 64, maxTopLogprobs: AgentFixture.vocabularySize),
-                                       loading: loading ? try RuntimeLoading(directory: (directory ?? root).path, adapters: true) : nil)
-        }
-
-        /// Test-sized keys: 2 questions of k = 4, greedy, an entropy bonus so that the update moves the weights.
-        func keys(run: String, preset: String, lora: Bool = true) -> [String] {
-            ["model.path=\(model.path)", "data.benchmark=\(data.path)", "trainer.run_dir=\(root.appendingPathComponent(run).path)",
-             "trainer.steps=1", "data.train_batch_size=2", "actor.ppo_mini_batch_size=1", "rollout.n=4", "rollout.initial_rollouts=2",
-             "rollout.response_length=24", "rollout.max_tool_calls=2", "rollout.temperature=0", "actor.entropy_coeff=0.05",
-             "actor.optim.lr=0.05", "model.lora.rank=\(lora ? 2 : 0)", "trainer.micro_batch_size=0", "trainer.log_freq=100",
-             "rollout.top_logprobs=\(AgentFixture.vocabularySize)"]
-        }
-
-        func config(_ keys: [String], preset: String, servers: [TestServer] = []) throws -> TrainingConfig {
-            let remote = servers.isEmpty ? [] : ["rollout.backend=openai", "rollout.endpoints=" + servers.map(\.url).joined(separator: ","),
-                                                 "rollout.retries=1", "rollout.timeout=60"]
-            return try TrainingConfig.resolve(algorithm: preset, file: nil, overrides: keys + remote)
-        }
-    }
-
-    /// The fleet of `servers`, warnings collected.
-    static func fleet(_ servers: [TestServer], warnings: WarningLog) throws -> ServerFleet {
-        ServerFleet(fleet: EndpointFleet(endpoints: try servers.map {
-            try OpenAIEndpoint(settings: .init(url: $0.url, timeout: 60, retries: 1, backoff: 0.01))
-        }, warn: warnings.add))
-    }
-
-
-    /// What a step did: its metrics, trajectories, branch decisions and the trained weights.
-    struct Step {
-        var metrics: [String: Double]
-        var rollouts: [RolloutRecord]
-        var events: [Bool]
-        var weights: [Float]
-
-        init(_ trainer: Trainer, metrics: [String: Double]) throws {
-            self.metrics = metrics
-            rollouts = try JSONLines.read(RolloutRecord.self, from: trainer.run.appendingPathComponent(RolloutLog.rolloutsFile))
-            events = try LoggedBranchEvent.read(from: trainer.run.appendingPathComponent(RolloutLog.branchEventsFile)).map(\.event.taken)
-            weights = Array(trainer.model.adapter?.parameters ?? trainer.model.parameters)
-        }
-
-        /// The same tokens, rewards, branch decisions and loss, and weights within 1e-5.
-        func assertEqual(_ other: Step, _ label: String, file: StaticString = #filePath, line: UInt = #line) {
-            XCTAssertEqual(rollouts.map(\.policyTokens), other.rollouts.map(\.policyTokens), label, file: file, line: line)
-            XCTAssertEqual(rollouts.map(\.reward), other.rollouts.map(\.reward), label, file: file, line: line)
-            XCTAssertEqual(events, other.events, "\(label): branch decisions", file: file, line: line)
-            XCTAssertEqual(metrics["loss"]!, other.metrics["loss"]!, accuracy: 1e-5 * max(1, abs(other.metrics["loss"]!)), label, file: file, line: line)
-            XCTAssertEqual(weights.count, other.weights.count, file: file, line: line)
-            let largest = zip(weights, other.weights).map { abs($0 - $1) }.max() ?? 0
-            XCTAssertLessThan(largest, 1e-5, "\(label): trained weights", file: file, line: line)
-        }
-    }
-
-    /// Every server's probe of the trainer's current policy equals the trainer's forward within 1e-4.
-    static func assertServersServe(_ trainer: Trainer, _ label: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let prompt = trainer.tokenizer.encode(trainer.questions[0].question)
-        let replies = try trainer.servers!.probe(model: trainer.publishedPolicy!.name, prompt: prompt, maxTokens: 8)
-        XCTAssertEqual(replies.count, trainer.servers!.members.count, file: file, line: line)
-        for reply in replies {
-            let own = try trainer.probeLogProbs(prompt: prompt, tokens: reply.tokens)
-            for (a, b) in zip(own, reply.logProbs) { XCTAssertEqual(a, b, accuracy: 1e-4, "\(label): \(reply.server)", file: file, line: line) }
-        }
-    }
-
     /// Independent, ARPO and AEPO rollouts (adapters) and full fine-tuning: a step over two servers equals the native step
     /// (same tokens, rewards, branch decisions, loss; the sampler's log-probs within 1e-4 of the trainer's), and after the
     /// update both servers serve the trainer's new policy.
     func testAStepOverTwoServersEqualsTheNativeStep() async throws {
-        let workspace = try Workspace("fleet-step")
+        let workspace = try FleetWorkspace("fleet-step")
         defer { try? FileManager.default.removeItem(at: workspace.root) }
         for (preset, lora) in [("grpo", true), ("arpo", true), ("aepo", true), ("grpo", false)] {
             let servers = [try await workspace.server(), try await workspace.server()]
             let label = "\(preset)\(lora ? "" : " full")"
             let native = try Trainer(config: workspace.config(workspace.keys(run: "\(label)-native", preset: preset, lora: lora), preset: preset),
                                      phase: .rl)
-            let nativeStep = try Step(native, metrics: try native.step())
+            let nativeStep = try FleetStep(native, metrics: try native.step())
             let warnings = WarningLog()
-            let fleet = try Self.fleet(servers, warnings: warnings)
+            let fleet = try FleetWorkspace.fleet(servers, warnings: warnings)
             let config = try workspace.config(workspace.keys(run: "\(label)-fleet", preset: preset, lora: lora), preset: preset, servers: servers)
             let trainer = try Trainer(config: config, phase: .rl, servers: fleet)
             XCTAssertEqual(trainer.rolloutCorrection.weighting, .token, "on by default with servers")
             let initial = Array(trainer.model.adapter?.parameters ?? trainer.model.parameters)
             let metrics = try await offPool { try trainer.step() }
-            try Step(trainer, metrics: metrics).assertEqual(nativeStep, label)
+            try FleetStep(trainer, metrics: metrics).assertEqual(nativeStep, label)
             XCTAssertLessThan(try XCTUnwrap(metrics["logprob_mismatch_max"]), 1e-4, label)
             XCTAssertEqual(metrics["servers"], 2, label)
             XCTAssertEqual(Set(try JSONLines.read(RolloutRecord.self, from: trainer.run.appendingPathComponent(RolloutLog.rolloutsFile))
@@ -126,7 +44,7 @@ final class FleetTrainingTests: XCTestCase {
             var syncMetrics: [String: Double] = [:]
             try await offPool { try trainer.syncServers(metrics: &syncMetrics) }
             XCTAssertEqual(trainer.publishedPolicy?.version, 1)
-            try Self.assertServersServe(trainer, label)
+            try FleetStep.assertServersServe(trainer, label)
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: trainer.run.appendingPathComponent(Trainer.policyDirectory).path),
                            ["v1"], "older policies are removed")
             XCTAssertEqual(warnings.all, [], label)
@@ -141,21 +59,21 @@ final class FleetTrainingTests: XCTestCase {
     /// the policy: the version check drops it with a warning, its requests go to the other, and the step is the native one.
     /// A server stopped in the middle of a step is dropped too, and the step is again the native one.
     func testAServerThatMissesTheSyncOrStopsMidStepIsDroppedAndTheStepCompletes() async throws {
-        let workspace = try Workspace("fleet-faults")
+        let workspace = try FleetWorkspace("fleet-faults")
         defer { try? FileManager.default.removeItem(at: workspace.root) }
         let native = try Trainer(config: workspace.config(workspace.keys(run: "native", preset: "aepo"), preset: "aepo"), phase: .rl)
-        let nativeStep = try Step(native, metrics: try native.step())
+        let nativeStep = try FleetStep(native, metrics: try native.step())
 
         var servers = [try await workspace.server(), try await workspace.server()]
         var warnings = WarningLog()
         var trainer = try Trainer(config: workspace.config(workspace.keys(run: "missed", preset: "aepo"), preset: "aepo", servers: servers),
-                                  phase: .rl, servers: try Self.fleet(servers, warnings: warnings))
+                                  phase: .rl, servers: try FleetWorkspace.fleet(servers, warnings: warnings))
         var unused: [String: Double] = [:]
         try await offPool { try trainer.syncServers(metrics: &unused) }
         let unloaded = try await servers[1].send("/v1/unload_lora_adapter", body: #"{"lora_name": "policy-v0"}"#)
         XCTAssertEqual(unloaded.status, 200)
         let missed = try await offPool { try trainer.step() }
-        try Step(trainer, metrics: missed).assertEqual(nativeStep, "missed sync")
+        try FleetStep(trainer, metrics: missed).assertEqual(nativeStep, "missed sync")
         XCTAssertEqual(trainer.servers!.members, [servers[0].url])
         XCTAssertEqual(warnings.all.count, 1, "\(warnings.all)")
         XCTAssertTrue(warnings.all.first?.contains("dropping \(servers[1].url)") == true && warnings.all.first?.contains("policy-v0") == true,
@@ -164,18 +82,11 @@ final class FleetTrainingTests: XCTestCase {
 
         servers = [try await workspace.server(), try await workspace.server()]
         warnings = WarningLog()
-        let fleet = try Self.fleet(servers, warnings: warnings)
+        let fleet = try FleetWorkspace.fleet(servers, warnings: warnings)
         trainer = try Trainer(config: workspace.config(workspace.keys(run: "stopped", preset: "aepo"), preset: "aepo", servers: servers),
                               phase: .rl, servers: fleet)
-        let stepping = Task { try await offPool { try trainer.step() } }
-        let deadline = Date().addingTimeInterval(120)
-        while (fleet.fleet.answered[servers[1].url] ?? 0) < 3 && fleet.fleet.dropped.isEmpty && Date() < deadline {
-            try await Task.sleep(nanoseconds: 1_000_000)
-        }
-        XCTAssertEqual(fleet.fleet.dropped, [:], "no server failed before the stop")
-        await servers[1].stop()
-        let stopped = try await stepping.value
-        try Step(trainer, metrics: stopped).assertEqual(nativeStep, "stopped mid-step")
+        let stopped = try await FleetStep.step(trainer, over: fleet, stopping: servers[1].url) { await servers[1].stop() }
+        try FleetStep(trainer, metrics: stopped).assertEqual(nativeStep, "stopped mid-step")
         XCTAssertEqual(trainer.servers!.members, [servers[0].url])
         XCTAssertTrue(warnings.all.contains { $0.contains("dropping \(servers[1].url)") }, "\(warnings.all)")
         await servers[0].stop()
@@ -186,7 +97,7 @@ final class FleetTrainingTests: XCTestCase {
     /// first sync. A resumed run keeps its checkpoint through such an error, and resuming with good servers brings them to
     /// the checkpoint's policy before the first rollout.
     func testMisconfiguredServersAreClearErrorsAndTheRunIsKept() async throws {
-        let workspace = try Workspace("fleet-errors")
+        let workspace = try FleetWorkspace("fleet-errors")
         defer { try? FileManager.default.removeItem(at: workspace.root) }
         let run = workspace.root.appendingPathComponent("run")
         let keys = workspace.keys(run: "run", preset: "grpo")
@@ -201,7 +112,7 @@ final class FleetTrainingTests: XCTestCase {
         // A run with a checkpoint after one step.
         let good = try await workspace.server()
         let first = try Trainer(config: workspace.config(keys + ["trainer.save_freq=1"], preset: "grpo", servers: [good]), phase: .rl,
-                                servers: try Self.fleet([good], warnings: WarningLog()))
+                                servers: try FleetWorkspace.fleet([good], warnings: WarningLog()))
         try await offPool { try first.train() }
         let checkpoint = run.appendingPathComponent("checkpoints/step-000001")
         func snapshot() throws -> [String: Data] {
@@ -224,7 +135,7 @@ final class FleetTrainingTests: XCTestCase {
         for (server, message) in cases {
             let config = try TrainingConfig.resuming(run: run, algorithm: nil, file: nil, overrides: [
                 "trainer.steps=2", "rollout.endpoints=\(server.url)", "rollout.retries=0"])
-            XCTAssertThrowsError(try Trainer(config: config, phase: .rl, start: .resume, servers: try Self.fleet([server], warnings: WarningLog()))
+            XCTAssertThrowsError(try Trainer(config: config, phase: .rl, start: .resume, servers: try FleetWorkspace.fleet([server], warnings: WarningLog()))
                 .train()) { error in
                 XCTAssertTrue("\(error)".contains(message), "\(error)")
                 XCTAssertTrue("\(error)".contains(server.url), "the error names the server: \(error)")
@@ -235,11 +146,11 @@ final class FleetTrainingTests: XCTestCase {
 
         // Resumed with good servers: they serve the checkpoint's policy before the first rollout, and step 2 runs.
         let resumed = try Trainer(config: try TrainingConfig.resuming(run: run, algorithm: nil, file: nil, overrides: [
-            "trainer.steps=2", "rollout.endpoints=\(good.url)"]), phase: .rl, start: .resume, servers: try Self.fleet([good], warnings: WarningLog()))
+            "trainer.steps=2", "rollout.endpoints=\(good.url)"]), phase: .rl, start: .resume, servers: try FleetWorkspace.fleet([good], warnings: WarningLog()))
         var unused: [String: Double] = [:]
         try await offPool { try resumed.syncServers(metrics: &unused) }
         XCTAssertEqual(resumed.publishedPolicy?.name, "policy-v1")
-        try Self.assertServersServe(resumed, "resumed")
+        try FleetStep.assertServersServe(resumed, "resumed")
         try await offPool { try resumed.train() }
         XCTAssertEqual(try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").count, 2)
         await good.stop()
@@ -248,7 +159,7 @@ final class FleetTrainingTests: XCTestCase {
     /// `aepo train --backend openai --endpoint URL` builds the fleet from the command line (`rollout.backend`,
     /// `rollout.endpoints`); without an endpoint it is refused naming the key.
     func testTrainCommandSamplesFromTheEndpointsItIsGiven() async throws {
-        let workspace = try Workspace("fleet-command")
+        let workspace = try FleetWorkspace("fleet-command")
         defer { try? FileManager.default.removeItem(at: workspace.root) }
         let server = try await workspace.server()
         let keys = workspace.keys(run: "run", preset: "arpo")
@@ -266,14 +177,14 @@ final class FleetTrainingTests: XCTestCase {
     /// By default the servers are synced before every step's rollout; `rollout.max_staleness=1` lets them sample step 2
     /// from the policy of step 0, recorded as such, with the rollout correction seeing the lag.
     func testAStalenessBoundLetsServersLagBehind() async throws {
-        let workspace = try Workspace("fleet-staleness")
+        let workspace = try FleetWorkspace("fleet-staleness")
         defer { try? FileManager.default.removeItem(at: workspace.root) }
         let server = try await workspace.server()
         for bound in [0, 1] {
             let run = "bound-\(bound)"
             let trainer = try Trainer(config: workspace.config(workspace.keys(run: run, preset: "grpo") + [
                 "trainer.steps=2", "rollout.max_staleness=\(bound)"], preset: "grpo", servers: [server]),
-                                      phase: .rl, servers: try Self.fleet([server], warnings: WarningLog()))
+                                      phase: .rl, servers: try FleetWorkspace.fleet([server], warnings: WarningLog()))
             let first = try await offPool { try trainer.step() }
             let second = try await offPool { try trainer.step() }
             XCTAssertNotNil(first["time/sync_s"])
@@ -290,12 +201,12 @@ final class FleetTrainingTests: XCTestCase {
     /// Sampled at T = 1 with the default 20 top log-probs, the servers' log-probs are the trainer's: the correction that is
     /// on by default truncates and masks nothing.
     func testSampledRolloutsFromServersMatchTheTrainer() async throws {
-        let workspace = try Workspace("fleet-sampled")
+        let workspace = try FleetWorkspace("fleet-sampled")
         defer { try? FileManager.default.removeItem(at: workspace.root) }
         let servers = [try await workspace.server(), try await workspace.server()]
         let trainer = try Trainer(config: workspace.config(workspace.keys(run: "run", preset: "aepo") + [
             "rollout.temperature=1", "rollout.top_logprobs=20"], preset: "aepo", servers: servers),
-                                  phase: .rl, servers: try Self.fleet(servers, warnings: WarningLog()))
+                                  phase: .rl, servers: try FleetWorkspace.fleet(servers, warnings: WarningLog()))
         let metrics = try await offPool { try trainer.step() }
         XCTAssertLessThan(try XCTUnwrap(metrics["logprob_mismatch_max"]), 1e-4)
         XCTAssertEqual(metrics["rollout_is_truncated_fraction"], 0)
@@ -308,14 +219,14 @@ final class FleetTrainingTests: XCTestCase {
     /// Of two servers, one may not read the run directory: it is dropped with a warning at the first sync (after its
     /// retries), and the step runs on the other.
     func testAServerThatCannotLoadThePolicyIsDroppedWithAWarning() async throws {
-        let workspace = try Workspace("fleet-load")
+        let workspace = try FleetWorkspace("fleet-load")
         defer { try? FileManager.default.removeItem(at: workspace.root) }
         let elsewhere = workspace.root.appendingPathComponent("elsewhere")
         try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
         let servers = [try await workspace.server(directory: elsewhere), try await workspace.server()]
         let warnings = WarningLog()
         let trainer = try Trainer(config: workspace.config(workspace.keys(run: "run", preset: "grpo"), preset: "grpo", servers: servers),
-                                  phase: .rl, servers: try Self.fleet(servers, warnings: warnings))
+                                  phase: .rl, servers: try FleetWorkspace.fleet(servers, warnings: warnings))
         let metrics = try await offPool { try trainer.step() }
         XCTAssertEqual(metrics["servers"], 1)
         XCTAssertEqual(trainer.servers!.members, [servers[1].url])

@@ -47,6 +47,11 @@ public final class TestServer {
 
     /// Sends `body` to `path` and returns the status and the body.
     public func send(_ path: String, method: String = "POST", body: String? = nil) async throws -> (status: Int, body: String) {
+        try await Self.send(path, to: url, method: method, body: body)
+    }
+
+    /// Sends `body` to `path` of the server at `url` and returns the status and the body.
+    public static func send(_ path: String, to url: String, method: String = "POST", body: String? = nil) async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: url + path)
         request.method = .RAW(value: method)
         if let body {
