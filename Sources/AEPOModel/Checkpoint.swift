@@ -73,10 +73,20 @@ public struct Checkpoint {
     /// Writes `config.json`, `generation_config.json` and the F32 weights (`writeWeights`) (and copies `tokenizer` to
     /// `tokenizer.json` when given) as one atomic directory replacement.
     public func save(to directory: URL, tokenizer: URL? = nil, maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) throws {
+        try parameters.withUnsafeBufferPointer {
+            try Checkpoint.save(config: config, weights: $0, to: directory, tokenizer: tokenizer, maxShardBytes: maxShardBytes)
+        }
+    }
+
+    /// `save(to:tokenizer:maxShardBytes:)` for parameters held in `weights` (laid out by `ParameterLayout(config:)`),
+    /// written from there without a copy: a model's own buffer.
+    public static func save(config: Qwen3Config, weights: UnsafeBufferPointer<Float>, to directory: URL, tokenizer: URL? = nil,
+                            maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) throws {
+        precondition(weights.count == ParameterLayout(config: config).totalCount, "parameter count does not match the config")
         try AtomicFile.writeDirectory(at: directory) { temporary in
             try config.jsonData().write(to: temporary.appendingPathComponent(Checkpoint.configFileName))
             try config.generationConfigJSONData().write(to: temporary.appendingPathComponent(Checkpoint.generationConfigFileName))
-            try writeWeights(into: temporary, maxShardBytes: maxShardBytes)
+            try writeWeights(weights, of: config, into: temporary, maxShardBytes: maxShardBytes)
             if let tokenizer {
                 do {
                     try FileManager.default.copyItem(at: tokenizer, to: temporary.appendingPathComponent(Checkpoint.tokenizerFileName))
@@ -109,22 +119,26 @@ public struct Checkpoint {
             where !names.contains(name) {
                 try data.write(to: temporary.appendingPathComponent(name))
             }
-            try writeWeights(into: temporary, maxShardBytes: maxShardBytes)
+            try parameters.withUnsafeBufferPointer {
+                try Checkpoint.writeWeights($0, of: config, into: temporary, maxShardBytes: maxShardBytes)
+            }
         }
     }
 
-    /// Writes the parameters as F32 safetensors under their Hugging Face names into `directory` (a directory being built,
-    /// renamed into place afterwards): one `model.safetensors` when they take at most `maxShardBytes`, else shards as
-    /// transformers splits them (`ShardPlan`) with `model.safetensors.index.json`.
-    private func writeWeights(into directory: URL, maxShardBytes: Int) throws {
+    /// Writes `weights` (the parameters of `config`) as F32 safetensors under their Hugging Face names into `directory`
+    /// (a directory being built, renamed into place afterwards), each tensor straight from `weights`: one
+    /// `model.safetensors` when they take at most `maxShardBytes`, else shards as transformers splits them
+    /// (`ShardPlan`) with `model.safetensors.index.json`.
+    private static func writeWeights(_ weights: UnsafeBufferPointer<Float>, of config: Qwen3Config, into directory: URL,
+                                     maxShardBytes: Int) throws {
         let entries = ParameterLayout(config: config).entries
         let plan = ShardPlan(byteCounts: entries.map { 4 * $0.count }, maxShardBytes: maxShardBytes)
         for (index, shard) in plan.shards.enumerated() {
             let tensors = shard.map { entries[$0] }.map {
-                Safetensors.Tensor(name: $0.name, shape: $0.shape, values: parameters[$0.offset..<$0.offset + $0.count])
+                Safetensors.Tensor(name: $0.name, shape: $0.shape, memory: UnsafeBufferPointer(rebasing: weights[$0.offset..<$0.offset + $0.count]))
             }
             let name = plan.shards.count == 1 ? Checkpoint.weightsFileName : plan.fileName(index)
-            try Safetensors.encode(tensors, metadata: ["format": "pt"]).write(to: directory.appendingPathComponent(name))
+            try Safetensors.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent(name))
         }
         guard plan.shards.count > 1 else { return }
         var weightMap: [String: JSONValue] = [:]

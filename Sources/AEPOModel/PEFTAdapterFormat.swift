@@ -117,11 +117,10 @@ public enum PEFTAdapterFormat {
         let tensors = adapter.entries.map {
             Safetensors.Tensor(name: $0.name, shape: $0.shape, memory: UnsafeBufferPointer(rebasing: adapter.parameters[$0.offset..<$0.offset + $0.count]))
         }
-        let weights = Safetensors.encode(tensors, metadata: ["format": "pt"])
         try AtomicFile.writeDirectory(at: directory) { temporary in
             try (JSONValue.object(config).serialized(indent: 2) + "\n").write(to: temporary.appendingPathComponent(configFileName),
                                                                               atomically: false, encoding: .utf8)
-            try weights.write(to: temporary.appendingPathComponent(weightsFileName))
+            try Safetensors.write(tensors, metadata: ["format": "pt"], to: temporary.appendingPathComponent(weightsFileName))
         }
     }
 }

@@ -225,6 +225,13 @@ public final class Qwen3Model {
     /// The adapter the next pass runs with.
     private var activeAdapter: LoRAAdapter? { adapterEnabled ? adapter : nil }
 
+    /// Calls `body` with every parameter as a float, in `layout` order: the model's own buffer (no copy), or a widened
+    /// copy of bfloat16 storage.
+    public func withParameterValues<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        guard frozenParameters != nil else { return try body(UnsafeBufferPointer(parameters)) }
+        return try parameterValues.withUnsafeBufferPointer(body)
+    }
+
     /// The parameter values as an array of floats (a copy; bfloat16 values widened).
     public var parameterValues: [Float] {
         guard let frozenParameters else { return Array(parameters) }

@@ -61,10 +61,10 @@ public struct Safetensors {
         var count: Int { shape.reduce(1, *) }
 
         /// Calls `body` with the values.
-        func withValues<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+        func withValues<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
             switch values {
-            case .slice(let slice): return slice.withUnsafeBufferPointer(body)
-            case .memory(let memory): return body(memory)
+            case .slice(let slice): return try slice.withUnsafeBufferPointer(body)
+            case .memory(let memory): return try body(memory)
             }
         }
     }
@@ -259,9 +259,27 @@ public struct Safetensors {
         return Float(bitPattern: magnitude.bitPattern | sign)
     }
 
-    /// The bytes of a safetensors file holding `tensors` as F32: names sorted, data in that order,
-    /// header padded with spaces to a multiple of 8 bytes (as the reference implementation does).
-    public static func encode(_ tensors: [Tensor], metadata: [String: String] = [:]) -> Data {
+    /// Writes `tensors` as an F32 safetensors file at `url`, atomically: names sorted, data in that order, header padded
+    /// with spaces to a multiple of 8 bytes (as the reference implementation does). Each tensor goes to the file straight
+    /// from its memory (no copy of the whole file is gathered first; a single `Data.write` of more than 2 GiB also
+    /// corrupted everything after the first 2,147,479,552 bytes on Linux, the most one `write(2)` takes).
+    public static func write(_ tensors: [Tensor], metadata: [String: String] = [:], to url: URL) throws {
+        let (sorted, header) = prepare(tensors, metadata: metadata)
+        try AtomicFile.write(to: url) { handle in
+            try handle.write(contentsOf: Data(header))
+            for tensor in sorted {
+                try tensor.withValues { values in
+                    guard let base = values.baseAddress, !values.isEmpty else { return }
+                    try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base),
+                                                      count: values.count * MemoryLayout<Float>.stride, deallocator: .none))
+                }
+            }
+        }
+    }
+
+    /// The tensors in file order (sorted by name) and the file's first bytes: the header's length (8 bytes, little
+    /// endian) and the header, whose data offsets follow that order.
+    private static func prepare(_ tensors: [Tensor], metadata: [String: String]) -> (sorted: [Tensor], header: [UInt8]) {
         let sorted = tensors.sorted { $0.name < $1.name }
         precondition(Set(sorted.map(\.name)).count == sorted.count, "duplicate tensor names")
         var header: [String: JSONValue] = [:]
@@ -278,17 +296,6 @@ public struct Safetensors {
         }
         var headerBytes = Array(JSONValue.object(header).serialized().utf8)
         headerBytes += Array(repeating: UInt8(ascii: " "), count: (8 - headerBytes.count % 8) % 8)
-        var data = Data(capacity: 8 + headerBytes.count + offset)
-        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { data.append(contentsOf: $0) }
-        data.append(contentsOf: headerBytes)
-        for tensor in sorted {
-            tensor.withValues { data.append($0) }
-        }
-        return data
-    }
-
-    /// Writes `tensors` as an F32 safetensors file at `url`, atomically.
-    public static func write(_ tensors: [Tensor], metadata: [String: String] = [:], to url: URL) throws {
-        try AtomicFile.write(encode(tensors, metadata: metadata), to: url)
+        return (sorted, withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian, Array.init) + headerBytes)
     }
 }

@@ -51,8 +51,10 @@ public struct CheckpointStore {
             if let adapter = model.adapter {
                 try PEFTAdapterFormat.save(adapter, to: temporary.appendingPathComponent(Self.adapterDirectory), baseModel: baseModel)
             } else {
-                try Checkpoint.save(config: model.config, parameters: model.parameterValues,
-                                    to: temporary.appendingPathComponent(Self.modelDirectory), tokenizer: tokenizer)
+                try model.withParameterValues {
+                    try Checkpoint.save(config: model.config, weights: $0, to: temporary.appendingPathComponent(Self.modelDirectory),
+                                        tokenizer: tokenizer)
+                }
             }
             try optimizer.save(to: temporary.appendingPathComponent(Self.optimizerFile))
             let encoder = JSONEncoder()

@@ -28,7 +28,7 @@ extension Trainer {
         if let adapter = model.adapter {
             try PEFTAdapterFormat.save(adapter, to: directory, baseModel: config.model.path)
         } else {
-            try Checkpoint.save(config: model.config, parameters: model.parameterValues, to: directory, tokenizer: tokenizerURL)
+            try model.withParameterValues { try Checkpoint.save(config: model.config, weights: $0, to: directory, tokenizer: tokenizerURL) }
         }
         let name = model.adapter == nil ? baseName : "policy-v\(version)"
         try servers.publish(directory, as: name, replacing: earlier.filter { $0.hasPrefix("v") }.map { "policy-" + $0 },

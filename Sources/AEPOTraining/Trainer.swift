@@ -321,11 +321,11 @@ public final class Trainer {
     @discardableResult
     public func saveFinal() throws -> [URL] {
         let url = run.appendingPathComponent(Self.finalDirectory)
-        var parameters = model.parameterValues
         guard let adapter = model.adapter else {
-            try Checkpoint.save(config: model.config, parameters: parameters, to: url, tokenizer: tokenizerURL)
+            try model.withParameterValues { try Checkpoint.save(config: model.config, weights: $0, to: url, tokenizer: tokenizerURL) }
             return [url]
         }
+        var parameters = model.parameterValues
         parameters.withUnsafeMutableBufferPointer { adapter.merge(into: $0) }
         try Checkpoint.save(config: model.config, parameters: parameters, to: url, tokenizer: tokenizerURL)
         let adapterURL = run.appendingPathComponent(Self.finalAdapterDirectory)

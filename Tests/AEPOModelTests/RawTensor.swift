@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 
 /// A tensor given as raw bytes with any dtype string, for crafting safetensors files byte by byte
-/// (independently of `Safetensors.encode`), including corrupt ones.
+/// (independently of `Safetensors.write`), including corrupt ones.
 struct RawTensor {
     var name: String
     var dtype: String

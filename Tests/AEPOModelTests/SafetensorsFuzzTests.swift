@@ -46,12 +46,14 @@ final class SafetensorsFuzzTests: XCTestCase {
     }
 
     func testMutatedFilesLoadOrFailCleanly() throws {
-        let file = Safetensors.encode([
+        let original = directory.appendingPathComponent("original.safetensors")
+        try Safetensors.write([
             Safetensors.Tensor(name: "model.w", shape: [2, 3], values: [1, -2, 3.5, 0, 1e-3, 7]),
             Safetensors.Tensor(name: "model.s", shape: [], values: [4]),
             Safetensors.Tensor(name: "model.e", shape: [0, 4], values: []),
             Safetensors.Tensor(name: "model.v", shape: [4], values: [0.5, 0.25, -1, 2]),
-        ], metadata: ["format": "pt"])
+        ], metadata: ["format": "pt"], to: original)
+        let file = try Data(contentsOf: original)
         var counts = (loaded: 0, refused: 0)
         let start = Date()
         for (i, bytes) in mutations(of: file, count: 300, seed: 15).enumerated() {

@@ -113,6 +113,25 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(try file.floats("b"), [1, 2])
     }
 
+    /// Tensors over memory, an empty one among them, are written from there and read back.
+    func testWritesTensorsFromMemory() throws {
+        let url = directory.appendingPathComponent("memory.safetensors")
+        let values: [Float] = (0..<1000).map { Float($0) * 0.5 - 7 }
+        try values.withUnsafeBufferPointer { buffer in
+            try Safetensors.write([
+                Safetensors.Tensor(name: "w", shape: [10, 90], memory: UnsafeBufferPointer(rebasing: buffer[0..<900])),
+                Safetensors.Tensor(name: "empty", shape: [0], memory: UnsafeBufferPointer(rebasing: buffer[900..<900])),
+                Safetensors.Tensor(name: "v", shape: [100], memory: UnsafeBufferPointer(rebasing: buffer[900..<1000])),
+            ], to: url)
+        }
+        let file = try Safetensors(contentsOf: url)
+        XCTAssertEqual(try file.floats("w"), Array(values[0..<900]))
+        XCTAssertEqual(try file.floats("v"), Array(values[900..<1000]))
+        XCTAssertEqual(try file.floats("empty"), [])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix(".") }, [],
+                       "no temporary left behind")
+    }
+
     func testReadsFixtureGradients() throws {
         let file = try Safetensors(contentsOf: Fixtures.url("qwen3-tiny-b/expected_grads.safetensors"))
         let layout = ParameterLayout(config: try Qwen3Config.load(from: Fixtures.url("qwen3-tiny-b/config.json")))
