@@ -153,6 +153,6 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOEvaluation", "AEPOTraining", "AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOAgentTestSupport", "AEPOServe", "AEPORemote", "AEPOServeTestSupport", "AEPOModel", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOCommandsTests", dependencies: ["AEPOCommands", "AEPOEvaluation", "AEPOTraining", "AEPOAlgorithms", "AEPORollout", "AEPOAgent", "AEPOBenchmark", "AEPOAgentTestSupport", "AEPOServe", "AEPORemote", "AEPOServeTestSupport", "AEPOModel", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
     ]
 )

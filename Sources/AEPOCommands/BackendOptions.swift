@@ -44,6 +44,8 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "With --backend openai: requests in flight at once per server (at most 64).")
     var concurrency = 16
 
+    @OptionGroup var kvCache: KVCacheOptions
+
     func validate() throws {
         guard ["native", "openai"].contains(backend) else { throw ValidationError("--backend must be native or openai, got '\(backend)'") }
         if backend == "openai" {
@@ -57,6 +59,9 @@ struct BackendOptions: ParsableArguments {
         if isRemote && adapter != nil {
             throw ValidationError("--adapter needs the native backend (a server applies its own adapters)")
         }
+        if try isRemote && kvCache.dataType != .float32 {
+            throw ValidationError("--kv-cache-dtype needs the native backend (a server chooses its own KV cache)")
+        }
     }
 
     var isRemote: Bool { backend == "openai" }
@@ -67,7 +72,7 @@ struct BackendOptions: ParsableArguments {
                settings: AgentSettings) throws -> AgentLoop {
         guard isRemote else {
             return try NativeAgent.load(model: model, adapter: adapter, tokenizer: tokenizer, data: data, sampling: sampling,
-                                        settings: settings)
+                                        settings: settings, kvCacheDataType: try kvCache.dataType)
         }
         guard let tokenizerURL = tokenizer.map({ URL(fileURLWithPath: $0) }) ?? data.tokenizerURL else {
             throw InputError("--backend openai needs the served model's tokenizer.json: pass --tokenizer FILE", source: "--tokenizer")

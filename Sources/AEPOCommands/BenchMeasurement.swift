@@ -1,3 +1,4 @@
+import AEPOModel
 import Foundation
 
 /// One named measurement of `aepo bench`: runs its workload and returns figures (JSON keys → values)
@@ -21,6 +22,8 @@ struct BenchResult {
 struct BenchContext: Sendable {
     /// Timed repetitions per figure (`--repeat`); the figure is their median.
     let repetitions: Int
+    /// How the decoding measurements' KV caches store keys and values (`--kv-cache-dtype`).
+    var kvCacheDataType = KVCacheDataType.float32
 
     /// The median wall time of one call of `body`, in seconds (see `medianTimes`).
     func medianSeconds(_ body: () throws -> Void) rethrows -> Double {

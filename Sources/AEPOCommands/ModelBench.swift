@@ -24,6 +24,8 @@ struct ModelBench {
     let warmup: Int
     let repetitions: Int
     let recomputesActivations: Bool
+    /// How the KV cache of the prefill and decoding workloads stores keys and values.
+    let kvCacheDataType: KVCacheDataType
     /// The workloads run, in order.
     let workloads: [ModelWorkload]
     /// How the weights no workload trains are held: bfloat16 when the checkpoint is all BF16 (as `aepo serve`, `aepo eval`
@@ -35,7 +37,8 @@ struct ModelBench {
 
     /// Reads `directory`'s `config.json` and checks the options against it (errors name the file and field, or the option).
     init(directory: URL, adapter: LoRAConfig?, batch: Int, length: Int, decodeBatches: [Int], promptLength: Int, newTokens: Int,
-         warmup: Int, repetitions: Int, recomputesActivations: Bool, only: [String]) throws {
+         warmup: Int, repetitions: Int, recomputesActivations: Bool, kvCacheDataType: KVCacheDataType = .float32,
+         only: [String]) throws {
         let configURL = directory.appendingPathComponent(Checkpoint.configFileName)
         guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw InputError("no \(Checkpoint.configFileName): expected a Hugging Face Qwen3 directory (config.json and safetensors weights)",
@@ -70,6 +73,7 @@ struct ModelBench {
         self.warmup = warmup
         self.repetitions = repetitions
         self.recomputesActivations = recomputesActivations
+        self.kvCacheDataType = kvCacheDataType
         let all = [.prefill] + decodeBatches.map { ModelWorkload.decode(batch: $0) } + [.train] + (adapter == nil ? [] : [.trainLoRA])
         workloads = all.filter { only.isEmpty || only.contains($0.selectableName) }
     }

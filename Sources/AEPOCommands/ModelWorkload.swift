@@ -47,11 +47,13 @@ enum ModelWorkload: Equatable {
         switch self {
         case .prefill:
             var estimate = MemoryEstimate(config: bench.config, storage: bench.frozenStorage)
-            estimate.addInferenceEngine(sequences: bench.batch, positions: bench.length, rows: bench.batch * bench.length)
+            estimate.addInferenceEngine(sequences: bench.batch, positions: bench.length, rows: bench.batch * bench.length,
+                                        kvCacheDataType: bench.kvCacheDataType)
             return (estimate, shape)
         case .decode(let batch):
             var estimate = MemoryEstimate(config: bench.config, storage: bench.frozenStorage)
-            estimate.addInferenceEngine(sequences: batch, positions: bench.promptLength + bench.newTokens, rows: batch * bench.promptLength)
+            estimate.addInferenceEngine(sequences: batch, positions: bench.promptLength + bench.newTokens, rows: batch * bench.promptLength,
+                                        kvCacheDataType: bench.kvCacheDataType)
             return (estimate, "lower --decode-batch (\(batch)), --prompt-length (\(bench.promptLength)) or --new-tokens (\(bench.newTokens))")
         case .train, .trainLoRA:
             var estimate = self == .train ? MemoryEstimate(config: bench.config)
@@ -74,7 +76,7 @@ enum ModelWorkload: Equatable {
         let tokens = Double(bench.batch * bench.length)
         switch self {
         case .prefill:
-            let engine = try InferenceEngine(model: model)
+            let engine = try InferenceEngine(model: model, kvCacheDataType: bench.kvCacheDataType)
             let seconds = try context.medianSeconds(warmup: bench.warmup) {
                 let handles = sequences.map { _ in engine.makeSequence() }
                 _ = try engine.prefill(Array(zip(handles, sequences)))
@@ -84,7 +86,7 @@ enum ModelWorkload: Equatable {
         case .decode(let batch):
             let result = try DecodeBenchmark.run(model: model, sequences: batch, promptLength: bench.promptLength, newTokens: bench.newTokens,
                                                  settings: SamplingSettings(temperature: 1), repetitions: bench.repetitions,
-                                                 warmup: bench.warmup, seed: 2)
+                                                 warmup: bench.warmup, seed: 2, kvCacheDataType: bench.kvCacheDataType)
             return ["decode_tokens_per_s_batch\(batch)": result.tokensPerSecond.rounded()]
         case .train, .trainLoRA:
             model.recomputesActivations = bench.recomputesActivations

@@ -65,6 +65,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The only directory adapters and /update_weights_from_disk weights are read from (symbolic links and '..' resolved).")
     var loraDir: String?
 
+    @OptionGroup var kvCache: KVCacheOptions
+
     func validate() throws {
         guard (model == nil) != (randomConfig == nil) else { throw ValidationError("pass exactly one of --model DIR and --random-config FILE") }
         guard model != nil || tokenizer != nil else { throw ValidationError("--random-config needs --tokenizer FILE") }
@@ -91,7 +93,8 @@ struct ServeCommand: AsyncParsableCommand {
         let bfloat16 = model != nil && adapter == nil && (try? Checkpoint.holdsBFloat16Only(configURL.deletingLastPathComponent())) == true
         var estimate = MemoryEstimate(config: config, storage: bfloat16 ? .bfloat16 : .float32)
         if randomConfig == nil && !bfloat16 { estimate.addParameterSized("the checkpoint being read") }
-        estimate.addInferenceEngine(sequences: 1, positions: min(config.maxPositionEmbeddings, maxPromptTokens + maxTokens))
+        estimate.addInferenceEngine(sequences: 1, positions: min(config.maxPositionEmbeddings, maxPromptTokens + maxTokens),
+                                    kvCacheDataType: try kvCache.dataType)
         try estimate.check(subject: "serving this model", source: configURL.path,
                            advice: "serve a smaller model, or lower --max-prompt-tokens (\(maxPromptTokens)) and --max-tokens (\(maxTokens))")
         guard let model else { return (try Qwen3Model(config: config, seed: 0), configURL.deletingLastPathComponent()) }
@@ -109,7 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let limits = ServeLimits(maxBodyBytes: maxBodyBytes, maxTokens: maxTokens, maxPromptTokens: maxPromptTokens,
                                  maxConcurrentRequests: maxConcurrent, maxTopLogprobs: maxTopLogprobs)
-        let engine = try InferenceEngine(model: weights)
+        let engine = try InferenceEngine(model: weights, kvCacheDataType: try kvCache.dataType)
         let scheduler = GenerationScheduler(engine: engine, tokenizer: vocabulary, limits: limits)
         let loading = try loraDir.map { try RuntimeLoading(directory: $0, adapters: enableLora) }
         let server = OpenAIServer(scheduler: scheduler, modelName: name ?? (randomConfig == nil ? modelURL.standardizedFileURL.lastPathComponent : "random"),

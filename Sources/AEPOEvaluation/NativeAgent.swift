@@ -10,9 +10,11 @@ import Foundation
 public enum NativeAgent {
     /// Loads the checkpoint in `model` (`Checkpoint.loadForInference`: with the PEFT adapter in `adapter` merged, when
     /// given) and the tokenizer
-    /// (`tokenizer`, else the model directory's, else the data directory's), checks they fit together and builds the loop.
+    /// (`tokenizer`, else the model directory's, else the data directory's), checks they fit together and builds the loop
+    /// over an engine whose KV cache stores `kvCacheDataType`.
     public static func load(model: String, adapter: String? = nil, tokenizer: String?, data: BenchmarkDirectory,
-                            sampling: SamplingSettings, settings: AgentSettings) throws -> AgentLoop {
+                            sampling: SamplingSettings, settings: AgentSettings,
+                            kvCacheDataType: KVCacheDataType = .float32) throws -> AgentLoop {
         let modelURL = URL(fileURLWithPath: model)
         let network = try Checkpoint.loadForInference(directory: modelURL, adapter: adapter.map { URL(fileURLWithPath: $0) })
         let tokenizerURL = tokenizer.map { URL(fileURLWithPath: $0) } ?? [modelURL.appendingPathComponent(Checkpoint.tokenizerFileName)]
@@ -25,7 +27,7 @@ public enum NativeAgent {
             throw InputError("the tokenizer has \(vocabulary.vocabularySize) tokens; the model's vocabulary only \(network.config.vocabSize)",
                              source: tokenizerURL.path)
         }
-        let engine = try InferenceEngine(model: network)
+        let engine = try InferenceEngine(model: network, kvCacheDataType: kvCacheDataType)
         return AgentLoop(backend: NativeSampler(engine: engine, sampling: sampling), tokenizer: vocabulary,
                          environment: data.environment, settings: settings,
                          endTokens: StopCriteria.endTokens(of: vocabulary, extra: network.config.eosTokenID))

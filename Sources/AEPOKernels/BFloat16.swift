@@ -14,6 +14,16 @@ public struct BFloat16: Equatable, Sendable {
         bitPattern = UInt16(value.bitPattern >> 16)
     }
 
+    /// `value` rounded to the nearest bfloat16 (ties to even; a NaN stays a NaN).
+    public init(rounding value: Float) {
+        let bits = value.bitPattern
+        guard !value.isNaN else {
+            bitPattern = UInt16(bits >> 16) | 0x40
+            return
+        }
+        bitPattern = UInt16((bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
+    }
+
     /// The value as a float32 (exact).
     @inline(__always)
     public var float: Float { Float(bitPattern: UInt32(bitPattern) << 16) }

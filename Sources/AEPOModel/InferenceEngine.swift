@@ -40,19 +40,20 @@ public final class InferenceEngine {
     /// many rows per thread: a decode step's 16 rows take less time than waking a thread.
     private static let rowsPerThread = 64
 
-    /// An engine over `model`'s current parameters (with its adapter merged); an `OutOfMemoryError` when its packed
-    /// weights or cache do not fit.
-    public convenience init(model: Qwen3Model, blockSize: Int = 16) throws {
-        try self.init(model: model, merging: model.adapter, blockSize: blockSize)
+    /// An engine over `model`'s current parameters (with its adapter merged) whose cache stores keys and values as
+    /// `kvCacheDataType`; an `OutOfMemoryError` when its packed weights or cache do not fit.
+    public convenience init(model: Qwen3Model, blockSize: Int = 16, kvCacheDataType: KVCacheDataType = .float32) throws {
+        try self.init(model: model, merging: model.adapter, blockSize: blockSize, kvCacheDataType: kvCacheDataType)
     }
 
     /// An engine over `model`'s base parameters with `adapter` merged into its packed weights in place of the model's
     /// own adapter: engines for several adapters share one base model, each holding only its packed copy.
-    public init(model: Qwen3Model, merging adapter: LoRAAdapter?, blockSize: Int = 16) throws {
+    public init(model: Qwen3Model, merging adapter: LoRAAdapter?, blockSize: Int = 16,
+                kvCacheDataType: KVCacheDataType = .float32) throws {
         let c = model.config
         precondition(adapter == nil || adapter!.model == c, "the adapter was made for a model of another shape")
         self.model = model
-        self.cache = try KVCache(config: c, blockSize: blockSize)
+        self.cache = try KVCache(config: c, blockSize: blockSize, dataType: kvCacheDataType)
         // The model has checked that q|k|v and gate|up are adjacent (`LayerWeights.fusesProjections`).
         self.layers = (0..<c.numHiddenLayers).map { LayerWeights(layer: $0, layout: model.layout) }
         let w = model.matrix(0)
@@ -153,7 +154,7 @@ public final class InferenceEngine {
         /// `block · blockSize + slot` where the row's key and value are stored.
         var slots: [Int] = []
         /// The base addresses of each request's blocks in position order, requests concatenated.
-        var blockBases: [UnsafeMutablePointer<Float>] = []
+        var blockBases: [UnsafeMutableRawPointer] = []
         var logitRows: [Int] = []
     }
 
@@ -227,11 +228,9 @@ public final class InferenceEngine {
         let c = config, ws = workspace
         let qW = c.queryWidth
         let qkvW = c.queryKeyValueWidth
-        let (keyOffset, valueOffset) = (cache.keyOffset(layer: layer), cache.valueOffset(layer: layer))
         rows.blockBases.withUnsafeBufferPointer { bases in
             Parallel.forEachWorker(rows.tokens.count) { r, worker in
-                let pages = PagedAttention.Pages(blocks: bases.baseAddress! + rows.firstBlock[r], keyOffset: keyOffset,
-                                                 valueOffset: valueOffset, blockSize: cache.blockSize)
+                let pages = cache.pages(layer: layer, blocks: bases.baseAddress! + rows.firstBlock[r])
                 PagedAttention.forward(
                     outputs: ws.attention + r * qW, queries: ws.qkv + r * qkvW, queryHeads: c.numAttentionHeads,
                     keyValueHeads: c.numKeyValueHeads, headDim: c.headDim, length: Int(rows.positions[r]) + 1,

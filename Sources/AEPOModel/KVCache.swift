@@ -1,4 +1,5 @@
 import AEPOCore
+import AEPOKernels
 import Foundation
 
 /// Identifies one sequence held by a `KVCache`.
@@ -14,7 +15,9 @@ public struct SequenceID: Hashable, Comparable, Sendable, CustomStringConvertibl
 /// Memory is a pool of fixed-size *blocks*; a block holds `blockSize` consecutive positions of
 /// one sequence, for every layer, keys and values, each head's data contiguous: keys transposed,
 /// `[keyValueHeads][headDim][blockSize]` (so one query meets a whole block of keys with vector
-/// loads along the slots), values `[keyValueHeads][blockSize][headDim]`.
+/// loads along the slots), values `[keyValueHeads][blockSize][headDim]`, elements of `dataType`
+/// (float32, bfloat16 or int8). An int8 cache also holds, after every layer's elements, one
+/// float32 scale per layer, key or value, head and slot (`[layers][2][keyValueHeads][blockSize]`).
 /// Each sequence owns a *block table* (block ids in position order) and a length; position `p`
 /// lives in block `table[p / blockSize]`, slot `p % blockSize`.
 ///
@@ -32,10 +35,14 @@ public final class KVCache {
     public let keyValueHeads: Int
     public let headDim: Int
     public let blockSize: Int
-    /// `keyValueHeads · headDim`: the floats of one position's key (or value) row.
+    /// How keys and values are stored.
+    public let dataType: KVCacheDataType
+    /// `keyValueHeads · headDim`: the elements of one position's key (or value) row.
     public var keyValueWidth: Int { keyValueHeads * headDim }
-    /// Floats per block: all layers, keys and values.
-    public let blockFloatCount: Int
+    /// Bytes per block: all layers, keys and values, and their scales.
+    public let blockByteCount: Int
+    /// Bytes from a block's base to its scales.
+    private let scaleStart: Int
 
     /// Counters for tests and benchmarks.
     public struct Statistics: Equatable, Sendable {
@@ -54,29 +61,36 @@ public final class KVCache {
         var length = 0
     }
 
-    private var chunks: [UnsafeMutablePointer<Float>] = []
-    private var blockBases: [UnsafeMutablePointer<Float>] = []
+    private var chunks: [UnsafeMutableRawPointer] = []
+    private var blockBases: [UnsafeMutableRawPointer] = []
     private var referenceCounts: [Int] = []
     private var freeBlocks: [Int] = []
     private var sequences: [SequenceID: Sequence] = [:]
     private var nextSequence = 0
 
-    public init(layerCount: Int, keyValueHeads: Int, headDim: Int, blockSize: Int = 16, initialBlocks: Int = 64) throws {
+    public init(layerCount: Int, keyValueHeads: Int, headDim: Int, blockSize: Int = 16, initialBlocks: Int = 64,
+                dataType: KVCacheDataType = .float32) throws {
         precondition(layerCount > 0 && keyValueHeads > 0 && headDim > 0 && blockSize > 0, "empty cache shape")
         self.layerCount = layerCount
         self.keyValueHeads = keyValueHeads
         self.headDim = headDim
         self.blockSize = blockSize
-        self.blockFloatCount = layerCount * 2 * blockSize * keyValueHeads * headDim
+        self.dataType = dataType
+        // Each part starts on a 64-byte line, so that vector loads of a block never straddle two parts.
+        func line(_ bytes: Int) -> Int { (bytes + 63) / 64 * 64 }
+        scaleStart = line(layerCount * 2 * blockSize * keyValueHeads * headDim * dataType.elementSize)
+        let scales = dataType.isScaled ? layerCount * 2 * keyValueHeads * blockSize * MemoryLayout<Float>.stride : 0
+        blockByteCount = line(scaleStart + scales)
         try grow(by: max(1, initialBlocks))
     }
 
     /// A cache shaped for `config`: per layer and position, one key and one value of
-    /// `numKeyValueHeads × headDim` floats.
-    public convenience init(config: Qwen3Config, blockSize: Int = 16, initialBlocks: Int = 64) throws {
+    /// `numKeyValueHeads × headDim` elements of `dataType`.
+    public convenience init(config: Qwen3Config, blockSize: Int = 16, initialBlocks: Int = 64,
+                            dataType: KVCacheDataType = .float32) throws {
         try self.init(
             layerCount: config.numHiddenLayers, keyValueHeads: config.numKeyValueHeads, headDim: config.headDim,
-            blockSize: blockSize, initialBlocks: initialBlocks)
+            blockSize: blockSize, initialBlocks: initialBlocks, dataType: dataType)
     }
 
     deinit {
@@ -134,7 +148,7 @@ public final class KVCache {
             } else if referenceCounts[state.blocks[state.blocks.count - 1]] > 1 {
                 let shared = state.blocks[state.blocks.count - 1]
                 let copy = allocateBlock()
-                blockBases[copy].update(from: blockBases[shared], count: blockFloatCount)
+                blockBases[copy].copyMemory(from: blockBases[shared], byteCount: blockByteCount)
                 dropReference(shared)
                 state.blocks[state.blocks.count - 1] = copy
                 statistics.copiedBlocks += 1
@@ -169,57 +183,88 @@ public final class KVCache {
 
     /// The start of `block`'s memory (stable for the cache's lifetime).
     @inline(__always)
-    public func base(of block: Int) -> UnsafeMutablePointer<Float> { blockBases[block] }
+    public func base(of block: Int) -> UnsafeMutableRawPointer { blockBases[block] }
 
-    /// Floats from a block's base to the keys of `layer`.
-    @inline(__always)
-    public func keyOffset(layer: Int) -> Int { 2 * layer * blockSize * keyValueWidth }
-
-    /// Floats from a block's base to the values of `layer`.
-    @inline(__always)
-    public func valueOffset(layer: Int) -> Int { (2 * layer + 1) * blockSize * keyValueWidth }
-
-    /// The keys of `layer` in `block`: `[keyValueHeads][headDim][blockSize]` floats.
-    @inline(__always)
-    public func keys(layer: Int, block: Int) -> UnsafeMutablePointer<Float> {
-        blockBases[block] + keyOffset(layer: layer)
+    /// Where `layer` lives in the blocks at `blocks` (`base(of:)` of each, in position order), for `PagedAttention`.
+    func pages(layer: Int, blocks: UnsafePointer<UnsafeMutableRawPointer>) -> PagedAttention.Pages {
+        PagedAttention.Pages(blocks: blocks, keyOffset: elementOffset(layer: layer, value: false),
+                             valueOffset: elementOffset(layer: layer, value: true),
+                             keyScaleOffset: scaleOffset(layer: layer, value: false),
+                             valueScaleOffset: scaleOffset(layer: layer, value: true), blockSize: blockSize, dataType: dataType)
     }
 
-    /// The values of `layer` in `block`: `[keyValueHeads][blockSize][headDim]` floats.
+    /// Bytes from a block's base to the keys (`[keyValueHeads][headDim][blockSize]`) or the values
+    /// (`[keyValueHeads][blockSize][headDim]`) of `layer`.
     @inline(__always)
-    public func values(layer: Int, block: Int) -> UnsafeMutablePointer<Float> {
-        blockBases[block] + valueOffset(layer: layer)
+    private func elementOffset(layer: Int, value: Bool) -> Int {
+        (2 * layer + (value ? 1 : 0)) * blockSize * keyValueWidth * dataType.elementSize
+    }
+
+    /// Bytes from a block's base to the scales (`[keyValueHeads][blockSize]` floats) of the keys or values of `layer`.
+    @inline(__always)
+    private func scaleOffset(layer: Int, value: Bool) -> Int {
+        scaleStart + (2 * layer + (value ? 1 : 0)) * keyValueHeads * blockSize * MemoryLayout<Float>.stride
     }
 
     /// Stores a key row (`keyValueWidth` floats, heads concatenated) at `slot` of `block`.
-    @inline(__always)
     public func storeKey(_ row: UnsafePointer<Float>, layer: Int, block: Int, slot: Int) {
-        let keys = self.keys(layer: layer, block: block) + slot
-        for i in 0..<keyValueWidth { keys[i * blockSize] = row[i] }
+        store(row, layer: layer, value: false, block: block, slot: slot)
     }
 
     /// Stores a value row (`keyValueWidth` floats, heads concatenated) at `slot` of `block`.
-    @inline(__always)
     public func storeValue(_ row: UnsafePointer<Float>, layer: Int, block: Int, slot: Int) {
-        let values = self.values(layer: layer, block: block) + slot * headDim
-        for head in 0..<keyValueHeads {
-            (values + head * blockSize * headDim).update(from: row + head * headDim, count: headDim)
+        store(row, layer: layer, value: true, block: block, slot: slot)
+    }
+
+    /// A copy of the key row of `sequence` at `position` in `layer`, as attention reads it.
+    public func key(layer: Int, sequence: SequenceID, position: Int) -> [Float] {
+        row(layer: layer, value: false, sequence: sequence, position: position)
+    }
+
+    /// A copy of the value row of `sequence` at `position` in `layer`, as attention reads it.
+    public func value(layer: Int, sequence: SequenceID, position: Int) -> [Float] {
+        row(layer: layer, value: true, sequence: sequence, position: position)
+    }
+
+    /// Where head `head`'s part of a key (`value` false) or value row starts, the step between its elements, and its scale.
+    private func layout(layer: Int, value: Bool, block: Int, slot: Int, head: Int)
+        -> (elements: UnsafeMutableRawPointer, stride: Int, scale: UnsafeMutablePointer<Float>) {
+        let base = blockBases[block]
+        let headStart = head * headDim * blockSize + (value ? slot * headDim : slot)
+        let elements = base + elementOffset(layer: layer, value: value) + headStart * dataType.elementSize
+        let scale = (base + scaleOffset(layer: layer, value: value)).assumingMemoryBound(to: Float.self) + head * blockSize + slot
+        return (elements, value ? 1 : blockSize, scale)
+    }
+
+    private func store(_ row: UnsafePointer<Float>, layer: Int, value: Bool, block: Int, slot: Int) {
+        func write<Element: KVCacheElement>(_: Element.Type) {
+            for head in 0..<keyValueHeads {
+                let (elements, stride, scale) = layout(layer: layer, value: value, block: block, slot: slot, head: head)
+                let s = Element.store(row + head * headDim, count: headDim, to: elements.assumingMemoryBound(to: Element.self),
+                                      stride: stride)
+                if Element.isScaled { scale.pointee = s }
+            }
+        }
+        switch dataType {
+        case .float32: write(Float.self)
+        case .bfloat16: write(BFloat16.self)
+        case .int8: write(Int8.self)
         }
     }
 
-    /// A copy of the key row of `sequence` at `position` in `layer`.
-    public func key(layer: Int, sequence: SequenceID, position: Int) -> [Float] {
+    private func row(layer: Int, value: Bool, sequence: SequenceID, position: Int) -> [Float] {
         let (block, slot) = location(of: sequence, position: position)
-        let keys = self.keys(layer: layer, block: block) + slot
-        return (0..<keyValueWidth).map { keys[$0 * blockSize] }
-    }
-
-    /// A copy of the value row of `sequence` at `position` in `layer`.
-    public func value(layer: Int, sequence: SequenceID, position: Int) -> [Float] {
-        let (block, slot) = location(of: sequence, position: position)
-        let values = self.values(layer: layer, block: block) + slot * headDim
-        return (0..<keyValueHeads).flatMap { head in
-            UnsafeBufferPointer(start: values + head * blockSize * headDim, count: headDim)
+        func read<Element: KVCacheElement>(_: Element.Type) -> [Float] {
+            (0..<keyValueHeads).flatMap { head in
+                let (elements, stride, scale) = layout(layer: layer, value: value, block: block, slot: slot, head: head)
+                let typed = elements.assumingMemoryBound(to: Element.self)
+                return (0..<headDim).map { Element.isScaled ? scale.pointee * typed[$0 * stride].float : typed[$0 * stride].float }
+            }
+        }
+        switch dataType {
+        case .float32: return read(Float.self)
+        case .bfloat16: return read(BFloat16.self)
+        case .int8: return read(Int8.self)
         }
     }
 
@@ -252,10 +297,10 @@ public final class KVCache {
 
     /// Adds `count` blocks in one new allocation; existing blocks keep their addresses.
     private func grow(by count: Int) throws {
-        let chunk = try Self.allocateLargePages(floats: count * blockFloatCount)
+        let chunk = try Self.allocateLargePages(bytes: count * blockByteCount)
         chunks.append(chunk)
         let first = blockBases.count
-        for i in 0..<count { blockBases.append(chunk + i * blockFloatCount) }
+        for i in 0..<count { blockBases.append(chunk + i * blockByteCount) }
         referenceCounts.append(contentsOf: repeatElement(0, count: count))
         // Under the blocks already free, which go first; then low ids first.
         freeBlocks.insert(contentsOf: (first ..< first + count).reversed(), at: 0)
@@ -263,9 +308,10 @@ public final class KVCache {
 
     /// Zeroed memory aligned to 2 MiB and offered to the kernel for transparent huge pages: attention
     /// walks blocks scattered over the pool, and 4 KiB pages would cost a TLB miss per block.
-    private static func allocateLargePages(floats: Int) throws -> UnsafeMutablePointer<Float> {
+    private static func allocateLargePages(bytes: Int) throws -> UnsafeMutableRawPointer {
         let alignment = 2 << 20
-        let count = (floats * MemoryLayout<Float>.stride + alignment - 1) / alignment * alignment / MemoryLayout<Float>.stride
-        return try LargeAllocation.floats(count, for: "the KV cache", alignment: alignment, hugePages: true).baseAddress!
+        let count = (bytes + alignment - 1) / alignment * alignment
+        return UnsafeMutableRawPointer(try LargeAllocation.buffer(count, of: UInt8.self, for: "the KV cache", alignment: alignment,
+                                                                  hugePages: true).baseAddress!)
     }
 }

@@ -6,7 +6,8 @@ import AEPOCore
 /// reference model, the checkpoint being read), the activations and scratch of one forward and backward pass, and
 /// an inference engine's packed weights, KV cache and workspace. Float32 throughout, but for parameters held in
 /// bfloat16 (`ParameterStorage`, with float32 copies of the norm weights), whose copies (packed weights, a reference
-/// model) are counted at their size too; sums in `Double`, so that no shape overflows them.
+/// model) are counted at their size too, and for a KV cache of another `KVCacheDataType`, counted at its element
+/// size with its scales; sums in `Double`, so that no shape overflows them.
 public struct MemoryEstimate: Equatable, Sendable {
     public struct Part: Equatable, Sendable {
         public var name: String
@@ -60,17 +61,19 @@ public struct MemoryEstimate: Equatable, Sendable {
     }
 
     /// An `InferenceEngine`'s packed weights (about the parameters' size; float32 when an adapter is merged into them,
-    /// counted as if into all of them), the KV cache of `sequences` sequences of `positions` tokens, and the workspace
-    /// of a pass over `rows` tokens (default: a prefill of `positions` tokens).
-    public mutating func addInferenceEngine(sequences: Int, positions: Int, rows: Int? = nil) {
+    /// counted as if into all of them), the KV cache of `sequences` sequences of `positions` tokens stored as
+    /// `kvCacheDataType`, and the workspace of a pass over `rows` tokens (default: a prefill of `positions` tokens).
+    public mutating func addInferenceEngine(sequences: Int, positions: Int, rows: Int? = nil,
+                                            kvCacheDataType: KVCacheDataType = .float32) {
         let c = config
         if adapter != nil && storage == .bfloat16 {
             parts.append(Part(name: "packed weights", bytes: Self.bytes(floats: Double(ParameterLayout(config: c).totalCount))))
         } else {
             addParameterSized("packed weights")
         }
-        let cache = Double(sequences) * Double(positions) * Double(c.numHiddenLayers) * 2 * Double(c.keyValueWidth)
-        parts.append(Part(name: "KV cache of \(sequences) × \(positions) tokens", bytes: Self.bytes(floats: cache)))
+        let cache = Double(sequences) * Double(positions) * Double(kvCacheDataType.bytesPerPosition(c))
+        let type = kvCacheDataType == .float32 ? "" : " in \(kvCacheDataType.name)"
+        parts.append(Part(name: "KV cache of \(sequences) × \(positions) tokens\(type)", bytes: cache))
         let workspace = Double(rows ?? positions) * Double(2 * c.hiddenSize + c.queryKeyValueWidth + c.queryWidth + 3 * c.intermediateSize
                                                    + c.numAttentionHeads + c.numKeyValueHeads)
         parts.append(Part(name: "decoding workspace", bytes: Self.bytes(floats: workspace)))

@@ -61,6 +61,7 @@ extension TrainingConfig: KeyedConfiguration {
         Key("rollout.concurrency", \.sampling.concurrency),
         Key("rollout.max_staleness", \.sampling.maxStaleness),
         Key("rollout.probe_tolerance", \.sampling.probeTolerance),
+        Key("rollout.kv_cache_dtype", \.sampling.kvCacheDataType),
     ]
 
     /// Builds a configuration: the preset (`algorithmName`, else the file's `algorithm.name`, else `aepo`), then the

@@ -118,6 +118,8 @@ public struct TrainingConfig: Equatable, Sendable {
         /// `rollout.probe_tolerance`: the largest mean |Δ log-prob| (nats) between a server's greedy probe and the trainer's
         /// forward before the server counts as serving another model.
         public var probeTolerance = 0.1
+        /// `rollout.kv_cache_dtype`: how the native engine's KV cache stores keys and values (`KVCacheDataType`).
+        public var kvCacheDataType = KVCacheDataType.float32
 
         /// Where rollouts are sampled: the trainer's own engine, or OpenAI-compatible servers.
         public enum Backend: String, CaseIterable, Sendable, ConfigChoice {
@@ -184,3 +186,6 @@ public struct TrainingConfig: Equatable, Sendable {
                     headDim: model.headDim, maxPositionEmbeddings: model.maxPositions, tieWordEmbeddings: model.tieEmbeddings)
     }
 }
+
+/// `rollout.kv_cache_dtype` is spelt by the type's name.
+extension KVCacheDataType: ConfigChoice {}

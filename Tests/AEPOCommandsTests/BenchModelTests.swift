@@ -91,6 +91,30 @@ final class BenchModelTests: XCTestCase {
         }
     }
 
+    /// `--kv-cache-dtype` reaches the decoding workloads, is reported, and sizes the KV cache in the memory estimate: at
+    /// the tiny model's shape (2 layers, 2 key-value heads of 8) a position takes 2 · 2 · 16 · 4 = 256 bytes in float32
+    /// and 2 · 2 · (16 + 2 · 4) = 96 in int8, its scales included; 3 sequences of 4 + 3 tokens, 21 positions.
+    func testKVCacheDataTypeIsEstimatedAtItsSizeAndReported() throws {
+        func cacheBytes(_ arguments: [String]) throws -> Double {
+            let bench = try command(arguments).modelBench(directory: tiny)
+            let parts = ModelWorkload.decode(batch: 3).estimate(bench).estimate.parts
+            return try XCTUnwrap(parts.first { $0.name.hasPrefix("KV cache of 3 × 7 tokens") }).bytes
+        }
+        XCTAssertEqual(try cacheBytes([]), 21 * 256)
+        XCTAssertEqual(try cacheBytes(["--kv-cache-dtype", "int8"]), 21 * 96)
+        XCTAssertEqual(try cacheBytes(["--kv-cache-dtype", "bfloat16"]), 21 * 128)
+
+        let bench = try command(["--kv-cache-dtype", "int8", "--only", "decode"])
+        XCTAssertEqual(try bench.modelBench(directory: tiny).kvCacheDataType, .int8)
+        let report = try bench.modelReport(directory: tiny) { try bench.modelBench(directory: self.tiny).measure($0) }
+        XCTAssertEqual(report["kv_cache_dtype"] as? String, "int8")
+        XCTAssertGreaterThan(try XCTUnwrap(report["decode_tokens_per_s_batch3"] as? Double), 0)
+        XCTAssertThrowsError(try Bench.parse(["--kv-cache-dtype", "fp8"])) { error in
+            let message = Bench.message(for: error)
+            XCTAssertTrue(message.contains("--kv-cache-dtype") && message.contains("expected one of float32, bfloat16, int8"), message)
+        }
+    }
+
     /// The busy-machine warning points to the `*_cputime` figures only where the report has them.
     func testBusyWarningNamesOnlyFiguresTheReportHas() throws {
         XCTAssertNil(SystemLoad.warning(reportsCPUTime: true, load: 2.4, processors: 2))

@@ -5,7 +5,8 @@ import AEPOTestSupport
 import Foundation
 import XCTest
 
-/// `aepo serve`'s model loading: a config that does not fit in memory is refused before anything is allocated.
+/// `aepo serve`'s model loading: a config that does not fit in memory is refused before anything is allocated, its KV cache
+/// counted at the size of `--kv-cache-dtype`.
 final class ServeCommandTests: XCTestCase {
     func testAModelTooLargeForMemoryIsRefusedNotAborted() throws {
         let directory = try Fixtures.temporaryDirectory("serve-too-large")
@@ -24,6 +25,13 @@ final class ServeCommandTests: XCTestCase {
                     XCTAssertTrue(error?.message.contains(text) ?? false, "\(arguments[0]): \($0)")
                 }
             }
+        }
+        // An int8 cache is counted at its size: 1,024 positions of 64 layers, a key and a value row of 8 · 128 bytes and
+        // 8 scales each.
+        XCTAssertThrowsError(try ServeCommand.parse(["--random-config", configURL.path, "--tokenizer", tokenizer,
+                                                     "--kv-cache-dtype", "int8"]).weights()) {
+            let bytes = MemoryLimit.text(Double(1024 * 64 * 2 * (8 * 128 + 8 * 4)))
+            XCTAssertTrue("\($0)".contains("KV cache of 1 × 1024 tokens in int8 \(bytes)"), "\($0)")
         }
     }
 

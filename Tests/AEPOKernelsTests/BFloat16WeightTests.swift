@@ -21,6 +21,18 @@ final class BFloat16WeightTests: XCTestCase {
         XCTAssertEqual(widened.map(\.bitPattern), values.map { UInt32($0.bitPattern) << 16 })
     }
 
+    /// Rounding to the nearest bfloat16 (a KV cache's stores): ties go to the even mantissa, overflow to infinity.
+    func testRoundingToNearestEven() {
+        XCTAssertEqual(BFloat16(rounding: 1).bitPattern, 0x3F80)
+        XCTAssertEqual(BFloat16(rounding: 1 + 0x1p-8).bitPattern, 0x3F80, "a tie rounds to the even 1")
+        XCTAssertEqual(BFloat16(rounding: 1 + 0x1p-8 + 0x1p-20).bitPattern, 0x3F81, "above the tie rounds up")
+        XCTAssertEqual(BFloat16(rounding: 1 + 0x1p-7 + 0x1p-8).bitPattern, 0x3F82, "a tie rounds to the even 1 + 2⁻⁶")
+        XCTAssertEqual(BFloat16(rounding: -(1 + 0x1p-7 + 0x1p-9)).bitPattern, 0xBF81)
+        XCTAssertEqual(BFloat16(rounding: .greatestFiniteMagnitude).bitPattern, 0x7F80)
+        XCTAssertTrue(BFloat16(rounding: .nan).float.isNaN)
+        for value in Self.bfloat16(count: 50, seed: 2).map(\.float) { XCTAssertEqual(BFloat16(rounding: value).float, value) }
+    }
+
     /// Every shape `Linear` uses: `x·Wᵀ` with few rows (matrix-vector path) and many (packed GEMM), and `dY·W`
     /// (packed GEMM, B not transposed); widths around the kernels' tiles, with and without accumulation.
     func testGemmWithBFloat16BIsBitIdenticalToFloat32() {

@@ -143,6 +143,7 @@ final class KVCacheTests: XCTestCase {
         let cache = try KVCache(config: config)
         XCTAssertEqual(cache.layerCount, 3)
         XCTAssertEqual(cache.keyValueWidth, 10)
-        XCTAssertEqual(cache.blockFloatCount, 3 * 2 * 16 * 10)
+        XCTAssertEqual(cache.dataType, .float32)
+        XCTAssertEqual(cache.blockByteCount, 3 * 2 * 16 * 10 * 4)
     }
 }

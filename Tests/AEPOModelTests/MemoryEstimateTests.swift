@@ -29,6 +29,11 @@ final class MemoryEstimateTests: XCTestCase {
         var engine = MemoryEstimate(config: config)
         engine.addInferenceEngine(sequences: 2, positions: 3)
         XCTAssertEqual(engine.parts.map(\.bytes), [704, 704, 96, 492] as [Double])
+
+        // In int8 a position's key and value rows (one head of 2) take 2 bytes and a 4-byte scale each.
+        var quantised = MemoryEstimate(config: config)
+        quantised.addInferenceEngine(sequences: 2, positions: 3, kvCacheDataType: .int8)
+        XCTAssertEqual(quantised.parts[2], .init(name: "KV cache of 2 × 3 tokens in int8", bytes: 6 * 2 * (2 + 4)))
     }
 
     /// The logits are held 2²⁴ floats at a time, or 1,024 rows of a larger vocabulary, by the model and its estimate.

@@ -4,9 +4,10 @@ import Foundation
 import XCTest
 
 /// `PagedAttention.forward` against a plain double-precision softmax attention over the rows read
-/// back from the cache (`KVCache.key`/`value`): several group sizes (odd ones pair a head with
-/// itself), head dimensions around the 16-float vector, block sizes with and without the vector
-/// path, lengths around block boundaries, and forked sequences that share their parent's pages.
+/// back from the cache (`KVCache.key`/`value`, dequantised): every stored type, several group sizes
+/// (odd ones pair a head with itself), head dimensions around the 16-float vector, block sizes with
+/// and without the vector path, lengths around block boundaries, and forked sequences that share
+/// their parent's pages.
 final class PagedAttentionTests: XCTestCase {
     private struct Shape {
         var queryHeads, keyValueHeads, headDim, blockSize: Int
@@ -39,8 +40,7 @@ final class PagedAttentionTests: XCTestCase {
                                                                                     blockSize: shape.blockSize))
             let bases = cache.blockTable(of: sequence).map(cache.base(of:))
             bases.withUnsafeBufferPointer { bases in
-                let pages = PagedAttention.Pages(blocks: bases.baseAddress!, keyOffset: cache.keyOffset(layer: layer),
-                                                 valueOffset: cache.valueOffset(layer: layer), blockSize: shape.blockSize)
+                let pages = cache.pages(layer: layer, blocks: bases.baseAddress!)
                 PagedAttention.forward(outputs: &out, queries: q, queryHeads: heads, keyValueHeads: shape.keyValueHeads,
                                        headDim: d, length: length, pages: pages, scores: &scores)
             }
@@ -74,9 +74,10 @@ final class PagedAttentionTests: XCTestCase {
         ]
         var rng = SeededGenerator(seed: 11)
         for shape in shapes {
+          for type in KVCacheDataType.allCases {
             for prefix in [1, 15, 16, 17, 40] {
                 let cache = try KVCache(layerCount: 2, keyValueHeads: shape.keyValueHeads, headDim: shape.headDim,
-                                    blockSize: shape.blockSize, initialBlocks: 4)
+                                        blockSize: shape.blockSize, initialBlocks: 4, dataType: type)
                 let parent = cache.makeSequence()
                 try append(prefix, to: parent, in: cache, &rng)
                 let child = cache.fork(parent)
@@ -92,9 +93,10 @@ final class PagedAttentionTests: XCTestCase {
                 }
                 for sequence in [parent, child] {
                     let worst = worstError(shape, cache, sequence, &rng)
-                    XCTAssertLessThan(worst, 1e-5, "\(shape), prefix \(prefix), \(sequence)")
+                    XCTAssertLessThan(worst, 1e-5, "\(shape), \(type), prefix \(prefix), \(sequence)")
                 }
             }
+          }
         }
     }
 }

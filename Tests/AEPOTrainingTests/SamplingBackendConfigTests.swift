@@ -1,4 +1,5 @@
 import AEPOCore
+import AEPOModel
 import AEPOTestSupport
 @testable import AEPOTraining
 import XCTest
@@ -25,6 +26,27 @@ final class SamplingBackendConfigTests: XCTestCase {
         }
         XCTAssertTrue(TrainingConfig.resumableKeys.isSuperset(of: ["rollout.endpoints", "rollout.timeout", "rollout.retries"]))
         XCTAssertFalse(TrainingConfig.resumableKeys.contains("rollout.backend"), "the backend decides the rollout correction")
+    }
+
+    /// `rollout.kv_cache_dtype` chooses how the native engine's cache stores keys and values; the run's memory estimate
+    /// counts it at that size, and a bad value names the key and the allowed values.
+    func testKVCacheDataTypeKey() throws {
+        var config = try TrainingConfig.resolve(algorithm: "grpo", file: nil, overrides: [])
+        XCTAssertEqual(config.sampling.kvCacheDataType, .float32)
+        XCTAssertThrowsError(try config.apply(overrides: ["rollout.kv_cache_dtype=fp8"])) { error in
+            XCTAssertEqual((error as? InputError)?.field, "rollout.kv_cache_dtype")
+            XCTAssertTrue("\(error)".contains("expected one of float32, bfloat16, int8"), "\(error)")
+        }
+        let model = config.modelConfig(vocabularySize: 64)
+        func cacheBytes(_ config: TrainingConfig) throws -> Double {
+            let estimate = Trainer.memoryEstimate(config: config, phase: .rl, model: model, adapter: nil, longestExample: 1, recomputing: false)
+            return try XCTUnwrap(estimate.parts.first { $0.name.hasPrefix("KV cache") }).bytes
+        }
+        let float32 = try cacheBytes(config)
+        try config.apply(overrides: ["rollout.kv_cache_dtype=int8"])
+        XCTAssertEqual(config.sampling.kvCacheDataType, .int8)
+        XCTAssertEqual(try cacheBytes(config), float32 * Double(KVCacheDataType.int8.bytesPerPosition(model))
+                       / Double(KVCacheDataType.float32.bytesPerPosition(model)))
     }
 
     func testAnOpenAIBackendNeedsServers() throws {
