@@ -3,7 +3,8 @@ import AEPOKernels
 import Foundation
 
 /// A Hugging Face model directory: `config.json` plus `model.safetensors` (or shards listed in
-/// `model.safetensors.index.json`), with every parameter in one float buffer in `ParameterLayout` order.
+/// `model.safetensors.index.json`; without safetensors, PyTorch's `pytorch_model.bin` or the shards of
+/// `pytorch_model.bin.index.json`, `TorchCheckpoint`), with every parameter in one float buffer in `ParameterLayout` order.
 ///
 /// Loading is strict: each tensor the layout names must be present with exactly the shape the config
 /// implies, and no other tensor may be present — with one exception: a tied checkpoint
@@ -24,9 +25,13 @@ public struct Checkpoint {
     public static let generationConfigFileName = "generation_config.json"
     public static let weightsFileName = "model.safetensors"
     public static let indexFileName = "model.safetensors.index.json"
+    /// The weights `torch.save` wrote (transformers before safetensors), read when no safetensors are present.
+    public static let pytorchWeightsFileName = "pytorch_model.bin"
+    public static let pytorchIndexFileName = "pytorch_model.bin.index.json"
     public static let tokenizerFileName = "tokenizer.json"
 
-    /// Reads `directory`: `model.safetensors` if present, else the shards named by `model.safetensors.index.json`.
+    /// Reads `directory`: `model.safetensors` if present, else the shards named by `model.safetensors.index.json`, else
+    /// the same in PyTorch's format (`CheckpointFiles`).
     /// A NaN or infinite weight is an error naming its tensor unless `allowingNonFiniteWeights`; weights that would
     /// not fit in `memoryLimit` as float32 are refused before they are read.
     public static func load(directory: URL, allowingNonFiniteWeights: Bool = false,
@@ -102,7 +107,7 @@ public struct Checkpoint {
     /// directory replacement: a model derived from `base` (an adapter merged in) as a directory of its own.
     public func save(to directory: URL, besideFilesOf base: URL, maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) throws {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? []
-        let weightFiles = [".safetensors", ".bin", ".pt", ".pth", Checkpoint.indexFileName]
+        let weightFiles = [".safetensors", ".bin", ".pt", ".pth"] + WeightFileFormat.allCases.map(\.indexFileName)
         try AtomicFile.writeDirectory(at: directory) { temporary in
             for name in names.sorted() where !name.hasPrefix(".") && !weightFiles.contains(where: name.hasSuffix) {
                 let source = base.appendingPathComponent(name)

@@ -3,9 +3,10 @@ import AEPOKernels
 import Foundation
 
 /// The weight files of a Hugging Face model directory, opened and checked against its `config.json` before any weight
-/// is read: `model.safetensors`, or the shards `model.safetensors.index.json` lists. Each tensor `ParameterLayout` names
-/// must be present with exactly the shape the config implies, and no other tensor may be present — except, in a tied
-/// checkpoint, an `lm_head.weight` equal to the embedding (`checkTiedHead`).
+/// is read: `model.safetensors`, or the shards `model.safetensors.index.json` lists, or, without these, the same in
+/// PyTorch's format (`pytorch_model.bin`, `pytorch_model.bin.index.json`), as transformers looks for them. Each tensor
+/// `ParameterLayout` names must be present with exactly the shape the config implies, and no other tensor may be
+/// present — except, in a tied checkpoint, an `lm_head.weight` equal to the embedding (`checkTiedHead`).
 struct CheckpointFiles {
     let config: Qwen3Config
     let layout: ParameterLayout
@@ -17,13 +18,7 @@ struct CheckpointFiles {
     init(directory: URL) throws {
         config = try Qwen3Config.load(from: directory.appendingPathComponent(Checkpoint.configFileName))
         layout = ParameterLayout(config: config)
-        let single = directory.appendingPathComponent(Checkpoint.weightsFileName)
-        let files: [Safetensors]
-        if FileManager.default.fileExists(atPath: single.path) {
-            files = [try Safetensors(contentsOf: single)]
-        } else {
-            files = try Self.shards(in: directory)
-        }
+        let files = try Self.weightFiles(in: directory)
 
         var owner: [String: Safetensors] = [:]
         for file in files {
@@ -102,12 +97,21 @@ struct CheckpointFiles {
         }
     }
 
-    /// Opens the shards listed in `model.safetensors.index.json`, checking each tensor is in the file the index says.
-    private static func shards(in directory: URL) throws -> [Safetensors] {
-        let indexURL = directory.appendingPathComponent(Checkpoint.indexFileName)
-        guard FileManager.default.fileExists(atPath: indexURL.path) else {
-            throw InputError("no \(Checkpoint.weightsFileName) or \(Checkpoint.indexFileName) in the directory", source: directory.path)
+    /// Opens the first of the single file or the index of shards, of the first format that has one.
+    private static func weightFiles(in directory: URL) throws -> [Safetensors] {
+        for format in WeightFileFormat.allCases {
+            let single = directory.appendingPathComponent(format.modelFileName)
+            if FileManager.default.fileExists(atPath: single.path) { return [try format.open(single)] }
+            let index = directory.appendingPathComponent(format.indexFileName)
+            if FileManager.default.fileExists(atPath: index.path) { return try shards(listedIn: index, format: format) }
         }
+        let names = WeightFileFormat.allCases.flatMap { [$0.modelFileName, $0.indexFileName] }
+        throw InputError("no \(names.dropLast().joined(separator: ", ")) or \(names.last!) in the directory", source: directory.path)
+    }
+
+    /// Opens the shards listed in the index `indexURL`, checking each tensor is in the file the index says.
+    private static func shards(listedIn indexURL: URL, format: WeightFileFormat) throws -> [Safetensors] {
+        let directory = indexURL.deletingLastPathComponent()
         let data: Data
         do { data = try Data(contentsOf: indexURL) } catch { throw InputError("cannot read file", source: indexURL.path) }
         let index: JSONValue
@@ -125,13 +129,13 @@ struct CheckpointFiles {
             fileOf[name] = file
         }
         let fileNames = Set(fileOf.values).sorted()
-        let shards = try fileNames.map { try Safetensors(contentsOf: directory.appendingPathComponent($0)) }
+        let shards = try fileNames.map { try format.open(directory.appendingPathComponent($0)) }
         for (fileName, shard) in zip(fileNames, shards) {
             for name in shard.tensors.keys where fileOf[name] != fileName {
-                throw InputError("tensor '\(name)' is in this shard but \(Checkpoint.indexFileName) maps it to \(fileOf[name].map { "'\($0)'" } ?? "nothing")", source: shard.url.path)
+                throw InputError("tensor '\(name)' is in this shard but \(format.indexFileName) maps it to \(fileOf[name].map { "'\($0)'" } ?? "nothing")", source: shard.url.path)
             }
             for (name, file) in fileOf where file == fileName && shard.tensors[name] == nil {
-                throw InputError("tensor '\(name)' is listed for this shard in \(Checkpoint.indexFileName) but missing", source: shard.url.path)
+                throw InputError("tensor '\(name)' is listed for this shard in \(format.indexFileName) but missing", source: shard.url.path)
             }
         }
         return shards

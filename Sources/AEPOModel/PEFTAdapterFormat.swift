@@ -3,7 +3,8 @@ import Foundation
 
 /// PEFT's directory of a LoRA adapter, as `save_pretrained` writes it and `PeftModel.from_pretrained(base, DIR)` reads
 /// it: `adapter_config.json` (`peft_type` "LORA", `r`, `lora_alpha`, `lora_dropout`, `target_modules`, `use_rslora`, …)
-/// and `adapter_model.safetensors` with PEFT's tensor names (`LoRAAdapter.tensorName`).
+/// and `adapter_model.safetensors` with PEFT's tensor names (`LoRAAdapter.tensorName`), or, without it,
+/// `adapter_model.bin` (`save_pretrained(..., safe_serialization=False)`, read by `TorchCheckpoint`) with the same names.
 ///
 /// Reading is strict: what this engine does not compute (DoRA, adapter biases, per-module ranks or alphas, a subset of
 /// layers, extra trained modules, fan-in-fan-out weights, a regular expression of modules) is refused, as is a tensor
@@ -12,6 +13,8 @@ import Foundation
 public enum PEFTAdapterFormat {
     public static let configFileName = "adapter_config.json"
     public static let weightsFileName = "adapter_model.safetensors"
+    /// The weights `torch.save` wrote, read when `weightsFileName` is absent.
+    public static let pytorchWeightsFileName = "adapter_model.bin"
 
     /// The field of `adapter_config.json` that holds each part of a `LoRAConfig`.
     static func field(_ field: LoRAConfig.Field) -> String {
@@ -27,7 +30,8 @@ public enum PEFTAdapterFormat {
     public static func readConfig(directory: URL) throws -> (config: LoRAConfig, baseModel: String?) {
         let url = directory.appendingPathComponent(configFileName)
         guard let data = try? Data(contentsOf: url) else {
-            throw InputError("cannot read file (a PEFT adapter directory holds \(configFileName) and \(weightsFileName))", source: url.path)
+            throw InputError("cannot read file (a PEFT adapter directory holds \(configFileName) and \(weightsFileName) or "
+                             + "\(pytorchWeightsFileName))", source: url.path)
         }
         let keys = try ConfigKeys(json: data, source: url.path)
         let type = try keys.string("peft_type")
@@ -71,12 +75,14 @@ public enum PEFTAdapterFormat {
     public static func load(directory: URL, model: Qwen3Config) throws -> LoRAAdapter {
         let (config, _) = try readConfig(directory: directory)
         try config.validate(for: model, source: directory.appendingPathComponent(configFileName).path, name: field)
-        let url = directory.appendingPathComponent(weightsFileName)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw InputError("missing: a PEFT adapter's weights are read from \(weightsFileName) (save it with safe_serialization)",
-                             source: url.path)
+        guard let format = WeightFileFormat.allCases.first(where: {
+            FileManager.default.fileExists(atPath: directory.appendingPathComponent($0.adapterFileName).path)
+        }) else {
+            throw InputError("missing: a PEFT adapter's weights are read from \(weightsFileName), or else \(pytorchWeightsFileName)",
+                             source: directory.appendingPathComponent(weightsFileName).path)
         }
-        let file = try Safetensors(contentsOf: url)
+        let url = directory.appendingPathComponent(format.adapterFileName)
+        let file = try format.open(url)
         var unused = Set(file.tensors.keys)
         let adapter = try LoRAAdapter(config: config, model: model) { entry, values in
             guard let info = file.tensors[entry.name] else {

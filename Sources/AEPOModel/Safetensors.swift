@@ -11,6 +11,7 @@ import Foundation
 /// to `Float` on request. F32 is copied as is; BF16 and F16 are widened exactly (every value of both
 /// is representable in F32); BF16 can also be copied as it is stored (a model held in bfloat16). Writing produces
 /// F32 only. Tensor bytes are little-endian, as on every platform Swift targets, so data is copied without swapping.
+/// A PyTorch `.bin` file is read into the same table (`TorchCheckpoint`), so the code reading tensors is shared.
 public struct Safetensors {
     /// Element types this reader converts to `Float`.
     public enum DType: String, Sendable {
@@ -25,7 +26,7 @@ public struct Safetensors {
     public struct TensorInfo: Equatable, Sendable {
         public var dtype: DType
         public var shape: [Int]
-        /// Byte range inside the data section (after the header).
+        /// Byte range inside the data section (after the header; in a PyTorch file, the whole file).
         public var dataOffsets: Range<Int>
         public var count: Int { shape.reduce(1, *) }
     }
@@ -134,6 +135,15 @@ public struct Safetensors {
         self.tensors = tensors
         self.bytes = bytes
         self.dataStart = dataStart
+    }
+
+    /// A table of tensors whose data offsets count from the first byte of `bytes`, as `TorchCheckpoint` reads them.
+    init(url: URL, tensors: [String: TensorInfo], bytes: Data) {
+        self.url = url
+        self.metadata = [:]
+        self.tensors = tensors
+        self.bytes = bytes
+        self.dataStart = 0
     }
 
     /// Validates one header entry.
