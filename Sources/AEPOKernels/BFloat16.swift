@@ -28,6 +28,17 @@ public struct BFloat16: Equatable, Sendable {
     @inline(__always)
     public var float: Float { Float(bitPattern: UInt32(bitPattern) << 16) }
 
+    /// Bfloat16 bit patterns (8 or 16 lanes) widened to float32 exactly, each shifted into the high half:
+    /// `Float(bitPattern: UInt32(b) << 16)`. Written lane by lane, the loop compiles to one zero extension and one shift
+    /// (`vpmovzxwd`, `vpslld`) where the kernels inline it; `SIMD16<UInt32>(truncatingIfNeeded:)` stayed a call per
+    /// vector there, which also spilled the GEMM tiles' accumulators around it.
+    @inlinable @inline(__always)
+    public static func widen<Bits: SIMD, Floats: SIMD>(_ bits: Bits) -> Floats where Bits.Scalar == UInt16, Floats.Scalar == Float {
+        var floats = Floats()
+        for i in floats.indices { floats[i] = Float(bitPattern: UInt32(bits[i]) &<< 16) }
+        return floats
+    }
+
     /// Widens `count` values from `source` into `destination`.
     public static func widen(_ source: UnsafePointer<BFloat16>, into destination: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0

@@ -29,13 +29,11 @@ extension BFloat16: WeightElement {
 
     @inline(__always)
     static func load8(_ pointer: UnsafePointer<BFloat16>) -> SIMD8<Float> {
-        let bits = UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<UInt16>.self)
-        return unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: bits) &<< 16, to: SIMD8<Float>.self)
+        widen(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<UInt16>.self))
     }
 
     @inline(__always)
     static func load16(_ pointer: UnsafePointer<BFloat16>) -> SIMD16<Float> {
-        let bits = UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<UInt16>.self)
-        return unsafeBitCast(SIMD16<UInt32>(truncatingIfNeeded: bits) &<< 16, to: SIMD16<Float>.self)
+        widen(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<UInt16>.self))
     }
 }

@@ -33,13 +33,16 @@ extension Float: PanelElement {
 }
 
 extension UInt16: PanelElement {
-    /// bfloat16 bits shifted into the high half of a float32: the exact value.
+    /// bfloat16 bits shifted into the high half of a float32: the exact value. Lane by lane, as `BFloat16.widen` (which
+    /// this module, below AEPOKernels, cannot call): one `vpmovzxwd` and one `vpslld` per vector, no call.
     @inline(__always)
     static func load24(_ pointer: UnsafePointer<UInt16>) -> (SIMD16<Float>, SIMD8<Float>) {
         let raw = UnsafeRawPointer(pointer)
-        let low = SIMD16<UInt32>(truncatingIfNeeded: raw.loadUnaligned(as: SIMD16<UInt16>.self)) &<< 16
-        let high = SIMD8<UInt32>(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<UInt16>.self)) &<< 16
-        return (unsafeBitCast(low, to: SIMD16<Float>.self), unsafeBitCast(high, to: SIMD8<Float>.self))
+        let (low, high) = (raw.loadUnaligned(as: SIMD16<UInt16>.self), raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<UInt16>.self))
+        var (l, h) = (SIMD16<Float>(), SIMD8<Float>())
+        for i in 0..<16 { l[i] = Float(bitPattern: UInt32(low[i]) &<< 16) }
+        for i in 0..<8 { h[i] = Float(bitPattern: UInt32(high[i]) &<< 16) }
+        return (l, h)
     }
 }
 

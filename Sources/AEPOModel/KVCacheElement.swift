@@ -35,10 +35,7 @@ extension BFloat16: KVCacheElement {
 
     @inline(__always)
     static func load16(_ pointer: UnsafePointer<BFloat16>) -> SIMD16<Float> {
-        let bits = UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<UInt16>.self)
-        var widened = SIMD16<UInt32>()
-        for i in 0..<16 { widened[i] = UInt32(bits[i]) &<< 16 }
-        return unsafeBitCast(widened, to: SIMD16<Float>.self)
+        widen(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<UInt16>.self))
     }
 
     static func store(_ row: UnsafePointer<Float>, count: Int, to destination: UnsafeMutablePointer<BFloat16>, stride: Int) -> Float {

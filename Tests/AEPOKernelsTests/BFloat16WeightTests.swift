@@ -1,5 +1,6 @@
 import AEPOCore
 @testable import AEPOKernels
+@testable import AEPOKernelsAVX512
 import XCTest
 
 /// bfloat16 weights: exact conversion, and every kernel that reads weights (`sgemm`'s small-batch and packed paths,
@@ -19,6 +20,55 @@ final class BFloat16WeightTests: XCTestCase {
         var widened = [Float](repeating: .nan, count: values.count)
         values.withUnsafeBufferPointer { BFloat16.widen($0.baseAddress!, into: &widened, count: values.count) }
         XCTAssertEqual(widened.map(\.bitPattern), values.map { UInt32($0.bitPattern) << 16 })
+    }
+
+    /// Widening is exact for all 65,536 bfloat16 bit patterns, against the closed form of the value of sign `s`, exponent
+    /// `e` and mantissa `m`: `(−1)^s · 2^(e−127) · (1 + m/128)` for `0 < e < 255`, `(−1)^s · 2^−126 · m/128` for `e = 0`
+    /// (zeros and subnormals), `±∞` for `e = 255, m = 0` and a NaN of the same payload otherwise; in every form the kernels
+    /// read it: `BFloat16.widen` at 16 and 8 lanes (through `load16`, `load8`), the scalar `float`, and the AVX-512
+    /// tile's 24-value load where the CPU has AVX-512.
+    func testWideningIsExactForEveryBitPattern() throws {
+        func closedForm(_ bits: UInt16) -> Float {
+            let sign: FloatingPointSign = bits >> 15 == 1 ? .minus : .plus
+            let (e, m) = (Int(bits >> 7 & 0xFF), Int(bits & 0x7F))
+            switch e {
+            case 255: return m == 0 ? Float(sign: sign, exponent: 0, significand: .infinity) : .nan
+            case 0: return Float(sign: sign, exponent: -126 - 7, significand: Float(m))
+            default: return Float(sign: sign, exponent: e - 127 - 7, significand: Float(128 + m))
+            }
+        }
+        /// The patterns among `bits` that `widened` does not hold exactly.
+        func mismatches(_ widened: [Float], _ bits: ArraySlice<UInt16>) -> [UInt16] {
+            zip(widened, bits).compactMap { value, bits in
+                let expected = closedForm(bits)
+                let exact = expected.isNaN ? value.bitPattern == UInt32(bits) << 16 : value == expected && value.sign == expected.sign
+                return exact ? nil : bits
+            }
+        }
+        func lanes<Vector: SIMD>(_ v: Vector) -> [Vector.Scalar] { v.indices.map { v[$0] } }
+        XCTAssertEqual(closedForm(0x3FC0), 1.5)
+        XCTAssertEqual(closedForm(0x8000).sign, .minus)
+        XCTAssertEqual(closedForm(0x0001), 0x1p-133)
+        let all = (0...UInt16.max).map { $0 }
+        let padded = all + all.prefix(24)  // whole 24-value steps
+        var bad = mismatches(all.map { BFloat16(bitPattern: $0).float }, all[...])
+        padded.withUnsafeBufferPointer { raw in
+            raw.baseAddress!.withMemoryRebound(to: BFloat16.self, capacity: padded.count) { p in
+                for i in stride(from: 0, to: all.count, by: 16) {
+                    bad += mismatches(lanes(BFloat16.load16(p + i)), all[i ..< i + 16])
+                    bad += mismatches(lanes(BFloat16.load8(p + i)), all[i ..< i + 8])
+                }
+            }
+        }
+        if GemmKernel.avx512Available {
+            padded.withUnsafeBufferPointer { p in
+                for i in stride(from: 0, to: all.count, by: 24) {
+                    let (low, high) = UInt16.load24(p.baseAddress! + i)
+                    bad += mismatches(lanes(low) + lanes(high), padded[i ..< i + 24])
+                }
+            }
+        }
+        XCTAssertEqual(bad, [], "patterns widened inexactly")
     }
 
     /// Rounding to the nearest bfloat16 (a KV cache's stores): ties go to the even mantissa, overflow to infinity.
