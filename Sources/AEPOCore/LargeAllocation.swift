@@ -3,8 +3,8 @@ import Foundation
 /// The one place where the buffers that grow with the model or the batch are allocated (parameters, gradients,
 /// optimizer moments, activations, packed weights, the KV cache): a request beyond `MemoryLimit.current`, or
 /// one the system refuses, is an `OutOfMemoryError` naming what it was for, where Swift's own allocation would
-/// stop the process. The memory comes zeroed (from `calloc`: pages untouched cost nothing until used) and goes
-/// back through `release`.
+/// stop the process. The memory comes zeroed (from `calloc`: pages untouched cost nothing until used), unless the
+/// caller writes it before reading it, and goes back through `release`.
 public enum LargeAllocation {
     /// `count` zeroed floats for `purpose` (named in the error), aligned to `alignment` bytes (a power of two;
     /// up to 16 come from `calloc`, more from `posix_memalign`), offered to the kernel for transparent huge pages
@@ -14,9 +14,11 @@ public enum LargeAllocation {
         try buffer(count, of: Float.self, for: purpose, alignment: alignment, hugePages: hugePages)
     }
 
-    /// `count` zeroed values of a trivial type `Element` (floats, bfloat16 values), allocated as `floats` allocates.
+    /// `count` values of a trivial type `Element` (floats, bfloat16 values, bytes), allocated as `floats` allocates:
+    /// zeroed, or, when not `zeroed`, as they come (memory from `posix_memalign` is then not written, so that pages
+    /// the caller has not used yet stay untouched and cost nothing).
     public static func buffer<Element>(_ count: Int, of: Element.Type, for purpose: String, alignment: Int = 16,
-                                       hugePages: Bool = false) throws -> UnsafeMutableBufferPointer<Element> {
+                                       hugePages: Bool = false, zeroed: Bool = true) throws -> UnsafeMutableBufferPointer<Element> {
         let stride = MemoryLayout<Element>.stride
         let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: stride)
         let limit = MemoryLimit.current
@@ -32,7 +34,7 @@ public enum LargeAllocation {
                 #if os(Linux)
                 if hugePages { _ = madvise(aligned, bytes, MADV_HUGEPAGE) }
                 #endif
-                memset(aligned, 0, bytes)
+                if zeroed { memset(aligned, 0, bytes) }
                 memory = aligned
             } else {
                 memory = nil

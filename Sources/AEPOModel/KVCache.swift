@@ -25,8 +25,12 @@ public struct SequenceID: Hashable, Comparable, Sendable, CustomStringConvertibl
 /// copying anything; full blocks are never written again, so they stay shared for good. The
 /// last, partially filled block is copied only when one of its sharers appends to it
 /// (copy-on-write). `release` drops a sequence's references and frees blocks that reach zero.
-/// The pool grows (new blocks, existing ones never move) when no block is free; memory the process cannot
-/// have is an `OutOfMemoryError` (`LargeAllocation`).
+/// The pool grows (new blocks, existing ones never move) when too few blocks are free, by what is missing but at least
+/// an eighth of its size, so that it holds at most `9/8` of the blocks a workload needs plus one 2 MiB page's worth
+/// (`makeRoom`); memory the process cannot have is an `OutOfMemoryError` (`LargeAllocation`). New blocks are not
+/// zeroed: attention reads a position only once its key and value are stored (the slots past a block's last position
+/// enter whole-vector score lanes that the softmax never reads, and a copy-on-write copies them unused), so a block
+/// costs memory only from its first use.
 ///
 /// Not thread-safe: the engine reserves positions serially, then threads write and read rows
 /// through the pointers below (block memory is stable for the cache's lifetime).
@@ -160,8 +164,9 @@ public final class KVCache {
         return start ..< start + count
     }
 
-    /// Grows the pool (doubling it as often as needed) so that appending each request's positions takes no
-    /// allocation: a pool that cannot grow throws before any sequence changes.
+    /// Grows the pool so that appending each request's positions takes no allocation, by the blocks missing but at
+    /// least `capacity / 8` (a pool grown step by step allocates `O(log n)` times; a doubling pool held up to twice
+    /// what it needed): a pool that cannot grow throws before any sequence changes.
     public func makeRoom(for requests: [(sequence: SequenceID, count: Int)]) throws {
         let needed = requests.reduce(0) { total, request in
             let state = self[request.sequence]
@@ -169,7 +174,7 @@ public final class KVCache {
             let partial = state.length % blockSize != 0 && request.count > 0
             return total + fresh + (partial && referenceCounts[state.blocks[state.blocks.count - 1]] > 1 ? 1 : 0)
         }
-        while freeBlocks.count < needed { try grow(by: capacity) }
+        if freeBlocks.count < needed { try grow(by: max(needed - freeBlocks.count, capacity / 8)) }
     }
 
     // MARK: Rows
@@ -295,23 +300,27 @@ public final class KVCache {
         if referenceCounts[block] == 0 { freeBlocks.append(block) }
     }
 
-    /// Adds `count` blocks in one new allocation; existing blocks keep their addresses.
+    /// Adds at least `count` blocks in one new allocation, as many as its whole 2 MiB pages hold; existing blocks keep
+    /// their addresses.
     private func grow(by count: Int) throws {
-        let chunk = try Self.allocateLargePages(bytes: count * blockByteCount)
+        let bytes = (count * blockByteCount + Self.largePage - 1) / Self.largePage * Self.largePage
+        let chunk = try Self.allocateLargePages(bytes: bytes)
+        let added = bytes / blockByteCount
         chunks.append(chunk)
         let first = blockBases.count
-        for i in 0..<count { blockBases.append(chunk + i * blockByteCount) }
-        referenceCounts.append(contentsOf: repeatElement(0, count: count))
+        for i in 0..<added { blockBases.append(chunk + i * blockByteCount) }
+        referenceCounts.append(contentsOf: repeatElement(0, count: added))
         // Under the blocks already free, which go first; then low ids first.
-        freeBlocks.insert(contentsOf: (first ..< first + count).reversed(), at: 0)
+        freeBlocks.insert(contentsOf: (first ..< first + added).reversed(), at: 0)
     }
 
-    /// Zeroed memory aligned to 2 MiB and offered to the kernel for transparent huge pages: attention
-    /// walks blocks scattered over the pool, and 4 KiB pages would cost a TLB miss per block.
+    /// A transparent huge page (x86-64, and the alignment elsewhere).
+    private static let largePage = 2 << 20
+
+    /// `bytes` (whole `largePage`s) aligned to a large page, not zeroed, and offered to the kernel for transparent huge
+    /// pages: attention walks blocks scattered over the pool, and 4 KiB pages would cost a TLB miss per block.
     private static func allocateLargePages(bytes: Int) throws -> UnsafeMutableRawPointer {
-        let alignment = 2 << 20
-        let count = (bytes + alignment - 1) / alignment * alignment
-        return UnsafeMutableRawPointer(try LargeAllocation.buffer(count, of: UInt8.self, for: "the KV cache", alignment: alignment,
-                                                                  hugePages: true).baseAddress!)
+        UnsafeMutableRawPointer(try LargeAllocation.buffer(bytes, of: UInt8.self, for: "the KV cache", alignment: largePage,
+                                                           hugePages: true, zeroed: false).baseAddress!)
     }
 }

@@ -137,6 +137,24 @@ final class KVCacheTests: XCTestCase {
         XCTAssertEqual(Set(cache.blockTable(of: s)).count, capacity)
     }
 
+    /// The pool grows by what a workload lacks, at least an eighth of itself, in whole 2 MiB pages: 32 sequences
+    /// decoded one position at a time to 300 positions need 32 · ⌈300/16⌉ = 608 blocks of 256 KiB, and the pool holds
+    /// at most `9/8` of that plus one page's 8 blocks (doubling held 1,024). A request of known size grows it exactly.
+    func testThePoolHoldsLittleMoreThanTheWorkloadNeeds() throws {
+        let cache = try KVCache(layerCount: 4, keyValueHeads: 8, headDim: 64, blockSize: 16, initialBlocks: 8)
+        XCTAssertEqual(cache.blockByteCount, 256 << 10)
+        XCTAssertEqual(cache.capacity, 8)
+        let sequences = (0..<32).map { _ in cache.makeSequence() }
+        for _ in 0..<300 { try cache.makeRoom(for: sequences.map { ($0, 1) }); for s in sequences { try cache.appendPositions(to: s, count: 1) } }
+        XCTAssertEqual(cache.blocksInUse, 608)
+        XCTAssertLessThanOrEqual(cache.capacity, 608 + 608 / 8 + 8)
+        sequences.forEach(cache.release)
+
+        let known = try KVCache(layerCount: 4, keyValueHeads: 8, headDim: 64, blockSize: 16, initialBlocks: 8)
+        try known.appendPositions(to: known.makeSequence(), count: 1_000 * 16)
+        XCTAssertEqual(known.capacity, 1_000, "8 blocks, then the 992 missing")
+    }
+
     func testConfigShape() throws {
         let config = Qwen3Config(vocabSize: 10, hiddenSize: 8, intermediateSize: 16, numHiddenLayers: 3,
                                  numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 5)
