@@ -14,6 +14,11 @@ import Foundation
 /// `out = Σ_{j ≤ pos} softmax_j(q·k_j / √d) v_j`.
 /// Only the rows whose logits are asked for pass through the final norm and the LM head.
 ///
+/// A call over more than `maxTokensPerPass` tokens (long prompts, or many at once) runs as several passes of nearly
+/// equal size, in order, a prompt split between passes where the budget falls (chunked prefill, as vLLM's
+/// `max_num_batched_tokens`): each pass stores its keys and values before the next attends over them, so every row
+/// reads the same cache entries and takes the same products as in one pass, and the workspace holds one pass.
+///
 /// A model with a LoRA adapter decodes with the adapter merged: each adapted weight is packed as `W + s · B · A`
 /// (and, having no unpacked copy, multiplies many rows through its packed copy too).
 ///
@@ -25,12 +30,21 @@ public final class InferenceEngine {
     public let cache: KVCache
     public var config: Qwen3Config { model.config }
 
-    /// Tokens run through the model, split by the call that ran them.
+    /// Tokens run through the model, split by the call that ran them, and the forward passes that ran them.
     public struct Statistics: Equatable, Sendable {
         public var prefillTokens = 0
         public var decodedTokens = 0
+        public var passes = 0
     }
     public private(set) var statistics = Statistics()
+
+    /// The most tokens one forward pass runs (positive); a call over more runs in `⌈tokens / maxTokensPerPass⌉` passes.
+    public var maxTokensPerPass = InferenceEngine.defaultMaxTokensPerPass {
+        didSet { precondition(maxTokensPerPass > 0, "a pass must run at least one token") }
+    }
+    /// 2,048 tokens (vLLM's chunked-prefill default): at Qwen3-0.6B's shape a workspace of 143 MB, and enough rows that
+    /// the products run at the GEMM's full speed.
+    public static let defaultMaxTokensPerPass = 2048
 
     private let layers: [LayerWeights]
     private let packed: [PackedLayer]
@@ -108,7 +122,7 @@ public final class InferenceEngine {
     }
 
     private func run(_ requests: [(sequence: SequenceID, tokens: [Int])]) throws -> [Float] {
-        precondition(Set(requests.map(\.sequence)).count == requests.count, "a sequence appears twice in one pass")
+        precondition(Set(requests.map(\.sequence)).count == requests.count, "a sequence appears twice in one call")
         for (sequence, tokens) in requests {
             precondition(cache.contains(sequence), "\(sequence) is not in the cache")
             guard !tokens.isEmpty else {
@@ -122,27 +136,41 @@ public final class InferenceEngine {
                 throw InputError("\(sequence) would reach \(end) positions, beyond max_position_embeddings \(config.maxPositionEmbeddings)", source: "token ids")
             }
         }
-        // Memory first, so that a pass that cannot have it changes no sequence.
+        // Memory first, so that a call that cannot have it changes no sequence.
         try cache.makeRoom(for: requests.map { ($0.sequence, $0.tokens.count) })
+        let total = requests.reduce(0) { $0 + $1.tokens.count }
+        let passes = (total - 1) / maxTokensPerPass + 1
+        let rowsPerPass = (total - 1) / passes + 1
         let longest = requests.map { cache.length(of: $0.sequence) + $0.tokens.count }.max() ?? 0
         let scores = PagedAttention.scratchCount(queryHeads: config.numAttentionHeads, length: longest, blockSize: cache.blockSize)
-        try workspace.reserve(rows: requests.reduce(0) { $0 + $1.tokens.count }, scoresPerThread: scores, config: config)
-        // Reserve cache slots and describe every row.
-        var rows = Rows()
-        for (sequence, tokens) in requests {
-            let positions = try cache.appendPositions(to: sequence, count: tokens.count)
-            let table = cache.blockTable(of: sequence)
-            let firstBlock = rows.blockBases.count
-            rows.blockBases.append(contentsOf: table.map(cache.base(of:)))
-            for (token, position) in zip(tokens, positions) {
-                rows.tokens.append(Int32(token))
-                rows.positions.append(Int32(position))
-                rows.firstBlock.append(firstBlock)
-                rows.slots.append(table[position / cache.blockSize] * cache.blockSize + position % cache.blockSize)
+        try workspace.reserve(rows: rowsPerPass, scoresPerThread: scores, config: config)
+        // Fill passes of `rowsPerPass` rows with the requests' tokens in order, reserving cache slots as they go.
+        let vocabulary = config.vocabSize
+        var logits = [Float](repeating: 0, count: requests.count * vocabulary)
+        var rows = Rows(), finished: [Int] = []
+        func runPass() {
+            let passLogits = forward(rows)
+            statistics.passes += 1
+            for (i, request) in finished.enumerated() {
+                logits[request * vocabulary ..< (request + 1) * vocabulary] = passLogits[i * vocabulary ..< (i + 1) * vocabulary]
             }
-            rows.logitRows.append(rows.tokens.count - 1)
+            (rows, finished) = (Rows(), [])
         }
-        return forward(rows)
+        for (index, (sequence, tokens)) in requests.enumerated() {
+            var start = 0
+            while start < tokens.count {
+                let piece = tokens[start ..< min(tokens.count, start + rowsPerPass - rows.tokens.count)]
+                try rows.append(piece, to: sequence, in: cache)
+                start += piece.count
+                if start == tokens.count {
+                    rows.logitRows.append(rows.tokens.count - 1)
+                    finished.append(index)
+                }
+                if rows.tokens.count == rowsPerPass { runPass() }
+            }
+        }
+        if !rows.tokens.isEmpty { runPass() }
+        return logits
     }
 
     /// The new tokens of one pass.
@@ -153,9 +181,24 @@ public final class InferenceEngine {
         var firstBlock: [Int] = []
         /// `block · blockSize + slot` where the row's key and value are stored.
         var slots: [Int] = []
-        /// The base addresses of each request's blocks in position order, requests concatenated.
+        /// The base addresses of each sequence's blocks in position order, sequences concatenated.
         var blockBases: [UnsafeMutableRawPointer] = []
+        /// The rows whose logits are returned, in order.
         var logitRows: [Int] = []
+
+        /// Reserves `tokens`' positions at the end of `sequence` (which has room: `KVCache.makeRoom`) and describes their rows.
+        mutating func append(_ tokens: ArraySlice<Int>, to sequence: SequenceID, in cache: KVCache) throws {
+            let positions = try cache.appendPositions(to: sequence, count: tokens.count)
+            let table = cache.blockTable(of: sequence)
+            let first = blockBases.count
+            blockBases.append(contentsOf: table.map(cache.base(of:)))
+            for (token, position) in zip(tokens, positions) {
+                self.tokens.append(Int32(token))
+                self.positions.append(Int32(position))
+                firstBlock.append(first)
+                slots.append(table[position / cache.blockSize] * cache.blockSize + position % cache.blockSize)
+            }
+        }
     }
 
     private func forward(_ rows: Rows) -> [Float] {

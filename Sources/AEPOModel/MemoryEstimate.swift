@@ -62,7 +62,8 @@ public struct MemoryEstimate: Equatable, Sendable {
 
     /// An `InferenceEngine`'s packed weights (about the parameters' size; float32 when an adapter is merged into them,
     /// counted as if into all of them), the KV cache of `sequences` sequences of `positions` tokens stored as
-    /// `kvCacheDataType`, and the workspace of a pass over `rows` tokens (default: a prefill of `positions` tokens).
+    /// `kvCacheDataType`, and the workspace of a call over `rows` tokens (default: a prefill of `positions` tokens), which
+    /// runs in passes of at most `InferenceEngine.defaultMaxTokensPerPass` rows.
     public mutating func addInferenceEngine(sequences: Int, positions: Int, rows: Int? = nil,
                                             kvCacheDataType: KVCacheDataType = .float32) {
         let c = config
@@ -74,7 +75,8 @@ public struct MemoryEstimate: Equatable, Sendable {
         let cache = Double(sequences) * Double(positions) * Double(kvCacheDataType.bytesPerPosition(c))
         let type = kvCacheDataType == .float32 ? "" : " in \(kvCacheDataType.name)"
         parts.append(Part(name: "KV cache of \(sequences) × \(positions) tokens\(type)", bytes: cache))
-        let workspace = Double(rows ?? positions) * Double(2 * c.hiddenSize + c.queryKeyValueWidth + c.queryWidth + 3 * c.intermediateSize
+        let passRows = min(rows ?? positions, InferenceEngine.defaultMaxTokensPerPass)
+        let workspace = Double(passRows) * Double(2 * c.hiddenSize + c.queryKeyValueWidth + c.queryWidth + 3 * c.intermediateSize
                                                    + c.numAttentionHeads + c.numKeyValueHeads)
         parts.append(Part(name: "decoding workspace", bytes: Self.bytes(floats: workspace)))
     }

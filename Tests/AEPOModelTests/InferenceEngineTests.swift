@@ -209,4 +209,58 @@ final class InferenceEngineForwardTests: XCTestCase {
             XCTAssertGreaterThan(worst, 0, "\(type) stores other values than float32")
         }
     }
+
+    /// Chunked prefill: a call over more than `maxTokensPerPass` tokens, run in several passes (prompts split between
+    /// passes, a continuation of a sequence, a fork whose shared partial block is copied), gives the logits of one pass
+    /// after it and after six batched decode steps, for every cache type. Every row takes the same products and reads
+    /// the same stored keys and values, so the bound is float32 rounding, 1e-6 of the logits' range (measured on the
+    /// Swift kernels: the same bits); the bfloat16 and int8 caches, chunked, stay within
+    /// `testQuantisedCachesStayCloseToFloat32`'s bounds of the float32 cache.
+    func testChunkedPrefillGivesTheLogitsOfOnePass() throws {
+        let config = Qwen3Config(vocabSize: 64, hiddenSize: 64, intermediateSize: 96, numHiddenLayers: 2,
+                                 numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 32, maxPositionEmbeddings: 256)
+        var generator = SeededGenerator(seed: 7)
+        let model = try spreadModel(config, &generator)
+        let text = (0..<160).map { _ in Int(generator.next() % 64) }
+        /// The logits after the prefill of 105 tokens and after each decode step, with the passes the prefill took.
+        func logits(_ type: KVCacheDataType, tokensPerPass: Int) throws -> (rows: [[Float]], passes: Int) {
+            let engine = try InferenceEngine(model: model, blockSize: 4, kvCacheDataType: type)
+            let parent = engine.makeSequence()
+            _ = try engine.prefill(sequence: parent, tokens: Array(text[..<10]))  // 2½ blocks
+            let fork = engine.fork(parent)
+            let (a, b) = (engine.makeSequence(), engine.makeSequence())
+            engine.maxTokensPerPass = tokensPerPass
+            let passes = engine.statistics.passes
+            var rows = [try engine.prefill([(a, Array(text[20..<65])), (parent, Array(text[10..<27])),
+                                            (b, Array(text[70..<100])), (fork, Array(text[100..<113]))])]
+            let prefillPasses = engine.statistics.passes - passes
+            for t in 0..<6 {
+                rows.append(try engine.decodeStep(sequences: [a, parent, b, fork],
+                                                  tokens: [text[120 + t], text[130 + t], text[140 + t], text[150 + t]]))
+            }
+            XCTAssertEqual(engine.statistics.prefillTokens, 10 + 105)
+            XCTAssertEqual(engine.length(of: parent), 27 + 6)
+            XCTAssertEqual(engine.length(of: fork), 23 + 6)
+            return (rows, prefillPasses)
+        }
+        /// The largest difference between the rows of `a` and `b`, as a fraction of the range of `b`'s row.
+        func worst(_ a: [[Float]], _ b: [[Float]]) -> Float {
+            zip(a, b).map { x, y in zip(x, y).map { abs($0 - $1) }.max()! / (y.max()! - y.min()!) }.max()!
+        }
+        let float32 = try logits(.float32, tokensPerPass: InferenceEngine.defaultMaxTokensPerPass)
+        XCTAssertEqual(float32.passes, 1)
+        for (type, bound) in [(KVCacheDataType.float32, Float(0)), (.bfloat16, 2e-4), (.int8, 5e-4)] {
+            let onePass = try logits(type, tokensPerPass: InferenceEngine.defaultMaxTokensPerPass)
+            // 105 tokens in passes of 1, of 7, in 3 of 35 (each prompt split) and 2 of 53 (above the decode path's 32 rows).
+            for (tokensPerPass, passes) in [(1, 105), (7, 15), (40, 3), (60, 2)] {
+                let chunked = try logits(type, tokensPerPass: tokensPerPass)
+                XCTAssertEqual(chunked.passes, passes, "\(type), \(tokensPerPass) tokens a pass")
+                XCTAssertLessThanOrEqual(worst(chunked.rows, onePass.rows), 1e-6, "\(type), \(tokensPerPass) tokens a pass")
+                let fromFloat32 = worst(chunked.rows, float32.rows)
+                XCTAssertLessThanOrEqual(fromFloat32, bound, "\(type), \(tokensPerPass) tokens a pass")
+                XCTAssertEqual(fromFloat32 > 0, type != .float32, "\(type) stores other values than float32")
+            }
+        }
+    }
 }
+

@@ -29,6 +29,10 @@ final class MemoryEstimateTests: XCTestCase {
         var engine = MemoryEstimate(config: config)
         engine.addInferenceEngine(sequences: 2, positions: 3)
         XCTAssertEqual(engine.parts.map(\.bytes), [704, 704, 96, 492] as [Double])
+        // A prefill of 32 × 1,024 tokens runs in passes of 2,048 rows: the workspace holds one.
+        var chunked = MemoryEstimate(config: config)
+        chunked.addInferenceEngine(sequences: 32, positions: 1_024, rows: 32 * 1_024)
+        XCTAssertEqual(chunked.parts.last?.bytes, Double(InferenceEngine.defaultMaxTokensPerPass * 41 * 4))
 
         // In int8 a position's key and value rows (one head of 2) take 2 bytes and a 4-byte scale each.
         var quantised = MemoryEstimate(config: config)
