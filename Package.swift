@@ -48,8 +48,10 @@ let package = Package(
         .target(name: "AEPOKernelsAVX512", swiftSettings: avx512Settings),
         // Qwen3: config, safetensors, parameters, forward/backward, KV cache, sampler.
         .target(name: "AEPOModel", dependencies: ["AEPOKernels", "AEPOCore"], swiftSettings: settings),
-        // Byte-level BPE: Hugging Face tokenizer.json load/save, training.
-        .target(name: "AEPOTokenizer", dependencies: ["AEPOCore"], swiftSettings: settings),
+        // A Jinja interpreter that renders chat templates as transformers' apply_chat_template does.
+        .target(name: "AEPOJinja", dependencies: ["AEPOCore"], swiftSettings: settings),
+        // Byte-level BPE: Hugging Face tokenizer.json load/save, training; the checkpoint's chat template.
+        .target(name: "AEPOTokenizer", dependencies: ["AEPOJinja", "AEPOCore"], swiftSettings: settings),
         // Tool protocol, search (BM25), page reader, calculator, trajectory format, reward.
         .target(name: "AEPOTools", dependencies: ["AEPOCore"], swiftSettings: settings),
         // The built-in deep-search benchmark: world, corpus, suites, SFT demonstrations.
@@ -79,7 +81,7 @@ let package = Package(
         .target(
             name: "AEPOServe",
             dependencies: [
-                "AEPOAgent", "AEPOModel", "AEPOTokenizer", "AEPOCore",
+                "AEPOAgent", "AEPOModel", "AEPOTokenizer", "AEPOJinja", "AEPOCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -116,7 +118,8 @@ let package = Package(
         .testTarget(name: "AEPOCoreTests", dependencies: ["AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOKernelsTests", dependencies: ["AEPOKernels", "AEPOKernelsAVX512", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOModelTests", dependencies: ["AEPOModel", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
-        .testTarget(name: "AEPOTokenizerTests", dependencies: ["AEPOTokenizer", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOJinjaTests", dependencies: ["AEPOJinja", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AEPOTokenizerTests", dependencies: ["AEPOTokenizer", "AEPOJinja", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
         .testTarget(name: "AEPOToolsTests", dependencies: ["AEPOTools", "AEPOCore"], swiftSettings: settings),
         .testTarget(name: "AEPOBenchmarkTests", dependencies: ["AEPOBenchmark", "AEPOTools", "AEPOTokenizer", "AEPOCore", "AEPOTestSupport"], swiftSettings: settings),
         // A tiny tokenizer, corpus, questions, a scripted sampling backend and policies, and a tool-prone random Qwen3 for

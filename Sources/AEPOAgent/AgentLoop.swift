@@ -31,10 +31,12 @@ public final class AgentLoop {
     /// Prompt and result-block tokenization (shared with SFT).
     public let encoding: TrajectoryEncoding
 
-    /// - Parameter endTokens: ids that end a trajectory; by default the tokenizer's `<|endoftext|>`
-    ///   and `<|im_end|>` (see `StopCriteria.endTokens(of:extra:)`, e.g. to add the config's EOS id).
+    /// - Parameters:
+    ///   - template: renders the agent's prompt (`TrajectoryEncoding`): the checkpoint's chat template, or ChatML.
+    ///   - endTokens: ids that end a trajectory; by default the tokenizer's `<|endoftext|>`
+    ///     and `<|im_end|>` (see `StopCriteria.endTokens(of:extra:)`, e.g. to add the config's EOS id).
     public init(backend: any SamplingBackend, tokenizer: Tokenizer, environment: ToolEnvironment,
-                settings: AgentSettings, endTokens: Set<Int>? = nil) {
+                settings: AgentSettings, template: ChatTemplate = .chatML, endTokens: Set<Int>? = nil) {
         self.backend = backend
         self.tokenizer = tokenizer
         self.environment = environment
@@ -42,14 +44,14 @@ public final class AgentLoop {
         format = environment.format
         stop = StopCriteria(format: format, tokenizer: tokenizer, endTokens: endTokens ?? StopCriteria.endTokens(of: tokenizer))
         segmentEntropy = SegmentEntropy(vocabularySize: backend.entropyVocabularySize, window: settings.entropyWindow)
-        encoding = TrajectoryEncoding(tokenizer: tokenizer, prompt: settings.prompt)
+        encoding = TrajectoryEncoding(tokenizer: tokenizer, prompt: settings.prompt, template: template)
     }
 
     // MARK: Starting and ending
 
     /// Opens every question's prompt in one batched prefill; `questionIndex` is the position in `questions`.
     public func openPrompts(_ questions: [Question]) throws -> [OpenPrompt] {
-        let tokens = questions.map { encoding.promptTokens(question: $0.question) }
+        let tokens = try questions.map { try encoding.promptTokens(question: $0.question) }
         for (question, prompt) in zip(questions, tokens) where prompt.count >= backend.contextLength {
             throw InputError("the prompt has \(prompt.count) tokens; the model's context holds \(backend.contextLength)",
                              source: "question \(question.id)")

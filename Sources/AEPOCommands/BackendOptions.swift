@@ -67,7 +67,8 @@ struct BackendOptions: ParsableArguments {
     var isRemote: Bool { backend == "openai" }
 
     /// The agent loop with the benchmark's tools over the chosen backend (`NativeAgent` for the native one).
-    /// A remote model's tokenizer is `tokenizer`, else the data directory's.
+    /// A remote model's tokenizer is `tokenizer`, else the data directory's, and its prompts are rendered by the chat
+    /// template beside that file (else ChatML).
     func agent(data: BenchmarkDirectory, sampling: SamplingSettings,
                settings: AgentSettings) throws -> AgentLoop {
         guard isRemote else {
@@ -79,7 +80,7 @@ struct BackendOptions: ParsableArguments {
         }
         let vocabulary = try Tokenizer(contentsOf: tokenizerURL)
         return AgentLoop(backend: try remote(model: model, tokenizer: vocabulary, sampling: sampling), tokenizer: vocabulary,
-                         environment: data.environment, settings: settings)
+                         environment: data.environment, settings: settings, template: try ChatTemplate.beside(tokenizerURL, else: .chatML))
     }
 
     /// The OpenAI-compatible backend for served model `model`, normalising entropies by the tokenizer's |V|.

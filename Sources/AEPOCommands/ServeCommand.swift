@@ -11,7 +11,9 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve a model over an OpenAI-compatible HTTP API (/v1/models, /v1/completions, /v1/chat/completions).",
         discussion: """
-            Concurrent requests share the engine's decode steps (continuous batching). Chat prompts use ChatML \
+            Concurrent requests share the engine's decode steps (continuous batching). Chat prompts are rendered by the \
+            chat template beside the tokenizer (chat_template.jinja, or tokenizer_config.json's chat_template, as \
+            transformers' apply_chat_template renders it; chat_template_kwargs sets its variables), else ChatML \
             (<|im_start|>role\\n…<|im_end|>) when the tokenizer has those tokens, else a plain 'role: content' transcript. \
             Log-probs are the model's log softmax(z), before temperature, top-k and top-p. Extensions: top_k, \
             skip_special_tokens, include_stop_str_in_output, return_tokens_as_token_ids. SIGINT or SIGTERM stops \
@@ -116,7 +118,7 @@ struct ServeCommand: AsyncParsableCommand {
         let scheduler = GenerationScheduler(engine: engine, tokenizer: vocabulary, limits: limits)
         let loading = try loraDir.map { try RuntimeLoading(directory: $0, adapters: enableLora) }
         let server = OpenAIServer(scheduler: scheduler, modelName: name ?? (randomConfig == nil ? modelURL.standardizedFileURL.lastPathComponent : "random"),
-                                  loading: loading)
+                                  template: try ChatTemplate.beside(tokenizerURL, else: .fallback(for: vocabulary)), loading: loading)
         let app = server.application(host: host, port: port) { port in
             print("aepo serve: '\(server.modelName)' on http://\(host):\(port)/v1")
         }

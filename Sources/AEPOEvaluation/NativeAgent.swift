@@ -10,8 +10,8 @@ import Foundation
 public enum NativeAgent {
     /// Loads the checkpoint in `model` (`Checkpoint.loadForInference`: with the PEFT adapter in `adapter` merged, when
     /// given) and the tokenizer
-    /// (`tokenizer`, else the model directory's, else the data directory's), checks they fit together and builds the loop
-    /// over an engine whose KV cache stores `kvCacheDataType`.
+    /// (`tokenizer`, else the model directory's, else the data directory's) with the chat template beside it (else
+    /// ChatML), checks they fit together and builds the loop over an engine whose KV cache stores `kvCacheDataType`.
     public static func load(model: String, adapter: String? = nil, tokenizer: String?, data: BenchmarkDirectory,
                             sampling: SamplingSettings, settings: AgentSettings,
                             kvCacheDataType: KVCacheDataType = .float32) throws -> AgentLoop {
@@ -29,7 +29,7 @@ public enum NativeAgent {
         }
         let engine = try InferenceEngine(model: network, kvCacheDataType: kvCacheDataType)
         return AgentLoop(backend: NativeSampler(engine: engine, sampling: sampling), tokenizer: vocabulary,
-                         environment: data.environment, settings: settings,
+                         environment: data.environment, settings: settings, template: try ChatTemplate.beside(tokenizerURL, else: .chatML),
                          endTokens: StopCriteria.endTokens(of: vocabulary, extra: network.config.eosTokenID))
     }
 }

@@ -29,6 +29,8 @@ public struct Checkpoint {
     public static let pytorchWeightsFileName = "pytorch_model.bin"
     public static let pytorchIndexFileName = "pytorch_model.bin.index.json"
     public static let tokenizerFileName = "tokenizer.json"
+    /// The files beside a `tokenizer.json` that a checkpoint carries with it: its special tokens and chat template.
+    public static let tokenizerCompanionFileNames = ["tokenizer_config.json", "chat_template.jinja"]
 
     /// Reads `directory`: `model.safetensors` if present, else the shards named by `model.safetensors.index.json`, else
     /// the same in PyTorch's format (`CheckpointFiles`).
@@ -76,7 +78,7 @@ public struct Checkpoint {
     public static let defaultMaxShardBytes = 5_000_000_000
 
     /// Writes `config.json`, `generation_config.json` and the F32 weights (`writeWeights`) (and copies `tokenizer` to
-    /// `tokenizer.json` when given) as one atomic directory replacement.
+    /// `tokenizer.json` when given, with the `tokenizerCompanionFileNames` beside it) as one atomic directory replacement.
     public func save(to directory: URL, tokenizer: URL? = nil, maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) throws {
         try parameters.withUnsafeBufferPointer {
             try Checkpoint.save(config: config, weights: $0, to: directory, tokenizer: tokenizer, maxShardBytes: maxShardBytes)
@@ -93,10 +95,14 @@ public struct Checkpoint {
             try config.generationConfigJSONData().write(to: temporary.appendingPathComponent(Checkpoint.generationConfigFileName))
             try writeWeights(weights, of: config, into: temporary, maxShardBytes: maxShardBytes)
             if let tokenizer {
-                do {
-                    try FileManager.default.copyItem(at: tokenizer, to: temporary.appendingPathComponent(Checkpoint.tokenizerFileName))
-                } catch {
-                    throw InputError("cannot copy the tokenizer", source: tokenizer.path)
+                let companions = tokenizerCompanionFileNames.map { tokenizer.deletingLastPathComponent().appendingPathComponent($0) }
+                    .filter { FileManager.default.fileExists(atPath: $0.path) }
+                for (source, name) in [(tokenizer, tokenizerFileName)] + companions.map({ ($0, $0.lastPathComponent) }) {
+                    do {
+                        try FileManager.default.copyItem(at: source, to: temporary.appendingPathComponent(name))
+                    } catch {
+                        throw InputError("cannot copy the tokenizer", source: source.path)
+                    }
                 }
             }
         }

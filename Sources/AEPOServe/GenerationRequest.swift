@@ -1,12 +1,14 @@
 import AEPOCore
+import AEPOJinja
 import AEPOModel
 import AEPOTokenizer
 
 /// A validated `/v1/completions` or `/v1/chat/completions` body.
 ///
 /// Besides OpenAI's fields it accepts the common server extensions `top_k`, `skip_special_tokens`
-/// (default true), `include_stop_str_in_output` (default false) and `return_tokens_as_token_ids`
-/// (logprob tokens written `token_id:N`). Reported log-probs are the model's, `log softmax(z)`,
+/// (default true), `include_stop_str_in_output` (default false), `return_tokens_as_token_ids`
+/// (logprob tokens written `token_id:N`) and `chat_template_kwargs` (variables for the chat template, e.g.
+/// `{"enable_thinking": false}`). Reported log-probs are the model's, `log softmax(z)`,
 /// before temperature, top-k and top-p.
 public struct GenerationRequest: Sendable {
     public enum Kind: Sendable { case completion, chat }
@@ -40,7 +42,13 @@ public struct GenerationRequest: Sendable {
             prompt = try Self.prompt(p, tokenizer: tokenizer, vocabulary: config.vocabSize)
         case .chat:
             guard let m = fields["messages"] else { throw OpenAIError.invalid("messages", "'messages' is required") }
-            prompt = tokenizer.encode(template.render(try Self.messages(m)))
+            let messages = try Self.messages(m)
+            let variables = try Self.templateVariables(fields["chat_template_kwargs"])
+            do {
+                prompt = tokenizer.encode(try template.render(messages, variables: variables))
+            } catch let error as InputError {
+                throw OpenAIError.invalid("messages", "the chat template failed: " + (error.line.map { "line \($0): " } ?? "") + error.message)
+            }
         }
         guard !prompt.isEmpty else { throw OpenAIError.invalid(kind == .chat ? "messages" : "prompt", "the prompt is empty") }
         guard prompt.count <= limits.maxPromptTokens else {
@@ -98,29 +106,42 @@ public struct GenerationRequest: Sendable {
         }
     }
 
-    private static func messages(_ m: JSONValue) throws -> [ChatTemplate.Message] {
+    /// The roles a message may have.
+    private static let roles: Set<String> = ["system", "user", "assistant", "tool", "developer"]
+
+    private static func messages(_ m: JSONValue) throws -> [ChatMessage] {
         guard let items = m.arrayValue, !items.isEmpty else {
             throw OpenAIError.invalid("messages", "'messages' must be a non-empty array")
         }
         return try items.enumerated().map { i, item in
             guard let o = item.objectValue else { throw OpenAIError.invalid("messages[\(i)]", "a message must be an object, found \(item.typeName)") }
-            guard let role = o["role"]?.stringValue, ChatTemplate.roles.contains(role) else {
-                throw OpenAIError.invalid("messages[\(i)].role", "'role' must be one of \(ChatTemplate.roles.sorted().joined(separator: ", "))")
+            guard let role = o["role"]?.stringValue, roles.contains(role) else {
+                throw OpenAIError.invalid("messages[\(i)].role", "'role' must be one of \(roles.sorted().joined(separator: ", "))")
             }
             switch o["content"] {
             case .string(let text)?:
-                return ChatTemplate.Message(role: role, content: text)
+                return ChatMessage(role: role, content: text)
             case .array(let parts)?:
                 let texts = parts.compactMap { $0.objectValue?["type"]?.stringValue == "text" ? $0.objectValue?["text"]?.stringValue : nil }
                 guard texts.count == parts.count else {
                     throw OpenAIError.invalid("messages[\(i)].content", "only text content parts are supported")
                 }
-                return ChatTemplate.Message(role: role, content: texts.joined())
+                return ChatMessage(role: role, content: texts.joined())
             case .null?, nil:
-                return ChatTemplate.Message(role: role, content: "")
+                return ChatMessage(role: role, content: "")
             case let other?:
                 throw OpenAIError.invalid("messages[\(i)].content", "'content' must be a string or an array of text parts, found \(other.typeName)")
             }
+        }
+    }
+
+    /// `chat_template_kwargs`: an object whose fields become variables of the chat template.
+    private static func templateVariables(_ value: JSONValue?) throws -> [String: JinjaValue] {
+        switch value {
+        case nil, .null?: return [:]
+        case .object(let fields)?: return fields.mapValues(JinjaValue.init(json:))
+        case let other?:
+            throw OpenAIError.invalid("chat_template_kwargs", "'chat_template_kwargs' must be an object, found \(other.typeName)")
         }
     }
 

@@ -15,11 +15,13 @@ public struct OpenAIServer: Sendable {
     public let loading: RuntimeLoading?
     private let created = Int(Date().timeIntervalSince1970)
 
-    public init(scheduler: GenerationScheduler, modelName: String, loading: RuntimeLoading? = nil) {
+    /// `template` renders `/v1/chat/completions` messages; by default ChatML or a plain transcript
+    /// (`ChatTemplate.fallback(for:)` the scheduler's tokenizer).
+    public init(scheduler: GenerationScheduler, modelName: String, template: ChatTemplate? = nil, loading: RuntimeLoading? = nil) {
         self.scheduler = scheduler
         self.modelName = modelName
         self.loading = loading
-        template = ChatTemplate(tokenizer: scheduler.tokenizer)
+        self.template = template ?? .fallback(for: scheduler.tokenizer)
     }
 
     var limits: ServeLimits { scheduler.limits }

@@ -1,9 +1,9 @@
-/// The prompt every agent trajectory starts from — shared by rollouts, evaluation and SFT
-/// demonstrations, so the policy is always trained and sampled on the same text.
-///
-/// Chat-marked (`<|im_start|>role … <|im_end|>`, as Qwen3 writes its chats): a system turn with
-/// `instructions` describing the trajectory format's tags, a user turn with the question, and an
-/// opened assistant turn where the trajectory (the pieces after the prompt) begins:
+import AEPOCore
+
+/// The chat every agent trajectory answers — shared by rollouts, evaluation and SFT demonstrations, so the policy is
+/// always trained and sampled on the same prompt: a system turn with `instructions` describing the trajectory format's
+/// tags, then a user turn with the question. A chat template (`ChatTemplate`, the checkpoint's own or ChatML) renders
+/// it with the assistant's turn opened, where the trajectory (the pieces after the prompt) begins; in ChatML:
 ///
 /// ```
 /// <|im_start|>system
@@ -25,8 +25,8 @@ public struct AgentPrompt: Equatable, Sendable {
         self.instructions = instructions
     }
 
-    /// The prompt text for `question`; the trajectory text follows it directly.
-    public func text(question: String) -> String {
-        "<|im_start|>system\n\(instructions)<|im_end|>\n<|im_start|>user\n\(question)<|im_end|>\n<|im_start|>assistant\n"
+    /// The system and user messages for `question`.
+    public func messages(question: String) -> [ChatMessage] {
+        [ChatMessage(role: "system", content: instructions), ChatMessage(role: "user", content: question)]
     }
 }

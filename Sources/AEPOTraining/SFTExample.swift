@@ -1,8 +1,6 @@
 import AEPOAgent
 import AEPOBenchmark
 import AEPOModel
-import AEPOTokenizer
-import AEPOTools
 
 /// One demonstration as the model trains on it, tokenized by `TrajectoryEncoding` as the agent loop tokenizes a
 /// trajectory (the prompt, then each piece on its own); `mask[t] = 1` exactly for tokens of `model` pieces
@@ -13,9 +11,8 @@ public struct SFTExample: Equatable, Sendable {
     public var mask: [UInt8]
     public var toolOutput: [UInt8]
 
-    public init(_ demonstration: Demonstration, tokenizer: Tokenizer, prompt: AgentPrompt = AgentPrompt(), maxTokens: Int) {
-        let encoding = TrajectoryEncoding(tokenizer: tokenizer, prompt: prompt)
-        let promptTokens = encoding.promptTokens(question: demonstration.question)
+    public init(_ demonstration: Demonstration, encoding: TrajectoryEncoding, maxTokens: Int) throws {
+        let promptTokens = try encoding.promptTokens(question: demonstration.question)
         let response = encoding.response(demonstration.trajectoryPieces)
         let untrained = [UInt8](repeating: 0, count: promptTokens.count)
         tokens = promptTokens + response.tokens

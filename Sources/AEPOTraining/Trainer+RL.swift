@@ -55,7 +55,7 @@ extension Trainer {
         let a = config.algorithm
         let clock = Date()
         let agent = AgentLoop(backend: try samplingBackend(), tokenizer: tokenizer, environment: benchmark.environment,
-                              settings: a.rollout.agentSettings)
+                              settings: a.rollout.agentSettings, template: chatTemplate)
         let version = publishedPolicy?.version ?? state.step
         guard state.step - version <= config.sampling.maxStaleness else {
             throw InputError("the servers serve the policy of step \(version), \(state.step - version) updates behind the one trained; "

@@ -1,3 +1,4 @@
+import AEPOAgent
 import AEPOAlgorithms
 import AEPOBenchmark
 import AEPOCore
@@ -24,6 +25,8 @@ public final class Trainer {
     public let model: Qwen3Model
     public let tokenizer: Tokenizer
     public let tokenizerURL: URL
+    /// Renders the agent's prompts: the chat template beside `tokenizerURL` (a checkpoint's own), else ChatML.
+    public let chatTemplate: ChatTemplate
     public let benchmark: BenchmarkDirectory
     public let optimizer: AdamW
     /// The frozen reference policy of the KL terms (`actor.use_kl_loss`, `algorithm.use_kl_in_reward`): the run's
@@ -85,6 +88,7 @@ public final class Trainer {
             throw InputError("no tokenizer.json in the model or the benchmark directory", source: config.data.benchmark, field: "data.benchmark")
         }
         tokenizer = try Tokenizer(contentsOf: tokenizerURL)
+        chatTemplate = try ChatTemplate.beside(tokenizerURL, else: .chatML)
         // The model's shape (an adapter's base has it before any checkpoint is read), then the data, then what the run
         // needs in memory, and only then the model.
         let lora = try config.loraConfig()
@@ -112,9 +116,10 @@ public final class Trainer {
         let suites = config.suiteNames, maxTokens = modelShape.config.maxPositionEmbeddings
         switch phase {
         case .sft:
-            examples = benchmark.demonstrations
+            let encoding = TrajectoryEncoding(tokenizer: tokenizer, template: chatTemplate)
+            examples = try benchmark.demonstrations
                 .filter { suites.isEmpty || suites.contains($0.suite) }
-                .map { SFTExample($0, tokenizer: loadedTokenizer, maxTokens: maxTokens) }
+                .map { try SFTExample($0, encoding: encoding, maxTokens: maxTokens) }
             questions = []
             guard !examples.isEmpty else {
                 throw InputError("no demonstrations for the chosen suites", source: config.data.benchmark, field: "data.suites")

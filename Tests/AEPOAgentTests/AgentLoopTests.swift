@@ -64,7 +64,10 @@ final class AgentLoopTests: XCTestCase {
         let logV = log(Double(tokenizer.vocabularySize))
         XCTAssertEqual(t.segments[0].entropy, Double(min(first.count, 20)) * 1 / logV, accuracy: 1e-9)
         XCTAssertEqual(t.segments[1].entropy, Double(min(last.count, 20)) * 2 / logV, accuracy: 1e-9)
-        XCTAssertEqual(t.promptTokens, tokenizer.encode(AgentPrompt().text(question: AgentFixture.questions[0].question)))
+        // The prompt is the ChatML chat of the instructions and the question, the assistant's turn opened.
+        let question = AgentFixture.questions[0].question
+        XCTAssertEqual(t.promptTokens, tokenizer.encode("<|im_start|>system\n\(AgentPrompt.standardInstructions)<|im_end|>\n"
+                                                        + "<|im_start|>user\n\(question)<|im_end|>\n<|im_start|>assistant\n"))
         XCTAssertEqual(sampler.openSequences, 0, "every sequence released")
     }
 

@@ -90,6 +90,25 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.load(directory: target).config, b.config, "a failed save leaves the old directory")
     }
 
+    /// The tokenizer's special tokens and chat template (`tokenizer_config.json`, `chat_template.jinja`) go with it, so a
+    /// run's checkpoints and `final/` render prompts with the template they were trained on.
+    func testSaveCopiesTheFilesBesideTheTokenizer() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = directory.appendingPathComponent("base")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        let files = ["tokenizer.json": #"{"model": {}}"#, "tokenizer_config.json": #"{"eos_token": "<|im_end|>"}"#,
+                     "chat_template.jinja": "{{ messages }}", "vocab.json": "{}"]
+        for (name, text) in files { try Data(text.utf8).write(to: source.appendingPathComponent(name)) }
+        let a = try Checkpoint.load(directory: Fixtures.url("qwen3-tiny-a"))
+        let target = directory.appendingPathComponent("model")
+        try a.save(to: target, tokenizer: source.appendingPathComponent("tokenizer.json"))
+        for name in ["tokenizer.json", "tokenizer_config.json", "chat_template.jinja"] {
+            XCTAssertEqual(try String(contentsOf: target.appendingPathComponent(name), encoding: .utf8), files[name], name)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target.appendingPathComponent("vocab.json").path))
+    }
+
     /// A directory whose tensors are split over two shards and listed in the index.
     func testLoadsShardedDirectory() throws {
         let directory = try Fixtures.temporaryDirectory()

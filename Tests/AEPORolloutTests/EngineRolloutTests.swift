@@ -92,7 +92,7 @@ final class EngineRolloutTests: XCTestCase {
     /// generating several sequences in one batch gives the tokens each gives alone.
     func testNativeSamplerMatchesTheEngineAndBatchingChangesNoToken() throws {
         let tokenizer = AgentFixture.tokenizer
-        let prompts = AgentFixture.questions.map { tokenizer.encode(AgentPrompt().text(question: $0.question)) }
+        let prompts = try AgentFixture.questions.map { try TrajectoryEncoding(tokenizer: tokenizer).promptTokens(question: $0.question) }
         let stop = StopCriteria(format: TrajectoryFormat(), tokenizer: tokenizer, endTokens: StopCriteria.endTokens(of: tokenizer))
         let settings = SamplingSettings(temperature: 1)
 
