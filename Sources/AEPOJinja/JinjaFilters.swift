@@ -1,7 +1,8 @@
 import Foundation
 
 /// The filters (`value | name(arguments)`) of jinja2, with jinja2's parameters and semantics (an `attribute` may be a
-/// dotted path, `"user.name"`, `"items.0"`), and transformers' `tojson`. Not here: `urlize`.
+/// dotted path, `"user.name"`, `"items.0"`), and transformers' `tojson`. Not here: `urlize`. `groupby`'s groups are
+/// `(grouper, list)` tuples to unpack or index (jinja2's named tuple also has `.grouper` and `.list`).
 enum JinjaFilters {
     typealias Filter = @Sendable (JinjaValue, JinjaArguments) throws -> JinjaValue
 
