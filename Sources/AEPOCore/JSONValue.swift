@@ -21,7 +21,14 @@ public enum JSONValue: Equatable, Sendable {
 
     /// Parses exactly one JSON value (surrounding whitespace allowed) from UTF-8 bytes.
     public static func parse<Bytes: Collection>(_ bytes: Bytes) throws -> JSONValue where Bytes.Element == UInt8 {
-        var parser = Parser(bytes: Array(bytes))
+        try parse(bytes, building: JSONValueBuilder())
+    }
+
+    /// Parses exactly one JSON value from UTF-8 bytes into `builder`'s values, which see each object's members in
+    /// the document's order (duplicate keys are rejected).
+    public static func parse<Bytes: Collection, Builder: JSONBuilder>(_ bytes: Bytes, building builder: Builder) throws -> Builder.Value
+    where Bytes.Element == UInt8 {
+        var parser = Parser(bytes: Array(bytes), builder: builder)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
@@ -118,14 +125,38 @@ public enum JSONValue: Equatable, Sendable {
     }
 }
 
+/// Makes values of its own type from the parts of a JSON document (`JSONValue.parse(_:building:)`).
+public protocol JSONBuilder {
+    associatedtype Value
+    /// A scalar: `.null`, `.bool`, `.integer`, `.number` or `.string`.
+    func scalar(_ value: JSONValue) -> Value
+    func array(_ items: [Value]) -> Value
+    /// An object's members in the document's order, each key once.
+    func object(_ members: [(key: String, value: Value)]) -> Value
+}
+
+/// Builds `JSONValue`s (whose objects do not keep the document's order).
+private struct JSONValueBuilder: JSONBuilder {
+    func scalar(_ value: JSONValue) -> JSONValue { value }
+    func array(_ items: [JSONValue]) -> JSONValue { .array(items) }
+    func object(_ members: [(key: String, value: JSONValue)]) -> JSONValue {
+        .object(Dictionary(uniqueKeysWithValues: members.map { ($0.key, $0.value) }))
+    }
+}
+
 /// A recursive-descent parser over UTF-8 bytes.
-private struct Parser {
+private struct Parser<Builder: JSONBuilder> {
+    typealias Value = Builder.Value
     let bytes: [UInt8]
+    let builder: Builder
     var position = 0
     /// Deeper nesting is refused rather than risking the stack.
-    static let maximumDepth = 256
+    static var maximumDepth: Int { 256 }
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8], builder: Builder) {
+        self.bytes = bytes
+        self.builder = builder
+    }
 
     func error(_ reason: String) -> JSONValue.SyntaxError {
         JSONValue.SyntaxError(offset: position, reason: reason)
@@ -135,17 +166,17 @@ private struct Parser {
         while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
     }
 
-    mutating func value(depth: Int) throws -> JSONValue {
-        guard depth < Parser.maximumDepth else { throw error("nesting deeper than \(Parser.maximumDepth)") }
+    mutating func value(depth: Int) throws -> Value {
+        guard depth < Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth)") }
         guard position < bytes.count else { throw error("unexpected end of data") }
         switch bytes[position] {
         case UInt8(ascii: "{"): return try object(depth: depth)
         case UInt8(ascii: "["): return try array(depth: depth)
-        case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+        case UInt8(ascii: "\""): return builder.scalar(.string(try string()))
+        case UInt8(ascii: "t"): try literal("true"); return builder.scalar(.bool(true))
+        case UInt8(ascii: "f"): try literal("false"); return builder.scalar(.bool(false))
+        case UInt8(ascii: "n"): try literal("null"); return builder.scalar(.null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return builder.scalar(try number())
         default: throw error("unexpected character")
         }
     }
@@ -158,11 +189,11 @@ private struct Parser {
         position += utf8.count
     }
 
-    mutating func object(depth: Int) throws -> JSONValue {
+    mutating func object(depth: Int) throws -> Value {
         position += 1
-        var members: [String: JSONValue] = [:]
+        var members: [(key: String, value: Value)] = [], keys: Set<String> = []
         skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return builder.object(members) }
         while true {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -172,30 +203,30 @@ private struct Parser {
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
             position += 1
             skipWhitespace()
-            let member = try value(depth: depth + 1)
-            guard members.updateValue(member, forKey: key) == nil else {
+            members.append((key, try value(depth: depth + 1)))
+            guard keys.insert(key).inserted else {
                 throw JSONValue.SyntaxError(offset: keyStart, reason: "duplicate key '\(key)'")
             }
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of data in object") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-            if bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+            if bytes[position] == UInt8(ascii: "}") { position += 1; return builder.object(members) }
             throw error("expected ',' or '}'")
         }
     }
 
-    mutating func array(depth: Int) throws -> JSONValue {
+    mutating func array(depth: Int) throws -> Value {
         position += 1
-        var items: [JSONValue] = []
+        var items: [Value] = []
         skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return builder.array(items) }
         while true {
             skipWhitespace()
             items.append(try value(depth: depth + 1))
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of data in array") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-            if bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
+            if bytes[position] == UInt8(ascii: "]") { position += 1; return builder.array(items) }
             throw error("expected ',' or ']'")
         }
     }

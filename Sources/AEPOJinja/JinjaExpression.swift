@@ -38,8 +38,11 @@ struct JinjaExpression: Sendable {
     var line: Int
 }
 
-/// The arguments written in a call: positional expressions, then `name=expression` keywords.
+/// The arguments written in a call: positional expressions, `name=expression` keywords, and Python's `*sequence`
+/// (more positional arguments) and `**mapping` (more keywords).
 struct JinjaCallArguments: Sendable {
     var positional: [JinjaExpression] = []
     var keywords: [(name: String, value: JinjaExpression)] = []
+    var sequence: JinjaExpression?
+    var mapping: JinjaExpression?
 }

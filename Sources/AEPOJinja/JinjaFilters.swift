@@ -1,7 +1,8 @@
 import Foundation
 
-/// The filters (`value | name(arguments)`) of jinja2 that chat templates use, with jinja2's parameters and
-/// semantics, and transformers' `tojson`.
+/// The filters (`value | name(arguments)`) of jinja2, with jinja2's parameters and semantics (an `attribute` may be a
+/// dotted path, `"user.name"`, `"items.0"`), and transformers' `tojson`. Not here: `urlize`. `groupby`'s groups are
+/// `(grouper, list)` tuples to unpack or index (jinja2's named tuple also has `.grouper` and `.list`).
 enum JinjaFilters {
     typealias Filter = @Sendable (JinjaValue, JinjaArguments) throws -> JinjaValue
 
@@ -15,6 +16,146 @@ enum JinjaFilters {
                 case .float(let d): return .float(abs(d))
                 default: throw JinjaError.runtime("bad operand type for abs(): '\(value.typeName)'")
                 }
+            },
+            "attr": { value, args in
+                try args.check("attr", parameters: ["name"])
+                guard let name = args.value(0, "name")?.text else { throw JinjaError.runtime("attr() needs a name") }
+                switch try value.defined() {
+                case .namespace, .function: return try value.attribute(name)
+                default: return .undefined(hint: "'\(value.typeName) object' has no attribute '\(name)'")
+                }
+            },
+            "batch": { value, args in
+                try args.check("batch", parameters: ["linecount", "fill_with"])
+                guard let size = args.value(0, "linecount")?.integer, size > 0 else { throw JinjaError.runtime("batch() needs a positive linecount") }
+                let fill = args.value(1, "fill_with").flatMap { $0.equals(.none) ? nil : $0 }
+                let items = try value.iterated()
+                var batches = stride(from: 0, to: items.count, by: size).map { Array(items[$0..<min($0 + size, items.count)]) }
+                if let fill, let last = batches.indices.last { batches[last] += Array(repeating: fill, count: size - batches[last].count) }
+                return .list(batches.map(JinjaValue.list))
+            },
+            "center": { value, args in
+                try args.check("center", parameters: ["width"])
+                let width = args.value(0, "width")?.integer ?? 80, text = value.text
+                let margin = width - text.unicodeScalars.count
+                guard margin > 0 else { return .string(text) }
+                // Python's str.center puts the odd space on the left when the width is odd.
+                let left = margin / 2 + (margin & width & 1)
+                return .string(String(repeating: " ", count: left) + text + String(repeating: " ", count: margin - left))
+            },
+            "filesizeformat": { value, args in
+                try args.check("filesizeformat", parameters: ["binary"])
+                let binary = args.value(0, "binary")?.isTruthy ?? false
+                guard let size = try floatValue(value) else { throw JinjaError.runtime("could not convert \(value.typeName) to float: \(value.repr)") }
+                let base = binary ? 1024.0 : 1000.0
+                if size == 1 { return "1 Byte" }
+                if size < base { return .string("\(Int(size)) Bytes") }
+                let prefixes = binary ? ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"] : ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
+                var unit = base
+                for prefix in prefixes {
+                    unit *= base
+                    if size < unit || prefix == prefixes.last { return .string(String(format: "%.1f ", base * size / unit) + prefix) }
+                }
+                return .none
+            },
+            "format": { value, args in
+                guard args.positional.isEmpty || args.keywords.isEmpty else {
+                    throw JinjaError.runtime("can't handle positional and keyword arguments at the same time")
+                }
+                var keywords = JinjaDictionary()
+                for (key, item) in args.keywords { keywords[key] = item }
+                return .string(try PythonFormat.format(value.text, args.keywords.isEmpty ? .tuple(args.positional) : .dictionary(keywords)))
+            },
+            "groupby": { value, args in
+                try args.check("groupby", parameters: ["attribute", "default", "case_sensitive"])
+                let caseSensitive = args.value(2, "case_sensitive")?.isTruthy ?? false
+                let key = attributeGetter(args.value(0, "attribute"), default: args.value(1, "default"))
+                var groups: [(key: JinjaValue, items: [JinjaValue])] = []
+                for item in try sorted(try value.iterated(), reverse: false, key: { sortKey(try key($0), caseSensitive: caseSensitive) }) {
+                    let itemKey = sortKey(try key(item), caseSensitive: caseSensitive)
+                    if let last = groups.last, sortKey(try key(last.items[0]), caseSensitive: caseSensitive).equals(itemKey) {
+                        groups[groups.count - 1].items.append(item)
+                    } else {
+                        groups.append((itemKey, [item]))
+                    }
+                }
+                // Each group is named by the first item's own value (its case kept).
+                return .list(try groups.map { .tuple([try key($0.items[0]), .list($0.items)]) })
+            },
+            "pprint": { value, args in
+                try args.check("pprint", parameters: [])
+                return .string(PrettyPrinter.format(value))
+            },
+            "random": { value, args in
+                try args.check("random", parameters: [])
+                return try value.iterated().randomElement() ?? .undefined(hint: "No random item, sequence was empty.")
+            },
+            "slice": { value, args in
+                try args.check("slice", parameters: ["slices", "fill_with"])
+                guard let count = args.value(0, "slices")?.integer, count > 0 else { throw JinjaError.runtime("slice() needs a positive number of slices") }
+                let fill = args.value(1, "fill_with").flatMap { $0.equals(.none) ? nil : $0 }
+                let items = try value.iterated()
+                let perSlice = items.count / count, withExtra = items.count % count
+                var offset = 0
+                return .list((0..<count).map { number in
+                    let start = offset + number * perSlice
+                    if number < withExtra { offset += 1 }
+                    var part = Array(items[start..<(offset + (number + 1) * perSlice)])
+                    if let fill, number >= withExtra { part.append(fill) }
+                    return .list(part)
+                })
+            },
+            "striptags": { value, args in
+                try args.check("striptags", parameters: [])
+                return .string(HTMLText.strippingTags(value.text))
+            },
+            "truncate": { value, args in
+                try args.check("truncate", parameters: ["length", "killwords", "end", "leeway"])
+                let text = Array(value.text.unicodeScalars)
+                let length = args.value(0, "length")?.integer ?? 255, killWords = args.value(1, "killwords")?.isTruthy ?? false
+                let end = args.value(2, "end")?.text ?? "...", leeway = args.value(3, "leeway").flatMap { $0.equals(.none) ? nil : $0.integer } ?? 5
+                let endLength = end.unicodeScalars.count
+                guard length >= endLength else { throw JinjaError.runtime("expected length >= \(endLength), got \(length)") }
+                guard leeway >= 0 else { throw JinjaError.runtime("expected leeway >= 0, got \(leeway)") }
+                if text.count <= length + leeway { return .string(value.text) }
+                let kept = PythonString.string(text.prefix(length - endLength))
+                if killWords { return .string(kept + end) }
+                return .string((try PythonString.split(PythonString.string(kept.unicodeScalars.reversed()), " ", maxSplits: 1).last)
+                    .map { PythonString.string($0.unicodeScalars.reversed()) }! + end)
+            },
+            "urlencode": { value, args in
+                try args.check("urlencode", parameters: [])
+                let pairs: [JinjaValue]
+                switch try value.defined() {
+                case .dictionary(let d): pairs = d.items.map { .tuple([.string($0.key), $0.value]) }
+                case .list(let items), .tuple(let items): pairs = items
+                default: return .string(urlQuoted(value.text, query: false))
+                }
+                return .string(try pairs.map { pair in
+                    let parts = try pair.iterated()
+                    guard parts.count == 2 else { throw JinjaError.runtime("urlencode needs (key, value) pairs") }
+                    return urlQuoted(parts[0].text, query: true) + "=" + urlQuoted(parts[1].text, query: true)
+                }.joined(separator: "&"))
+            },
+            "wordwrap": { value, args in
+                try args.check("wordwrap", parameters: ["width", "break_long_words", "wrapstring", "break_on_hyphens"])
+                var wrapper = TextWrapper()
+                wrapper.width = args.value(0, "width")?.integer ?? 79
+                wrapper.breakLongWords = args.value(1, "break_long_words")?.isTruthy ?? true
+                wrapper.breakOnHyphens = args.value(3, "break_on_hyphens")?.isTruthy ?? true
+                let wrapString = args.value(2, "wrapstring").flatMap { $0.equals(.none) ? nil : $0.text } ?? "\n"
+                return .string(try PythonString.lines(value.text).map { try wrapper.wrap($0).joined(separator: wrapString) }.joined(separator: wrapString))
+            },
+            "xmlattr": { value, args in
+                try args.check("xmlattr", parameters: ["autospace"])
+                guard case .dictionary(let d) = try value.defined() else { throw JinjaError.runtime("xmlattr expects a mapping") }
+                let pairs = try d.items.filter { !($0.value.isUndefined || $0.value.equals(.none)) }.map { key, item in
+                    if key.unicodeScalars.contains(where: { $0.isASCII && (PythonString.isSpace($0) || "/>=".unicodeScalars.contains($0)) }) {
+                        throw JinjaError.runtime("Invalid character in attribute name: \(JinjaValue.pythonRepr(key))")
+                    }
+                    return "\(escaped(key))=\"\(escaped(item.text))\""
+                }.joined(separator: " ")
+                return .string((args.value(0, "autospace")?.isTruthy ?? true) && !pairs.isEmpty ? " " + pairs : pairs)
             },
             "capitalize": { value, args in
                 try args.check("capitalize", parameters: [])
@@ -39,9 +180,7 @@ enum JinjaFilters {
             },
             "escape": { value, args in
                 try args.check("escape", parameters: [])
-                return .string(value.text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                    .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&#34;")
-                    .replacingOccurrences(of: "'", with: "&#39;"))
+                return .string(escaped(value.text))
             },
             "first": { value, args in
                 try args.check("first", parameters: [])
@@ -49,13 +188,7 @@ enum JinjaFilters {
             },
             "float": { value, args in
                 try args.check("float", parameters: ["default"])
-                switch value {
-                case .float: return value
-                case .integer, .boolean: return .float(value.number!)
-                case .string(let s): if let d = Double(PythonString.strip(s, nil)) { return .float(d) }
-                default: break
-                }
-                return args.value(0, "default") ?? .float(0)
+                return try floatValue(value).map(JinjaValue.float) ?? args.value(0, "default") ?? .float(0)
             },
             "indent": { value, args in
                 try args.check("indent", parameters: ["width", "first", "blank"])
@@ -95,9 +228,8 @@ enum JinjaFilters {
             },
             "join": { value, args in
                 try args.check("join", parameters: ["d", "attribute"])
-                var items = try value.iterated()
-                if let attribute = args.value(1, "attribute") { items = try items.map { try $0.attribute(attribute.text) } }
-                return .string(items.map(\.text).joined(separator: args.value(0, "d")?.text ?? ""))
+                let key = attributeGetter(args.value(1, "attribute"))
+                return .string(try value.iterated().map { try key($0).text }.joined(separator: args.value(0, "d")?.text ?? ""))
             },
             "last": { value, args in
                 try args.check("last", parameters: [])
@@ -117,13 +249,10 @@ enum JinjaFilters {
             },
             "map": { value, args in
                 let items = try value.iterated()
-                if let attribute = args.keywords.first(where: { $0.name == "attribute" })?.value {
+                if args.positional.isEmpty, let attribute = args.keywords.first(where: { $0.name == "attribute" })?.value {
                     try args.check("map", parameters: ["attribute", "default"])
-                    let fallback = args.keywords.first { $0.name == "default" }?.value
-                    return .list(try items.map {
-                        let found = try $0.attribute(attribute.text)
-                        return found.isUndefined ? fallback ?? found : found
-                    })
+                    let key = attributeGetter(attribute, default: args.keywords.first { $0.name == "default" }?.value)
+                    return .list(try items.map(key))
                 }
                 guard let name = args.positional.first?.text, let filter = all[name] else {
                     throw JinjaError.runtime("map needs a filter name or attribute=")
@@ -173,9 +302,13 @@ enum JinjaFilters {
             "sort": { value, args in
                 try args.check("sort", parameters: ["reverse", "case_sensitive", "attribute"])
                 let caseSensitive = args.value(1, "case_sensitive")?.isTruthy ?? false
-                let attribute = args.value(2, "attribute")?.text
-                return .list(try sorted(try value.iterated(), reverse: args.value(0, "reverse")?.isTruthy ?? false) {
-                    sortKey(try attribute.map($0.attribute) ?? $0, caseSensitive: caseSensitive)
+                // Several comma-separated attributes sort by each in turn.
+                let keys = args.value(2, "attribute").map { attribute in
+                    attribute.text.split(separator: ",", omittingEmptySubsequences: false).map { attributeGetter(.string(String($0))) }
+                }
+                return .list(try sorted(try value.iterated(), reverse: args.value(0, "reverse")?.isTruthy ?? false) { item in
+                    guard let keys else { return sortKey(item, caseSensitive: caseSensitive) }
+                    return .list(try keys.map { sortKey(try $0(item), caseSensitive: caseSensitive) })
                 })
             },
             "string": { value, args in
@@ -185,14 +318,20 @@ enum JinjaFilters {
             "sum": { value, args in
                 try args.check("sum", parameters: ["attribute", "start"])
                 var total = args.value(1, "start") ?? .integer(0)
-                for item in try value.iterated() {
-                    total = try JinjaValue.arithmetic("+", total, try args.value(0, "attribute").map { try item.attribute($0.text) } ?? item)
-                }
+                let key = attributeGetter(args.value(0, "attribute"))
+                for item in try value.iterated() { total = try JinjaValue.arithmetic("+", total, try key(item)) }
                 return total
             },
             "title": { value, args in
                 try args.check("title", parameters: [])
-                return .string(PythonString.title(value.text))
+                // jinja2's own: each piece after a run of `-`, white space or an opening bracket, capitalized.
+                var out = "", startsWord = true
+                for scalar in value.text.unicodeScalars {
+                    let separates = PythonString.isSpace(scalar) || "-({[<".unicodeScalars.contains(scalar)
+                    out += separates ? String(scalar) : startsWord ? String(scalar).uppercased() : String(scalar).lowercased()
+                    startsWord = separates
+                }
+                return .string(out)
             },
             "tojson": { value, args in
                 try args.check("tojson", parameters: ["ensure_ascii", "indent", "separators", "sort_keys"])
@@ -222,10 +361,10 @@ enum JinjaFilters {
             "unique": { value, args in
                 try args.check("unique", parameters: ["case_sensitive", "attribute"])
                 let caseSensitive = args.value(0, "case_sensitive")?.isTruthy ?? false
-                let attribute = args.value(1, "attribute")?.text
+                let attribute = attributeGetter(args.value(1, "attribute"))
                 var seen: [JinjaValue] = [], result: [JinjaValue] = []
                 for item in try value.iterated() {
-                    let key = sortKey(try attribute.map(item.attribute) ?? item, caseSensitive: caseSensitive)
+                    let key = sortKey(try attribute(item), caseSensitive: caseSensitive)
                     if !seen.contains(where: { $0.equals(key) }) {
                         seen.append(key)
                         result.append(item)
@@ -239,14 +378,74 @@ enum JinjaFilters {
             },
             "wordcount": { value, args in
                 try args.check("wordcount", parameters: [])
-                return .integer(value.text.split { !($0.isLetter || $0.isNumber || $0 == "_") }.count)
+                // Python's `\w+` runs: letters, numbers and `_`.
+                let scalars = Array(value.text.unicodeScalars)
+                return .integer(scalars.indices.filter { i in
+                    PythonString.isWord(scalars[i]) && (i == 0 || !PythonString.isWord(scalars[i - 1]))
+                }.count)
             },
         ]
         filters["count"] = filters["length"]
         filters["d"] = filters["default"]
         filters["e"] = filters["escape"]
+        filters["forceescape"] = filters["escape"]
         return filters
     }()
+
+    /// jinja2's `make_attrgetter`: the item's `attribute` (a dotted path, `"a.b"`, whose digit parts are indices), with
+    /// `fallback` for a part that is undefined; the item itself without an attribute.
+    private static func attributeGetter(_ attribute: JinjaValue?, default fallback: JinjaValue? = nil) -> (JinjaValue) throws -> JinjaValue {
+        let parts: [JinjaValue]
+        switch attribute {
+        case nil, .none?: parts = []
+        case .string(let path)?:
+            parts = path.split(separator: ".", omittingEmptySubsequences: false).map { part in
+                !part.isEmpty && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) ? .integer(Int(part)!) : .string(String(part))
+            }
+        case let other?: parts = [other]
+        }
+        let replacement = fallback.flatMap { $0.equals(.none) ? nil : $0 }
+        return { item in
+            try parts.reduce(item) { value, part in
+                let found = try value.item(part)
+                return found.isUndefined ? replacement ?? found : found
+            }
+        }
+    }
+
+    /// Python's `float(value)`, nil where it fails.
+    private static func floatValue(_ value: JinjaValue) throws -> Double? {
+        switch value {
+        case .float(let d): return d
+        case .integer, .boolean: return value.number
+        case .string(let s): return Double(PythonString.strip(s, nil).replacingOccurrences(of: "_", with: ""))
+        default: return nil
+        }
+    }
+
+    /// markupsafe's `escape`: `& < > " '` as HTML entities.
+    private static func escaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&#34;")
+            .replacingOccurrences(of: "'", with: "&#39;")
+    }
+
+    /// `urllib.parse.quote` of the UTF-8 text: all but letters, digits and `_.-~` as `%XX` (`/` kept in a path;
+    /// `query`: `/` quoted too and spaces as `+`).
+    private static func urlQuoted(_ text: String, query: Bool) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            let c = Character(Unicode.Scalar(byte))
+            if byte < 0x80 && (c.isLetter || c.isNumber || "_.-~".contains(c) || (!query && c == "/")) {
+                out.append(c)
+            } else if query && c == " " {
+                out += "+"
+            } else {
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return out
+    }
 
     /// Strings compared case-insensitively unless `caseSensitive` (jinja2's `ignore_case`).
     private static func sortKey(_ value: JinjaValue, caseSensitive: Bool) -> JinjaValue {
@@ -274,10 +473,8 @@ enum JinjaFilters {
     private static func extreme(_ value: JinjaValue, _ args: JinjaArguments, name: String, largest: Bool) throws -> JinjaValue {
         try args.check(name, parameters: ["case_sensitive", "attribute"])
         let caseSensitive = args.value(0, "case_sensitive")?.isTruthy ?? false
-        let attribute = args.value(1, "attribute")?.text
-        let items = try sorted(try value.iterated(), reverse: largest) {
-            sortKey(try attribute.map($0.attribute) ?? $0, caseSensitive: caseSensitive)
-        }
+        let attribute = attributeGetter(args.value(1, "attribute"))
+        let items = try sorted(try value.iterated(), reverse: largest) { sortKey(try attribute($0), caseSensitive: caseSensitive) }
         return items.first ?? .undefined(hint: "No aggregated item, sequence was empty.")
     }
 
@@ -285,15 +482,15 @@ enum JinjaFilters {
     /// passes the test named by the first argument (truth when none is named).
     private static func selected(_ value: JinjaValue, _ args: JinjaArguments, keep: Bool, attribute: Bool) throws -> [JinjaValue] {
         var rest = args.positional
-        let attributeName = attribute ? rest.isEmpty ? nil : rest.removeFirst().text : nil
-        if attribute && attributeName == nil { throw JinjaError.runtime("selectattr and rejectattr need an attribute name") }
+        if attribute && rest.isEmpty { throw JinjaError.runtime("Missing parameter for attribute name") }
+        let key = attributeGetter(attribute ? rest.removeFirst() : nil)
         let testName = rest.isEmpty ? nil : rest.removeFirst().text
         guard testName.map({ JinjaPredicates.all[$0] != nil }) ?? true else {
             throw JinjaError.runtime("no test named '\(testName!)'")
         }
         let testArguments = JinjaArguments(rest, keywords: args.keywords)
         return try value.iterated().filter { item in
-            let subject = try attributeName.map(item.attribute) ?? item
+            let subject = try key(item)
             let passes = try testName.map { try JinjaPredicates.all[$0]!(subject, testArguments) } ?? subject.isTruthy
             return passes == keep
         }

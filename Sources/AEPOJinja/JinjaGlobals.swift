@@ -33,12 +33,21 @@ enum JinjaGlobals {
         ]
     }
 
-    /// `dict(mapping, key=value, …)`: the mapping's items, then the keywords.
+    /// `dict(mapping or pairs, key=value, …)`: the mapping's items (or the `(key, value)` pairs), then the keywords.
     private static func dictionary(_ args: JinjaArguments) throws -> JinjaDictionary {
         var result = JinjaDictionary()
         for value in args.positional {
-            guard case .dictionary(let d) = value else { throw JinjaError.runtime("expected a mapping, got \(value.typeName)") }
-            for (key, item) in d.items { result[key] = item }
+            if case .dictionary(let d) = value {
+                for (key, item) in d.items { result[key] = item }
+                continue
+            }
+            for pair in try value.iterated() {
+                let parts = try pair.iterated()
+                guard parts.count == 2, case .string(let key) = parts[0] else {
+                    throw JinjaError.runtime("dictionary update sequence element has length \(parts.count); 2 is required (with a string key)")
+                }
+                result[key] = parts[1]
+            }
         }
         for (key, item) in args.keywords { result[key] = item }
         return result

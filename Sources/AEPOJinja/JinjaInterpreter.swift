@@ -1,6 +1,6 @@
-/// Renders parsed statements: writes text and `{{ }}` values, runs `if`, `for` (with `loop` and `else`), `set`,
-/// macros, `break` and `continue`, and evaluates expressions with Python's semantics. Errors get the line of the
-/// expression that failed.
+/// Renders parsed statements: writes text and `{{ }}` values, runs `if`, `for` (with `loop`, `else` and recursion),
+/// `set`, `with`, blocks, filter blocks, macros and call blocks, `break` and `continue`, and evaluates expressions with
+/// Python's semantics. Errors get the line of the expression that failed.
 final class JinjaInterpreter {
     /// How deep expressions may be evaluated inside one another, macro calls included (the parser bounds a template's
     /// own nesting; a macro that calls itself without end is an error, not a stack overflow).
@@ -8,12 +8,14 @@ final class JinjaInterpreter {
 
     private var output = ""
     private var depth = 0
+    /// The template's top-level variables (what a block sees).
+    private var root = JinjaScope()
 
     private enum Flow { case proceed, breakLoop, continueLoop }
 
     func render(_ nodes: [JinjaNode], variables: [String: JinjaValue]) throws -> String {
-        let scope = JinjaScope(JinjaGlobals.functions.merging(variables) { $1 })
-        _ = try execute(nodes, in: scope)
+        root = JinjaScope(JinjaGlobals.functions.merging(variables) { $1 })
+        _ = try execute(nodes, in: root)
         return output
     }
 
@@ -30,18 +32,31 @@ final class JinjaInterpreter {
             case .conditional(let branches, let otherwise):
                 let chosen = try branches.first { try evaluate($0.condition, in: scope).isTruthy }
                 flow = try execute(chosen?.body ?? otherwise, in: scope)
-            case .loop(let target, let iterable, let filter, let body, let otherwise):
-                flow = try loop(target, iterable, filter, body, otherwise, in: scope)
+            case .loop(let loop):
+                try self.loop(loop, try evaluate(loop.iterable, in: scope).iterated(), depth: 1, in: scope)
             case .assignment(let target, let value):
                 try assign(target, try evaluate(value, in: scope), in: scope, line: value.line)
             case .capture(let name, let body, let filtered):
                 var value = JinjaValue.string(try capture(body, in: JinjaScope(parent: scope)))
                 if let filtered { value = try evaluate(filtered, in: JinjaScope([JinjaNode.captured: value], parent: scope)) }
-                scope.assign(name, value)
-            case .macro(let name, let parameters, let body):
-                scope.assign(name, .function(macro(name, parameters, body, definedIn: scope)))
-            case .scope(let body):
-                flow = try execute(body, in: JinjaScope(parent: scope))
+                if let name { scope.assign(name, value) } else { output += value.text }
+            case .macro(let macro):
+                scope.assign(macro.name, .function(self.macro(macro, definedIn: scope)))
+            case .callBlock(let call, let caller):
+                guard case .call(let callee, var arguments) = call.kind else { preconditionFailure("the parser makes a call") }
+                arguments.keywords.append(("caller", JinjaExpression(kind: .name(JinjaNode.captured), line: call.line)))
+                let callerScope = JinjaScope([JinjaNode.captured: .function(macro(caller, definedIn: scope))], parent: scope)
+                output += try evaluate(JinjaExpression(kind: .call(callee, arguments), line: call.line), in: callerScope).text
+            case .scope(let assignments, let body):
+                let inner = JinjaScope(parent: scope)
+                for (target, value) in assignments { try assign(target, try evaluate(value, in: scope), in: inner, line: value.line) }
+                flow = try execute(body, in: inner)
+            case .block(let name, let body, let scoped, let required, let line):
+                if required { throw JinjaError(.runtime, "Required block '\(name)' not found", line: line) }
+                _ = try execute(body, in: JinjaScope(parent: scoped ? scope : root))
+            case .load(let tag, let line):
+                throw JinjaError(.runtime, "no loader for this environment specified: a chat template cannot load other templates ('\(tag)')",
+                                 line: line)
             case .breakLoop:
                 flow = .breakLoop
             case .continueLoop:
@@ -52,29 +67,43 @@ final class JinjaInterpreter {
         return .proceed
     }
 
-    private func loop(_ target: JinjaTarget, _ iterable: JinjaExpression, _ filter: JinjaExpression?, _ body: [JinjaNode],
-                      _ otherwise: [JinjaNode], in scope: JinjaScope) throws -> Flow {
-        var items = try evaluate(iterable, in: scope).iterated()
-        if let filter {
+    /// Runs `loop` over `items` at `depth` (1 at the top, one more for each `loop(…)` of a recursive loop).
+    private func loop(_ loop: JinjaLoop, _ all: [JinjaValue], depth: Int, in scope: JinjaScope) throws {
+        var items = all
+        if let filter = loop.filter {
             items = try items.filter { item in
                 let iteration = JinjaScope(parent: scope)
-                try assign(target, item, in: iteration, line: filter.line)
+                try assign(loop.target, item, in: iteration, line: filter.line)
                 return try evaluate(filter, in: iteration).isTruthy
             }
         }
-        guard !items.isEmpty else { return try execute(otherwise, in: JinjaScope(parent: scope)) }
+        guard !items.isEmpty else {
+            _ = try execute(loop.otherwise, in: JinjaScope(parent: scope))
+            return
+        }
+        let changes = LoopChanges()
+        let recurse = { [unowned self, unowned scope] (args: JinjaArguments) throws -> JinjaValue in
+            guard loop.recursive else { throw JinjaError.runtime("The loop must have the 'recursive' marker to be called recursively.") }
+            guard args.positional.count == 1, args.keywords.isEmpty else { throw JinjaError.runtime("loop() takes one iterable") }
+            return .string(try self.capture(in: scope) { try self.loop(loop, try args.positional[0].iterated(), depth: depth + 1, in: scope) })
+        }
         for (index, item) in items.enumerated() {
             let iteration = JinjaScope(parent: scope)
-            try assign(target, item, in: iteration, line: iterable.line)
-            iteration.assign("loop", Self.loopVariable(index, items))
-            if try execute(body, in: iteration) == .breakLoop { break }
+            try assign(loop.target, item, in: iteration, line: loop.iterable.line)
+            iteration.assign("loop", .function(JinjaFunction(name: "loop", attributes: Self.loopAttributes(index, items, depth: depth, changes),
+                                                             body: recurse)))
+            if try execute(loop.body, in: iteration) == .breakLoop { break }
         }
-        return .proceed
+    }
+
+    /// The values the last `loop.changed(…)` of a loop was given.
+    private final class LoopChanges {
+        var last: [JinjaValue]?
     }
 
     /// jinja2's `loop`: `index`, `index0`, `revindex`, `revindex0`, `first`, `last`, `length`, `depth`, `depth0`,
-    /// `previtem`/`nextitem` (undefined at the ends) and `cycle(…)`.
-    private static func loopVariable(_ index: Int, _ items: [JinjaValue]) -> JinjaValue {
+    /// `previtem`/`nextitem` (undefined at the ends), `cycle(…)` and `changed(…)`.
+    private static func loopAttributes(_ index: Int, _ items: [JinjaValue], depth: Int, _ changes: LoopChanges) -> JinjaDictionary {
         let count = items.count
         var loop = JinjaDictionary()
         loop["index"] = .integer(index + 1)
@@ -84,15 +113,20 @@ final class JinjaInterpreter {
         loop["first"] = .boolean(index == 0)
         loop["last"] = .boolean(index == count - 1)
         loop["length"] = .integer(count)
-        loop["depth"] = .integer(1)
-        loop["depth0"] = .integer(0)
+        loop["depth"] = .integer(depth)
+        loop["depth0"] = .integer(depth - 1)
         if index > 0 { loop["previtem"] = items[index - 1] }
         if index < count - 1 { loop["nextitem"] = items[index + 1] }
         loop["cycle"] = .function(JinjaFunction(name: "cycle") { args in
             guard !args.positional.isEmpty else { throw JinjaError.runtime("no items for cycling given") }
             return args.positional[index % args.positional.count]
         })
-        return .dictionary(loop)
+        loop["changed"] = .function(JinjaFunction(name: "changed") { args in
+            defer { changes.last = args.positional }
+            guard let last = changes.last else { return .boolean(true) }
+            return .boolean(!JinjaValue.tuple(last).equals(.tuple(args.positional)))
+        })
+        return loop
     }
 
     private func assign(_ target: JinjaTarget, _ value: JinjaValue, in scope: JinjaScope, line: Int) throws {
@@ -116,27 +150,38 @@ final class JinjaInterpreter {
 
     /// What `body` writes, rendered in `scope` apart from the output so far.
     private func capture(_ body: [JinjaNode], in scope: JinjaScope) throws -> String {
+        try capture(in: scope) { _ = try execute(body, in: scope) }
+    }
+
+    /// What `render` writes, apart from the output so far.
+    private func capture(in scope: JinjaScope, _ render: () throws -> Void) throws -> String {
         let saved = output
         output = ""
         defer { output = saved }
-        _ = try execute(body, in: scope)
+        try render()
         return output
     }
 
-    private func macro(_ name: String, _ parameters: [(name: String, defaultValue: JinjaExpression?)], _ body: [JinjaNode],
-                       definedIn scope: JinjaScope) -> JinjaFunction {
+    /// A macro as jinja2's `Macro.__call__` binds its arguments: positional ones first, then keywords for the
+    /// parameters left, then defaults; `caller`, `kwargs` and `varargs` take what is left over when the body reads
+    /// them, and anything else left over is an error.
+    private func macro(_ macro: JinjaMacro, definedIn scope: JinjaScope) -> JinjaFunction {
+        let name = macro.name, parameters = macro.parameters
         // The scope holds the macro, so the macro holds it weakly (no reference cycle).
-        JinjaFunction(name: name) { [unowned self, weak scope] args in
+        return JinjaFunction(name: name) { [unowned self, weak scope] args in
             guard let scope else { throw JinjaError.runtime("macro '\(name)' called after its template finished") }
-            guard args.positional.count <= parameters.count else {
-                throw JinjaError.runtime("macro '\(name)' takes not more than \(parameters.count) argument(s)")
-            }
-            if let unknown = args.keywords.first(where: { keyword in !parameters.contains { $0.name == keyword.name } }) {
-                throw JinjaError.runtime("macro '\(name)' takes no keyword argument '\(unknown.name)'")
-            }
+            var keywords = JinjaDictionary()
+            for (key, value) in args.keywords { keywords[key] = value }
             let call = JinjaScope(parent: scope)
+            var foundCaller = false
             for (index, parameter) in parameters.enumerated() {
-                if let value = args.value(index, parameter.name) {
+                var value = index < args.positional.count ? args.positional[index] : nil
+                if value == nil && args.positional.count < parameters.count {
+                    value = keywords[parameter.name]
+                    keywords[parameter.name] = nil
+                    if parameter.name == "caller" { foundCaller = true }
+                }
+                if let value {
                     call.assign(parameter.name, value)
                 } else if let defaultValue = parameter.defaultValue {
                     call.assign(parameter.name, try evaluate(defaultValue, in: call))
@@ -144,7 +189,23 @@ final class JinjaInterpreter {
                     call.assign(parameter.name, .undefined(hint: "parameter '\(parameter.name)' was not provided"))
                 }
             }
-            return .string(try capture(body, in: call))
+            if macro.catchesCaller && !foundCaller {
+                call.assign("caller", keywords["caller"] ?? .undefined(hint: "No caller defined"))
+                keywords["caller"] = nil
+            }
+            if macro.catchesKeywords {
+                call.assign("kwargs", .dictionary(keywords))
+            } else if let unexpected = keywords.keys.first {
+                throw JinjaError.runtime(keywords["caller"] != nil
+                    ? "macro '\(name)' was invoked with two values for the special caller argument. This is most likely a bug."
+                    : "macro '\(name)' takes no keyword argument '\(unexpected)'")
+            }
+            if macro.catchesVarargs {
+                call.assign("varargs", .tuple(Array(args.positional.dropFirst(parameters.count))))
+            } else if args.positional.count > parameters.count {
+                throw JinjaError.runtime("macro '\(name)' takes not more than \(parameters.count) argument(s)")
+            }
+            return .string(try capture(macro.body, in: call))
         }
     }
 
@@ -250,9 +311,23 @@ final class JinjaInterpreter {
         }
     }
 
+    /// The arguments' values: the positional ones then `*sequence`'s items, the keywords then `**mapping`'s items.
     private func arguments(_ arguments: JinjaCallArguments, in scope: JinjaScope) throws -> JinjaArguments {
-        JinjaArguments(try arguments.positional.map { try evaluate($0, in: scope) },
-                       keywords: try arguments.keywords.map { ($0.name, try evaluate($0.value, in: scope)) })
+        var positional = try arguments.positional.map { try evaluate($0, in: scope) }
+        if let sequence = arguments.sequence { positional += try evaluate(sequence, in: scope).iterated() }
+        var keywords = try arguments.keywords.map { (name: $0.name, value: try evaluate($0.value, in: scope)) }
+        if let mapping = arguments.mapping {
+            let value = try evaluate(mapping, in: scope)
+            guard case .dictionary(let items) = value else {
+                throw JinjaError(.runtime, "argument after ** must be a mapping, not \(value.typeName)", line: mapping.line)
+            }
+            keywords += items.items.map { (name: $0.key, value: $0.value) }
+        }
+        var seen: Set<String> = []
+        if let repeated = keywords.first(where: { !seen.insert($0.name).inserted }) {
+            throw JinjaError.runtime("got multiple values for keyword argument '\(repeated.name)'")
+        }
+        return JinjaArguments(positional, keywords: keywords)
     }
 
     /// A call of a function value, of a method (`text.strip()`, `message.items()`), or of a function held by a
@@ -267,6 +342,11 @@ final class JinjaInterpreter {
         }
         let target = try evaluate(base, in: scope).defined()
         switch target {
+        case .function(let function):
+            guard case .function(let method)? = function.attributes[name] else {
+                throw JinjaError.runtime("'\(function.name)' has no method '\(name)'")
+            }
+            return try method(arguments)
         case .dictionary(let d) where !JinjaMethods.dictionaryMethods.contains(name):
             guard case .function(let function)? = d[name] else { throw JinjaError.runtime("'dict object' has no method '\(name)'") }
             return try function(arguments)

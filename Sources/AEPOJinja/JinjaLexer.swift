@@ -3,7 +3,9 @@
 /// - line breaks (`\r\n`, `\r`) become `\n`, and one trailing newline of the template is dropped;
 /// - `{%-`, `{{-`, `{#-` remove all white space before the tag, `-%}`, `-}}`, `-#}` all white space after it;
 /// - `trim_blocks`: the first newline after a block or comment tag is removed (`+%}` keeps it);
-/// - `lstrip_blocks`: spaces and tabs from the start of a line up to a block or comment tag are removed (`{%+` keeps them).
+/// - `lstrip_blocks`: spaces and tabs from the start of a line up to a block or comment tag are removed (`{%+` keeps them);
+/// - `{% raw %}…{% endraw %}` is text as written (its tags control white space as block tags do, except that the
+///   newline right after `{% raw %}` is kept).
 struct JinjaLexer {
     private let s: [Unicode.Scalar]
     private var position = 0
@@ -34,27 +36,78 @@ struct JinjaLexer {
                 break
             }
             let kind = s[open + 1]
-            let sign = open + 2 < s.count && (s[open + 2] == "-" || s[open + 2] == "+") ? s[open + 2] : nil
-            var text = Array(s[position..<open])
-            if sign == "-" {
-                while let last = text.last, PythonString.isSpace(last) { text.removeLast() }
-            } else if sign == nil && kind != "{" {
-                let lineStart = (text.lastIndex(of: "\n") ?? -1) + 1
-                if (lineStart > 0 || lineStarting) && lineStart < text.count && text[lineStart...].allSatisfy(PythonString.isSpace) {
-                    text.removeSubrange(lineStart...)
-                }
-            }
-            emitText(text)
+            let sign = sign(at: open + 2)
+            emitText(strippedBeforeTag(Array(s[position..<open]), sign: sign, lstrips: kind != "{"))
             advance(to: open)
             let tagLine = line
             advance(to: open + 2 + (sign == nil ? 0 : 1))
             switch kind {
             case "#": try skipComment(openedOn: tagLine)
+            case "%" where rawTagEnd(after: position, name: "raw", closings: ["-%}", "%}"]) != nil: try lexRaw(openedOn: tagLine)
             case "%": try lexTag(block: true, openedOn: tagLine)
             default: try lexTag(block: false, openedOn: tagLine)
             }
         }
         tokens.append(JinjaToken(kind: .end, line: line))
+    }
+
+    /// The white-space control sign (`-` or `+`) at `index`, if any.
+    private func sign(at index: Int) -> Unicode.Scalar? {
+        index < s.count && (s[index] == "-" || s[index] == "+") ? s[index] : nil
+    }
+
+    /// The text before a tag opened with `sign`: without its trailing white space after `-`; without the spaces and
+    /// tabs that start its last line when the tag `lstrips` (a block, comment or raw tag) with no sign.
+    private func strippedBeforeTag(_ text: [Unicode.Scalar], sign: Unicode.Scalar?, lstrips: Bool) -> [Unicode.Scalar] {
+        var text = text
+        if sign == "-" {
+            while let last = text.last, PythonString.isSpace(last) { text.removeLast() }
+        } else if sign == nil && lstrips {
+            let lineStart = (text.lastIndex(of: "\n") ?? -1) + 1
+            if (lineStart > 0 || lineStarting) && lineStart < text.count && text[lineStart...].allSatisfy(PythonString.isSpace) {
+                text.removeSubrange(lineStart...)
+            }
+        }
+        return text
+    }
+
+    /// Where `name` and one of `closings` (after optional white space each) end, read from `index`; nil when that is
+    /// not what follows.
+    private func rawTagEnd(after index: Int, name: String, closings: [String]) -> (end: Int, closing: String)? {
+        var i = index
+        while i < s.count && PythonString.isSpace(s[i]) { i += 1 }
+        guard matches(name, at: i) else { return nil }
+        i += name.unicodeScalars.count
+        while i < s.count && PythonString.isSpace(s[i]) { i += 1 }
+        guard let closing = closings.first(where: { matches($0, at: i) }) else { return nil }
+        return (i + closing.unicodeScalars.count, closing)
+    }
+
+    /// The rest of `{% raw %}` from its name, the text up to `{% endraw %}` as it is, and that tag.
+    private mutating func lexRaw(openedOn tagLine: Int) throws {
+        let (begin, opening) = rawTagEnd(after: position, name: "raw", closings: ["-%}", "%}"])!
+        advance(to: begin)
+        if opening == "-%}" {
+            var end = position
+            while end < s.count && PythonString.isSpace(s[end]) { end += 1 }
+            advance(to: end)
+        }
+        lineStarting = position > 0 && s[position - 1] == "\n"
+        var i = position
+        while i + 1 < s.count {
+            if s[i] == "{" && s[i + 1] == "%" {
+                let sign = sign(at: i + 2)
+                let nameStart = i + 2 + (sign == nil ? 0 : 1)
+                if let (end, closing) = rawTagEnd(after: nameStart, name: "endraw", closings: ["+%}", "-%}", "%}"]) {
+                    emitText(strippedBeforeTag(Array(s[position..<i]), sign: sign, lstrips: true))
+                    advance(to: end - 2)
+                    finishTag(closeLength: 2, sign: closing.count == 3 ? closing.unicodeScalars.first : nil, trimsNewline: true)
+                    return
+                }
+            }
+            i += 1
+        }
+        throw JinjaError(.syntax, "Missing end of raw directive", line: tagLine)
     }
 
     /// The index of the next `{{`, `{%` or `{#` at or after `position`.

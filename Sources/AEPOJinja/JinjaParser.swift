@@ -12,6 +12,11 @@ struct JinjaParser {
     /// rather than a stack overflow).
     private var nesting = 0
     static let maximumNesting = 100
+    /// For each macro (or call block) being parsed, innermost last: which of `varargs`, `kwargs` and `caller` its body
+    /// reads so far (nested macros included, as jinja2 counts them).
+    private var macroReads: [Set<String>] = []
+    /// The names of the `{% block %}`s so far (each may be defined once).
+    private var blockNames: Set<String> = []
 
     private init(tokens: [JinjaToken]) {
         self.tokens = tokens
@@ -143,17 +148,22 @@ struct JinjaParser {
         case "for": return try forStatement()
         case "set": return try setStatement()
         case "macro": return try macroStatement()
+        case "call": return try callStatement(tagToken)
+        case "filter": return try filterStatement()
+        case "with": return try withStatement()
+        case "block": return try blockStatement()
+        case "include", "import", "from", "extends": return try loadStatement(tag, line: tagToken.line)
         case "generation":
             try expectBlockEnd()
             let (body, _) = try statements(until: ["endgeneration"])
             try expectBlockEnd()
-            return .scope(body)
+            return .scope(assignments: [], body: body)
         case "break", "continue":
             guard loopDepth > 0 else { throw failure("'\(tag)' outside of a loop", tagToken) }
             try expectBlockEnd()
             return tag == "break" ? .breakLoop : .continueLoop
         default:
-            throw failure("unknown tag '\(tag)'", tagToken)
+            throw failure("Encountered unknown tag '\(tag)'.", tagToken)
         }
     }
 
@@ -184,7 +194,7 @@ struct JinjaParser {
         guard skip(name: "in") else { throw failure("expected 'in', got \(current.described)") }
         let iterable = try tuple(conditional: false, endNames: ["recursive"])
         let filter = skip(name: "if") ? try expression() : nil
-        if isName("recursive") { throw failure("recursive loops are not supported") }
+        let recursive = skip(name: "recursive")
         try expectBlockEnd()
         loopDepth += 1
         let (body, tag) = try statements(until: ["endfor", "else"])
@@ -195,7 +205,7 @@ struct JinjaParser {
             (otherwise, _) = try statements(until: ["endfor"])
         }
         try expectBlockEnd()
-        return .loop(target: target, iterable: iterable, filter: filter, body: body, otherwise: otherwise)
+        return .loop(JinjaLoop(target: target, iterable: iterable, filter: filter, body: body, otherwise: otherwise, recursive: recursive))
     }
 
     private mutating func setStatement() throws -> JinjaNode {
@@ -218,6 +228,12 @@ struct JinjaParser {
 
     private mutating func macroStatement() throws -> JinjaNode {
         let name = try expectName()
+        guard isOperator("(") else { throw failure("expected '(', got \(current.described)") }
+        return .macro(try macro(name, parameters: try signature(), end: "endmacro"))
+    }
+
+    /// `(a, b=default, …)`: a macro's or a call block's parameters.
+    private mutating func signature() throws -> [(name: String, defaultValue: JinjaExpression?)] {
         try expect(operator: "(")
         var parameters: [(name: String, defaultValue: JinjaExpression?)] = []
         while !skip(operator: ")") {
@@ -230,13 +246,97 @@ struct JinjaParser {
             }
             parameters.append((parameter, defaultValue))
         }
+        return parameters
+    }
+
+    /// The rest of a macro's (or a call block's) tag, then its body up to `end`.
+    private mutating func macro(_ name: String, parameters: [(name: String, defaultValue: JinjaExpression?)], end: String) throws -> JinjaMacro {
         try expectBlockEnd()
         let depth = loopDepth
         loopDepth = 0
-        let (body, _) = try statements(until: ["endmacro"])
+        macroReads.append([])
+        let (body, _) = try statements(until: [end])
+        let reads = macroReads.removeLast()
         loopDepth = depth
         try expectBlockEnd()
-        return .macro(name: name, parameters: parameters, body: body)
+        // A parameter of the same name is an ordinary one.
+        let catches = { (special: String) in reads.contains(special) && !parameters.contains { $0.name == special } }
+        return JinjaMacro(name: name, parameters: parameters, body: body, catchesVarargs: catches("varargs"),
+                          catchesKeywords: catches("kwargs"), catchesCaller: catches("caller"))
+    }
+
+    /// `{% call(parameters) macro(arguments) %}body{% endcall %}`.
+    private mutating func callStatement(_ tagToken: JinjaToken) throws -> JinjaNode {
+        let parameters = isOperator("(") ? try signature() : []
+        let call = try expression()
+        guard case .call = call.kind else { throw failure("expected call", tagToken) }
+        return .callBlock(call: call, caller: try macro("caller", parameters: parameters, end: "endcall"))
+    }
+
+    /// `{% filter name(arguments) | … %}body{% endfilter %}`.
+    private mutating func filterStatement() throws -> JinjaNode {
+        let filtered = try filters(on: try filter(on: JinjaExpression(kind: .name(JinjaNode.captured), line: current.line), line: current.line))
+        try expectBlockEnd()
+        let (body, _) = try statements(until: ["endfilter"])
+        try expectBlockEnd()
+        return .capture(name: nil, body: body, filtered: filtered)
+    }
+
+    /// `{% with target = value, … %}body{% endwith %}`.
+    private mutating func withStatement() throws -> JinjaNode {
+        var assignments: [(target: JinjaTarget, value: JinjaExpression)] = []
+        while current.kind != .blockEnd {
+            if !assignments.isEmpty { try expect(operator: ",") }
+            let target = try assignmentTarget(namespaces: false)
+            try expect(operator: "=")
+            assignments.append((target, try expression()))
+        }
+        try expectBlockEnd()
+        let (body, _) = try statements(until: ["endwith"])
+        try expectBlockEnd()
+        return .scope(assignments: assignments, body: body)
+    }
+
+    /// `{% block name [scoped] [required] %}body{% endblock [name] %}`.
+    private mutating func blockStatement() throws -> JinjaNode {
+        let nameToken = current
+        let name = try expectName()
+        guard blockNames.insert(name).inserted else { throw failure("block '\(name)' defined twice", nameToken) }
+        let scoped = skip(name: "scoped")
+        let required = skip(name: "required")
+        try expectBlockEnd()
+        let (body, _) = try statements(until: ["endblock"])
+        if case .name(let closing) = current.kind {
+            guard closing == name else { throw failure("'\(name)' expected, got '\(closing)'") }
+            index += 1
+        }
+        try expectBlockEnd()
+        return .block(name: name, body: body, scoped: scoped, required: required, line: nameToken.line)
+    }
+
+    /// `{% include name [ignore missing] [with/without context] %}`, `{% import name as alias %}`,
+    /// `{% from name import a [as b], … %}` or `{% extends name %}`.
+    private mutating func loadStatement(_ tag: String, line: Int) throws -> JinjaNode {
+        _ = try expression()
+        switch tag {
+        case "include":
+            if isName("ignore") && isName("missing", peek()) { index += 2 }
+        case "import":
+            guard skip(name: "as") else { throw failure("expected 'as', got \(current.described)") }
+            _ = try expectName()
+        case "from":
+            guard skip(name: "import") else { throw failure("expected 'import', got \(current.described)") }
+            repeat {
+                if isName("with") || isName("without"), isName("context", peek()) { break }
+                _ = try expectName()
+                if skip(name: "as") { _ = try expectName() }
+            } while skip(operator: ",")
+        default:
+            break
+        }
+        if tag != "extends", isName("with") || isName("without"), isName("context", peek()) { index += 2 }
+        try expectBlockEnd()
+        return .load(tag, line: line)
     }
 
     /// `name`, `a, b`, `(a, b)`, or with `namespaces` `ns.attribute`.
@@ -374,7 +474,11 @@ struct JinjaParser {
             case "true", "True": kind = .boolean(true)
             case "false", "False": kind = .boolean(false)
             case "none", "None": kind = .none
-            default: kind = .name(name)
+            default:
+                if ["varargs", "kwargs", "caller"].contains(name) {
+                    macroReads.indices.forEach { macroReads[$0].insert(name) }
+                }
+                kind = .name(name)
             }
         case .string(var text):
             while case .string(let more) = current.kind {
@@ -423,16 +527,18 @@ struct JinjaParser {
     /// Filters, tests and calls after a unary expression.
     private mutating func filters(on base: JinjaExpression) throws -> JinjaExpression {
         try chain(base) { parser, value in
-            if parser.isOperator("|") {
-                let line = parser.next().line
-                let name = try parser.dottedName()
-                guard JinjaFilters.all[name] != nil else { throw JinjaError(.syntax, "no filter named '\(name)'", line: line) }
-                let arguments = parser.isOperator("(") ? try parser.callArguments() : JinjaCallArguments()
-                return JinjaExpression(kind: .filter(value, name, arguments), line: line)
-            }
+            if parser.isOperator("|") { return try parser.filter(on: value, line: parser.next().line) }
             if parser.isName("is") { return try parser.test(value) }
             return parser.isOperator("(") ? try parser.call(value) : nil
         }
+    }
+
+    /// `name(arguments)` after a `|` (or in a filter block's tag).
+    private mutating func filter(on value: JinjaExpression, line: Int) throws -> JinjaExpression {
+        let name = try dottedName()
+        guard JinjaFilters.all[name] != nil else { throw JinjaError(.syntax, "no filter named '\(name)'", line: line) }
+        let arguments = isOperator("(") ? try callArguments() : JinjaCallArguments()
+        return JinjaExpression(kind: .filter(value, name, arguments), line: line)
     }
 
     private mutating func dottedName() throws -> String {
@@ -512,22 +618,34 @@ struct JinjaParser {
         return JinjaExpression(kind: .call(callee, try callArguments()), line: line)
     }
 
+    /// `(positional, …, name=value, …)` with at most one `*sequence` (after the positional arguments) and one
+    /// `**mapping` (last), as jinja2 parses them.
     private mutating func callArguments() throws -> JinjaCallArguments {
+        let open = current
         try expect(operator: "(")
         var arguments = JinjaCallArguments()
         var first = true
+        let ensure = { (valid: Bool) throws in
+            guard valid else { throw JinjaError(.syntax, "invalid syntax for function call expression", line: open.line) }
+        }
         while !skip(operator: ")") {
             if !first {
                 try expect(operator: ",")
                 if skip(operator: ")") { break }
             }
             first = false
-            if isOperator("*") || isOperator("**") { throw failure("*args and **kwargs are not supported") }
-            if case .name(let name) = current.kind, isOperator("=", peek()) {
+            if skip(operator: "*") {
+                try ensure(arguments.sequence == nil && arguments.mapping == nil)
+                arguments.sequence = try expression()
+            } else if skip(operator: "**") {
+                try ensure(arguments.mapping == nil)
+                arguments.mapping = try expression()
+            } else if case .name(let name) = current.kind, isOperator("=", peek()) {
+                try ensure(arguments.mapping == nil)
                 index += 2
                 arguments.keywords.append((name, try expression()))
             } else {
-                guard arguments.keywords.isEmpty else { throw failure("positional argument follows keyword argument") }
+                try ensure(arguments.sequence == nil && arguments.mapping == nil && arguments.keywords.isEmpty)
                 arguments.positional.append(try expression())
             }
         }

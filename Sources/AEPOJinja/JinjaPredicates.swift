@@ -55,6 +55,8 @@ enum JinjaPredicates {
             "gt": { value, args in try JinjaValue.order(value, try argument(args, "gt"), ">") > 0 },
             "ge": { value, args in try JinjaValue.order(value, try argument(args, "ge"), ">=") >= 0 },
             "in": { value, args in try argument(args, "in").contains(value) },
+            "filter": { value, _ in if case .string(let name) = value { return JinjaFilters.all[name] != nil } else { return false } },
+            "test": { value, _ in if case .string(let name) = value { return all[name] != nil } else { return false } },
         ]
         for (alias, name) in [("equalto", "eq"), ("==", "eq"), ("!=", "ne"), ("lessthan", "lt"), ("<", "lt"), ("<=", "le"),
                               ("greaterthan", "gt"), (">", "gt"), (">=", "ge")] {

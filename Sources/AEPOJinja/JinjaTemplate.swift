@@ -2,10 +2,13 @@
 /// templates: jinja2 with `trim_blocks` and `lstrip_blocks`, the globals `raise_exception`, `namespace`, `dict`,
 /// `strftime_now` and `range`, transformers' `tojson`, loop controls (`break`, `continue`) and `{% generation %}`.
 ///
-/// The subset: text, `{{ }}`, comments, whitespace control, `if`/`elif`/`else`, `for` (tuple targets, `if` filter,
-/// `else`, `loop.*`), `set` (names, tuples, namespace attributes, blocks), `macro`; literals, lists, tuples, dicts,
-/// attributes, subscripts, slices, calls, Python's operators, the filters of `JinjaFilters`, the tests of
-/// `JinjaPredicates` and the `str`/`dict` methods of `JinjaMethods`. Anything else is a syntax error naming the line.
+/// The language: text, `{{ }}`, comments, whitespace control, `raw`, `if`/`elif`/`else`, `for` (tuple targets, `if`
+/// filter, `else`, `recursive`, `loop.*`), `set` (names, tuples, namespace attributes, blocks), `with`, `filter`
+/// blocks, `block`, `macro` (with `varargs`, `kwargs` and `caller`), `call` blocks; literals, lists, tuples, dicts,
+/// attributes, subscripts, slices, calls (with `*args` and `**kwargs`), Python's operators (`%` formats strings), the
+/// filters of `JinjaFilters`, the tests of `JinjaPredicates` and the `str`/`dict` methods of `JinjaMethods`.
+/// `include`, `import` and `extends` parse but fail when reached (a chat template has no loader, as in transformers).
+/// Anything else is a syntax error naming the line.
 public struct JinjaTemplate: Sendable, Equatable {
     public let source: String
     private let nodes: [JinjaNode]

@@ -18,6 +18,7 @@ extension JinjaValue {
             return try floatArithmetic(op, x, y)
         }
         switch (op, a, b) {
+        case ("%", .string(let format), _): return .string(try PythonFormat.format(format, b))
         case ("+", .string(let x), .string(let y)): return .string(x + y)
         case ("+", .list(let x), .list(let y)): return .list(x + y)
         case ("+", .tuple(let x), .tuple(let y)): return .tuple(x + y)
@@ -115,11 +116,12 @@ extension JinjaValue {
         }
     }
 
-    /// `self.name`: a dictionary's item or a namespace's attribute; `Undefined` when there is none.
+    /// `self.name`: a dictionary's item or a namespace's or function's attribute; `Undefined` when there is none.
     func attribute(_ name: String) throws -> JinjaValue {
         switch try defined() {
         case .dictionary(let d): return d[name] ?? .undefined(hint: "'dict object' has no attribute '\(name)'")
         case .namespace(let n): return n.attributes[name] ?? .undefined(hint: "'Namespace object' has no attribute '\(name)'")
+        case .function(let f): return f.attributes[name] ?? .undefined(hint: "'\(f.name)' has no attribute '\(name)'")
         default: return .undefined(hint: "'\(typeName) object' has no attribute '\(name)'")
         }
     }
@@ -131,7 +133,7 @@ extension JinjaValue {
         case .dictionary(let d):
             guard case .string(let name) = key else { return missing }
             return d[name] ?? .undefined(hint: "'dict object' has no attribute '\(name)'")
-        case .namespace:
+        case .namespace, .function:
             guard case .string(let name) = key else { return missing }
             return try attribute(name)
         case .list(let items), .tuple(let items):

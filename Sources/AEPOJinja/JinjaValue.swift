@@ -1,5 +1,3 @@
-import AEPOCore
-
 /// A value as a template sees it: the Python types jinja2 hands templates, with Python's semantics for printing,
 /// truth, equality and iteration (strings count and iterate by Unicode code point, as Python's do).
 public enum JinjaValue {
@@ -16,23 +14,6 @@ public enum JinjaValue {
     case dictionary(JinjaDictionary)
     case namespace(JinjaNamespace)
     case function(JinjaFunction)
-
-    /// A JSON document as Python's `json.loads` gives it, except that object keys come in sorted order (`JSONValue`
-    /// does not keep the file's order): `tojson` writes them sorted.
-    public init(json: JSONValue) {
-        switch json {
-        case .null: self = .none
-        case .bool(let b): self = .boolean(b)
-        case .integer(let i): self = .integer(i)
-        case .number(let d): self = .float(d)
-        case .string(let s): self = .string(s)
-        case .array(let items): self = .list(items.map(JinjaValue.init(json:)))
-        case .object(let fields):
-            var dictionary = JinjaDictionary()
-            for key in fields.keys.sorted() { dictionary[key] = JinjaValue(json: fields[key]!) }
-            self = .dictionary(dictionary)
-        }
-    }
 
     /// Python's name of the value's type, for error messages.
     public var typeName: String {

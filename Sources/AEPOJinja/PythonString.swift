@@ -6,6 +6,14 @@ enum PythonString {
         scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value)
     }
 
+    /// Whether regular expressions' `\w` matches the code point: a letter, a number or `_` (Python's `isalnum`).
+    static func isWord(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
+        default: return scalar == "_" || scalar.properties.numericType != nil
+        }
+    }
+
     /// `s.strip(chars)`, `lstrip`, `rstrip`: drops leading and/or trailing code points that are in `chars`
     /// (white space when nil).
     static func strip(_ s: String, _ chars: String?, leading: Bool = true, trailing: Bool = true) -> String {

@@ -8,7 +8,8 @@ import AEPOTokenizer
 /// Besides OpenAI's fields it accepts the common server extensions `top_k`, `skip_special_tokens`
 /// (default true), `include_stop_str_in_output` (default false), `return_tokens_as_token_ids`
 /// (logprob tokens written `token_id:N`) and `chat_template_kwargs` (variables for the chat template, e.g.
-/// `{"enable_thinking": false}`). Reported log-probs are the model's, `log softmax(z)`,
+/// `{"enable_thinking": false}`). A chat's messages reach the template with all their fields (`reasoning_content`,
+/// `tool_calls`, …) and `tools` as the template's `tools`, every object's keys in the order written. Reported log-probs are the model's, `log softmax(z)`,
 /// before temperature, top-k and top-p.
 public struct GenerationRequest: Sendable {
     public enum Kind: Sendable { case completion, chat }
@@ -42,10 +43,15 @@ public struct GenerationRequest: Sendable {
             prompt = try Self.prompt(p, tokenizer: tokenizer, vocabulary: config.vocabSize)
         case .chat:
             guard let m = fields["messages"] else { throw OpenAIError.invalid("messages", "'messages' is required") }
-            let messages = try Self.messages(m)
-            let variables = try Self.templateVariables(fields["chat_template_kwargs"])
+            // The body once more with each object's keys in the order written, as Python's json.loads gives them to
+            // the template (it parsed above, so this cannot fail).
+            guard case .dictionary(let ordered) = try JinjaValue.parse(json: body) else { preconditionFailure("the body is an object") }
+            var variables = try Self.templateVariables(fields["chat_template_kwargs"], ordered["chat_template_kwargs"])
+            variables["messages"] = .list(try Self.messages(m, ordered["messages"]))
+            variables["add_generation_prompt"] = true
+            if let tools = try Self.tools(fields["tools"], ordered["tools"]) { variables["tools"] = tools }
             do {
-                prompt = tokenizer.encode(try template.render(messages, variables: variables))
+                prompt = tokenizer.encode(try template.render(variables: variables))
             } catch let error as InputError {
                 throw OpenAIError.invalid("messages", "the chat template failed: " + (error.line.map { "line \($0): " } ?? "") + error.message)
             }
@@ -109,38 +115,54 @@ public struct GenerationRequest: Sendable {
     /// The roles a message may have.
     private static let roles: Set<String> = ["system", "user", "assistant", "tool", "developer"]
 
-    private static func messages(_ m: JSONValue) throws -> [ChatMessage] {
-        guard let items = m.arrayValue, !items.isEmpty else {
+    /// The messages as the template sees them: every field as sent (`reasoning_content`, `tool_calls`, `name`, …, in
+    /// the order written), `content` as one string (text parts joined, none or null as empty).
+    private static func messages(_ m: JSONValue, _ ordered: JinjaValue?) throws -> [JinjaValue] {
+        guard let items = m.arrayValue, !items.isEmpty, case .list(let orderedItems)? = ordered else {
             throw OpenAIError.invalid("messages", "'messages' must be a non-empty array")
         }
-        return try items.enumerated().map { i, item in
-            guard let o = item.objectValue else { throw OpenAIError.invalid("messages[\(i)]", "a message must be an object, found \(item.typeName)") }
+        return try zip(items, orderedItems).enumerated().map { i, pair in
+            let (item, orderedItem) = pair
+            guard let o = item.objectValue, case .dictionary(var message) = orderedItem else {
+                throw OpenAIError.invalid("messages[\(i)]", "a message must be an object, found \(item.typeName)")
+            }
             guard let role = o["role"]?.stringValue, roles.contains(role) else {
                 throw OpenAIError.invalid("messages[\(i)].role", "'role' must be one of \(roles.sorted().joined(separator: ", "))")
             }
             switch o["content"] {
-            case .string(let text)?:
-                return ChatMessage(role: role, content: text)
+            case .string?:
+                break
             case .array(let parts)?:
                 let texts = parts.compactMap { $0.objectValue?["type"]?.stringValue == "text" ? $0.objectValue?["text"]?.stringValue : nil }
                 guard texts.count == parts.count else {
                     throw OpenAIError.invalid("messages[\(i)].content", "only text content parts are supported")
                 }
-                return ChatMessage(role: role, content: texts.joined())
+                message["content"] = .string(texts.joined())
             case .null?, nil:
-                return ChatMessage(role: role, content: "")
+                message["content"] = .string("")
             case let other?:
                 throw OpenAIError.invalid("messages[\(i)].content", "'content' must be a string or an array of text parts, found \(other.typeName)")
             }
+            return .dictionary(message)
+        }
+    }
+
+    /// `tools`: the function schemas the template shows the model (none when absent or null).
+    private static func tools(_ value: JSONValue?, _ ordered: JinjaValue?) throws -> JinjaValue? {
+        switch value {
+        case nil, .null?: return nil
+        case .array(let items)? where items.allSatisfy({ $0.objectValue != nil }): return ordered
+        case let other?:
+            throw OpenAIError.invalid("tools", "'tools' must be an array of objects, found \(other.typeName)")
         }
     }
 
     /// `chat_template_kwargs`: an object whose fields become variables of the chat template.
-    private static func templateVariables(_ value: JSONValue?) throws -> [String: JinjaValue] {
-        switch value {
-        case nil, .null?: return [:]
-        case .object(let fields)?: return fields.mapValues(JinjaValue.init(json:))
-        case let other?:
+    private static func templateVariables(_ value: JSONValue?, _ ordered: JinjaValue?) throws -> [String: JinjaValue] {
+        switch (value, ordered) {
+        case (nil, _), (.null?, _): return [:]
+        case (.object?, .dictionary(let fields)?): return Dictionary(uniqueKeysWithValues: fields.items.map { ($0.key, $0.value) })
+        case (let other?, _):
             throw OpenAIError.invalid("chat_template_kwargs", "'chat_template_kwargs' must be an object, found \(other.typeName)")
         }
     }

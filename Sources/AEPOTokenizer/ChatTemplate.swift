@@ -155,16 +155,31 @@ public struct ChatTemplate: Equatable, Sendable {
 
     /// The template rendered with `variables` (apply_chat_template's `messages`, `tools`, `add_generation_prompt`
     /// and keyword arguments) over the defaults: `tools` and `documents` none, `add_generation_prompt` false, the
-    /// special tokens.
+    /// special tokens. A message's reasoning is given under each of its names, as transformers does.
     public func render(variables: [String: JinjaValue]) throws -> String {
         var all: [String: JinjaValue] = ["tools": .none, "documents": .none, "add_generation_prompt": false]
         for (name, token) in specialTokens { all[name] = .string(token) }
         all.merge(variables) { $1 }
+        if case .list(let messages)? = all["messages"] { all["messages"] = .list(messages.map(Self.aliasingReasoning)) }
         let chosen = toolUse.flatMap { all["tools"]?.equals(.none) == false ? $0 : nil } ?? main
         do {
             return try chosen.template.render(all)
         } catch let error as JinjaError {
             throw Self.inputError(error, source: chosen.source, field: chosen.field)
         }
+    }
+
+    /// transformers' `_alias_reasoning_fields`: a message whose `reasoning_content`, `thinking` or `reasoning` (the
+    /// first that is not none) holds its reasoning gets it as `thinking` (first, unless the message has one) and
+    /// `reasoning_content` (last, unless it has one), so that templates reading either name see it.
+    private static func aliasingReasoning(_ message: JinjaValue) -> JinjaValue {
+        guard case .dictionary(let fields) = message,
+              let reasoning = ["reasoning_content", "thinking", "reasoning"].lazy.compactMap({ fields[$0] }).first(where: { !$0.equals(.none) })
+        else { return message }
+        var aliased = JinjaDictionary()
+        aliased["thinking"] = reasoning
+        for (key, value) in fields.items { aliased[key] = value }
+        aliased["reasoning_content"] = reasoning
+        return .dictionary(aliased)
     }
 }

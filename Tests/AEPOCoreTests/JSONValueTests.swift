@@ -31,4 +31,18 @@ final class JSONValueTests: XCTestCase {
         XCTAssertEqual(try parse(value.serialized(indent: 2)), value)
         XCTAssertEqual(JSONValue.array([.integer(1)]).serialized(indent: 2), "[\n  1\n]")
     }
+
+    /// `parse(_:building:)` hands a builder each object's members in the document's order, and still refuses duplicates.
+    func testBuilderSeesTheDocumentOrder() throws {
+        struct Outline: JSONBuilder {
+            func scalar(_ value: JSONValue) -> String { value.serialized() }
+            func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
+            func object(_ members: [(key: String, value: String)]) -> String {
+                "{" + members.map { "\($0.key):\($0.value)" }.joined(separator: ",") + "}"
+            }
+        }
+        XCTAssertEqual(try JSONValue.parse(Array(#"{"z": 1, "a": [true, {"y": null, "b": "s"}]}"#.utf8), building: Outline()),
+                       #"{z:1,a:[true,{y:null,b:"s"}]}"#)
+        XCTAssertThrowsError(try JSONValue.parse(Array(#"{"a": 1, "b": {"a": 2, "a": 3}}"#.utf8), building: Outline()))
+    }
 }

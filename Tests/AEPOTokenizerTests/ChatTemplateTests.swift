@@ -14,18 +14,19 @@ final class ChatTemplateTests: XCTestCase {
     }
 
     func testRealTemplatesRenderAsTransformersDoes() throws {
-        var cases: [String: [String: JSONValue]] = [:]
-        for item in try json("chat-templates/conversations.json").objectValue!["cases"]!.arrayValue! {
-            cases[item.objectValue!["name"]!.stringValue!] = item.objectValue!
-        }
+        // Read in the file's key order, as Python reads it: the tool schemas' keys are not sorted.
+        guard case .dictionary(let conversations) = try JinjaValue.parse(json: try Data(contentsOf: Fixtures.url("chat-templates/conversations.json"))),
+              case .list(let items)? = conversations["cases"] else { return XCTFail("conversations.json: expected {\"cases\": […]}") }
+        var cases: [String: JinjaDictionary] = [:]
+        for case .dictionary(let item) in items { cases[item["name"]!.text] = item }
         let results = try json("chat-templates/expected.json").objectValue!["results"]!.arrayValue!
-        XCTAssertEqual(results.count, 65)
+        XCTAssertEqual(results.count, 85)
         var templates: [String: ChatTemplate] = [:]
         for result in results.map({ $0.objectValue! }) {
             let model = result["model"]!.stringValue!, name = result["case"]!.stringValue!
             let template = try templates[model] ?? XCTUnwrap(try ChatTemplate.load(from: Fixtures.url("chat-templates/\(model)")), model)
             templates[model] = template
-            let variables = cases[name]!.filter { $0.key != "name" }.mapValues(JinjaValue.init(json:))
+            let variables = Dictionary(uniqueKeysWithValues: cases[name]!.items.filter { $0.key != "name" }.map { ($0.key, $0.value) })
             if let expected = result["output"]?.stringValue {
                 XCTAssertEqual(try template.render(variables: variables), expected, "\(model) \(name)")
             } else {
