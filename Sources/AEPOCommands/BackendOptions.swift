@@ -11,10 +11,10 @@ import Foundation
 /// The policy the agent samples from: the native engine over `--model DIR` (and its tokenizer), or with `--backend openai` any
 /// OpenAI-compatible server (`--endpoint URL`, `--model` then names the served model).
 struct BackendOptions: ParsableArguments {
-    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors); with --backend openai the served model's name.")
+    @Option(help: "The model: \(DirectoryHelp.model); with --backend openai the served model's name.")
     var model: String
 
-    @Option(help: "A PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors) for --model, merged at load.")
+    @Option(help: "For --model, merged at load: \(DirectoryHelp.adapter).")
     var adapter: String?
 
     @Option(help: "tokenizer.json (default: the model directory's, else the data directory's).")

@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
         discussion: """
             Figures are medians over repetitions; run a release build (`swift build -c release`).
 
-            With --model DIR (a Hugging Face Qwen3 directory: config.json and safetensors, one file or shards), every \
+            With --model DIR (\(DirectoryHelp.model)), every \
             workload runs in a fresh child process on random token ids (fixed seeds) and reports:
             - prefill_tokens_per_s: --batch prompts of --length tokens prefilled together into an empty KV cache, the \
             logits of each last token computed; batch × length tokens per call.

@@ -41,7 +41,7 @@ struct ModelBench {
          only: [String]) throws {
         let configURL = directory.appendingPathComponent(Checkpoint.configFileName)
         guard FileManager.default.fileExists(atPath: configURL.path) else {
-            throw InputError("no \(Checkpoint.configFileName): expected a Hugging Face Qwen3 directory (config.json and safetensors weights)",
+            throw InputError("no \(Checkpoint.configFileName): expected \(DirectoryHelp.model)",
                              source: directory.path)
         }
         config = try Qwen3Config.load(from: configURL)

@@ -25,10 +25,10 @@ struct ServeCommand: AsyncParsableCommand {
             they started with.
             """)
 
-    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors).")
+    @Option(help: "The model: \(DirectoryHelp.model).")
     var model: String?
 
-    @Option(help: "A PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors) for --model, merged at load.")
+    @Option(help: "For --model, merged at load: \(DirectoryHelp.adapter).")
     var adapter: String?
 
     @Option(help: "Instead of --model: serve random weights (seed 0) of this config.json, for client checks and benchmarks.")

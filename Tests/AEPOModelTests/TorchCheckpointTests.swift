@@ -87,6 +87,24 @@ final class TorchCheckpointTests: XCTestCase {
         XCTAssertEqual(shard.tensors["lm_head.weight"]?.dataOffsets, shard.tensors["model.embed_tokens.weight"]?.dataOffsets)
     }
 
+    /// `holdsWeights` recognises the files transformers does: `model.safetensors`, `pytorch_model.bin`, or either's index
+    /// of shards alone; an adapter's or a config's directory holds none.
+    func testPyTorchModelDirectoriesHoldWeights() throws {
+        for fixture in ["qwen3-tiny-a", "qwen3-tiny-b", "torch-bin/qwen3-tiny-a", "torch-bin/qwen3-tiny-b"] {
+            XCTAssertTrue(Checkpoint.holdsWeights(Fixtures.url(fixture)), fixture)
+        }
+        for fixture in ["lora-peft-a", "torch-bin/lora-peft-a"] {
+            XCTAssertFalse(Checkpoint.holdsWeights(Fixtures.url(fixture)), fixture)
+        }
+        XCTAssertFalse(Checkpoint.holdsWeights(directory))
+        for name in [Checkpoint.pytorchIndexFileName, Checkpoint.pytorchWeightsFileName] {
+            let url = directory.appendingPathComponent(name)
+            try Data().write(to: url)
+            XCTAssertTrue(Checkpoint.holdsWeights(directory), name)
+            try FileManager.default.removeItem(at: url)
+        }
+    }
+
     /// A model derived from a PyTorch-format base is written as safetensors beside the base's other files, without
     /// copies of its .bin shards or their index.
     func testDerivedModelLeavesPyTorchWeightsBehind() throws {
