@@ -44,7 +44,7 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "With --backend openai: requests in flight at once per server (at most 64).")
     var concurrency = 16
 
-    @OptionGroup var kvCache: KVCacheOptions
+    @OptionGroup var engineOptions: EngineOptions
 
     func validate() throws {
         guard ["native", "openai"].contains(backend) else { throw ValidationError("--backend must be native or openai, got '\(backend)'") }
@@ -59,8 +59,11 @@ struct BackendOptions: ParsableArguments {
         if isRemote && adapter != nil {
             throw ValidationError("--adapter needs the native backend (a server applies its own adapters)")
         }
-        if try isRemote && kvCache.dataType != .float32 {
+        if try isRemote && engineOptions.kvCacheDataType != .float32 {
             throw ValidationError("--kv-cache-dtype needs the native backend (a server chooses its own KV cache)")
+        }
+        if isRemote && engineOptions.maxNumBatchedTokens != InferenceEngine.defaultMaxTokensPerPass {
+            throw ValidationError("--max-num-batched-tokens needs the native backend (a server chooses its own pass size)")
         }
     }
 
@@ -73,7 +76,8 @@ struct BackendOptions: ParsableArguments {
                settings: AgentSettings) throws -> AgentLoop {
         guard isRemote else {
             return try NativeAgent.load(model: model, adapter: adapter, tokenizer: tokenizer, data: data, sampling: sampling,
-                                        settings: settings, kvCacheDataType: try kvCache.dataType)
+                                        settings: settings, kvCacheDataType: try engineOptions.kvCacheDataType,
+                                        maxTokensPerPass: engineOptions.maxNumBatchedTokens)
         }
         guard let tokenizerURL = tokenizer.map({ URL(fileURLWithPath: $0) }) ?? data.tokenizerURL else {
             throw InputError("--backend openai needs the served model's tokenizer.json: pass --tokenizer FILE", source: "--tokenizer")
