@@ -11,10 +11,10 @@ import Foundation
 /// The policy the agent samples from: the native engine over `--model DIR` (and its tokenizer), or with `--backend openai` any
 /// OpenAI-compatible server (`--endpoint URL`, `--model` then names the served model).
 struct BackendOptions: ParsableArguments {
-    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors); with --backend openai the served model's name.")
+    @Option(help: "The model: \(DirectoryHelp.model); with --backend openai the served model's name.")
     var model: String
 
-    @Option(help: "A PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors) for --model, merged at load.")
+    @Option(help: "For --model, merged at load: \(DirectoryHelp.adapter).")
     var adapter: String?
 
     @Option(help: "tokenizer.json (default: the model directory's, else the data directory's).")
@@ -44,7 +44,7 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "With --backend openai: requests in flight at once per server (at most 64).")
     var concurrency = 16
 
-    @OptionGroup var kvCache: KVCacheOptions
+    @OptionGroup var engineOptions: EngineOptions
 
     func validate() throws {
         guard ["native", "openai"].contains(backend) else { throw ValidationError("--backend must be native or openai, got '\(backend)'") }
@@ -59,8 +59,11 @@ struct BackendOptions: ParsableArguments {
         if isRemote && adapter != nil {
             throw ValidationError("--adapter needs the native backend (a server applies its own adapters)")
         }
-        if try isRemote && kvCache.dataType != .float32 {
+        if try isRemote && engineOptions.kvCacheDataType != .float32 {
             throw ValidationError("--kv-cache-dtype needs the native backend (a server chooses its own KV cache)")
+        }
+        if isRemote && engineOptions.maxNumBatchedTokens != InferenceEngine.defaultMaxTokensPerPass {
+            throw ValidationError("--max-num-batched-tokens needs the native backend (a server chooses its own pass size)")
         }
     }
 
@@ -73,7 +76,8 @@ struct BackendOptions: ParsableArguments {
                settings: AgentSettings) throws -> AgentLoop {
         guard isRemote else {
             return try NativeAgent.load(model: model, adapter: adapter, tokenizer: tokenizer, data: data, sampling: sampling,
-                                        settings: settings, kvCacheDataType: try kvCache.dataType)
+                                        settings: settings, kvCacheDataType: try engineOptions.kvCacheDataType,
+                                        maxTokensPerPass: engineOptions.maxNumBatchedTokens)
         }
         guard let tokenizerURL = tokenizer.map({ URL(fileURLWithPath: $0) }) ?? data.tokenizerURL else {
             throw InputError("--backend openai needs the served model's tokenizer.json: pass --tokenizer FILE", source: "--tokenizer")

@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
         discussion: """
             Figures are medians over repetitions; run a release build (`swift build -c release`).
 
-            With --model DIR (a Hugging Face Qwen3 directory: config.json and safetensors, one file or shards), every \
+            With --model DIR (\(DirectoryHelp.model)), every \
             workload runs in a fresh child process on random token ids (fixed seeds) and reports:
             - prefill_tokens_per_s: --batch prompts of --length tokens prefilled together into an empty KV cache, the \
             logits of each last token computed; batch × length tokens per call.
@@ -29,7 +29,9 @@ struct Bench: ParsableCommand {
             workload's alone; load_peak_rss_mb is the load's own peak (the weights as read beside the model's copy), \
             peak_rss_mb the largest of them all.
             --kv-cache-dtype sets how every KV cache (prefill, decoding, and without --model the decode and serve \
-            measurements) stores keys and values, reported as kv_cache_dtype; the memory estimate counts its size.
+            measurements) stores keys and values, reported as kv_cache_dtype; the memory estimate counts its size. \
+            --max-num-batched-tokens sets how many tokens every engine's forward pass runs at most (a prefill over more \
+            runs in several passes), reported as max_num_batched_tokens; the memory estimate counts one pass's workspace.
             Each figure is the median of --repeat timed calls after --warmup untimed ones. A workload whose memory \
             need (parts listed) exceeds this machine's memory is refused before anything runs, with what to lower.
             """
@@ -78,7 +80,7 @@ struct Bench: ParsableCommand {
           help: "With --model: recompute each layer's activations in the backward pass (trainer.activation_checkpointing).")
     var recomputesActivations = false
 
-    @OptionGroup var kvCache: KVCacheOptions
+    @OptionGroup var engineOptions: EngineOptions
 
     @Option(name: .customLong("workload"), help: .hidden)
     var workload: String?
@@ -114,7 +116,8 @@ struct Bench: ParsableCommand {
         return try ModelBench(directory: URL(fileURLWithPath: directory), adapter: adapter, batch: batch, length: length,
                               decodeBatches: decodeBatches.isEmpty ? [1, 8, 32] : decodeBatches, promptLength: promptLength,
                               newTokens: newTokens, warmup: warmup, repetitions: repetitions ?? 3,
-                              recomputesActivations: recomputesActivations, kvCacheDataType: try kvCache.dataType, only: only)
+                              recomputesActivations: recomputesActivations, kvCacheDataType: try engineOptions.kvCacheDataType,
+                              maxTokensPerPass: engineOptions.maxNumBatchedTokens, only: only)
     }
 
     /// The JSON object `run` prints with `--model`: in the parent, every workload's figures; in a child (`--workload`),
@@ -128,6 +131,7 @@ struct Bench: ParsableCommand {
             report["gemm_backend"] = OpenBLAS.selected.map { "openblas (\($0.libraryName))" } ?? "swift"
             report["gemm_kernel"] = GemmKernel.current.rawValue
             report["kv_cache_dtype"] = bench.kvCacheDataType.name
+            report["max_num_batched_tokens"] = bench.maxTokensPerPass
             var warnings = report["warnings"] as? [String] ?? []
             if let busy = SystemLoad.warning(reportsCPUTime: false) { warnings.append(busy) }
             #if DEBUG
@@ -147,7 +151,8 @@ struct Bench: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: try modelReport(directory: model), options: [.sortedKeys])
             return print(String(decoding: data, as: UTF8.self))
         }
-        let context = BenchContext(repetitions: repetitions ?? 7, kvCacheDataType: try kvCache.dataType)
+        let context = BenchContext(repetitions: repetitions ?? 7, kvCacheDataType: try engineOptions.kvCacheDataType,
+                                   maxTokensPerPass: engineOptions.maxNumBatchedTokens)
         var report: [String: Any] = [:]
         var warnings: [String] = []
         #if DEBUG
@@ -168,6 +173,7 @@ struct Bench: ParsableCommand {
         report["gemm_backend"] = OpenBLAS.selected.map { "openblas (\($0.libraryName))" } ?? "swift"
         report["gemm_kernel"] = GemmKernel.current.rawValue
         report["kv_cache_dtype"] = context.kvCacheDataType.name
+        report["max_num_batched_tokens"] = context.maxTokensPerPass
         report["peak_rss_mb"] = PeakMemory.residentMegabytes()
         report["warnings"] = warnings
         let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])

@@ -24,6 +24,8 @@ struct BenchContext: Sendable {
     let repetitions: Int
     /// How the decoding measurements' KV caches store keys and values (`--kv-cache-dtype`).
     var kvCacheDataType = KVCacheDataType.float32
+    /// The most tokens one forward pass of the decoding measurements' engines runs (`--max-num-batched-tokens`).
+    var maxTokensPerPass = InferenceEngine.defaultMaxTokensPerPass
 
     /// The median wall time of one call of `body`, in seconds (see `medianTimes`).
     func medianSeconds(_ body: () throws -> Void) rethrows -> Double {

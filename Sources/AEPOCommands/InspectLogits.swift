@@ -14,10 +14,10 @@ struct InspectLogits: ParsableCommand {
             The sequences must have equal lengths.
             """)
 
-    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors).")
+    @Option(help: "The model: \(DirectoryHelp.model).")
     var model: String
 
-    @Option(help: "A PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors) for --model.")
+    @Option(help: "For --model: \(DirectoryHelp.adapter).")
     var adapter: String?
 
     @Option(help: "JSON file {\"input_ids\": [[...], ...]} of equal-length token id sequences (- for standard input).")

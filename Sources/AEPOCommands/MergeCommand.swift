@@ -15,10 +15,10 @@ struct MergeCommand: ParsableCommand {
             generation_config.json, tokenizer files, chat template); it is written atomically, replacing what was there.
             """)
 
-    @Option(help: "The base model: a Hugging Face Qwen3 directory (config.json, model.safetensors or shards).")
+    @Option(help: "The base model: \(DirectoryHelp.model).")
     var model: String
 
-    @Option(help: "A PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors).")
+    @Option(help: "The adapter: \(DirectoryHelp.adapter).")
     var adapter: String
 
     @Option(help: "The directory to write.")

@@ -26,6 +26,8 @@ struct ModelBench {
     let recomputesActivations: Bool
     /// How the KV cache of the prefill and decoding workloads stores keys and values.
     let kvCacheDataType: KVCacheDataType
+    /// The most tokens one forward pass of their engine runs.
+    let maxTokensPerPass: Int
     /// The workloads run, in order.
     let workloads: [ModelWorkload]
     /// How the weights no workload trains are held: bfloat16 when the checkpoint is all BF16 (as `aepo serve`, `aepo eval`
@@ -38,10 +40,10 @@ struct ModelBench {
     /// Reads `directory`'s `config.json` and checks the options against it (errors name the file and field, or the option).
     init(directory: URL, adapter: LoRAConfig?, batch: Int, length: Int, decodeBatches: [Int], promptLength: Int, newTokens: Int,
          warmup: Int, repetitions: Int, recomputesActivations: Bool, kvCacheDataType: KVCacheDataType = .float32,
-         only: [String]) throws {
+         maxTokensPerPass: Int = InferenceEngine.defaultMaxTokensPerPass, only: [String]) throws {
         let configURL = directory.appendingPathComponent(Checkpoint.configFileName)
         guard FileManager.default.fileExists(atPath: configURL.path) else {
-            throw InputError("no \(Checkpoint.configFileName): expected a Hugging Face Qwen3 directory (config.json and safetensors weights)",
+            throw InputError("no \(Checkpoint.configFileName): expected \(DirectoryHelp.model)",
                              source: directory.path)
         }
         config = try Qwen3Config.load(from: configURL)
@@ -74,6 +76,7 @@ struct ModelBench {
         self.repetitions = repetitions
         self.recomputesActivations = recomputesActivations
         self.kvCacheDataType = kvCacheDataType
+        self.maxTokensPerPass = maxTokensPerPass
         let all = [.prefill] + decodeBatches.map { ModelWorkload.decode(batch: $0) } + [.train] + (adapter == nil ? [] : [.trainLoRA])
         workloads = all.filter { only.isEmpty || only.contains($0.selectableName) }
     }

@@ -48,12 +48,12 @@ enum ModelWorkload: Equatable {
         case .prefill:
             var estimate = MemoryEstimate(config: bench.config, storage: bench.frozenStorage)
             estimate.addInferenceEngine(sequences: bench.batch, positions: bench.length, rows: bench.batch * bench.length,
-                                        kvCacheDataType: bench.kvCacheDataType)
+                                        kvCacheDataType: bench.kvCacheDataType, maxTokensPerPass: bench.maxTokensPerPass)
             return (estimate, shape)
         case .decode(let batch):
             var estimate = MemoryEstimate(config: bench.config, storage: bench.frozenStorage)
             estimate.addInferenceEngine(sequences: batch, positions: bench.promptLength + bench.newTokens, rows: batch * bench.promptLength,
-                                        kvCacheDataType: bench.kvCacheDataType)
+                                        kvCacheDataType: bench.kvCacheDataType, maxTokensPerPass: bench.maxTokensPerPass)
             return (estimate, "lower --decode-batch (\(batch)), --prompt-length (\(bench.promptLength)) or --new-tokens (\(bench.newTokens))")
         case .train, .trainLoRA:
             var estimate = self == .train ? MemoryEstimate(config: bench.config)
@@ -76,7 +76,7 @@ enum ModelWorkload: Equatable {
         let tokens = Double(bench.batch * bench.length)
         switch self {
         case .prefill:
-            let engine = try InferenceEngine(model: model, kvCacheDataType: bench.kvCacheDataType)
+            let engine = try InferenceEngine(model: model, kvCacheDataType: bench.kvCacheDataType, maxTokensPerPass: bench.maxTokensPerPass)
             let seconds = try context.medianSeconds(warmup: bench.warmup) {
                 let handles = sequences.map { _ in engine.makeSequence() }
                 _ = try engine.prefill(Array(zip(handles, sequences)))
@@ -86,7 +86,8 @@ enum ModelWorkload: Equatable {
         case .decode(let batch):
             let result = try DecodeBenchmark.run(model: model, sequences: batch, promptLength: bench.promptLength, newTokens: bench.newTokens,
                                                  settings: SamplingSettings(temperature: 1), repetitions: bench.repetitions,
-                                                 warmup: bench.warmup, seed: 2, kvCacheDataType: bench.kvCacheDataType)
+                                                 warmup: bench.warmup, seed: 2, kvCacheDataType: bench.kvCacheDataType,
+                                                 maxTokensPerPass: bench.maxTokensPerPass)
             return ["decode_tokens_per_s_batch\(batch)": result.tokensPerSecond.rounded()]
         case .train, .trainLoRA:
             model.recomputesActivations = bench.recomputesActivations

@@ -9,19 +9,22 @@ extension BenchMeasurement {
     /// `aepo serve` under load: 32 chat requests sent at once (continuous batching) against the same 32 one
     /// after another, over loopback HTTP, on a random Qwen3 of the reference shape with a small ChatML tokenizer.
     static let serve = BenchMeasurement(name: "serve") { context in
-        try ServeBenchmark.run(requests: 32, maxTokens: 64, kvCacheDataType: context.kvCacheDataType)
+        try ServeBenchmark.run(requests: 32, maxTokens: 64, kvCacheDataType: context.kvCacheDataType,
+                               maxTokensPerPass: context.maxTokensPerPass)
     }
 }
 
 enum ServeBenchmark {
-    static func run(requests: Int, maxTokens: Int, kvCacheDataType: KVCacheDataType = .float32) throws -> BenchResult {
+    static func run(requests: Int, maxTokens: Int, kvCacheDataType: KVCacheDataType = .float32,
+                    maxTokensPerPass: Int = InferenceEngine.defaultMaxTokensPerPass) throws -> BenchResult {
         let texts = ["Alba Works is a mill in Orsk. It was founded by Bruno Vale.", "Bruno Vale is an engineer. He was born in 1950.",
                      "Orsk is a town on the river Vel.", "The Vel is a river. It is 120 km long."]
         let tokenizer = try BPETrainer(vocabularySize: 400, specialTokens: ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]).train(on: texts)
         let config = Qwen3Config(vocabSize: tokenizer.vocabularySize, hiddenSize: 256, intermediateSize: 768, numHiddenLayers: 4,
                                  numAttentionHeads: 8, numKeyValueHeads: 4, headDim: 32, maxPositionEmbeddings: 1024,
                                  tieWordEmbeddings: true)
-        let engine = try InferenceEngine(model: try Qwen3Model(config: config, seed: 1), kvCacheDataType: kvCacheDataType)
+        let engine = try InferenceEngine(model: try Qwen3Model(config: config, seed: 1), kvCacheDataType: kvCacheDataType,
+                                         maxTokensPerPass: maxTokensPerPass)
         let scheduler = GenerationScheduler(engine: engine, tokenizer: tokenizer, limits: ServeLimits(maxConcurrentRequests: requests))
         let server = OpenAIServer(scheduler: scheduler, modelName: "bench")
         let started = DispatchSemaphore(value: 0)

@@ -25,10 +25,10 @@ struct ServeCommand: AsyncParsableCommand {
             they started with.
             """)
 
-    @Option(help: "A Hugging Face Qwen3 model directory (config.json, model.safetensors).")
+    @Option(help: "The model: \(DirectoryHelp.model).")
     var model: String?
 
-    @Option(help: "A PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors) for --model, merged at load.")
+    @Option(help: "For --model, merged at load: \(DirectoryHelp.adapter).")
     var adapter: String?
 
     @Option(help: "Instead of --model: serve random weights (seed 0) of this config.json, for client checks and benchmarks.")
@@ -67,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The only directory adapters and /update_weights_from_disk weights are read from (symbolic links and '..' resolved).")
     var loraDir: String?
 
-    @OptionGroup var kvCache: KVCacheOptions
+    @OptionGroup var engineOptions: EngineOptions
 
     func validate() throws {
         guard (model == nil) != (randomConfig == nil) else { throw ValidationError("pass exactly one of --model DIR and --random-config FILE") }
@@ -96,7 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
         var estimate = MemoryEstimate(config: config, storage: bfloat16 ? .bfloat16 : .float32)
         if randomConfig == nil && !bfloat16 { estimate.addParameterSized("the checkpoint being read") }
         estimate.addInferenceEngine(sequences: 1, positions: min(config.maxPositionEmbeddings, maxPromptTokens + maxTokens),
-                                    kvCacheDataType: try kvCache.dataType)
+                                    kvCacheDataType: try engineOptions.kvCacheDataType, maxTokensPerPass: engineOptions.maxNumBatchedTokens)
         try estimate.check(subject: "serving this model", source: configURL.path,
                            advice: "serve a smaller model, or lower --max-prompt-tokens (\(maxPromptTokens)) and --max-tokens (\(maxTokens))")
         guard let model else { return (try Qwen3Model(config: config, seed: 0), configURL.deletingLastPathComponent()) }
@@ -114,7 +114,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let limits = ServeLimits(maxBodyBytes: maxBodyBytes, maxTokens: maxTokens, maxPromptTokens: maxPromptTokens,
                                  maxConcurrentRequests: maxConcurrent, maxTopLogprobs: maxTopLogprobs)
-        let engine = try InferenceEngine(model: weights, kvCacheDataType: try kvCache.dataType)
+        let engine = try InferenceEngine(model: weights, kvCacheDataType: try engineOptions.kvCacheDataType,
+                                         maxTokensPerPass: engineOptions.maxNumBatchedTokens)
         let scheduler = GenerationScheduler(engine: engine, tokenizer: vocabulary, limits: limits)
         let loading = try loraDir.map { try RuntimeLoading(directory: $0, adapters: enableLora) }
         let server = OpenAIServer(scheduler: scheduler, modelName: name ?? (randomConfig == nil ? modelURL.standardizedFileURL.lastPathComponent : "random"),

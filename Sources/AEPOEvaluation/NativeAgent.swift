@@ -11,10 +11,11 @@ public enum NativeAgent {
     /// Loads the checkpoint in `model` (`Checkpoint.loadForInference`: with the PEFT adapter in `adapter` merged, when
     /// given) and the tokenizer
     /// (`tokenizer`, else the model directory's, else the data directory's) with the chat template beside it (else
-    /// ChatML), checks they fit together and builds the loop over an engine whose KV cache stores `kvCacheDataType`.
+    /// ChatML), checks they fit together and builds the loop over an engine whose KV cache stores `kvCacheDataType` and
+    /// whose passes run at most `maxTokensPerPass` tokens.
     public static func load(model: String, adapter: String? = nil, tokenizer: String?, data: BenchmarkDirectory,
-                            sampling: SamplingSettings, settings: AgentSettings,
-                            kvCacheDataType: KVCacheDataType = .float32) throws -> AgentLoop {
+                            sampling: SamplingSettings, settings: AgentSettings, kvCacheDataType: KVCacheDataType = .float32,
+                            maxTokensPerPass: Int = InferenceEngine.defaultMaxTokensPerPass) throws -> AgentLoop {
         let modelURL = URL(fileURLWithPath: model)
         let network = try Checkpoint.loadForInference(directory: modelURL, adapter: adapter.map { URL(fileURLWithPath: $0) })
         let tokenizerURL = tokenizer.map { URL(fileURLWithPath: $0) } ?? [modelURL.appendingPathComponent(Checkpoint.tokenizerFileName)]
@@ -27,7 +28,7 @@ public enum NativeAgent {
             throw InputError("the tokenizer has \(vocabulary.vocabularySize) tokens; the model's vocabulary only \(network.config.vocabSize)",
                              source: tokenizerURL.path)
         }
-        let engine = try InferenceEngine(model: network, kvCacheDataType: kvCacheDataType)
+        let engine = try InferenceEngine(model: network, kvCacheDataType: kvCacheDataType, maxTokensPerPass: maxTokensPerPass)
         return AgentLoop(backend: NativeSampler(engine: engine, sampling: sampling), tokenizer: vocabulary,
                          environment: data.environment, settings: settings, template: try ChatTemplate.beside(tokenizerURL, else: .chatML),
                          endTokens: StopCriteria.endTokens(of: vocabulary, extra: network.config.eosTokenID))

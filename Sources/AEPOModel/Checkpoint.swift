@@ -166,8 +166,9 @@ public struct Checkpoint {
         try Checkpoint(config: config, parameters: parameters).save(to: directory, tokenizer: tokenizer, maxShardBytes: maxShardBytes)
     }
 
-    /// Whether `directory` holds weights (`model.safetensors`, or the index of shards).
+    /// Whether `directory` holds weights that `load` reads: `model.safetensors`, `pytorch_model.bin`, or the index of
+    /// either's shards (as transformers recognises a model directory).
     public static func holdsWeights(_ directory: URL) -> Bool {
-        [weightsFileName, indexFileName].contains { FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path) }
+        WeightFileFormat.modelWeightFileNames.contains { FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path) }
     }
 }

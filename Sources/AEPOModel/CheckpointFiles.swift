@@ -105,7 +105,7 @@ struct CheckpointFiles {
             let index = directory.appendingPathComponent(format.indexFileName)
             if FileManager.default.fileExists(atPath: index.path) { return try shards(listedIn: index, format: format) }
         }
-        let names = WeightFileFormat.allCases.flatMap { [$0.modelFileName, $0.indexFileName] }
+        let names = WeightFileFormat.modelWeightFileNames
         throw InputError("no \(names.dropLast().joined(separator: ", ")) or \(names.last!) in the directory", source: directory.path)
     }
 

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Counted tokens are the sampled ones (`sequences × newTokens`); the time covers prefill,
 /// every decode step and sampling, as a `generate` call's wall time does. `warmup` untimed repetitions come first.
-/// The engine's cache stores keys and values as `kvCacheDataType`.
+/// The engine's cache stores keys and values as `kvCacheDataType`, and its passes run at most `maxTokensPerPass` tokens.
 public enum DecodeBenchmark {
     public struct Result: Sendable {
         /// Median over repetitions of sampled tokens per second.
@@ -25,11 +25,12 @@ public enum DecodeBenchmark {
         model: Qwen3Model,
         sequences: Int = 16, promptLength: Int = 32, newTokens: Int = 224,
         settings: SamplingSettings = SamplingSettings(temperature: 1),
-        repetitions: Int = 5, warmup: Int = 0, seed: UInt64 = 0, kvCacheDataType: KVCacheDataType = .float32
+        repetitions: Int = 5, warmup: Int = 0, seed: UInt64 = 0, kvCacheDataType: KVCacheDataType = .float32,
+        maxTokensPerPass: Int = InferenceEngine.defaultMaxTokensPerPass
     ) throws -> Result {
         precondition(sequences > 0 && promptLength > 0 && newTokens > 0 && repetitions > 0, "empty benchmark")
         let config = model.config
-        let engine = try InferenceEngine(model: model, kvCacheDataType: kvCacheDataType)
+        let engine = try InferenceEngine(model: model, kvCacheDataType: kvCacheDataType, maxTokensPerPass: maxTokensPerPass)
         let sampler = Sampler(settings: settings)
         var generator = SeededGenerator(seed: seed)
         let clock = ContinuousClock()

@@ -38,13 +38,16 @@ public final class InferenceEngine {
     }
     public private(set) var statistics = Statistics()
 
-    /// The most tokens one forward pass runs (positive); a call over more runs in `⌈tokens / maxTokensPerPass⌉` passes.
-    public var maxTokensPerPass = InferenceEngine.defaultMaxTokensPerPass {
+    /// The most tokens one forward pass runs (positive; vLLM's `max_num_batched_tokens`); a call over more runs in
+    /// `⌈tokens / maxTokensPerPass⌉` passes.
+    public var maxTokensPerPass: Int {
         didSet { precondition(maxTokensPerPass > 0, "a pass must run at least one token") }
     }
     /// 2,048 tokens (vLLM's chunked-prefill default): at Qwen3-0.6B's shape a workspace of 143 MB, and enough rows that
     /// the products run at the GEMM's full speed.
     public static let defaultMaxTokensPerPass = 2048
+    /// Positions per KV cache block.
+    public static let defaultBlockSize = 16
 
     private let layers: [LayerWeights]
     private let packed: [PackedLayer]
@@ -55,18 +58,23 @@ public final class InferenceEngine {
     private static let rowsPerThread = 64
 
     /// An engine over `model`'s current parameters (with its adapter merged) whose cache stores keys and values as
-    /// `kvCacheDataType`; an `OutOfMemoryError` when its packed weights or cache do not fit.
-    public convenience init(model: Qwen3Model, blockSize: Int = 16, kvCacheDataType: KVCacheDataType = .float32) throws {
-        try self.init(model: model, merging: model.adapter, blockSize: blockSize, kvCacheDataType: kvCacheDataType)
+    /// `kvCacheDataType`, running at most `maxTokensPerPass` tokens a pass; an `OutOfMemoryError` when its packed weights
+    /// or cache do not fit.
+    public convenience init(model: Qwen3Model, blockSize: Int = InferenceEngine.defaultBlockSize, kvCacheDataType: KVCacheDataType = .float32,
+                            maxTokensPerPass: Int = InferenceEngine.defaultMaxTokensPerPass) throws {
+        try self.init(model: model, merging: model.adapter, blockSize: blockSize, kvCacheDataType: kvCacheDataType,
+                      maxTokensPerPass: maxTokensPerPass)
     }
 
     /// An engine over `model`'s base parameters with `adapter` merged into its packed weights in place of the model's
     /// own adapter: engines for several adapters share one base model, each holding only its packed copy.
-    public init(model: Qwen3Model, merging adapter: LoRAAdapter?, blockSize: Int = 16,
-                kvCacheDataType: KVCacheDataType = .float32) throws {
+    public init(model: Qwen3Model, merging adapter: LoRAAdapter?, blockSize: Int = InferenceEngine.defaultBlockSize,
+                kvCacheDataType: KVCacheDataType = .float32, maxTokensPerPass: Int = InferenceEngine.defaultMaxTokensPerPass) throws {
         let c = model.config
         precondition(adapter == nil || adapter!.model == c, "the adapter was made for a model of another shape")
+        precondition(maxTokensPerPass > 0, "a pass must run at least one token")
         self.model = model
+        self.maxTokensPerPass = maxTokensPerPass
         self.cache = try KVCache(config: c, blockSize: blockSize, dataType: kvCacheDataType)
         // The model has checked that q|k|v and gate|up are adjacent (`LayerWeights.fusesProjections`).
         self.layers = (0..<c.numHiddenLayers).map { LayerWeights(layer: $0, layout: model.layout) }

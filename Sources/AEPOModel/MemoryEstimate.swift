@@ -1,10 +1,11 @@
 import AEPOCore
+import AEPOKernels
 
 /// What a run with a Qwen3 model needs in memory, part by part, worked out from the shapes before anything is
 /// allocated, so that a run that cannot fit is refused with the figures instead of failing half-way: the
 /// parameters and, as the run needs them, more buffers of their size (gradients, AdamW's two moments, a frozen
 /// reference model, the checkpoint being read), the activations and scratch of one forward and backward pass, and
-/// an inference engine's packed weights, KV cache and workspace. Float32 throughout, but for parameters held in
+/// an inference engine's packed weights, KV cache, workspace and attention scratch. Float32 throughout, but for parameters held in
 /// bfloat16 (`ParameterStorage`, with float32 copies of the norm weights), whose copies (packed weights, a reference
 /// model) are counted at their size too, and for a KV cache of another `KVCacheDataType`, counted at its element
 /// size with its scales; sums in `Double`, so that no shape overflows them.
@@ -62,10 +63,12 @@ public struct MemoryEstimate: Equatable, Sendable {
 
     /// An `InferenceEngine`'s packed weights (about the parameters' size; float32 when an adapter is merged into them,
     /// counted as if into all of them), the KV cache of `sequences` sequences of `positions` tokens stored as
-    /// `kvCacheDataType`, and the workspace of a call over `rows` tokens (default: a prefill of `positions` tokens), which
-    /// runs in passes of at most `InferenceEngine.defaultMaxTokensPerPass` rows.
+    /// `kvCacheDataType`, the workspace of a call over `rows` tokens (default: a prefill of `positions` tokens), which
+    /// runs in passes of at most `maxTokensPerPass` rows, and the attention scratch of every thread over `positions`
+    /// (`PagedAttention.scratchCount` at the engine's default block size), counted at twice its need: it grows by doubling.
     public mutating func addInferenceEngine(sequences: Int, positions: Int, rows: Int? = nil,
-                                            kvCacheDataType: KVCacheDataType = .float32) {
+                                            kvCacheDataType: KVCacheDataType = .float32,
+                                            maxTokensPerPass: Int = InferenceEngine.defaultMaxTokensPerPass) {
         let c = config
         if adapter != nil && storage == .bfloat16 {
             parts.append(Part(name: "packed weights", bytes: Self.bytes(floats: Double(ParameterLayout(config: c).totalCount))))
@@ -75,10 +78,12 @@ public struct MemoryEstimate: Equatable, Sendable {
         let cache = Double(sequences) * Double(positions) * Double(kvCacheDataType.bytesPerPosition(c))
         let type = kvCacheDataType == .float32 ? "" : " in \(kvCacheDataType.name)"
         parts.append(Part(name: "KV cache of \(sequences) × \(positions) tokens\(type)", bytes: cache))
-        let passRows = min(rows ?? positions, InferenceEngine.defaultMaxTokensPerPass)
+        let passRows = min(rows ?? positions, maxTokensPerPass)
         let workspace = Double(passRows) * Double(2 * c.hiddenSize + c.queryKeyValueWidth + c.queryWidth + 3 * c.intermediateSize
                                                    + c.numAttentionHeads + c.numKeyValueHeads)
         parts.append(Part(name: "decoding workspace", bytes: Self.bytes(floats: workspace)))
+        let scores = PagedAttention.scratchCount(queryHeads: c.numAttentionHeads, length: positions, blockSize: InferenceEngine.defaultBlockSize)
+        parts.append(Part(name: "attention scratch", bytes: Self.bytes(floats: 2 * Double(Parallel.threadCount) * Double(scores))))
     }
 
     /// Refuses a need above `limit`: an `InputError` at `source` (and `field`) saying that `subject` needs this much,

@@ -1,7 +1,8 @@
 import AEPOCore
 
-/// A restricted unpickler for the `data.pkl` of a `torch.save` state dict. It understands the opcodes of pickle
-/// protocol 2 (torch.save's default) that such a pickle uses, and only the globals of `PickleValue.Global`: an
+/// A restricted unpickler for the `data.pkl` of a `torch.save` state dict. It understands the opcodes that such a pickle
+/// uses at protocol 2 (torch.save's default) and 3 (the same opcodes), and at 4 and 5 (`pickle_protocol=4`: frames,
+/// short and 8-byte-length strings, MEMOIZE, STACK_GLOBAL), and only the globals of `PickleValue.Global`: an
 /// `OrderedDict`, and tensors rebuilt from the archive's storages (`_rebuild_tensor_v2`, `_rebuild_parameter`,
 /// float32, float16 and bfloat16 storages). It builds `PickleValue`s and never imports or calls anything; any other
 /// global, opcode or call is an error naming the file, the pickle's byte and what was found.
@@ -41,7 +42,9 @@ struct PickleReader {
             switch opcode {
             case 0x80:  // PROTO
                 let version = try byte()
-                guard version <= 2 else { throw error("pickle protocol \(version); only protocol 2, torch.save's default, is supported") }
+                guard version <= 5 else { throw error("pickle protocol \(version); protocols 2 to 5 are supported") }
+            case 0x95:  // FRAME: the length of the opcodes that follow, read as they come (as Python's C unpickler does)
+                _ = try length(8)
             case UInt8(ascii: "."):  // STOP
                 return try pop()
             case UInt8(ascii: "("):  // MARK
@@ -57,13 +60,19 @@ struct PickleReader {
             case UInt8(ascii: "M"): stack.append(.int(Int(try integer(2))))  // BININT2
             case UInt8(ascii: "J"): stack.append(.int(Int(Int32(truncatingIfNeeded: try integer(4)))))  // BININT
             case 0x8A: stack.append(.int(try long(Int(try byte()))))  // LONG1
-            case UInt8(ascii: "X"):  // BINUNICODE
-                let text = try take(Int(try integer(4)))
-                guard let string = String(validating: text, as: UTF8.self) else { throw error("a string that is not UTF-8") }
-                stack.append(.string(string))
+            case 0x8C: stack.append(try string(length: try length(1)))  // SHORT_BINUNICODE
+            case UInt8(ascii: "X"): stack.append(try string(length: try length(4)))  // BINUNICODE
+            case 0x8D: stack.append(try string(length: try length(8)))  // BINUNICODE8
             case UInt8(ascii: "c"): stack.append(.global(try global()))  // GLOBAL
+            case 0x93:  // STACK_GLOBAL
+                let name = try pop(), module = try pop()
+                guard case .string(let moduleName) = module, case .string(let globalName) = name else {
+                    throw error("STACK_GLOBAL of \(module.typeName) and \(name.typeName), expected a module name and a name (str)")
+                }
+                stack.append(.global(try resolve(moduleName, globalName)))
             case UInt8(ascii: "q"): memo[Int(try integer(1))] = try top()  // BINPUT
             case UInt8(ascii: "r"): memo[Int(try integer(4))] = try top()  // LONG_BINPUT
+            case 0x94: memo[memo.count] = try top()  // MEMOIZE
             case UInt8(ascii: "h"): stack.append(try memoized(Int(try integer(1))))  // BINGET
             case UInt8(ascii: "j"): stack.append(try memoized(Int(try integer(4))))  // LONG_BINGET
             case UInt8(ascii: "t"): stack.append(try tuple(try popMark()))  // TUPLE
@@ -103,18 +112,33 @@ struct PickleReader {
     // MARK: Operands
 
     private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
-        guard count <= bytes.count - position else {
-            throw InputError("\(entry) ends (at byte \(bytes.count)) inside the opcode at byte \(opcodeStart): truncated", source: source)
-        }
+        guard count <= bytes.count - position else { throw truncated() }
         defer { position += count }
         return bytes[position..<position + count]
     }
 
+    private func truncated() -> InputError {
+        InputError("\(entry) ends (at byte \(bytes.count)) inside the opcode at byte \(opcodeStart): truncated", source: source)
+    }
+
     private mutating func byte() throws -> UInt8 { try take(1).first! }
 
-    /// A little-endian unsigned integer of `count` bytes (at most 4).
-    private mutating func integer(_ count: Int) throws -> UInt32 {
-        try take(count).reversed().reduce(0) { $0 << 8 | UInt32($1) }
+    /// A little-endian unsigned integer of `count` bytes (at most 8).
+    private mutating func integer(_ count: Int) throws -> UInt64 {
+        try take(count).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// A length of `count` bytes that the pickle's remaining bytes must hold.
+    private mutating func length(_ count: Int) throws -> Int {
+        let value = try integer(count)
+        guard value <= UInt64(bytes.count - position) else { throw truncated() }
+        return Int(value)
+    }
+
+    /// A UTF-8 string of `length` bytes.
+    private mutating func string(length: Int) throws -> PickleValue {
+        guard let string = String(validating: try take(length), as: UTF8.self) else { throw error("a string that is not UTF-8") }
+        return .string(string)
     }
 
     /// LONG1's operand: a little-endian two's complement integer of `count` bytes.
@@ -127,7 +151,7 @@ struct PickleReader {
         return Int(truncatingIfNeeded: digits.reversed().reduce(fill) { $0 << 8 | UInt64($1) })
     }
 
-    /// GLOBAL's operand, `module\nname\n`, if it is one of the allowed globals.
+    /// GLOBAL's operand, `module\nname\n`, if it names one of the allowed globals.
     private mutating func global() throws -> PickleValue.Global {
         func line() throws -> String {
             guard let end = bytes[position...].firstIndex(of: UInt8(ascii: "\n")) else {
@@ -136,7 +160,12 @@ struct PickleReader {
             defer { position = end + 1 }
             return String(decoding: bytes[position..<end], as: UTF8.self)
         }
-        let name = "\(try line()).\(try line())"
+        return try resolve(try line(), try line())
+    }
+
+    /// The global `module.name`, if it is one of the allowed globals.
+    private func resolve(_ module: String, _ name: String) throws -> PickleValue.Global {
+        let name = "\(module).\(name)"
         if let global = PickleValue.Global(rawValue: name) { return global }
         let storages = PickleValue.Global.allCases.filter { $0.storageType != nil }.map(\.rawValue).joined(separator: ", ")
         if name.hasPrefix("torch."), name.hasSuffix("Storage") {

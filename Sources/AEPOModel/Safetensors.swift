@@ -11,7 +11,8 @@ import Foundation
 /// to `Float` on request. F32 is copied as is; BF16 and F16 are widened exactly (every value of both
 /// is representable in F32); BF16 can also be copied as it is stored (a model held in bfloat16). Writing produces
 /// F32 only. Tensor bytes are little-endian, as on every platform Swift targets, so data is copied without swapping.
-/// A PyTorch `.bin` file is read into the same table (`TorchCheckpoint`), so the code reading tensors is shared.
+/// A PyTorch `.bin` file is read into the same table (`TorchCheckpoint`), so the code reading tensors is shared; its
+/// tensors may also be strided views of their storage, which are copied into row-major order as they are read.
 public struct Safetensors {
     /// Element types this reader converts to `Float`.
     public enum DType: String, Sendable {
@@ -26,8 +27,12 @@ public struct Safetensors {
     public struct TensorInfo: Equatable, Sendable {
         public var dtype: DType
         public var shape: [Int]
-        /// Byte range inside the data section (after the header; in a PyTorch file, the whole file).
+        /// Byte range inside the data section (after the header; in a PyTorch file, the whole file): the tensor's bytes,
+        /// or those from a strided tensor's first element to its last.
         public var dataOffsets: Range<Int>
+        /// Each dimension's step in elements when the tensor is not stored row-major (a transposed, sliced or expanded
+        /// view that `torch.save` kept as it was); nil when it is.
+        public var strides: [Int]? = nil
         public var count: Int { shape.reduce(1, *) }
     }
 
@@ -212,20 +217,30 @@ public struct Safetensors {
         precondition(info.dtype == .bf16, "tensor \(name) is \(info.dtype.rawValue), not BF16")
         precondition(destination.count == info.count, "destination holds \(destination.count) values, tensor \(name) has \(info.count)")
         guard let base = destination.baseAddress else { return }
-        bytes.withUnsafeBytes { raw in
-            UnsafeMutableRawPointer(base).copyMemory(from: raw.baseAddress! + dataStart + info.dataOffsets.lowerBound,
-                                                     byteCount: info.dataOffsets.count)
-        }
+        withRowMajorBytes(info) { UnsafeMutableRawPointer(base).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
 
     private func convert(_ info: TensorInfo, into destination: UnsafeMutableBufferPointer<Float>) {
-        bytes.withUnsafeBytes { raw in
-            let source = UnsafeRawBufferPointer(rebasing: raw[(dataStart + info.dataOffsets.lowerBound)..<(dataStart + info.dataOffsets.upperBound)])
+        withRowMajorBytes(info) { source in
             switch info.dtype {
             case .f32: Safetensors.convertF32(source, into: destination)
             case .bf16: Safetensors.convertBF16(source, into: destination)
             case .f16: Safetensors.convertF16(source, into: destination)
             }
+        }
+    }
+
+    /// Calls `body` with the tensor's stored elements in row-major order: its bytes in the file, or a temporary
+    /// row-major copy of a strided tensor's (`StridedGather`).
+    private func withRowMajorBytes(_ info: TensorInfo, _ body: (UnsafeRawBufferPointer) -> Void) {
+        bytes.withUnsafeBytes { raw in
+            let stored = UnsafeRawBufferPointer(rebasing: raw[(dataStart + info.dataOffsets.lowerBound)..<(dataStart + info.dataOffsets.upperBound)])
+            guard let strides = info.strides, let first = stored.baseAddress else { return body(stored) }
+            let rowMajor = UnsafeMutableRawBufferPointer.allocate(byteCount: info.count * info.dtype.byteCount, alignment: 16)
+            defer { rowMajor.deallocate() }
+            StridedGather.copy(from: first, shape: info.shape, strides: strides, elementSize: info.dtype.byteCount,
+                               into: rowMajor.baseAddress!)
+            body(UnsafeRawBufferPointer(rowMajor))
         }
     }
 

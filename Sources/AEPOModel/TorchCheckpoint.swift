@@ -6,9 +6,11 @@ import Foundation
 /// read by the restricted `PickleReader`, each storage's bytes as `<archive>/data/<key>`, and `<archive>/byteorder`.
 ///
 /// It is read into the table a safetensors file gives (`Safetensors`: each tensor's dtype, shape and bytes in the mapped
-/// file), so everything after opening is shared. Tensors may be float32, float16 or bfloat16, must be contiguous, and
-/// may share a storage (tied weights, views at an offset). Anything else — torch.save's legacy format, big-endian
-/// data, other dtypes, a value that is not a tensor, a global a state dict does not use — is an error naming the file.
+/// file), so everything after opening is shared. Tensors may be float32, float16 or bfloat16, may share a storage (tied
+/// weights, views at an offset), and may be strided views of it (transposed, sliced, expanded: `storage + offset + size +
+/// stride` as torch.save keeps them), which are copied into row-major order as they are read. Anything else — torch.save's
+/// legacy format, big-endian data, other dtypes, a value that is not a tensor, a global a state dict does not use — is an
+/// error naming the file.
 enum TorchCheckpoint {
     /// Opens `url` (memory-mapped where the platform allows) and reads its tensor table.
     static func read(contentsOf url: URL) throws -> Safetensors {
@@ -92,24 +94,32 @@ enum TorchCheckpoint {
         }
         guard shape.count == strides.count else { throw fail("has \(strides.count) strides for \(shape.count) dimensions") }
         guard shape.allSatisfy({ $0 >= 0 }), tensor.offset >= 0 else { throw fail("has a negative size or offset") }
+        guard strides.allSatisfy({ $0 >= 0 }) else { throw fail("has a negative stride") }
         var count = shape.contains(0) ? 0 : 1
         for size in shape where count > 0 {
             let (product, overflow) = count.multipliedReportingOverflow(by: size)
             guard !overflow else { throw fail("has more elements than a 64-bit size can count") }
             count = product
         }
-        // Row-major contiguity: each dimension's stride is the product of the later sizes (any stride for a size of 1).
-        var expected = 1
-        for (size, stride) in zip(shape, strides).reversed() where count > 0 && size != 1 {
-            guard stride == expected else {
-                throw fail("is not contiguous, which is not supported: save it after .contiguous()")
-            }
-            expected *= size
+        // The elements it spans in its storage: 1 + Σ (size - 1) · stride from its first (none when it is empty).
+        var extent = count > 0 ? 1 : 0
+        for (size, stride) in zip(shape, strides) where count > 0 {
+            let (step, stepOverflow) = (size - 1).multipliedReportingOverflow(by: stride)
+            let (sum, sumOverflow) = extent.addingReportingOverflow(step)
+            guard !stepOverflow, !sumOverflow else { throw fail("spans more elements than a 64-bit size can count") }
+            extent = sum
         }
-        guard tensor.offset <= storage.count - count else {
+        guard tensor.offset <= storage.count - extent else {
             throw fail("runs past the end of its storage '\(storage.key)' of \(storage.count) elements")
         }
+        // Row-major: each dimension's stride is the product of the later sizes (any stride for a size of 1).
+        var expected = 1, isRowMajor = true
+        for (size, stride) in zip(shape, strides).reversed() where count > 0 && size != 1 {
+            isRowMajor = isRowMajor && stride == expected
+            expected *= size
+        }
         let start = storageData.lowerBound + tensor.offset * storage.dtype.byteCount
-        return Safetensors.TensorInfo(dtype: storage.dtype, shape: shape, dataOffsets: start..<start + count * storage.dtype.byteCount)
+        return Safetensors.TensorInfo(dtype: storage.dtype, shape: shape, dataOffsets: start..<start + extent * storage.dtype.byteCount,
+                                      strides: isRowMajor ? nil : strides)
     }
 }

@@ -22,6 +22,10 @@ enum WeightFileFormat: CaseIterable {
         }
     }
 
+    /// Every file that holds a model's weights, or the index of its shards, in the order transformers looks for them:
+    /// `model.safetensors`, `model.safetensors.index.json`, `pytorch_model.bin`, `pytorch_model.bin.index.json`.
+    static let modelWeightFileNames = allCases.flatMap { [$0.modelFileName, $0.indexFileName] }
+
     /// A PEFT adapter's weights.
     var adapterFileName: String {
         switch self {

@@ -6,7 +6,8 @@ import Hummingbird
 /// The runtime updates (`RuntimeLoading`): vLLM's `POST /v1/load_lora_adapter` `{"lora_name", "lora_path"}` and
 /// `POST /v1/unload_lora_adapter` `{"lora_name"}`, and SGLang's `POST /update_weights_from_disk` `{"model_path"}`.
 /// Files are read and engines built on the scheduler's thread between two decode steps; requests already running
-/// finish on the weights they started with. A new engine's KV cache stores what the base engine's does.
+/// finish on the weights they started with. A new engine's KV cache stores what the base engine's does, and its passes
+/// are as large.
 extension OpenAIServer {
     func loadAdapter(_ request: Request, loading: RuntimeLoading) async throws -> Response {
         let fields = try RequestFields(body: try await body(request))
@@ -27,7 +28,8 @@ extension OpenAIServer {
             } catch let error as InputError {
                 throw OpenAIError.invalid("lora_path", "not an adapter of this model: \(error)")
             }
-            let engine = try InferenceEngine(model: base.model, merging: adapter, kvCacheDataType: base.cache.dataType)
+            let engine = try InferenceEngine(model: base.model, merging: adapter, kvCacheDataType: base.cache.dataType,
+                                             maxTokensPerPass: base.maxTokensPerPass)
             models.add(ServedModels.Adapter(engine: engine, path: directory.path), as: name)
         }
         return Self.json(.object(["object": .string("lora_adapter"), "id": .string(name), "root": .string(directory.path),
@@ -64,7 +66,8 @@ extension OpenAIServer {
                 throw OpenAIError.invalid("model_path", "the weights in '\(path)' are of another shape (\(model.config)) than the "
                                           + "served model's (\(models.base.config))")
             }
-            models.base = try InferenceEngine(model: model, kvCacheDataType: models.base.cache.dataType)
+            models.base = try InferenceEngine(model: model, kvCacheDataType: models.base.cache.dataType,
+                                              maxTokensPerPass: models.base.maxTokensPerPass)
         }
         return Self.json(.object(["success": .bool(true), "message": .string("Succeeded to update model weights.")]))
     }

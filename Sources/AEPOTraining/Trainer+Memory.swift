@@ -49,7 +49,8 @@ extension Trainer {
             if config.usesReferenceModel && adapter == nil { estimate.addParameterSized("reference model") }
             estimate.addTrainingPass(sequences: config.trainer.microBatchSize > 0 ? config.trainer.microBatchSize : trajectories,
                                      positions: length, recomputing: recomputing)
-            estimate.addInferenceEngine(sequences: trajectories, positions: length, kvCacheDataType: config.sampling.kvCacheDataType)
+            estimate.addInferenceEngine(sequences: trajectories, positions: length, kvCacheDataType: config.sampling.kvCacheDataType,
+                                        maxTokensPerPass: config.sampling.maxNumBatchedTokens)
         }
         return estimate
     }

@@ -91,7 +91,8 @@ extension Trainer {
     private func samplingBackend() throws -> SamplingBackend {
         let sampling = SamplingSettings(temperature: Float(config.algorithm.rollout.temperature))
         guard let servers, let published = publishedPolicy else {
-            return NativeSampler(engine: try InferenceEngine(model: model, kvCacheDataType: config.sampling.kvCacheDataType),
+            return NativeSampler(engine: try InferenceEngine(model: model, kvCacheDataType: config.sampling.kvCacheDataType,
+                                                             maxTokensPerPass: config.sampling.maxNumBatchedTokens),
                                  sampling: sampling)
         }
         return try servers.backend(model: published.name, sampling: sampling, topLogprobs: config.sampling.topLogprobs,

@@ -62,6 +62,7 @@ extension TrainingConfig: KeyedConfiguration {
         Key("rollout.max_staleness", \.sampling.maxStaleness),
         Key("rollout.probe_tolerance", \.sampling.probeTolerance),
         Key("rollout.kv_cache_dtype", \.sampling.kvCacheDataType),
+        Key("rollout.max_num_batched_tokens", \.sampling.maxNumBatchedTokens),
     ]
 
     /// Builds a configuration: the preset (`algorithmName`, else the file's `algorithm.name`, else `aepo`), then the
@@ -132,6 +133,7 @@ extension TrainingConfig: KeyedConfiguration {
         try check((1...64).contains(sampling.concurrency), "rollout.concurrency", "1…64")
         try check(sampling.maxStaleness >= 0, "rollout.max_staleness", "≥ 0")
         try check(sampling.probeTolerance > 0, "rollout.probe_tolerance", "> 0")
+        try check(sampling.maxNumBatchedTokens >= 1, "rollout.max_num_batched_tokens", "≥ 1 (tokens per forward pass)")
     }
 
     /// Writes the resolved configuration as a flat JSON object of dotted keys (readable back with `--config`).

@@ -120,6 +120,9 @@ public struct TrainingConfig: Equatable, Sendable {
         public var probeTolerance = 0.1
         /// `rollout.kv_cache_dtype`: how the native engine's KV cache stores keys and values (`KVCacheDataType`).
         public var kvCacheDataType = KVCacheDataType.float32
+        /// `rollout.max_num_batched_tokens`: the most tokens one forward pass of the native engine runs
+        /// (`InferenceEngine.maxTokensPerPass`, vLLM's `max_num_batched_tokens`).
+        public var maxNumBatchedTokens = InferenceEngine.defaultMaxTokensPerPass
 
         /// Where rollouts are sampled: the trainer's own engine, or OpenAI-compatible servers.
         public enum Backend: String, CaseIterable, Sendable, ConfigChoice {

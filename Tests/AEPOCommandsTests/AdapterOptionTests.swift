@@ -2,6 +2,7 @@
 import AEPOCore
 import AEPOModel
 import AEPOTestSupport
+import ArgumentParser
 import Foundation
 import XCTest
 
@@ -51,5 +52,17 @@ final class AdapterOptionTests: XCTestCase {
         XCTAssertThrowsError(try ServeCommand.parse(["--random-config", w.model.appendingPathComponent("config.json").path,
                                                      "--tokenizer", w.data.appendingPathComponent("tokenizer.json").path,
                                                      "--adapter", w.adapter.path]))
+    }
+
+    /// Every command that reads a model or an adapter names the PyTorch files it also reads in its help.
+    func testHelpNamesBothWeightFormats() {
+        let commands: [(ParsableCommand.Type, adapter: Bool)] = [(ServeCommand.self, true), (EvalCommand.self, true),
+                                                                  (RolloutCommand.self, true), (MergeCommand.self, true),
+                                                                  (InspectLogits.self, true), (Bench.self, false)]
+        for (command, adapter) in commands {
+            let help = command.helpMessage(columns: 10_000)
+            XCTAssertTrue(help.contains("model.safetensors, pytorch_model.bin, or either's shards"), "\(command)")
+            XCTAssertEqual(help.contains("adapter_model.safetensors or adapter_model.bin"), adapter, "\(command)")
+        }
     }
 }

@@ -115,6 +115,22 @@ final class BenchModelTests: XCTestCase {
         }
     }
 
+    /// `--max-num-batched-tokens` reaches the prefill and decoding workloads, is reported, and sizes their workspace in
+    /// the memory estimate: the prefill of 2 × 8 tokens in passes of 5 holds 5 rows, 16 by default.
+    func testPassSizeIsEstimatedAndReported() throws {
+        func workspaceBytes(_ arguments: [String]) throws -> Double {
+            let parts = ModelWorkload.prefill.estimate(try command(arguments).modelBench(directory: tiny)).estimate.parts
+            return try XCTUnwrap(parts.first { $0.name == "decoding workspace" }).bytes
+        }
+        XCTAssertEqual(try workspaceBytes(["--max-num-batched-tokens", "5"]) * 16, try workspaceBytes([]) * 5)
+        let bench = try command(["--max-num-batched-tokens", "5", "--only", "prefill", "--only", "decode"])
+        XCTAssertEqual(try bench.modelBench(directory: tiny).maxTokensPerPass, 5)
+        let report = try bench.modelReport(directory: tiny) { try bench.modelBench(directory: self.tiny).measure($0) }
+        XCTAssertEqual(report["max_num_batched_tokens"] as? Int, 5)
+        XCTAssertGreaterThan(try XCTUnwrap(report["prefill_tokens_per_s"] as? Double), 0)
+        XCTAssertEqual(try command([]).modelReport(directory: tiny) { _ in [:] }["max_num_batched_tokens"] as? Int, 2048)
+    }
+
     /// The busy-machine warning points to the `*_cputime` figures only where the report has them.
     func testBusyWarningNamesOnlyFiguresTheReportHas() throws {
         XCTAssertNil(SystemLoad.warning(reportsCPUTime: true, load: 2.4, processors: 2))

@@ -1,12 +1,13 @@
 @testable import AEPOCommands
 import AEPOCore
+import AEPOKernels
 import AEPOModel
 import AEPOTestSupport
 import Foundation
 import XCTest
 
 /// `aepo serve`'s model loading: a config that does not fit in memory is refused before anything is allocated, its KV cache
-/// counted at the size of `--kv-cache-dtype`.
+/// counted at the size of `--kv-cache-dtype` and its workspace at `--max-num-batched-tokens`.
 final class ServeCommandTests: XCTestCase {
     func testAModelTooLargeForMemoryIsRefusedNotAborted() throws {
         let directory = try Fixtures.temporaryDirectory("serve-too-large")
@@ -32,6 +33,15 @@ final class ServeCommandTests: XCTestCase {
                                                      "--kv-cache-dtype", "int8"]).weights()) {
             let bytes = MemoryLimit.text(Double(1024 * 64 * 2 * (8 * 128 + 8 * 4)))
             XCTAssertTrue("\($0)".contains("KV cache of 1 × 1024 tokens in int8 \(bytes)"), "\($0)")
+        }
+        // Passes of 16 tokens: a workspace of 16 rows of 2 · 65,536 + 10,240 + 8,192 + 3 · 262,144 + 64 + 8 floats, and each
+        // thread's attention scratch of 64 heads × 1,024 positions, counted twice.
+        XCTAssertThrowsError(try ServeCommand.parse(["--random-config", configURL.path, "--tokenizer", tokenizer,
+                                                     "--max-num-batched-tokens", "16"]).weights()) {
+            let workspace = MemoryLimit.text(Double(16 * (2 * 65_536 + 10_240 + 8_192 + 3 * 262_144 + 64 + 8) * 4))
+            XCTAssertTrue("\($0)".contains("decoding workspace \(workspace)"), "\($0)")
+            XCTAssertTrue("\($0)".contains("attention scratch \(MemoryLimit.text(Double(2 * Parallel.threadCount * 64 * 1_024 * 4)))"),
+                          "\($0)")
         }
     }
 

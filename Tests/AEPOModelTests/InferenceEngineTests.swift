@@ -212,7 +212,8 @@ final class InferenceEngineForwardTests: XCTestCase {
 
     /// Chunked prefill: a call over more than `maxTokensPerPass` tokens, run in several passes (prompts split between
     /// passes, a continuation of a sequence, a fork whose shared partial block is copied), gives the logits of one pass
-    /// after it and after six batched decode steps, for every cache type. Every row takes the same products and reads
+    /// after it and after six batched decode steps, for every cache type, whether the pass size is set when the engine
+    /// is made (as `--max-num-batched-tokens` sets it; the parent's first prompt of 10 tokens then chunked too) or later. Every row takes the same products and reads
     /// the same stored keys and values, so the bound is float32 rounding, 1e-6 of the logits' range (measured on the
     /// Swift kernels: the same bits); the bfloat16 and int8 caches, chunked, stay within
     /// `testQuantisedCachesStayCloseToFloat32`'s bounds of the float32 cache.
@@ -223,8 +224,10 @@ final class InferenceEngineForwardTests: XCTestCase {
         let model = try spreadModel(config, &generator)
         let text = (0..<160).map { _ in Int(generator.next() % 64) }
         /// The logits after the prefill of 105 tokens and after each decode step, with the passes the prefill took.
-        func logits(_ type: KVCacheDataType, tokensPerPass: Int) throws -> (rows: [[Float]], passes: Int) {
-            let engine = try InferenceEngine(model: model, blockSize: 4, kvCacheDataType: type)
+        func logits(_ type: KVCacheDataType, tokensPerPass: Int, fromTheStart: Bool = false) throws -> (rows: [[Float]], passes: Int) {
+            let engine = try InferenceEngine(model: model, blockSize: 4, kvCacheDataType: type,
+                                             maxTokensPerPass: fromTheStart ? tokensPerPass : InferenceEngine.defaultMaxTokensPerPass)
+            XCTAssertEqual(engine.maxTokensPerPass, fromTheStart ? tokensPerPass : InferenceEngine.defaultMaxTokensPerPass)
             let parent = engine.makeSequence()
             _ = try engine.prefill(sequence: parent, tokens: Array(text[..<10]))  // 2½ blocks
             let fork = engine.fork(parent)
@@ -253,7 +256,7 @@ final class InferenceEngineForwardTests: XCTestCase {
             let onePass = try logits(type, tokensPerPass: InferenceEngine.defaultMaxTokensPerPass)
             // 105 tokens in passes of 1, of 7, in 3 of 35 (each prompt split) and 2 of 53 (above the decode path's 32 rows).
             for (tokensPerPass, passes) in [(1, 105), (7, 15), (40, 3), (60, 2)] {
-                let chunked = try logits(type, tokensPerPass: tokensPerPass)
+                let chunked = try logits(type, tokensPerPass: tokensPerPass, fromTheStart: tokensPerPass == 7)
                 XCTAssertEqual(chunked.passes, passes, "\(type), \(tokensPerPass) tokens a pass")
                 XCTAssertLessThanOrEqual(worst(chunked.rows, onePass.rows), 1e-6, "\(type), \(tokensPerPass) tokens a pass")
                 let fromFloat32 = worst(chunked.rows, float32.rows)

@@ -1,4 +1,5 @@
 import AEPOCore
+import AEPOKernels
 import XCTest
 
 @testable import AEPOModel
@@ -25,14 +26,21 @@ final class MemoryEstimateTests: XCTestCase {
         XCTAssertEqual(estimate.parts.last, .init(name: "activations of 2 × 3 tokens", bytes: (534 + 330) * 4))
 
         // An engine: packed weights ≈ the parameters; KV cache 2·3 positions · 1 layer · 2 · 2 floats; a 3-row
-        // workspace of 2·4 + 8 + 4 + 3·6 + 3 = 41 floats a row.
+        // workspace of 2·4 + 8 + 4 + 3·6 + 3 = 41 floats a row; each thread's attention scratch, 2 heads × 3 positions
+        // padded to a block of 16, counted twice (it grows by doubling).
         var engine = MemoryEstimate(config: config)
         engine.addInferenceEngine(sequences: 2, positions: 3)
-        XCTAssertEqual(engine.parts.map(\.bytes), [704, 704, 96, 492] as [Double])
-        // A prefill of 32 × 1,024 tokens runs in passes of 2,048 rows: the workspace holds one.
+        XCTAssertEqual(engine.parts.map(\.bytes), [704, 704, 96, 492, Double(2 * Parallel.threadCount * 2 * 16 * 4)])
+        XCTAssertEqual(engine.parts.last?.name, "attention scratch")
+        // A prefill of 32 × 1,024 tokens runs in passes of 2,048 rows, or of the engine's pass size: the workspace holds one.
+        func workspace(_ estimate: MemoryEstimate) -> Double? { estimate.parts.first { $0.name == "decoding workspace" }?.bytes }
         var chunked = MemoryEstimate(config: config)
         chunked.addInferenceEngine(sequences: 32, positions: 1_024, rows: 32 * 1_024)
-        XCTAssertEqual(chunked.parts.last?.bytes, Double(InferenceEngine.defaultMaxTokensPerPass * 41 * 4))
+        XCTAssertEqual(workspace(chunked), Double(InferenceEngine.defaultMaxTokensPerPass * 41 * 4))
+        var small = MemoryEstimate(config: config)
+        small.addInferenceEngine(sequences: 32, positions: 1_024, rows: 32 * 1_024, maxTokensPerPass: 100)
+        XCTAssertEqual(workspace(small), Double(100 * 41 * 4))
+        XCTAssertEqual(small.parts.last?.bytes, Double(2 * Parallel.threadCount * 2 * 1_024 * 4))
 
         // In int8 a position's key and value rows (one head of 2) take 2 bytes and a 4-byte scale each.
         var quantised = MemoryEstimate(config: config)

@@ -56,11 +56,25 @@ struct StoredZip {
 /// Pickle opcodes with their operands, for hand-made `data.pkl`s.
 enum PickleBytes {
     static let proto2: [UInt8] = [0x80, 2]
+    static let proto4: [UInt8] = [0x80, 4]
     static let stop = Array(".".utf8)
 
     static func global(_ module: String, _ name: String) -> [UInt8] { Array("c\(module)\n\(name)\n".utf8) }
 
     static func string(_ text: String) -> [UInt8] { Array("X".utf8) + littleEndianBytes(UInt32(text.utf8.count)) + Array(text.utf8) }
+
+    /// SHORT_BINUNICODE (protocol 4), for a text of at most 255 bytes.
+    static func shortString(_ text: String) -> [UInt8] { [0x8C, UInt8(text.utf8.count)] + Array(text.utf8) }
+
+    /// BININT1, BININT2 or BININT, as the value needs (LONG1 for a negative one), as Python pickles an int.
+    static func integer(_ value: Int) -> [UInt8] {
+        switch value {
+        case 0..<256: return op("K") + [UInt8(value)]
+        case 256..<65_536: return op("M") + littleEndianBytes(UInt16(value))
+        case 65_536...Int(Int32.max): return op("J") + littleEndianBytes(Int32(value))
+        default: return [0x8A, 8] + littleEndianBytes(Int64(value))
+        }
+    }
 
     static func op(_ ascii: String) -> [UInt8] { Array(ascii.utf8) }
 }

@@ -35,22 +35,38 @@ final class TorchCheckpointFuzzTests: XCTestCase {
     }
 
     func testTruncatedFilesAreRefused() throws {
-        let bytes = Array(try Data(contentsOf: Fixtures.url("torch-bin/state-dict/views.bin")))
-        var counts = (loaded: 0, refused: 0)
-        for length in stride(from: 0, to: bytes.count, by: 5) {
-            try attempt(Array(bytes.prefix(length)), counts: &counts)
+        for name in ["views", "protocol-4"] {
+            let bytes = Array(try Data(contentsOf: Fixtures.url("torch-bin/state-dict/\(name).bin")))
+            var counts = (loaded: 0, refused: 0)
+            for length in stride(from: 0, to: bytes.count, by: 5) {
+                try attempt(Array(bytes.prefix(length)), counts: &counts)
+            }
+            XCTAssertEqual(counts.loaded, 0, name)
         }
-        XCTAssertEqual(counts.loaded, 0)
     }
 
     /// Mutations of the whole file, and of its pickle alone (the archive rebuilt around it).
     func testMutatedFilesLoadOrFailCleanly() throws {
-        let url = Fixtures.url("torch-bin/state-dict/views.bin")
+        let counts = try mutate("views", times: 400, seed: 21)
+        XCTAssertGreaterThan(counts.loaded, 20)
+        XCTAssertGreaterThan(counts.refused, 150)
+    }
+
+    /// The same for a protocol 4 pickle of strided views (frames, MEMOIZE, STACK_GLOBAL).
+    func testMutatedProtocol4FilesLoadOrFailCleanly() throws {
+        let counts = try mutate("protocol-4", times: 200, seed: 22)
+        XCTAssertGreaterThan(counts.loaded, 20)
+        XCTAssertGreaterThan(counts.refused, 100)
+    }
+
+    /// Reads `times` mutations of the fixture `state-dict/NAME.bin`, half of its whole file, half of its pickle alone.
+    private func mutate(_ name: String, times: Int, seed: UInt64) throws -> (loaded: Int, refused: Int) {
+        let url = Fixtures.url("torch-bin/state-dict/\(name).bin")
         let bytes = Array(try Data(contentsOf: url))
         let entries = try StoredZip.entries(of: url)
-        var mutator = ByteMutator(seed: 21)
+        var mutator = ByteMutator(seed: seed)
         var counts = (loaded: 0, refused: 0)
-        for i in 0..<400 {
+        for i in 0..<times {
             if i % 2 == 0 {
                 try attempt(mutator.mutate(bytes), counts: &counts)
             } else {
@@ -58,7 +74,6 @@ final class TorchCheckpointFuzzTests: XCTestCase {
                 try attempt(Array(StoredZip(entries: mutated).data), counts: &counts)
             }
         }
-        XCTAssertGreaterThan(counts.loaded, 20)
-        XCTAssertGreaterThan(counts.refused, 150)
+        return counts
     }
 }

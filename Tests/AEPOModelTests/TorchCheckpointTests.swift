@@ -50,6 +50,30 @@ final class TorchCheckpointTests: XCTestCase {
         XCTAssertEqual(file.tensors["half_tail"]?.dataOffsets.lowerBound, try XCTUnwrap(file.tensors["half"]).dataOffsets.lowerBound + 3 * 2)
     }
 
+    /// Non-contiguous views as torch.save keeps them (storage, offset, size, stride: transposes, a permutation, column and
+    /// step slices, an expanded tensor with a stride of 0, float16 and bfloat16 views, a transposed `nn.Parameter`, 40
+    /// strided rows of one storage) read as torch's contiguous copies, bit for bit, from the pickle torch.save writes at
+    /// protocol 2 (its default) and at `pickle_protocol=3`, 4 and 5 (frames, MEMOIZE, STACK_GLOBAL, short strings).
+    func testStridedViewsAtEveryProtocolMatchTorchsContiguousCopies() throws {
+        let twin = try Safetensors(contentsOf: Fixtures.url("torch-bin/state-dict/strided.safetensors"))
+        for name in ["strided", "protocol-3", "protocol-4", "protocol-5"] {
+            let file = try TorchCheckpoint.read(contentsOf: Fixtures.url("torch-bin/state-dict/\(name).bin"))
+            try assertSameTensors(file, twin)
+            XCTAssertEqual(file.tensors.values.filter { $0.strides != nil }.count, file.tensors.count - 2, name)
+            XCTAssertEqual(file.tensors["transposed"]?.strides, [1, 4], name)
+            XCTAssertEqual(file.tensors["expanded"]?.strides, [0, 1], name)
+            XCTAssertNil(file.tensors["base"]?.strides, name)
+            // A strided view's bytes are its storage's, from its first element to its last.
+            let base = try XCTUnwrap(file.tensors["base"]?.dataOffsets)
+            XCTAssertEqual(file.tensors["columns"]?.dataOffsets, base.lowerBound + 4..<base.lowerBound + 4 * 23, name)
+            XCTAssertEqual(file.tensors["expanded"]?.dataOffsets.count, 3 * 4, name)
+            var stored = [BFloat16](repeating: BFloat16(bitPattern: 0), count: 8), twinStored = stored
+            try stored.withUnsafeMutableBufferPointer { try file.read("bfloat_columns", into: $0) }
+            try twinStored.withUnsafeMutableBufferPointer { try twin.read("bfloat_columns", into: $0) }
+            XCTAssertEqual(stored.map(\.bitPattern), twinStored.map(\.bitPattern), name)
+        }
+    }
+
     /// A model in `pytorch_model.bin`, and a tied one in shards listed by `pytorch_model.bin.index.json` (its first
     /// shard holding the embedding and the head as views of one storage), load as the safetensors fixtures do.
     func testModelsInPyTorchFormatLoadBitwise() throws {
@@ -61,6 +85,24 @@ final class TorchCheckpointTests: XCTestCase {
         }
         let shard = try TorchCheckpoint.read(contentsOf: Fixtures.url("torch-bin/qwen3-tiny-b/pytorch_model-00001-of-00002.bin"))
         XCTAssertEqual(shard.tensors["lm_head.weight"]?.dataOffsets, shard.tensors["model.embed_tokens.weight"]?.dataOffsets)
+    }
+
+    /// `holdsWeights` recognises the files transformers does: `model.safetensors`, `pytorch_model.bin`, or either's index
+    /// of shards alone; an adapter's or a config's directory holds none.
+    func testPyTorchModelDirectoriesHoldWeights() throws {
+        for fixture in ["qwen3-tiny-a", "qwen3-tiny-b", "torch-bin/qwen3-tiny-a", "torch-bin/qwen3-tiny-b"] {
+            XCTAssertTrue(Checkpoint.holdsWeights(Fixtures.url(fixture)), fixture)
+        }
+        for fixture in ["lora-peft-a", "torch-bin/lora-peft-a"] {
+            XCTAssertFalse(Checkpoint.holdsWeights(Fixtures.url(fixture)), fixture)
+        }
+        XCTAssertFalse(Checkpoint.holdsWeights(directory))
+        for name in [Checkpoint.pytorchIndexFileName, Checkpoint.pytorchWeightsFileName] {
+            let url = directory.appendingPathComponent(name)
+            try Data().write(to: url)
+            XCTAssertTrue(Checkpoint.holdsWeights(directory), name)
+            try FileManager.default.removeItem(at: url)
+        }
     }
 
     /// A model derived from a PyTorch-format base is written as safetensors beside the base's other files, without
@@ -136,12 +178,44 @@ final class TorchCheckpointTests: XCTestCase {
         StoredZip(entries: [("archive/data.pkl", PickleBytes.proto2 + body + PickleBytes.stop)])
     }
 
+    /// A state dict `{"t": tensor}` whose tensor has `size`, `stride` and storage `offset` over a storage of the floats
+    /// 0, 1, …, `count` - 1, pickled as torch.save does.
+    private func tensorArchive(count: Int, offset: Int, size: [Int], stride: [Int]) -> StoredZip {
+        func integers(_ values: [Int]) -> [UInt8] { PickleBytes.op("(") + values.flatMap(PickleBytes.integer) + PickleBytes.op("t") }
+        let storage = PickleBytes.op("(") + PickleBytes.string("storage") + PickleBytes.global("torch", "FloatStorage")
+            + PickleBytes.string("0") + PickleBytes.string("cpu") + PickleBytes.integer(count) + PickleBytes.op("tQ")
+        let tensor = PickleBytes.global("torch._utils", "_rebuild_tensor_v2") + PickleBytes.op("(") + storage + PickleBytes.integer(offset)
+            + integers(size) + integers(stride) + [0x89] + PickleBytes.global("collections", "OrderedDict") + PickleBytes.op(")R")
+            + PickleBytes.op("tR")
+        let body = PickleBytes.op("}") + PickleBytes.string("t") + tensor + PickleBytes.op("s")
+        let data = (0..<count).flatMap { littleEndianBytes(Float($0).bitPattern) }
+        return StoredZip(entries: [("archive/data.pkl", PickleBytes.proto2 + body + PickleBytes.stop), ("archive/data/0", data)])
+    }
+
+    /// Strided views are gathered by their strides (a closed form here: element (i, j) of size [2, 3], stride [1, 2] at
+    /// offset 1 is storage element 1 + i + 2j); one that reaches past its storage, or has a negative stride, is refused.
+    func testStridedViewsAreGatheredAndChecked() throws {
+        let file = try read(tensorArchive(count: 7, offset: 1, size: [2, 3], stride: [1, 2]))
+        XCTAssertEqual(try file.floats("t"), [1, 3, 5, 2, 4, 6])
+        XCTAssertEqual(try read(tensorArchive(count: 3, offset: 0, size: [2, 2, 3], stride: [0, 0, 1])).floats("t"),
+                       [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2])
+        assertRefused(tensorArchive(count: 6, offset: 1, size: [2, 3], stride: [1, 2]),
+                      "tensor 't' (size [2, 3], stride [1, 2], storage offset 1) runs past the end of its storage '0' of 6 elements")
+        assertRefused(tensorArchive(count: 6, offset: 5, size: [2, 3], stride: [-1, 2]), "has a negative stride")
+        assertRefused(tensorArchive(count: 6, offset: 0, size: [3, 3], stride: [1 << 62, 1]), "spans more elements than a 64-bit size")
+    }
+
     /// A pickle calling `os.system` (or any other global a state dict does not use) is refused by name, never run.
     func testForbiddenGlobalsAreRefused() throws {
         let marker = directory.appendingPathComponent("ran")
         for (module, name) in [("os", "system"), ("builtins", "eval"), ("posix", "system"), ("torch", "load"), ("collections", "defaultdict")] {
             let call = PickleBytes.global(module, name) + PickleBytes.string("touch \(marker.path)") + [0x85] + PickleBytes.op("R")
             assertRefused(pickle(call), "refused the global '\(module).\(name)'", "nothing in the file is imported or run")
+            // Protocol 4's STACK_GLOBAL takes the module and the name from the stack.
+            let stacked = PickleBytes.shortString(module) + [0x94] + PickleBytes.shortString(name) + [0x94, 0x93]
+                + PickleBytes.shortString("touch \(marker.path)") + [0x85] + PickleBytes.op("R")
+            assertRefused(StoredZip(entries: [("archive/data.pkl", PickleBytes.proto4 + stacked + PickleBytes.stop)]),
+                          "refused the global '\(module).\(name)'")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path))
         // Named through a storage's persistent id as well.
@@ -157,8 +231,6 @@ final class TorchCheckpointTests: XCTestCase {
     }
 
     func testUnsupportedContentIsRefused() throws {
-        assertInputError(try TorchCheckpoint.read(contentsOf: Fixtures.url("torch-bin/state-dict/transposed.bin")),
-                         mentions: ["transposed.bin", "tensor 'transposed' (size [4, 3], stride [1, 4]", "is not contiguous", ".contiguous()"])
         assertInputError(try TorchCheckpoint.read(contentsOf: Fixtures.url("torch-bin/state-dict/int64.bin")),
                          mentions: ["int64.bin", "'torch.LongStorage' is not supported", "float32, float16, bfloat16"])
         let views = try StoredZip.entries(of: Fixtures.url("torch-bin/state-dict/views.bin"))
@@ -205,9 +277,23 @@ final class TorchCheckpointTests: XCTestCase {
         XCTAssertEqual(first.items.count, 1)
     }
 
+    /// Protocol 4's opcodes: a FRAME (its length only checked), SHORT_BINUNICODE, BINUNICODE8, MEMOIZE (the next memo
+    /// index) read back by BINGET, and STACK_GLOBAL of an allowed global.
+    func testProtocol4Opcodes() throws {
+        let body = PickleBytes.shortString("collections") + [0x94] + PickleBytes.shortString("OrderedDict") + [0x94, 0x93, 0x94]
+            + PickleBytes.op(")R(") + PickleBytes.shortString("é") + [0x94, 0x8D] + littleEndianBytes(UInt64(2)) + Array("bc".utf8)
+            + PickleBytes.op("h") + [3] + PickleBytes.op("h") + [1] + PickleBytes.op("t")
+        let frame = [0x95] + littleEndianBytes(UInt64(body.count + 1))
+        let value = try PickleReader.read(PickleBytes.proto4 + frame + body + PickleBytes.stop, entry: "archive/data.pkl", source: "test.bin")
+        guard case .tuple(let items, _) = value, items.count == 4, case .string("é") = items[0], case .string("bc") = items[1],
+              case .string("é") = items[2], case .string("OrderedDict") = items[3] else { return XCTFail("\(value)") }
+    }
+
     func testMalformedPicklesAreRefused() {
         let cases: [([UInt8], String)] = [
-            ([0x80, 4], "pickle protocol 4"),
+            ([0x80, 6], "pickle protocol 6; protocols 2 to 5 are supported"),
+            (PickleBytes.op("K") + [1] + PickleBytes.shortString("system") + [0x93], "STACK_GLOBAL of an int and a str"),
+            ([0x93], "stack is empty"),
             (PickleBytes.op("G") + [UInt8](repeating: 0, count: 8), "opcode 0x47"),
             (PickleBytes.op("R"), "stack is empty"),
             (PickleBytes.op("h") + [3], "no value memoized at 3"),
@@ -229,7 +315,11 @@ final class TorchCheckpointTests: XCTestCase {
         }
         assertInputError(try PickleReader.read(PickleBytes.proto2 + PickleBytes.op("N"), entry: "archive/data.pkl", source: "test.bin"),
                          mentions: ["before its STOP", "truncated"])
-        assertInputError(try PickleReader.read(PickleBytes.proto2 + PickleBytes.op("X") + [9, 0, 0, 0, 0x61], entry: "archive/data.pkl",
-                                               source: "test.bin"), mentions: ["inside the opcode at byte 2", "truncated"])
+        // Lengths past the end: a string's, a frame's, one beyond any file.
+        for opcode in [PickleBytes.op("X") + [9, 0, 0, 0, 0x61], [0x8C, 5, 0x61], [0x95] + littleEndianBytes(UInt64(100)),
+                       [0x8D] + littleEndianBytes(UInt64.max)] {
+            assertInputError(try PickleReader.read(PickleBytes.proto2 + opcode, entry: "archive/data.pkl", source: "test.bin"),
+                             mentions: ["inside the opcode at byte 2", "truncated"])
+        }
     }
 }

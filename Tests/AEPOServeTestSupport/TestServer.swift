@@ -21,12 +21,13 @@ public final class TestServer {
         self.task = task
     }
 
-    /// A server of `model` (default: the tool-prone model) with `loading`, the runtime updates it serves (none by default).
-    public static func start(model: Qwen3Model? = nil,
+    /// A server of `model` (default: the tool-prone model) with `loading`, the runtime updates it serves (none by default),
+    /// over an engine of passes of at most `maxTokensPerPass` tokens.
+    public static func start(model: Qwen3Model? = nil, maxTokensPerPass: Int = InferenceEngine.defaultMaxTokensPerPass,
                              limits: ServeLimits = ServeLimits(maxBodyBytes: 4096, maxTokens: 200, maxPromptTokens: 400,
                                                                maxConcurrentRequests: 16, maxTopLogprobs: AgentFixture.vocabularySize),
                              loading: RuntimeLoading? = nil) async throws -> TestServer {
-        let engine = try InferenceEngine(model: try model ?? ToolProneModel.make(), blockSize: 16)
+        let engine = try InferenceEngine(model: try model ?? ToolProneModel.make(), blockSize: 16, maxTokensPerPass: maxTokensPerPass)
         let scheduler = GenerationScheduler(engine: engine, tokenizer: AgentFixture.tokenizer, limits: limits)
         let server = OpenAIServer(scheduler: scheduler, modelName: modelName, loading: loading)
         let (ports, continuation) = AsyncStream<Int>.makeStream()

@@ -54,12 +54,14 @@ final class RuntimeLoadingTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: root) }
         let adapter = try Self.adapter(seed: 1)
         try PEFTAdapterFormat.save(adapter, to: root.appendingPathComponent("policy-v1"), baseModel: "tiny")
-        let server = try await TestServer.start(loading: try RuntimeLoading(directory: root.path, adapters: true))
+        // Passes of 5 tokens: the adapter's engine runs them too, and the prompt's prefill takes several.
+        let server = try await TestServer.start(maxTokensPerPass: 5, loading: try RuntimeLoading(directory: root.path, adapters: true))
 
         let load = try await server.send("/v1/load_lora_adapter", body: #"{"lora_name": "policy-v1", "lora_path": "\#(root.path)/policy-v1"}"#)
         XCTAssertEqual(load.status, 200, load.body)
         let models = try await server.send("/v1/models", method: "GET")
         XCTAssertTrue(models.body.contains(#""id":"policy-v1""#) && models.body.contains(#""parent":"tiny""#), models.body)
+        XCTAssertEqual(server.scheduler.models.adapter("policy-v1")?.engine.maxTokensPerPass, 5)
 
         // The adapter's name serves the adapted model, the base name the base (as the training forward computes them).
         let adapted = try await Self.complete(server, model: "policy-v1")
@@ -147,11 +149,12 @@ final class RuntimeLoadingTests: XCTestCase {
         let other = try Qwen3Model(config: ToolProneModel.config().widened(), seed: 1)
         try Checkpoint.save(config: other.config, parameters: other.parameterValues, to: root.appendingPathComponent("wide"))
         try PEFTAdapterFormat.save(try Self.adapter(seed: 5), to: root.appendingPathComponent("a"), baseModel: "tiny")
-        let server = try await TestServer.start(loading: try RuntimeLoading(directory: root.path, adapters: true))
+        let server = try await TestServer.start(maxTokensPerPass: 5, loading: try RuntimeLoading(directory: root.path, adapters: true))
 
         let before = try await Self.complete(server, model: TestServer.modelName)
         let update = try await server.send("/update_weights_from_disk", body: #"{"model_path": "step-1"}"#)
         XCTAssertEqual(update.status, 200, update.body)
+        XCTAssertEqual(server.scheduler.models.base.maxTokensPerPass, 5, "the new engine runs passes of the same size")
         XCTAssertTrue(update.body.contains(#""success":true"#), update.body)
         let after = try await Self.complete(server, model: TestServer.modelName)
         Self.assertClose(after.logprobs, try Self.reference(replacement, tokens: after.tokens), "the new weights")

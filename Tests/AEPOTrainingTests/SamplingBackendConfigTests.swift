@@ -49,6 +49,30 @@ final class SamplingBackendConfigTests: XCTestCase {
                        / Double(KVCacheDataType.float32.bytesPerPosition(model)))
     }
 
+    /// `rollout.max_num_batched_tokens` sets the native engine's pass size (a positive integer; anything else names the
+    /// key), the run's memory estimate counts one pass's workspace at it, and a resumed run may change it.
+    func testMaxNumBatchedTokensKey() throws {
+        var config = try TrainingConfig.resolve(algorithm: "grpo", file: nil, overrides: [])
+        XCTAssertEqual(config.sampling.maxNumBatchedTokens, 2048)
+        XCTAssertEqual(config.value(of: "rollout.max_num_batched_tokens"), "2048")
+        for value in ["0", "-5", "many", "1.5", ""] {
+            XCTAssertThrowsError(try config.apply(overrides: ["rollout.max_num_batched_tokens=\(value)"]), value) { error in
+                XCTAssertEqual((error as? InputError)?.field, "rollout.max_num_batched_tokens", "\(error)")
+            }
+        }
+        let model = config.modelConfig(vocabularySize: 64)
+        func workspaceBytes(_ config: TrainingConfig) throws -> Double {
+            let estimate = Trainer.memoryEstimate(config: config, phase: .rl, model: model, adapter: nil, longestExample: 1, recomputing: false)
+            return try XCTUnwrap(estimate.parts.first { $0.name == "decoding workspace" }).bytes
+        }
+        let length = min(model.maxPositionEmbeddings, config.algorithm.rollout.responseLength)
+        let perRow = try workspaceBytes(config) / Double(min(length, 2048))
+        try config.apply(overrides: ["rollout.max_num_batched_tokens=3"])
+        XCTAssertEqual(config.sampling.maxNumBatchedTokens, 3)
+        XCTAssertEqual(try workspaceBytes(config), 3 * perRow)
+        XCTAssertTrue(TrainingConfig.resumableKeys.contains("rollout.max_num_batched_tokens"), "a memory setting")
+    }
+
     func testAnOpenAIBackendNeedsServers() throws {
         let run = try Fixtures.temporaryDirectory("no-servers")
         defer { try? FileManager.default.removeItem(at: run) }

@@ -11,9 +11,15 @@
 # OUT/state-dict/     views.bin, a torch.save of a plain dict (float32, float16 and bfloat16 tensors with special values,
 #                     a row slice and an alias sharing a storage, a slice at a storage offset, a 0-d and an empty tensor,
 #                     an nn.Parameter), and views.safetensors, the same tensors (each made contiguous in its own storage)
-#                     written by safetensors; transposed.bin (a non-contiguous tensor) and int64.bin (an int64 tensor),
-#                     which aepo refuses
-import json, os, shutil, sys, torch
+#                     written by safetensors; strided.bin, an OrderedDict with a state dict's _metadata of non-contiguous
+#                     views (transposes, a permutation, column and step slices, an expanded tensor with a stride of 0,
+#                     views at storage offsets, float16 and bfloat16 ones, a transposed nn.Parameter, 40 strided rows of
+#                     one storage and an alias of the last, so that the pickle memoizes more than 256 values, and a name
+#                     longer than 255 bytes), the same at pickle protocols 3, 4 and 5 (protocol-3.bin, protocol-4.bin,
+#                     protocol-5.bin: torch.save(..., pickle_protocol=N); 4 and 5 add FRAME, SHORT_BINUNICODE, MEMOIZE
+#                     and STACK_GLOBAL), and strided.safetensors, torch's contiguous copies of them; int64.bin (an int64
+#                     tensor), which aepo refuses
+import collections, io, json, os, pickletools, shutil, sys, torch, zipfile
 import peft, safetensors.torch
 from peft import PeftModel
 from transformers import Qwen3ForCausalLM
@@ -30,7 +36,7 @@ def copy_configs(name, directory):
         shutil.copy(os.path.join(fixtures, name, file), directory)
 
 def same(a, b):
-    return a.dtype == b.dtype and a.shape == b.shape and torch.equal(a.contiguous().view(torch.uint8), b.contiguous().view(torch.uint8))
+    return a.dtype == b.dtype and a.shape == b.shape and torch.equal(a.detach().reshape(-1).contiguous().view(torch.uint8), b.detach().reshape(-1).contiguous().view(torch.uint8))
 
 # Model, one file.
 directory = os.path.join(out, "qwen3-tiny-a")
@@ -87,6 +93,41 @@ views = {
 }
 torch.save(views, os.path.join(directory, "views.bin"))
 safetensors.torch.save_file({n: t.detach().contiguous().clone() for n, t in views.items()}, os.path.join(directory, "views.safetensors"))
-torch.save({"transposed": torch.randn(3, 4).t()}, os.path.join(directory, "transposed.bin"))
+
+# Non-contiguous views, as torch.save keeps them (storage, offset, size, stride), at each pickle protocol.
+torch.manual_seed(11)
+base = torch.randn(6, 4)
+grid = torch.randn(2, 40)
+strided = collections.OrderedDict()
+strided["base"] = base
+strided["columns"] = base[:, 1:3]                              # storage offset 1, stride (4, 1)
+strided["every_other_row"] = base[::2]                         # stride (8, 1)
+strided["column"] = base[:, 1:2]                               # size (6, 1), stride (4, 1)
+strided["transposed"] = torch.randn(3, 4).t()
+strided["permuted"] = torch.randn(2, 3, 4).permute(2, 0, 1)
+strided["expanded"] = torch.randn(3).expand(2, 3)              # stride (0, 1)
+strided["rows_of_transpose"] = torch.randn(5, 5).t()[1:3]      # storage offset 1, stride (1, 5)
+strided["half_transposed"] = torch.randn(4, 5).half().t()
+strided["bfloat_columns"] = torch.randn(4, 6).bfloat16()[:, ::3]
+strided["empty_transposed"] = torch.zeros(0, 3).t()
+strided["parameter"] = torch.nn.Parameter(torch.randn(3, 2).t())
+strided["layers." + "long_name." * 30 + "weight"] = grid.t()   # a name of 316 bytes: BINUNICODE at every protocol
+for i in range(40):
+    strided["model.layers.%d.row" % i] = grid[:, i]            # storage offset i, stride (40,)
+strided["alias"] = strided["model.layers.39.row"]              # memoized after 256 values: LONG_BINGET
+strided._metadata = collections.OrderedDict({"": {"version": 1}})
+assert sum(not t.is_contiguous() for t in strided.values()) == len(strided) - 2
+twin = {n: t.detach().contiguous().clone() for n, t in strided.items()}
+safetensors.torch.save_file(twin, os.path.join(directory, "strided.safetensors"))
+for protocol, name in [(2, "strided.bin"), (3, "protocol-3.bin"), (4, "protocol-4.bin"), (5, "protocol-5.bin")]:
+    path = os.path.join(directory, name)
+    torch.save(strided, path, pickle_protocol=protocol)
+    loaded = torch.load(path, weights_only=False)  # torch's weights-only unpickler refuses FRAME (protocol 4 and 5)
+    assert loaded.keys() == twin.keys() and all(same(loaded[n], twin[n]) for n in twin)
+    with zipfile.ZipFile(path) as archive:
+        pickle = archive.read(next(n for n in archive.namelist() if n.endswith("/data.pkl")))
+    opcodes = sorted({opcode.name for opcode, _, _ in pickletools.genops(pickle)})
+    assert pickle[:2] == bytes([0x80, protocol]) and ("FRAME" in opcodes) == (protocol >= 4), opcodes
+    print(name, "opcodes:", " ".join(opcodes))
 torch.save({"ids": torch.arange(4)}, os.path.join(directory, "int64.bin"))
 print("torch", torch.__version__, "peft", peft.__version__)
