@@ -14,7 +14,7 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "The model: \(DirectoryHelp.model); with --backend openai the served model's name.")
     var model: String
 
-    @Option(help: "For --model, merged at load: \(DirectoryHelp.adapter).")
+    @Option(help: "For --model, attached to a BF16 checkpoint (applied unmerged) or merged into any other at load: \(DirectoryHelp.adapter).")
     var adapter: String?
 
     @Option(help: "tokenizer.json (default: the model directory's, else the data directory's).")

@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The model: \(DirectoryHelp.model).")
     var model: String?
 
-    @Option(help: "For --model, merged at load: \(DirectoryHelp.adapter).")
+    @Option(help: "For --model, attached to a BF16 checkpoint (applied unmerged) or merged into any other at load: \(DirectoryHelp.adapter).")
     var adapter: String?
 
     @Option(help: "Instead of --model: serve random weights (seed 0) of this config.json, for client checks and benchmarks.")
@@ -75,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard model != nil || adapter == nil else { throw ValidationError("--adapter needs --model DIR, its base") }
         guard !enableLora || loraDir != nil else { throw ValidationError("--enable-lora needs --lora-dir DIR, the directory adapters are read from") }
         guard !enableLora || adapter == nil else {
-            throw ValidationError("--adapter merges one adapter at start-up; with --enable-lora load adapters at run time instead")
+            throw ValidationError("--adapter serves one adapter from start-up; with --enable-lora load adapters at run time instead")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
         guard maxBodyBytes >= 1, maxTokens >= 1, maxPromptTokens >= 1, maxConcurrent >= 1, maxTopLogprobs >= 0 else {
@@ -83,16 +83,16 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The weights to serve (with the adapter merged) and their directory; refused, before anything is read, when the
-    /// model, its packed copy and the KV cache of one sequence as long as the limits allow need more memory than the
-    /// process can have.
+    /// The weights to serve (with the adapter, `Checkpoint.loadForInference`) and their directory; refused, before
+    /// anything is read, when the model, its packed copy and the KV cache of one sequence as long as the limits allow
+    /// need more memory than the process can have.
     func weights() throws -> (model: Qwen3Model, directory: URL) {
         let configURL = randomConfig.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: model!).appendingPathComponent(Checkpoint.configFileName)
         let config = try Qwen3Config.load(from: configURL)
-        // A checkpoint read as float32 is a copy beside the model; one all BF16 (and served without an adapter) is read
-        // straight into the bfloat16 model. (Weight files that cannot be read are reported when they are read.)
-        let bfloat16 = model != nil && adapter == nil && (try? Checkpoint.holdsBFloat16Only(configURL.deletingLastPathComponent())) == true
+        // A checkpoint read as float32 is a copy beside the model; one all BF16 is read straight into the bfloat16 model,
+        // which an adapter is attached to, unmerged. (Weight files that cannot be read are reported when they are read.)
+        let bfloat16 = model != nil && (try? Checkpoint.holdsBFloat16Only(configURL.deletingLastPathComponent())) == true
         var estimate = MemoryEstimate(config: config, storage: bfloat16 ? .bfloat16 : .float32)
         if randomConfig == nil && !bfloat16 { estimate.addParameterSized("the checkpoint being read") }
         estimate.addInferenceEngine(sequences: 1, positions: min(config.maxPositionEmbeddings, maxPromptTokens + maxTokens),

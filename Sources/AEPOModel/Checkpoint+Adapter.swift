@@ -10,9 +10,8 @@ extension Checkpoint {
 
     /// The model in `directory` to run without training it (serving, evaluation, rollouts, inspection), with the PEFT
     /// adapter in `adapter` when given. Frozen, so held in bfloat16 when its checkpoint allows (`ParameterStorage`). With
-    /// an adapter, a checkpoint all BF16 runs in bfloat16 with the adapter attached (the engine merges it into float32
-    /// copies of the modules it adapts; the rest stays bfloat16); any other has the adapter merged into its float32
-    /// weights.
+    /// an adapter, a checkpoint all BF16 runs in bfloat16 with the adapter attached (the engine applies it unmerged over
+    /// the bfloat16 weights); any other has the adapter merged into its float32 weights.
     public static func loadForInference(directory: URL, adapter: URL?, allowingNonFiniteWeights: Bool = false) throws -> Qwen3Model {
         guard let adapter else { return try loadFrozenModel(directory: directory, allowingNonFiniteWeights: allowingNonFiniteWeights) }
         if try holdsBFloat16Only(directory) {

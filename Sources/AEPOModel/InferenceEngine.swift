@@ -19,15 +19,21 @@ import Foundation
 /// `max_num_batched_tokens`): each pass stores its keys and values before the next attends over them, so every row
 /// reads the same cache entries and takes the same products as in one pass, and the workspace holds one pass.
 ///
-/// A model with a LoRA adapter decodes with the adapter merged: each adapted weight is packed as `W + s · B · A`
-/// (and, having no unpacked copy, multiplies many rows through its packed copy too).
+/// The linear weights are those of a `PackedModel`, which engines over the same base share. A LoRA adapter is applied
+/// unmerged, as the training forward applies it: each adapted module adds `s · (x · Aᵀ) · Bᵀ` to its slice of the
+/// product (q, k or v inside q|k|v, gate or up inside gate|up), with A and B read from the adapter's parameters on every
+/// pass, so an engine sees the adapter's optimizer updates as they happen. The base is a snapshot: create a new engine
+/// (over a new `PackedModel`) after changing the base parameters.
 ///
 /// Not thread-safe; one engine per sampling loop.
 public final class InferenceEngine {
-    /// The model whose parameters passes read. Its linear weights (with its adapter merged) are also packed
-    /// (`PackedWeights`) when the engine is made: create a new engine after changing the parameters.
-    public let model: Qwen3Model
+    /// The base's packed weights, possibly shared with other engines.
+    public let packed: PackedModel
+    /// The LoRA adapter applied over the base, if any.
+    public let adapter: LoRAAdapter?
     public let cache: KVCache
+    /// The model whose parameters passes read (the packed weights are a copy of its linear weights).
+    public var model: Qwen3Model { packed.model }
     public var config: Qwen3Config { model.config }
 
     /// Tokens run through the model, split by the call that ran them, and the forward passes that ran them.
@@ -49,46 +55,38 @@ public final class InferenceEngine {
     /// Positions per KV cache block.
     public static let defaultBlockSize = 16
 
-    private let layers: [LayerWeights]
-    private let packed: [PackedLayer]
-    private let packedHead: EngineWeight
-    private let workspace = Workspace()
+    private let workspace: Workspace
     /// Row-wise elementwise work (norms, rotary, SwiGLU) is only split over threads beyond this
     /// many rows per thread: a decode step's 16 rows take less time than waking a thread.
     private static let rowsPerThread = 64
 
-    /// An engine over `model`'s current parameters (with its adapter merged) whose cache stores keys and values as
-    /// `kvCacheDataType`, running at most `maxTokensPerPass` tokens a pass; an `OutOfMemoryError` when its packed weights
-    /// or cache do not fit.
+    /// An engine over `model`'s current parameters, packed for it alone, with the model's adapter (if any) applied
+    /// unmerged, whose cache stores keys and values as `kvCacheDataType`, running at most `maxTokensPerPass` tokens a pass;
+    /// an `OutOfMemoryError` when its packed weights or cache do not fit.
     public convenience init(model: Qwen3Model, blockSize: Int = InferenceEngine.defaultBlockSize, kvCacheDataType: KVCacheDataType = .float32,
                             maxTokensPerPass: Int = InferenceEngine.defaultMaxTokensPerPass) throws {
-        try self.init(model: model, merging: model.adapter, blockSize: blockSize, kvCacheDataType: kvCacheDataType,
-                      maxTokensPerPass: maxTokensPerPass)
+        try self.init(packed: try PackedModel(model: model), adapter: model.adapter, blockSize: blockSize,
+                      kvCacheDataType: kvCacheDataType, maxTokensPerPass: maxTokensPerPass)
     }
 
-    /// An engine over `model`'s base parameters with `adapter` merged into its packed weights in place of the model's
-    /// own adapter: engines for several adapters share one base model, each holding only its packed copy.
-    public init(model: Qwen3Model, merging adapter: LoRAAdapter?, blockSize: Int = InferenceEngine.defaultBlockSize,
+    /// An engine over the packed base `packed` (shared, not copied) with `adapter` applied unmerged in place of the
+    /// model's own adapter (`nil`: the base alone): engines for several adapters of one base each hold only their KV
+    /// cache and workspace.
+    public init(packed: PackedModel, adapter: LoRAAdapter?, blockSize: Int = InferenceEngine.defaultBlockSize,
                 kvCacheDataType: KVCacheDataType = .float32, maxTokensPerPass: Int = InferenceEngine.defaultMaxTokensPerPass) throws {
-        let c = model.config
+        let c = packed.model.config
         precondition(adapter == nil || adapter!.model == c, "the adapter was made for a model of another shape")
         precondition(maxTokensPerPass > 0, "a pass must run at least one token")
-        self.model = model
+        self.packed = packed
+        self.adapter = adapter
         self.maxTokensPerPass = maxTokensPerPass
         self.cache = try KVCache(config: c, blockSize: blockSize, dataType: kvCacheDataType)
-        // The model has checked that q|k|v and gate|up are adjacent (`LayerWeights.fusesProjections`).
-        self.layers = (0..<c.numHiddenLayers).map { LayerWeights(layer: $0, layout: model.layout) }
-        let w = model.matrix(0)
-        packed = try layers.enumerated().map { try PackedLayer(layer: $0, $1, config: c, parameters: w, adapter: adapter) }
-        packedHead = try EngineWeight(weight: w + model.layout.lmHeadOffset, outputs: c.vocabSize, inputs: c.hiddenSize)
+        workspace = Workspace(rank: adapter?.config.rank ?? 0)
     }
 
-    /// The bytes of the packed weights (half as many for bfloat16 parameters, but where an adapter is merged in).
-    public var packedWeightBytes: Int {
-        packed.reduce(packedHead.packed.byteCount) { total, layer in
-            total + [layer.queryKeyValue, layer.output, layer.gateUp, layer.down].reduce(0) { $0 + $1.packed.byteCount }
-        }
-    }
+    /// The bytes of the packed weights (half as many for bfloat16 parameters, with an adapter or without), shared with
+    /// the other engines over `packed`.
+    public var packedWeightBytes: Int { packed.byteCount }
 
     // MARK: Sequences
 
@@ -218,22 +216,28 @@ public final class InferenceEngine {
             Embedding.forward(output: ws.x, tokens: tokens.baseAddress!, table: model.matrix(model.layout["model.embed_tokens.weight"]!.offset),
                               count: n, width: hidden)
         }
-        for (l, o) in layers.enumerated() {
-            let p = packed[l]
+        for (l, p) in packed.layers.enumerated() {
+            let o = p.offsets
+            /// `output (+)= input · Wᵀ` and the adapter's modules of the layer that `weight` holds.
+            func multiply(_ weight: EngineWeight, output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+                          accumulate: Bool = false) {
+                weight.apply(output: output, input: input, rows: n, accumulate: accumulate)
+                if let adapter { weight.addAdapter(adapter, layer: l, output: output, input: input, rows: n, projected: ws.projected) }
+            }
             RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: model.vector(o.inputNorm), rows: n, width: hidden, eps: c.rmsNormEps)
-            p.queryKeyValue.apply(output: ws.qkv, input: ws.h, rows: n)
+            multiply(p.queryKeyValue, output: ws.qkv, input: ws.h)
             storeKeysAndValues(rows, layer: l, weights: o)
             attend(rows, layer: l)
-            p.output.apply(output: ws.x, input: ws.attention, rows: n, accumulate: true)
+            multiply(p.output, output: ws.x, input: ws.attention, accumulate: true)
             RMSNorm.forward(output: ws.h, rstd: ws.rstd, input: ws.x, weight: model.vector(o.postAttentionNorm), rows: n, width: hidden, eps: c.rmsNormEps)
-            p.gateUp.apply(output: ws.gateUp, input: ws.h, rows: n)
+            multiply(p.gateUp, output: ws.gateUp, input: ws.h)
             Parallel.forEachChunk(n, minimumChunk: Self.rowsPerThread) { range in
                 for r in range {
                     let gu = ws.gateUp + r * 2 * inter
                     SwiGLU.forward(output: ws.activation + r * inter, gate: gu, up: gu + inter, count: inter)
                 }
             }
-            p.down.apply(output: ws.x, input: ws.activation, rows: n, accumulate: true)
+            multiply(p.down, output: ws.x, input: ws.activation, accumulate: true)
         }
         // Final norm and LM head for the requested rows only.
         let m = rows.logitRows.count
@@ -244,7 +248,7 @@ public final class InferenceEngine {
                         rows: m, width: hidden, eps: c.rmsNormEps)
         var logits = [Float](repeating: 0, count: m * c.vocabSize)
         logits.withUnsafeMutableBufferPointer { out in
-            packedHead.apply(output: out.baseAddress!, input: ws.h, rows: m)
+            packed.head.apply(output: out.baseAddress!, input: ws.h, rows: m)
         }
         return logits
     }
@@ -291,71 +295,10 @@ public final class InferenceEngine {
     }
 }
 
-/// A linear layer's weight as the engine multiplies by it, `output (+)= input · Wᵀ`: few rows (decoding) through its
-/// packed copy, many (prefill) through `sgemm` on the parameters — or through the packed copy as well when the weight
-/// exists only there (an adapter merged into it). The packed copy keeps the parameters' type (bfloat16 or float32); a
-/// weight with an adapter merged in is float32.
-private struct EngineWeight {
-    let packed: PackedWeights
-    /// The unpacked weight in the parameters; `nil` when only the packed copy holds the weight.
-    let weight: WeightPointer?
-
-    init(weight: WeightPointer, outputs: Int, inputs: Int) throws {
-        packed = try PackedWeights(weight: weight, outputs: outputs, inputs: inputs)
-        self.weight = weight
-    }
-
-    /// The weights of `modules` (adjacent in the parameters, from `weight` on, `inputs` wide) as one matrix, with
-    /// `adapter`'s modules of `layer` merged in (on a copy, packed and then freed).
-    init(weight: WeightPointer, modules: [(target: LoRATarget, outputs: Int)], inputs: Int, layer: Int,
-         adapter: LoRAAdapter?) throws {
-        let outputs = modules.reduce(0) { $0 + $1.outputs }
-        guard let adapter, modules.contains(where: { adapter.site(layer: layer, target: $0.target) != nil }) else {
-            packed = try PackedWeights(weight: weight, outputs: outputs, inputs: inputs)
-            self.weight = weight
-            return
-        }
-        let merged = try LargeAllocation.floats(outputs * inputs, for: "a merged weight")
-        defer { LargeAllocation.release(merged.baseAddress) }
-        weight.widen(from: 0, count: outputs * inputs, into: merged.baseAddress!)
-        var row = 0
-        for (target, rows) in modules {
-            adapter.merge(target, layer: layer, into: merged.baseAddress! + row * inputs)
-            row += rows
-        }
-        packed = try PackedWeights(weight: .float32(merged.baseAddress!), outputs: outputs, inputs: inputs)
-        self.weight = nil
-    }
-
-    func apply(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows: Int, accumulate: Bool = false) {
-        if let weight, rows > smallBatchLimit {
-            Linear.forward(output: output, input: input, weight: weight, rows: rows, inputWidth: packed.inputs,
-                           outputWidth: packed.outputs, accumulate: accumulate)
-        } else {
-            packed.apply(output: output, input: input, rows: rows, accumulate: accumulate)
-        }
-    }
-}
-
-/// One decoder layer's linear weights packed for decoding: q|k|v and gate|up each as one matrix, with `adapter`'s
-/// modules of that layer merged in.
-private struct PackedLayer {
-    let queryKeyValue, output, gateUp, down: EngineWeight
-
-    init(layer: Int, _ o: LayerWeights, config c: Qwen3Config, parameters w: WeightPointer, adapter: LoRAAdapter?) throws {
-        func weight(_ offset: Int, _ modules: [(LoRATarget, Int)], inputs: Int) throws -> EngineWeight {
-            try EngineWeight(weight: w + offset, modules: modules, inputs: inputs, layer: layer, adapter: adapter)
-        }
-        queryKeyValue = try weight(o.queryProjection, [(.query, c.queryWidth), (.key, c.keyValueWidth), (.value, c.keyValueWidth)],
-                                   inputs: c.hiddenSize)
-        output = try weight(o.outputProjection, [(.output, c.hiddenSize)], inputs: c.queryWidth)
-        gateUp = try weight(o.gateProjection, [(.gate, c.intermediateSize), (.up, c.intermediateSize)], inputs: c.hiddenSize)
-        down = try weight(o.downProjection, [(.down, c.hiddenSize)], inputs: c.intermediateSize)
-    }
-}
-
 /// Activation buffers of one pass, grown to the largest pass seen and reused.
 private final class Workspace {
+    /// The adapter's rank (0 without one).
+    let rank: Int
     private(set) var rows = 0
     /// Attention scratch floats per thread.
     private(set) var scoresPerThread = 0
@@ -363,16 +306,23 @@ private final class Workspace {
     private(set) var x: UnsafeMutablePointer<Float>!, h: UnsafeMutablePointer<Float>!, qkv: UnsafeMutablePointer<Float>!
     private(set) var attention: UnsafeMutablePointer<Float>!, gateUp: UnsafeMutablePointer<Float>!
     private(set) var activation: UnsafeMutablePointer<Float>!, rstd: UnsafeMutablePointer<Float>!, scores: UnsafeMutablePointer<Float>!
+    /// An adapted module's `x · Aᵀ`, `rows × rank`.
+    private(set) var projected: UnsafeMutablePointer<Float>!
+
+    init(rank: Int) {
+        self.rank = rank
+    }
 
     /// Grows the buffers for `rows` rows; an `OutOfMemoryError` (buffers of the old size kept) when they do not fit.
     func reserve(rows: Int, scoresPerThread: Int, config c: Qwen3Config) throws {
         if rows > self.rows || x == nil {
             let grown = try [c.hiddenSize, c.hiddenSize, c.queryKeyValueWidth, c.queryWidth, 2 * c.intermediateSize,
-                             c.intermediateSize, c.numAttentionHeads + c.numKeyValueHeads].map { width in
+                             c.intermediateSize, c.numAttentionHeads + c.numKeyValueHeads, rank].map { width in
                 try LargeAllocation.floats(rows * width, for: "the decoding workspace").baseAddress!
             }
-            for p in [x, h, qkv, attention, gateUp, activation, rstd] { LargeAllocation.release(p) }
+            for p in [x, h, qkv, attention, gateUp, activation, rstd, projected] { LargeAllocation.release(p) }
             (x, h, qkv, attention, gateUp, activation, rstd) = (grown[0], grown[1], grown[2], grown[3], grown[4], grown[5], grown[6])
+            projected = grown[7]
             self.rows = rows
         }
         if scoresPerThread > self.scoresPerThread || scores == nil {
@@ -384,6 +334,6 @@ private final class Workspace {
     }
 
     deinit {
-        for p in [x, h, qkv, attention, gateUp, activation, rstd, scores] { LargeAllocation.release(p) }
+        for p in [x, h, qkv, attention, gateUp, activation, rstd, projected, scores] { LargeAllocation.release(p) }
     }
 }

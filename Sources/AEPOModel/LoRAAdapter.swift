@@ -116,6 +116,16 @@ public final class LoRAAdapter {
         if gradientStorage == nil { gradientStorage = try LargeAllocation.floats(parameters.count, for: "the adapter's gradients") }
     }
 
+    /// `output += s · B(A(dropout(input)))` through the adapted module `site` over `rows` rows of an output `stride` floats
+    /// apart (a slice of a fused product's output), with the values the adapter holds now; `u = dropout(input) · Aᵀ` is
+    /// kept in `projected` (`rows × rank`), the dropped input in `scratch` (needed only with `dropout`).
+    func forward(_ site: Site, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, rows: Int, stride: Int,
+                 projected: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>? = nil, dropout: Dropout? = nil) {
+        let q = parameters.baseAddress!
+        LowRankLinear.forward(output: output, input: input, a: q + site.a, b: q + site.b, projected: projected, scratch: scratch,
+                              shape: site.shape(rows: rows, stride: stride, config: config), dropout: dropout)
+    }
+
     /// `W += s · B · A` for module `target` of `layer`, whose `[out, in]` weight is at `weight`; nothing when that
     /// module is not adapted.
     public func merge(_ target: LoRATarget, layer: Int, into weight: UnsafeMutablePointer<Float>) {

@@ -61,26 +61,23 @@ public struct MemoryEstimate: Equatable, Sendable {
         parts.append(Part(name: "activations of \(sequences) × \(positions) tokens", bytes: Self.bytes(floats: floats)))
     }
 
-    /// An `InferenceEngine`'s packed weights (about the parameters' size; float32 when an adapter is merged into them,
-    /// counted as if into all of them), the KV cache of `sequences` sequences of `positions` tokens stored as
-    /// `kvCacheDataType`, the workspace of a call over `rows` tokens (default: a prefill of `positions` tokens), which
-    /// runs in passes of at most `maxTokensPerPass` rows, and the attention scratch of every thread over `positions`
-    /// (`PagedAttention.scratchCount` at the engine's default block size), counted at twice its need: it grows by doubling.
+    /// An `InferenceEngine`'s packed weights (about the parameters' size and in their type: an adapter is applied
+    /// unmerged, with no copy of the weights it adapts), the KV cache of `sequences` sequences of `positions` tokens
+    /// stored as `kvCacheDataType`, the workspace of a call over `rows` tokens (default: a prefill of `positions` tokens),
+    /// which runs in passes of at most `maxTokensPerPass` rows, with an adapted module's `rows × rank` product, and the
+    /// attention scratch of every thread over `positions` (`PagedAttention.scratchCount` at the engine's default block
+    /// size), counted at twice its need: it grows by doubling.
     public mutating func addInferenceEngine(sequences: Int, positions: Int, rows: Int? = nil,
                                             kvCacheDataType: KVCacheDataType = .float32,
                                             maxTokensPerPass: Int = InferenceEngine.defaultMaxTokensPerPass) {
         let c = config
-        if adapter != nil && storage == .bfloat16 {
-            parts.append(Part(name: "packed weights", bytes: Self.bytes(floats: Double(ParameterLayout(config: c).totalCount))))
-        } else {
-            addParameterSized("packed weights")
-        }
+        addParameterSized("packed weights")
         let cache = Double(sequences) * Double(positions) * Double(kvCacheDataType.bytesPerPosition(c))
         let type = kvCacheDataType == .float32 ? "" : " in \(kvCacheDataType.name)"
         parts.append(Part(name: "KV cache of \(sequences) × \(positions) tokens\(type)", bytes: cache))
         let passRows = min(rows ?? positions, maxTokensPerPass)
         let workspace = Double(passRows) * Double(2 * c.hiddenSize + c.queryKeyValueWidth + c.queryWidth + 3 * c.intermediateSize
-                                                   + c.numAttentionHeads + c.numKeyValueHeads)
+                                                   + c.numAttentionHeads + c.numKeyValueHeads + (adapter?.rank ?? 0))
         parts.append(Part(name: "decoding workspace", bytes: Self.bytes(floats: workspace)))
         let scores = PagedAttention.scratchCount(queryHeads: c.numAttentionHeads, length: positions, blockSize: InferenceEngine.defaultBlockSize)
         parts.append(Part(name: "attention scratch", bytes: Self.bytes(floats: 2 * Double(Parallel.threadCount) * Double(scores))))

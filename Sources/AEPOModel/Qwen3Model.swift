@@ -335,10 +335,8 @@ public final class Qwen3Model {
         /// `output += s · B(A(dropout(input)))` for the module `target` of layer `l`, when it is adapted.
         func adapt(_ target: LoRATarget, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, stride: Int) {
             guard let adapter = activeAdapter, let lora = a.adapter, let (index, site) = adapter.site(layer: l, target: target) else { return }
-            let q = adapter.parameters.baseAddress!
-            LowRankLinear.forward(output: output, input: input, a: q + site.a, b: q + site.b, projected: lora.projected[index],
-                                  scratch: lora.scratch, shape: site.shape(rows: n, stride: stride, config: adapter.config),
-                                  dropout: lora.dropout(site: index))
+            adapter.forward(site, input: input, output: output, rows: n, stride: stride, projected: lora.projected[index],
+                            scratch: lora.scratch, dropout: lora.dropout(site: index))
         }
         let w = weights[l]
         let qkvW = c.queryKeyValueWidth

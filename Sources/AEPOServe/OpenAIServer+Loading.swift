@@ -6,8 +6,8 @@ import Hummingbird
 /// The runtime updates (`RuntimeLoading`): vLLM's `POST /v1/load_lora_adapter` `{"lora_name", "lora_path"}` and
 /// `POST /v1/unload_lora_adapter` `{"lora_name"}`, and SGLang's `POST /update_weights_from_disk` `{"model_path"}`.
 /// Files are read and engines built on the scheduler's thread between two decode steps; requests already running
-/// finish on the weights they started with. A new engine's KV cache stores what the base engine's does, and its passes
-/// are as large.
+/// finish on the weights they started with. An adapter's engine shares the base engine's packed weights (`PackedModel`)
+/// and applies the adapter unmerged; its KV cache stores what the base engine's does, and its passes are as large.
 extension OpenAIServer {
     func loadAdapter(_ request: Request, loading: RuntimeLoading) async throws -> Response {
         let fields = try RequestFields(body: try await body(request))
@@ -28,7 +28,7 @@ extension OpenAIServer {
             } catch let error as InputError {
                 throw OpenAIError.invalid("lora_path", "not an adapter of this model: \(error)")
             }
-            let engine = try InferenceEngine(model: base.model, merging: adapter, kvCacheDataType: base.cache.dataType,
+            let engine = try InferenceEngine(packed: base.packed, adapter: adapter, kvCacheDataType: base.cache.dataType,
                                              maxTokensPerPass: base.maxTokensPerPass)
             models.add(ServedModels.Adapter(engine: engine, path: directory.path), as: name)
         }
@@ -46,7 +46,7 @@ extension OpenAIServer {
     }
 
     /// Replaces the base model's weights with those in `model_path` (a Hugging Face directory of the same shape); refused
-    /// while adapters are loaded (they were merged over the old weights).
+    /// while adapters are loaded (their engines run over the old weights).
     func updateWeights(_ request: Request, loading: RuntimeLoading) async throws -> Response {
         let path = try RequestFields(body: try await body(request)).required("model_path")
         let directory = try loading.resolve(path, param: "model_path")
@@ -54,7 +54,7 @@ extension OpenAIServer {
         try await scheduler.perform {
             guard models.adapters.isEmpty else {
                 throw OpenAIError(.conflict, "unload the LoRA adapters (\(models.adapters.keys.sorted().joined(separator: ", "))) "
-                                  + "before replacing the weights they were merged into", param: "model_path")
+                                  + "before replacing the weights they run over", param: "model_path")
             }
             let model: Qwen3Model
             do {

@@ -2,7 +2,8 @@ import AEPOModel
 import Foundation
 
 /// The engines a server runs requests on: the base model's, and one per LoRA adapter loaded at run time (vLLM's
-/// runtime LoRA API), each merged into its own packed weights over the one base model. Read by the request handlers,
+/// runtime LoRA API), each applying its adapter unmerged over the base engine's packed weights (`PackedModel`, shared:
+/// an adapter costs its own KV cache and its A and B). Read by the request handlers,
 /// changed only on the scheduler's thread (`GenerationScheduler.perform`); every access is under a lock.
 public final class ServedModels: @unchecked Sendable {
     /// A loaded adapter: its engine and the directory it was read from.

@@ -87,13 +87,16 @@ extension Trainer {
         return collection
     }
 
-    /// The native engine over the model's current weights, or the servers serving the published policy.
+    /// The native engine over the model's current weights (a LoRA run's base packed once, `packedBase`), or the servers
+    /// serving the published policy.
     private func samplingBackend() throws -> SamplingBackend {
         let sampling = SamplingSettings(temperature: Float(config.algorithm.rollout.temperature))
         guard let servers, let published = publishedPolicy else {
-            return NativeSampler(engine: try InferenceEngine(model: model, kvCacheDataType: config.sampling.kvCacheDataType,
-                                                             maxTokensPerPass: config.sampling.maxNumBatchedTokens),
-                                 sampling: sampling)
+            let packed = try packedBase ?? PackedModel(model: model)
+            if model.adapter != nil { packedBase = packed }
+            let engine = try InferenceEngine(packed: packed, adapter: model.adapter, kvCacheDataType: config.sampling.kvCacheDataType,
+                                             maxTokensPerPass: config.sampling.maxNumBatchedTokens)
+            return NativeSampler(engine: engine, sampling: sampling)
         }
         return try servers.backend(model: published.name, sampling: sampling, topLogprobs: config.sampling.topLogprobs,
                                    vocabularySize: model.config.vocabSize, contextLength: model.config.maxPositionEmbeddings)

@@ -152,8 +152,8 @@ final class BFloat16StorageTests: XCTestCase {
     }
 
     /// An adapter on a BF16 checkpoint is attached, not merged: the model stays bfloat16, and the training forward (the
-    /// adapter unmerged, as PEFT computes it) and the engine (the adapted modules merged into float32 copies) compute
-    /// what the float32 model with the adapter merged computes.
+    /// adapter unmerged, as PEFT computes it) and the engine (the adapter unmerged over the bfloat16 base's packed
+    /// weights) compute what the float32 model with the adapter merged computes.
     func testAdapterOnABFloat16CheckpointIsAttached() throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

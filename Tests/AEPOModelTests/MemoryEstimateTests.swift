@@ -46,6 +46,13 @@ final class MemoryEstimateTests: XCTestCase {
         var quantised = MemoryEstimate(config: config)
         quantised.addInferenceEngine(sequences: 2, positions: 3, kvCacheDataType: .int8)
         XCTAssertEqual(quantised.parts[2], .init(name: "KV cache of 2 × 3 tokens in int8", bytes: 6 * 2 * (2 + 4)))
+
+        // A rank-2 adapter of q_proj on bfloat16 parameters (176 · 2 bytes, and the 16 norm floats' copies: 416): the
+        // adapter 2 · (4 + 4) floats; the packed weights stay bfloat16, the parameters' size; the workspace holds
+        // x · Aᵀ, 2 more floats a row.
+        var adapted = MemoryEstimate(config: config, adapter: LoRAConfig(rank: 2, alpha: 4, targets: [.query]), storage: .bfloat16)
+        adapted.addInferenceEngine(sequences: 2, positions: 3)
+        XCTAssertEqual(adapted.parts.map(\.bytes), [416, 64, 416, 96, 3 * 43 * 4, Double(2 * Parallel.threadCount * 2 * 16 * 4)])
     }
 
     /// The logits are held 2²⁴ floats at a time, or 1,024 rows of a larger vocabulary, by the model and its estimate.

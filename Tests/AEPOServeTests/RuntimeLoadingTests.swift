@@ -59,6 +59,9 @@ final class RuntimeLoadingTests: XCTestCase {
 
         let load = try await server.send("/v1/load_lora_adapter", body: #"{"lora_name": "policy-v1", "lora_path": "\#(root.path)/policy-v1"}"#)
         XCTAssertEqual(load.status, 200, load.body)
+        let served = server.scheduler.models
+        XCTAssertIdentical(try XCTUnwrap(served.adapter("policy-v1")).engine.packed, served.base.packed,
+                           "the adapter's engine shares the base's packed weights")
         let models = try await server.send("/v1/models", method: "GET")
         XCTAssertTrue(models.body.contains(#""id":"policy-v1""#) && models.body.contains(#""parent":"tiny""#), models.body)
         XCTAssertEqual(server.scheduler.models.adapter("policy-v1")?.engine.maxTokensPerPass, 5)

@@ -43,8 +43,8 @@ final class LoRATrainingTests: XCTestCase {
     }
 
     /// A base whose values bfloat16 holds (those of a BF16 checkpoint) stays in bfloat16 under the adapter, in SFT and
-    /// in RL (whose sampler packs it in bfloat16 with the adapter merged into float32 copies), and never changes; a full
-    /// fine-tuning from it trains float32 weights against a bfloat16 KL reference.
+    /// in RL (whose sampler packs it in bfloat16 and applies the adapter unmerged), and never changes; a full fine-tuning
+    /// from it trains float32 weights against a bfloat16 KL reference (and packs them again at every step).
     func testBFloat16BaseStaysBFloat16AndFrozen() throws {
         let directory = try Fixtures.temporaryDirectory("lora-bf16")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -65,12 +65,14 @@ final class LoRATrainingTests: XCTestCase {
         XCTAssertEqual(full.model.storage, .float32)
         XCTAssertEqual(try XCTUnwrap(full.reference).storage, .bfloat16)
         try full.train(until: 1)
+        XCTAssertNil(full.packedBase, "the weights change: no packed copy is kept")
         XCTAssertNotEqual(full.model.parameterValues, values, "full fine-tuning trains the float32 weights")
         XCTAssertEqual(try XCTUnwrap(full.reference).parameterValues, values)
     }
 
     /// The KL reference is the base: 0 at step 1 (B = 0), then not; no `reference/` copy is kept. The sampler decodes
-    /// with merged weights, which the training forward matches closely (`logprob_mismatch`).
+    /// with the adapter unmerged over the base packed once for every step, and the training forward matches it closely
+    /// (`logprob_mismatch`).
     func testKLReferenceIsTheBaseAndSamplingMatchesTraining() throws {
         let run = try Fixtures.temporaryDirectory("lora-kl")
         defer { try? FileManager.default.removeItem(at: run) }
@@ -79,7 +81,9 @@ final class LoRATrainingTests: XCTestCase {
         XCTAssertNil(trainer.reference)
         let first = try trainer.step()
         XCTAssertEqual(first["kl_ref"], 0)
+        let packed = try XCTUnwrap(trainer.packedBase)
         let second = try trainer.step()
+        XCTAssertIdentical(trainer.packedBase, packed, "the second step's engine shares the first's packed base")
         XCTAssertGreaterThan(try XCTUnwrap(second["kl_ref"]), 0)
         XCTAssertLessThan(try XCTUnwrap(second["logprob_mismatch"]), 1e-4)
         XCTAssertFalse(FileManager.default.fileExists(atPath: run.appendingPathComponent(Trainer.referenceDirectory).path))
