@@ -6,8 +6,8 @@ import AEPOKernels
 /// KV cache and LoRA adapter, which the engines apply unmerged: a LoRA run packs its frozen base once for all its
 /// steps, and `aepo serve`'s adapters share the base engine's copy.
 ///
-/// The copy is a snapshot of the parameters: pack again after changing them (a full fine-tuning's update).
-/// Only read once made, so engines on several threads may share it.
+/// The copy is a snapshot of the parameters: pack again after changing them (a full fine-tuning's update). It is only
+/// read once made.
 public final class PackedModel {
     /// The model whose parameters were packed; engines read its embedding and norm weights.
     public let model: Qwen3Model

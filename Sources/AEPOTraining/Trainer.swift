@@ -43,8 +43,9 @@ public final class Trainer {
     let servedBaseName: String?
     /// The policy the servers serve: its version (the steps it had been trained) and the name requests give as `model`.
     var publishedPolicy: (version: Int, name: String)?
-    /// A LoRA run's frozen base packed for the native rollout engine, at the first rollout; every step's engine shares
-    /// it and reads the adapter as it is (a full fine-tuning's engine packs the weights again each step).
+    /// A LoRA run's frozen base packed for the native rollout engine, at the first rollout, and kept for the run (through
+    /// the policy updates too: the memory estimate counts it beside the activations); every step's engine shares it and
+    /// reads the adapter as it is (a full fine-tuning's engine packs the weights again each step).
     var packedBase: PackedModel?
     /// Where the progress lines and warnings go (stderr by default).
     public var log: (String) -> Void
