@@ -36,26 +36,30 @@ struct LayerActivations {
 
     /// The floats `init` takes (in `Double`, so that an estimate for any shape cannot overflow).
     static func floatCount(_ c: Qwen3Config, _ s: BatchShape) -> Double {
-        inputFloatCount(c, s) + workingFloatCount(c, s)
+        keptFloatCount(c, s) + workingFloatCount(c, s)
     }
 
-    /// The floats of `input`, what a layer keeps when its activations are recomputed.
-    static func inputFloatCount(_ c: Qwen3Config, _ s: BatchShape) -> Double { Double(s.rows) * Double(c.hiddenSize) }
+    /// The floats of `input` and `middle`, what a layer keeps when its activations are recomputed: from them the
+    /// backward pass recomputes the rest without the two products whose outputs it has (o_proj's, in `middle`) or does
+    /// not need (down_proj's, the layer's output).
+    static func keptFloatCount(_ c: Qwen3Config, _ s: BatchShape) -> Double { 2 * Double(s.rows) * Double(c.hiddenSize) }
 
-    /// The floats of everything but `input`, which layers whose activations are recomputed share.
+    /// The floats of everything but `input` and `middle`, which layers whose activations are recomputed share.
     static func workingFloatCount(_ c: Qwen3Config, _ s: BatchShape) -> Double {
         let n = Double(s.rows)
-        return n * Double(3 * c.hiddenSize + 3 * c.queryWidth + 3 * c.keyValueWidth + 3 * c.intermediateSize)
+        return n * Double(2 * c.hiddenSize + 3 * c.queryWidth + 3 * c.keyValueWidth + 3 * c.intermediateSize)
             + n * Double(2 + c.numAttentionHeads + c.numKeyValueHeads)
             + Double(c.numAttentionHeads) * Double(s.squares)
     }
 
-    /// A layer's activations in `arena`; with `working`, only its `input` is its own and the rest is `working`'s.
+    /// A layer's activations in `arena`; with `working`, only its `input` and `middle` are its own and the rest is
+    /// `working`'s.
     init(_ c: Qwen3Config, _ s: BatchShape, arena: FloatArena, sharing working: LayerActivations? = nil) {
         let n = s.rows
         if let working {
             self = working
             input = arena.take(n * c.hiddenSize)
+            middle = arena.take(n * c.hiddenSize)
             return
         }
         input = arena.take(n * c.hiddenSize)
@@ -103,14 +107,14 @@ struct Activations {
     var entropies: UnsafeMutablePointer<Float>
     /// The adapter's activations, when the pass ran with one.
     var adapter: LoRAActivations?
-    /// True when the layers keep only their inputs and share the rest, which the backward pass recomputes layer by
-    /// layer (activation checkpointing).
+    /// True when the layers keep only their inputs and their residuals after attention and share the rest, which the
+    /// backward pass recomputes layer by layer (activation checkpointing).
     var recomputed: Bool
 
     /// The floats `init` takes from its arena (in `Double`, like `LayerActivations.floatCount`).
     static func floatCount(_ c: Qwen3Config, _ s: BatchShape, chunkRows: Int, recomputed: Bool = false) -> Double {
         let layers = recomputed
-            ? Double(c.numHiddenLayers) * LayerActivations.inputFloatCount(c, s) + LayerActivations.workingFloatCount(c, s)
+            ? Double(c.numHiddenLayers) * LayerActivations.keptFloatCount(c, s) + LayerActivations.workingFloatCount(c, s)
             : Double(c.numHiddenLayers) * LayerActivations.floatCount(c, s)
         return layers
             + Double(s.rows) * Double(2 * c.hiddenSize + 1)
@@ -125,8 +129,8 @@ struct Activations {
             + Double(s.targets) * Double(c.hiddenSize)
     }
 
-    /// Lays out a forward pass's activations in `arena`, all of every layer's or (`recomputed`) their inputs and one
-    /// shared set of the rest (an `OutOfMemoryError` when they do not fit).
+    /// Lays out a forward pass's activations in `arena`, all of every layer's or (`recomputed`) their inputs and
+    /// residuals after attention and one shared set of the rest (an `OutOfMemoryError` when they do not fit).
     init(_ c: Qwen3Config, _ batch: TokenBatch, chunkRows: Int, recomputed: Bool = false, arena: FloatArena) throws {
         attention = AttentionShape(lengths: batch.sequences.map(\.count), heads: c.numAttentionHeads, kvHeads: c.numKeyValueHeads,
                                    headDim: c.headDim, valueStride: c.queryKeyValueWidth)

@@ -42,10 +42,11 @@ public final class Qwen3Model {
     /// 151,936: 622 MB). Each chunk's product packs the whole LM head again (and, when the head trains, reads and
     /// writes its gradient), so chunks of a hundred rows spent about as long copying the head as multiplying by it.
     public static func defaultLogitsBudget(vocabulary: Int) -> Int { max(1 << 24, 1024 * vocabulary) }
-    /// Activation checkpointing: a training forward keeps only each layer's input (plus one layer's worth of buffers
-    /// the layers share), and `backward` recomputes each layer from its input before differentiating it. The
-    /// gradients are the same bits; the saved activations shrink from `layers ×` a layer's to about one layer's, for
-    /// one more forward pass of compute.
+    /// Activation checkpointing: a training forward keeps only each layer's input and residual after attention (plus
+    /// one layer's worth of buffers the layers share), and `backward` recomputes each layer from them before
+    /// differentiating it — all but o_proj's product (in the saved residual) and down_proj's (the layer's output, which
+    /// the backward pass does not need). The gradients are the same bits; the saved activations shrink from `layers ×`
+    /// a layer's to about one layer's, for about 70 % of one more forward pass through the layers.
     public var recomputesActivations = false
 
     private var gradientStorage: UnsafeMutableBufferPointer<Float>?
@@ -327,8 +328,10 @@ public final class Qwen3Model {
     }
 
     /// Decoder layer `l` of the pass `a` from its saved input: fills the layer's activations (and the adapter's) and
-    /// writes the layer's output to `output`. The backward pass of a recomputing model runs it again, to the same bits.
-    private func forwardLayer(_ l: Int, of a: Activations, output next: UnsafeMutablePointer<Float>) {
+    /// writes the layer's output to `output`. The backward pass of a recomputing model runs it again without `output`
+    /// (`nil`), to the same bits: the saved `middle` stands for o_proj's product and the layer's output is not needed,
+    /// so neither o_proj nor down_proj runs (their adapters' `x·Aᵀ` are kept from the forward pass).
+    private func forwardLayer(_ l: Int, of a: Activations, output next: UnsafeMutablePointer<Float>?) {
         let c = config
         let n = a.shape.rows
         let s = a.layers[l]
@@ -359,10 +362,12 @@ public final class Qwen3Model {
         }
         Attention.forward(output: s.attention, probabilities: s.probabilities, query: s.query, key: s.key,
                           value: s.projections + c.queryWidth + c.keyValueWidth, shape: a.attention)
-        s.middle.update(from: s.input, count: n * c.hiddenSize)
-        Linear.forward(output: s.middle, input: s.attention, weight: matrix(w.outputProjection), rows: n,
-                       inputWidth: c.queryWidth, outputWidth: c.hiddenSize, accumulate: true)
-        adapt(.output, input: s.attention, output: s.middle, stride: c.hiddenSize)
+        if next != nil {
+            s.middle.update(from: s.input, count: n * c.hiddenSize)
+            Linear.forward(output: s.middle, input: s.attention, weight: matrix(w.outputProjection), rows: n,
+                           inputWidth: c.queryWidth, outputWidth: c.hiddenSize, accumulate: true)
+            adapt(.output, input: s.attention, output: s.middle, stride: c.hiddenSize)
+        }
         RMSNorm.forward(output: s.norm2, rstd: s.norm2Rstd, input: s.middle, weight: vector(w.postAttentionNorm),
                         rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
         Linear.forward(output: s.gate, input: s.norm2, weight: matrix(w.gateProjection), rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
@@ -370,6 +375,7 @@ public final class Qwen3Model {
         adapt(.gate, input: s.norm2, output: s.gate, stride: c.intermediateSize)
         adapt(.up, input: s.norm2, output: s.up, stride: c.intermediateSize)
         SwiGLU.forward(output: s.activated, gate: s.gate, up: s.up, count: n * c.intermediateSize)
+        guard let next else { return }
         next.update(from: s.middle, count: n * c.hiddenSize)
         Linear.forward(output: next, input: s.activated, weight: matrix(w.downProjection), rows: n,
                        inputWidth: c.intermediateSize, outputWidth: c.hiddenSize, accumulate: true)
@@ -456,8 +462,8 @@ public final class Qwen3Model {
 
         for (l, s) in a.layers.enumerated().reversed() {
             let w = weights[l]
-            // The layer's activations again from its input (its output, no longer needed, goes to spare scratch).
-            if a.recomputed { forwardLayer(l, of: a, output: dFinal) }
+            // The layer's activations again from its input and its saved residual after attention.
+            if a.recomputed { forwardLayer(l, of: a, output: nil) }
             // x_out = middle + down(silu(gate) ⊙ up)
             Linear.backward(inputGradient: dActivated, weightGradient: g(w.downProjection), outputGradient: dResidual,
                             input: s.activated, weight: matrix(w.downProjection), rows: n,

@@ -3,8 +3,8 @@ import AEPOModel
 import XCTest
 
 /// Activation checkpointing (`Qwen3Model.recomputesActivations`): the backward pass recomputes every layer from its
-/// saved input and gets the same bits as from kept activations — for the whole model, with chunked logits, and for a
-/// LoRA adapter with dropout — while the estimate of the saved activations shrinks to about one layer's.
+/// saved input and residual after attention and gets the same bits as from kept activations — for the whole model, with chunked logits, and for a
+/// LoRA adapter with dropout — while the estimate of the saved activations shrinks to about one layer's and two rows of hidden width per layer and token.
 final class ActivationCheckpointingTests: XCTestCase {
     let config = Qwen3Config(vocabSize: 24, hiddenSize: 8, intermediateSize: 12, numHiddenLayers: 3, numAttentionHeads: 2,
                              numKeyValueHeads: 1, headDim: 4, maxPositionEmbeddings: 64, initializerRange: 0.5)
@@ -45,7 +45,7 @@ final class ActivationCheckpointingTests: XCTestCase {
     }
 
     /// 28 layers of 8 × 512 tokens at Qwen3-0.6B's shape: every layer's activations (about 14 GB) against their inputs
-    /// and one layer's (under 1 GB) beside the logits of 1,024 target rows (622 MB).
+    /// and residuals after attention (940 MB) and one layer's (under 1 GB) beside the logits of 1,024 target rows (622 MB).
     func testEstimateKeepsOneLayer() {
         let shape = Qwen3Config(vocabSize: 151_936, hiddenSize: 1024, intermediateSize: 3072, numHiddenLayers: 28, numAttentionHeads: 16,
                                 numKeyValueHeads: 8, headDim: 128, maxPositionEmbeddings: 40_960, tieWordEmbeddings: true)
@@ -55,6 +55,6 @@ final class ActivationCheckpointingTests: XCTestCase {
             return estimate.parts[1].bytes
         }
         XCTAssertGreaterThan(activations(recomputing: false), 14e9)
-        XCTAssertLessThan(activations(recomputing: true), 2.2e9)
+        XCTAssertLessThan(activations(recomputing: true), 2.6e9)
     }
 }
