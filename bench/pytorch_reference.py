@@ -36,10 +36,12 @@ memory is lowered once the model is loaded (/proc/self/clear_refs), as aepo does
                                    random advantage per sequence, backward, AdamW (lr 1e-5, weight decay 0.01);
                                    full fine-tuning, and with --lora RANK a peft LoRA adapter (alpha
                                    --lora-alpha, default 2 x rank; --lora-targets, default all seven modules).
-                                   The LM head and log-softmax run in chunks of 2^24 / vocab rows, each chunk
-                                   recomputed in backward (torch.utils.checkpoint), as aepo keeps one chunk of
-                                   logits; --activation-checkpointing turns on transformers' gradient
+                                   The LM head and log-softmax run in chunks of max(2^24, 1024 x vocab) / vocab
+                                   rows, each chunk recomputed in backward (torch.utils.checkpoint), as aepo keeps
+                                   one chunk of logits; --activation-checkpointing turns on transformers' gradient
                                    checkpointing (per layer, use_reentrant=False).
+  train_on_policy_tokens_per_s     the same update timed without its old log-probs' pass, as an on-policy step
+  train_lora_on_policy_tokens_per_s  runs it (TRL's num_iterations == 1: the old log-probs are the update's own).
   *_peak_rss_mb, load_peak_rss_mb  as in aepo bench --help.
 """
 import argparse
@@ -182,11 +184,14 @@ def measure(args):
         trained = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(trained, lr=1e-5, weight_decay=0.01)
         advantages = torch.randn(args.batch, 1, generator=generator)
-        chunk_rows = max(1, (1 << 24) // vocab)
+        chunk_rows = max(1 << 24, 1024 * vocab) // vocab
+        phases = []
 
         def update():
+            start = time.perf_counter()
             with torch.no_grad():
                 old = token_log_probs(causal_lm, ids, chunk_rows, grad=False)
+            middle = time.perf_counter()
             new = token_log_probs(causal_lm, ids, chunk_rows, grad=True)
             ratio = torch.exp(new - old)
             clipped = torch.maximum(-advantages * ratio, -advantages * ratio.clamp(0.8, 1.2))
@@ -194,10 +199,12 @@ def measure(args):
             loss.backward()
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
+            phases.append(time.perf_counter() - middle)
 
         seconds, _ = median_seconds(update, args.repeat, args.warmup)
         key = "train_lora" if lora else "train"
         figures[f"{key}_tokens_per_s"] = tokens / seconds
+        figures[f"{key}_on_policy_tokens_per_s"] = tokens / statistics.median(phases[args.warmup:])
         figures[f"{key}_peak_rss_mb"] = resident_mb()
     figures.update({
         "load_peak_rss_mb": load_peak,

@@ -23,7 +23,10 @@ struct Bench: ParsableCommand {
             --batch sequences of --length tokens: a forward pass for the old log-probs, the forward pass, PPO's \
             clipped loss (token mean, ε 0.2) on a random advantage per sequence at every next-token position, the \
             backward pass and AdamW over the trained parameters (the adapter's: rank RANK, alpha --lora-alpha, the \
-            modules of --lora-targets, on a frozen base); batch × length tokens per update.
+            modules of --lora-targets, on a frozen base); batch × length tokens per update. \
+            train_on_policy_tokens_per_s and train_lora_on_policy_tokens_per_s: the same update without the old \
+            log-probs' pass, as an on-policy RL step runs it (one mini-batch, one epoch: the old log-probs are the \
+            update's own).
             - *_peak_rss_mb: the workload's peak resident memory, the loaded model included. The child lowers its \
             peak to its resident memory once the model is loaded (/proc/self/clear_refs), so each figure is its \
             workload's alone; load_peak_rss_mb is the load's own peak (the weights as read beside the model's copy), \

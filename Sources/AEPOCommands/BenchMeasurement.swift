@@ -53,6 +53,15 @@ struct BenchContext: Sendable {
         return samples.sorted()[samples.count / 2]
     }
 
+    /// The median over `repetitions` calls (after `warmup` untimed ones) of the total of the phase durations, in
+    /// seconds, `body` returns, and the median of each phase's.
+    func medianPhaseSeconds(warmup: Int, _ body: () throws -> [Double]) rethrows -> (total: Double, phases: [Double]) {
+        for _ in 0..<warmup { _ = try body() }
+        let samples = try (0..<repetitions).map { _ in try body() }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        return (median(samples.map { $0.reduce(0, +) }), samples[0].indices.map { i in median(samples.map { $0[i] }) })
+    }
+
     private static func seconds(calls: Int, _ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
         let (wall, cpu) = (now(CLOCK_MONOTONIC), now(CLOCK_THREAD_CPUTIME_ID))
         for _ in 0..<calls { try body() }

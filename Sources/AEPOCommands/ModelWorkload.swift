@@ -2,6 +2,7 @@ import AEPOAlgorithms
 import AEPOCore
 import AEPOModel
 import AEPOTraining
+import Dispatch
 
 /// One workload `aepo bench --model DIR` measures on a Hugging Face model, each in its own process: prefill, decoding
 /// at one batch size, a full fine-tuning RL update, a LoRA RL update. Every one works on random tokens drawn from a
@@ -95,16 +96,19 @@ enum ModelWorkload: Equatable {
                 try model.attach(try LoRAAdapter(config: adapter, model: model.config, seed: 3))
             }
             let update = try RLUpdate(model: model, sequences: sequences)
-            let seconds = try context.medianSeconds(warmup: bench.warmup, update.step)
-            return [self == .train ? "train_tokens_per_s" : "train_lora_tokens_per_s": (tokens / seconds).rounded()]
+            let (step, phases) = try context.medianPhaseSeconds(warmup: bench.warmup, update.step)
+            let key = self == .train ? "train" : "train_lora"
+            return ["\(key)_tokens_per_s": (tokens / step).rounded(), "\(key)_on_policy_tokens_per_s": (tokens / phases[1]).rounded()]
         }
     }
 }
 
-/// The training workload: one RL update of a batch of equal-length sequences, as an on-policy GRPO step makes it —
-/// a forward pass for the old log-probs, the forward pass, PPO's clipped loss (token mean, ε = 0.2, dual clip c = 3)
-/// on a random advantage per sequence at every next-token position, the backward pass and an AdamW update of the
-/// trainable parameters (the adapter's when one is attached).
+/// The training workload: one RL update of a batch of equal-length sequences in two timed phases — a forward pass
+/// for the old log-probs (what a step with several mini-batches or epochs runs first), then the update: the forward
+/// pass, PPO's clipped loss (token mean, ε = 0.2, dual clip c = 3) on a random advantage per sequence at every
+/// next-token position, the backward pass and an AdamW update of the trainable parameters (the adapter's when one is
+/// attached). The update alone is what an on-policy step costs, whose old log-probs are the update's own: the loss
+/// costs the same whichever old log-probs it is given.
 private struct RLUpdate {
     let model: Qwen3Model
     let batch: TokenBatch
@@ -124,8 +128,17 @@ private struct RLUpdate {
         optimizer = try AdamW(parameterCount: model.trainableParameters.count)
     }
 
-    func step() throws {
+    /// Runs one update and returns the seconds of its two phases: the old log-probs, the update.
+    func step() throws -> [Double] {
+        let start = DispatchTime.now().uptimeNanoseconds
         let old = try model.forward(batch).logProbs
+        let middle = DispatchTime.now().uptimeNanoseconds
+        try update(old: old)
+        let end = DispatchTime.now().uptimeNanoseconds
+        return [Double(middle - start) / 1e9, Double(end - middle) / 1e9]
+    }
+
+    private func update(old: [Float]) throws {
         model.zeroGradients()
         let current = try model.forward(batch).logProbs
         func matrix(_ values: [Float]) -> TokenMatrix { TokenMatrix(rows: mask.rows, columns: mask.columns, values: values.map(Double.init)) }

@@ -27,9 +27,14 @@ final class BenchModelTests: XCTestCase {
         }
         XCTAssertEqual(run, ["prefill", "decode-1", "decode-3", "train", "train-lora"])
         for key in ["prefill_tokens_per_s", "decode_tokens_per_s_batch1", "decode_tokens_per_s_batch3", "train_tokens_per_s",
-                    "train_lora_tokens_per_s", "prefill_peak_rss_mb", "decode_peak_rss_mb_batch1", "decode_peak_rss_mb_batch3",
+                    "train_lora_tokens_per_s", "train_on_policy_tokens_per_s", "train_lora_on_policy_tokens_per_s", "prefill_peak_rss_mb", "decode_peak_rss_mb_batch1", "decode_peak_rss_mb_batch3",
                     "train_peak_rss_mb", "train_lora_peak_rss_mb", "load_peak_rss_mb", "peak_rss_mb"] {
             XCTAssertGreaterThan(try XCTUnwrap(report[key] as? Double, key), 0, key)
+        }
+        for key in ["train", "train_lora"] {
+            // The on-policy update is the step without its old log-probs' pass: never slower.
+            XCTAssertGreaterThanOrEqual(try XCTUnwrap(report["\(key)_on_policy_tokens_per_s"] as? Double),
+                                        try XCTUnwrap(report["\(key)_tokens_per_s"] as? Double), key)
         }
         XCTAssertTrue(["base", "avx512"].contains(try XCTUnwrap(report["gemm_kernel"] as? String)))
         XCTAssertEqual(report["parameters"] as? Double, Double(ParameterLayout(config: try Qwen3Config.load(
