@@ -87,11 +87,11 @@ enum PythonFormat {
         return out
     }
 
-    /// One conversion of `value` laid out by `spec` (the flags, width and precision; right-aligned unless `-`), a
-    /// number padded with zeros after its sign when `zeroPadded` (the `0` flag; a string ignores it).
-    private static func convert(_ value: JinjaValue, _ conversion: Character, _ spec: FormatSpec, zeroPadded: Bool,
+    /// One conversion of `value` laid out as `layout` says (the flags, width and precision; right-aligned unless `-`),
+    /// a number padded with zeros after its sign when `zeroPadded` (the `0` flag; a string ignores it).
+    private static func convert(_ value: JinjaValue, _ conversion: Character, _ layout: FormatSpec, zeroPadded: Bool,
                                 at index: Int) throws -> String {
-        var spec = spec, number = spec
+        var spec = layout, number = layout
         if zeroPadded { (number.fill, number.align) = ("0", "=") }
         switch conversion {
         case "s", "r", "a":

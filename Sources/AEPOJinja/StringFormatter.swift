@@ -1,5 +1,5 @@
 /// Python's `str.format` and `str.format_map` as jinja2's sandbox runs them (`string.Formatter` over the template's
-/// values): literal text with `{{` and `}}` for braces, and replacement fields `{[name][!conversion][:spec]}` — an
+/// values): literal text with `{{` and `}}` for braces, and replacement fields `{[name][!conversion][:format_spec]}` — an
 /// automatic or explicit position, or a keyword, followed by `.attribute` and `[key]` lookups (read as the template
 /// reads them), `!s`, `!r` or `!a`, and a specification (which may hold fields of its own) applied as Python's
 /// `format()` applies it to the value's type (`FormatSpec`).
@@ -51,7 +51,7 @@ enum StringFormatter {
         return out
     }
 
-    /// A replacement field's parts, `name!conversion:spec}`, read as CPython's `parse_field` reads them.
+    /// A replacement field's parts, `name!conversion:format_spec}`, read as CPython's `parse_field` reads them.
     private struct Field {
         var name = "", conversion: Unicode.Scalar?, spec = ""
 
@@ -145,7 +145,7 @@ enum StringFormatter {
         }
     }
 
-    /// Python's `format(value, spec)` for the value's type: strings, integers (and `bool`s), floats; any other value only
+    /// Python's `format(value, format_spec)` for the value's type: strings, integers (and `bool`s), floats; any other value only
     /// with an empty specification, as its `str`.
     private static func formatted(_ value: JinjaValue, spec text: String) throws -> String {
         func unknown(_ type: Character?) -> JinjaError {
