@@ -116,7 +116,7 @@ public final class NativeSampler: SamplingBackend {
 
     /// Runs each sequence's one token and stores the new logits.
     private func decode(_ steps: [(SequenceHandle, Int)]) throws {
-        let logits = try engine.decodeStep(sequences: steps.map { state($0.0).sequence }, tokens: steps.map(\.1))
+        let logits = try countingPasses { try engine.decodeStep(sequences: steps.map { state($0.0).sequence }, tokens: steps.map(\.1)) }
         let v = engine.config.vocabSize
         for (i, (handle, _)) in steps.enumerated() {
             states[handle.rawValue]!.logits = Array(logits[(i * v)..<((i + 1) * v)])
@@ -128,9 +128,16 @@ public final class NativeSampler: SamplingBackend {
 
     private func prefill(_ runs: [(SequenceID, [Int])]) throws -> [Float] {
         let before = engine.statistics.prefillTokens
-        let logits = try engine.prefill(runs.map { (sequence: $0.0, tokens: $0.1) })
+        let logits = try countingPasses { try engine.prefill(runs.map { (sequence: $0.0, tokens: $0.1) }) }
         statistics.prefillTokens += engine.statistics.prefillTokens - before
         return logits
+    }
+
+    /// `body`'s result, with the engine passes it ran added to `statistics.passes`.
+    private func countingPasses(_ body: () throws -> [Float]) rethrows -> [Float] {
+        let before = engine.statistics.passes
+        defer { statistics.passes += engine.statistics.passes - before }
+        return try body()
     }
 
     private func state(_ handle: SequenceHandle) -> State {

@@ -12,6 +12,9 @@ public struct SamplingStatistics: Equatable, Sendable, Codable {
     public var decodeSteps = 0
     public var decodedSequences = 0
     public var forks = 0
+    /// Forward passes the model ran for prefills and decode steps: one per call, or more for a call over more tokens
+    /// than the engine's pass size (`InferenceEngine.maxTokensPerPass`); 0 for a backend whose server runs the passes.
+    public var passes = 0
 
     public init() {}
 }

@@ -1,6 +1,13 @@
-/// markupsafe's `Markup.striptags` (jinja2's `striptags` filter): HTML text without its comments and tags, white space
-/// collapsed to single spaces, character references decoded.
+/// HTML text as markupsafe handles it: `escape`d (jinja2's `escape` filter), and `Markup.striptags` (the `striptags`
+/// filter): without its comments and tags, white space collapsed to single spaces, character references decoded.
 enum HTMLText {
+    /// markupsafe's `escape`: `& < > " '` as HTML entities.
+    static func escaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&#34;")
+            .replacingOccurrences(of: "'", with: "&#39;")
+    }
+
     static func strippingTags(_ html: String) -> String {
         var text = Array(html.unicodeScalars)
         for (open, close) in [("<!--", "-->"), ("<", ">")] {

@@ -8,6 +8,13 @@ public struct JinjaArguments {
         self.keywords = keywords
     }
 
+    /// The keyword arguments as a dictionary, in the order given.
+    var keywordDictionary: JinjaDictionary {
+        var dictionary = JinjaDictionary()
+        for (name, value) in keywords { dictionary[name] = value }
+        return dictionary
+    }
+
     /// The argument of parameter `name`, the `index`-th one (0-based); nil when not given.
     public func value(_ index: Int, _ name: String) -> JinjaValue? {
         if index < positional.count { return positional[index] }

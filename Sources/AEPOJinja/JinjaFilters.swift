@@ -1,8 +1,8 @@
 import Foundation
 
 /// The filters (`value | name(arguments)`) of jinja2, with jinja2's parameters and semantics (an `attribute` may be a
-/// dotted path, `"user.name"`, `"items.0"`), and transformers' `tojson`. Not here: `urlize`. `groupby`'s groups are
-/// `(grouper, list)` tuples to unpack or index (jinja2's named tuple also has `.grouper` and `.list`).
+/// dotted path, `"user.name"`, `"items.0"`), and transformers' `tojson`. `groupby`'s groups are `(grouper, list)`
+/// named tuples, as jinja2's: unpacked, indexed, or read as `.grouper` and `.list`.
 enum JinjaFilters {
     typealias Filter = @Sendable (JinjaValue, JinjaArguments) throws -> JinjaValue
 
@@ -62,9 +62,7 @@ enum JinjaFilters {
                 guard args.positional.isEmpty || args.keywords.isEmpty else {
                     throw JinjaError.runtime("can't handle positional and keyword arguments at the same time")
                 }
-                var keywords = JinjaDictionary()
-                for (key, item) in args.keywords { keywords[key] = item }
-                return .string(try PythonFormat.format(value.text, args.keywords.isEmpty ? .tuple(args.positional) : .dictionary(keywords)))
+                return .string(try PythonFormat.format(value.text, args.keywords.isEmpty ? .tuple(args.positional) : .dictionary(args.keywordDictionary)))
             },
             "groupby": { value, args in
                 try args.check("groupby", parameters: ["attribute", "default", "case_sensitive"])
@@ -80,7 +78,7 @@ enum JinjaFilters {
                     }
                 }
                 // Each group is named by the first item's own value (its case kept).
-                return .list(try groups.map { .tuple([try key($0.items[0]), .list($0.items)]) })
+                return .list(try groups.map { .tuple([try key($0.items[0]), .list($0.items)], fields: ["grouper", "list"]) })
             },
             "pprint": { value, args in
                 try args.check("pprint", parameters: [])
@@ -128,7 +126,7 @@ enum JinjaFilters {
                 let pairs: [JinjaValue]
                 switch try value.defined() {
                 case .dictionary(let d): pairs = d.items.map { .tuple([.string($0.key), $0.value]) }
-                case .list(let items), .tuple(let items): pairs = items
+                case .list(let items), .tuple(let items, _): pairs = items
                 default: return .string(urlQuoted(value.text, query: false))
                 }
                 return .string(try pairs.map { pair in
@@ -136,6 +134,20 @@ enum JinjaFilters {
                     guard parts.count == 2 else { throw JinjaError.runtime("urlencode needs (key, value) pairs") }
                     return urlQuoted(parts[0].text, query: true) + "=" + urlQuoted(parts[1].text, query: true)
                 }.joined(separator: "&"))
+            },
+            "urlize": { value, args in
+                try args.check("urlize", parameters: ["trim_url_limit", "nofollow", "target", "rel", "extra_schemes"])
+                let text = { (index: Int, name: String) in args.value(index, name).flatMap { $0.isTruthy ? $0.text : nil } }
+                // transformers' environment keeps jinja2's policy `urlize.rel`, "noopener".
+                var rel = Set(try PythonString.split(text(3, "rel") ?? "", nil) + ["noopener"])
+                if args.value(1, "nofollow")?.isTruthy ?? false { rel.insert("nofollow") }
+                let schemes = try (args.value(4, "extra_schemes").flatMap { $0.equals(.none) ? nil : $0 } ?? .list([])).iterated().map(\.text)
+                if let scheme = try schemes.first(where: { !(try URLLinks.isSchemePrefix($0)) }) {
+                    throw JinjaError.runtime("\(JinjaValue.pythonRepr(scheme)) is not a valid URI scheme prefix.")
+                }
+                let limit = args.value(0, "trim_url_limit").flatMap { $0.equals(.none) ? nil : $0.integer }
+                return .string(try URLLinks.urlize(value.text, trimLimit: limit, rel: rel.sorted(by: PythonString.precedes).joined(separator: " "),
+                                                   target: text(2, "target"), extraSchemes: schemes))
             },
             "wordwrap": { value, args in
                 try args.check("wordwrap", parameters: ["width", "break_long_words", "wrapstring", "break_on_hyphens"])
@@ -153,7 +165,7 @@ enum JinjaFilters {
                     if key.unicodeScalars.contains(where: { $0.isASCII && (PythonString.isSpace($0) || "/>=".unicodeScalars.contains($0)) }) {
                         throw JinjaError.runtime("Invalid character in attribute name: \(JinjaValue.pythonRepr(key))")
                     }
-                    return "\(escaped(key))=\"\(escaped(item.text))\""
+                    return "\(HTMLText.escaped(key))=\"\(HTMLText.escaped(item.text))\""
                 }.joined(separator: " ")
                 return .string((args.value(0, "autospace")?.isTruthy ?? true) && !pairs.isEmpty ? " " + pairs : pairs)
             },
@@ -180,7 +192,7 @@ enum JinjaFilters {
             },
             "escape": { value, args in
                 try args.check("escape", parameters: [])
-                return .string(escaped(value.text))
+                return .string(HTMLText.escaped(value.text))
             },
             "first": { value, args in
                 try args.check("first", parameters: [])
@@ -421,13 +433,6 @@ enum JinjaFilters {
         case .string(let s): return Double(PythonString.strip(s, nil).replacingOccurrences(of: "_", with: ""))
         default: return nil
         }
-    }
-
-    /// markupsafe's `escape`: `& < > " '` as HTML entities.
-    private static func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&#34;")
-            .replacingOccurrences(of: "'", with: "&#39;")
     }
 
     /// `urllib.parse.quote` of the UTF-8 text: all but letters, digits and `_.-~` as `%XX` (`/` kept in a path;

@@ -170,8 +170,7 @@ final class JinjaInterpreter {
         // The scope holds the macro, so the macro holds it weakly (no reference cycle).
         return JinjaFunction(name: name) { [unowned self, weak scope] args in
             guard let scope else { throw JinjaError.runtime("macro '\(name)' called after its template finished") }
-            var keywords = JinjaDictionary()
-            for (key, value) in args.keywords { keywords[key] = value }
+            var keywords = args.keywordDictionary
             let call = JinjaScope(parent: scope)
             var foundCaller = false
             for (index, parameter) in parameters.enumerated() {

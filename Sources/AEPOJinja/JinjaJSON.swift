@@ -23,7 +23,7 @@ struct JinjaJSON {
         case .float(let d):
             out += d.isNaN ? "NaN" : d == .infinity ? "Infinity" : d == -.infinity ? "-Infinity" : JinjaValue.pythonFloat(d)
         case .string(let s): writeString(s, into: &out)
-        case .list(let items), .tuple(let items):
+        case .list(let items), .tuple(let items, _):
             try writeContainer("[", "]", items.count, level: level, into: &out) { i, out in
                 try write(items[i], level: level + 1, into: &out)
             }

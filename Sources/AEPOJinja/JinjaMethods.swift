@@ -1,4 +1,4 @@
-/// The Python methods templates call on values: `str`'s (`startswith`, `split`, `strip`, `replace`, …) and `dict`'s
+/// The Python methods templates call on values: `str`'s (`startswith`, `split`, `strip`, `replace`, `format`, …) and `dict`'s
 /// (`items`, `keys`, `values`, `get`). Methods that change a value (`list.append`, `dict.update`) do not exist, as in
 /// transformers' immutable sandbox.
 enum JinjaMethods {
@@ -35,7 +35,7 @@ enum JinjaMethods {
             try args.check(name, parameters: ["prefix"])
             guard let affix = args.value(0, "prefix") else { throw JinjaError.runtime("\(name)() takes exactly one argument") }
             let candidates: [JinjaValue]
-            if case .tuple(let items) = affix { candidates = items } else { candidates = [affix] }
+            if case .tuple(let items, _) = affix { candidates = items } else { candidates = [affix] }
             return .boolean(try candidates.contains { candidate in
                 guard case .string(let a) = candidate else {
                     throw JinjaError.runtime("\(name) first arg must be str or a tuple of str, not \(candidate.typeName)")
@@ -88,6 +88,17 @@ enum JinjaMethods {
                 }
                 return part
             }.joined(separator: s))
+        case "format":
+            return .string(try StringFormatter.format(s, args.positional, args.keywordDictionary))
+        case "format_map":
+            guard args.keywords.isEmpty else { throw JinjaError.runtime("format_map() takes no keyword arguments") }
+            guard args.positional.count == 1 else {
+                throw JinjaError.runtime("format_map() takes exactly one argument (\(args.positional.count) given)")
+            }
+            guard case .dictionary(let mapping) = args.positional[0] else {
+                throw JinjaError.runtime("'\(args.positional[0].typeName)' object is not subscriptable")
+            }
+            return .string(try StringFormatter.format(s, [], mapping))
         case "isdigit": return .boolean(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType != nil })
         case "isalpha": return .boolean(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic })
         case "isspace": return .boolean(!s.isEmpty && s.unicodeScalars.allSatisfy(PythonString.isSpace))

@@ -21,7 +21,7 @@ extension JinjaValue {
         case ("%", .string(let format), _): return .string(try PythonFormat.format(format, b))
         case ("+", .string(let x), .string(let y)): return .string(x + y)
         case ("+", .list(let x), .list(let y)): return .list(x + y)
-        case ("+", .tuple(let x), .tuple(let y)): return .tuple(x + y)
+        case ("+", .tuple(let x, _), .tuple(let y, _)): return .tuple(x + y)
         case ("*", .string(let s), _) where b.integer != nil: return .string(String(repeating: s, count: max(0, b.integer!)))
         case ("*", _, .string(let s)) where a.integer != nil: return .string(String(repeating: s, count: max(0, a.integer!)))
         case ("*", .list(let items), _) where b.integer != nil: return .list(repeated(items, b.integer!))
@@ -91,7 +91,7 @@ extension JinjaValue {
         switch (a, b) {
         case (.string(let x), .string(let y)):
             return PythonString.precedes(x, y) ? -1 : PythonString.precedes(y, x) ? 1 : 0
-        case (.list(let x), .list(let y)), (.tuple(let x), .tuple(let y)):
+        case (.list(let x), .list(let y)), (.tuple(let x, _), .tuple(let y, _)):
             for (p, q) in zip(x, y) where !p.equals(q) { return try order(p, q, op) }
             return x.count < y.count ? -1 : x.count > y.count ? 1 : 0
         default:
@@ -108,7 +108,7 @@ extension JinjaValue {
                 throw JinjaError.runtime("'in <string>' requires string as left operand, not \(item.typeName)")
             }
             return needle.isEmpty || s.unicodeScalars.firstRange(of: needle.unicodeScalars) != nil
-        case .list(let items), .tuple(let items): return items.contains { $0.equals(item) }
+        case .list(let items), .tuple(let items, _): return items.contains { $0.equals(item) }
         case .dictionary(let d):
             if case .string(let key) = item { return d[key] != nil }
             return false
@@ -116,17 +116,20 @@ extension JinjaValue {
         }
     }
 
-    /// `self.name`: a dictionary's item or a namespace's or function's attribute; `Undefined` when there is none.
+    /// `self.name`: a dictionary's item, a named tuple's field or a namespace's or function's attribute; `Undefined` when
+    /// there is none.
     func attribute(_ name: String) throws -> JinjaValue {
         switch try defined() {
         case .dictionary(let d): return d[name] ?? .undefined(hint: "'dict object' has no attribute '\(name)'")
+        case .tuple(let items, let fields) where fields.contains(name): return items[fields.firstIndex(of: name)!]
         case .namespace(let n): return n.attributes[name] ?? .undefined(hint: "'Namespace object' has no attribute '\(name)'")
         case .function(let f): return f.attributes[name] ?? .undefined(hint: "'\(f.name)' has no attribute '\(name)'")
         default: return .undefined(hint: "'\(typeName) object' has no attribute '\(name)'")
         }
     }
 
-    /// `self[key]`: Python's indexing (negative from the end); `Undefined` when there is no such item.
+    /// `self[key]`: Python's indexing (negative from the end), or jinja2's attribute for a name (a named tuple's field);
+    /// `Undefined` when there is no such item.
     func item(_ key: JinjaValue) throws -> JinjaValue {
         let missing = JinjaValue.undefined(hint: "'\(typeName) object' has no element \(key.repr)")
         switch try defined() {
@@ -136,7 +139,10 @@ extension JinjaValue {
         case .namespace, .function:
             guard case .string(let name) = key else { return missing }
             return try attribute(name)
-        case .list(let items), .tuple(let items):
+        case .tuple(_, let fields) where !fields.isEmpty && key.integer == nil:
+            guard case .string(let name) = key else { return missing }
+            return try attribute(name)
+        case .list(let items), .tuple(let items, _):
             guard let i = key.integer.flatMap({ JinjaValue.index($0, count: items.count) }) else { return missing }
             return items[i]
         case .string(let s):
@@ -173,7 +179,7 @@ extension JinjaValue {
         }
         switch try defined() {
         case .list(let items): return .list(indices(items.count).map { items[$0] })
-        case .tuple(let items): return .tuple(indices(items.count).map { items[$0] })
+        case .tuple(let items, _): return .tuple(indices(items.count).map { items[$0] })
         case .string(let s):
             let scalars = Array(s.unicodeScalars)
             return .string(PythonString.string(indices(scalars.count).map { scalars[$0] }))

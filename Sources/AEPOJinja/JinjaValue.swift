@@ -10,7 +10,8 @@ public enum JinjaValue {
     case float(Double)
     case string(String)
     case list([JinjaValue])
-    case tuple([JinjaValue])
+    /// A tuple; a named tuple (`groupby`'s `(grouper, list)`) also has `fields`, the names of its items as attributes.
+    case tuple([JinjaValue], fields: [String] = [])
     case dictionary(JinjaDictionary)
     case namespace(JinjaNamespace)
     case function(JinjaFunction)
@@ -45,7 +46,7 @@ public enum JinjaValue {
         case .integer(let i): return i != 0
         case .float(let d): return d != 0
         case .string(let s): return !s.isEmpty
-        case .list(let items), .tuple(let items): return !items.isEmpty
+        case .list(let items), .tuple(let items, _): return !items.isEmpty
         case .dictionary(let d): return d.count > 0
         case .namespace, .function: return true
         }
@@ -70,7 +71,7 @@ public enum JinjaValue {
         case .float(let d): return JinjaValue.pythonFloat(d)
         case .string(let s): return JinjaValue.pythonRepr(s)
         case .list(let items): return "[" + items.map(\.repr).joined(separator: ", ") + "]"
-        case .tuple(let items): return items.count == 1 ? "(\(items[0].repr),)" : "(" + items.map(\.repr).joined(separator: ", ") + ")"
+        case .tuple(let items, _): return items.count == 1 ? "(\(items[0].repr),)" : "(" + items.map(\.repr).joined(separator: ", ") + ")"
         case .dictionary(let d): return "{" + d.items.map { JinjaValue.pythonRepr($0.key) + ": " + $0.value.repr }.joined(separator: ", ") + "}"
         case .namespace(let n): return "<Namespace " + JinjaValue.dictionary(n.attributes).repr + ">"
         case .function(let f): return "<function \(f.name)>"
@@ -82,7 +83,7 @@ public enum JinjaValue {
         switch self {
         case .undefined: return []
         case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
-        case .list(let items), .tuple(let items): return items
+        case .list(let items), .tuple(let items, _): return items
         case .dictionary(let d): return d.keys.map { .string($0) }
         default: throw JinjaError.runtime("'\(typeName)' object is not iterable")
         }
@@ -93,7 +94,7 @@ public enum JinjaValue {
         switch self {
         case .undefined: return 0
         case .string(let s): return s.unicodeScalars.count
-        case .list(let items), .tuple(let items): return items.count
+        case .list(let items), .tuple(let items, _): return items.count
         case .dictionary(let d): return d.count
         default: throw JinjaError.runtime("object of type '\(typeName)' has no len()")
         }
@@ -123,7 +124,7 @@ public enum JinjaValue {
         switch (self, other) {
         case (.undefined, .undefined), (.none, .none): return true
         case (.string(let a), .string(let b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
-        case (.list(let a), .list(let b)), (.tuple(let a), .tuple(let b)):
+        case (.list(let a), .list(let b)), (.tuple(let a, _), .tuple(let b, _)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.equals($1) }
         case (.dictionary(let a), .dictionary(let b)):
             return a.count == b.count && a.items.allSatisfy { b[$0.key].map($0.value.equals) ?? false }

@@ -1,6 +1,7 @@
 /// Python's `pprint.pformat(value)` (jinja2's `pprint` filter): the `repr` with dictionaries' keys sorted, and a list,
 /// tuple or dictionary that does not fit in 80 columns one item per line, indented under its bracket. (A long string
-/// stays one `repr`, where pprint would split it into pieces.)
+/// stays one `repr`, where pprint would split it into pieces; a named tuple, `groupby`'s, is its plain `repr`, as pprint
+/// gives a tuple subclass with a `__repr__` of its own.)
 enum PrettyPrinter {
     static let width = 80
 
@@ -14,7 +15,7 @@ enum PrettyPrinter {
     private static func repr(_ value: JinjaValue) -> String {
         switch value {
         case .list(let items): return "[" + items.map(repr).joined(separator: ", ") + "]"
-        case .tuple(let items): return items.count == 1 ? "(\(repr(items[0])),)" : "(" + items.map(repr).joined(separator: ", ") + ")"
+        case .tuple(let items, let fields) where fields.isEmpty: return items.count == 1 ? "(\(repr(items[0])),)" : "(" + items.map(repr).joined(separator: ", ") + ")"
         case .dictionary(let d): return "{" + sortedItems(d).map { JinjaValue.pythonRepr($0.key) + ": " + repr($0.value) }.joined(separator: ", ") + "}"
         default: return value.repr
         }
@@ -35,7 +36,7 @@ enum PrettyPrinter {
             out += "["
             formatItems(items, indent: indent, allowance: allowance + 1, into: &out)
             out += "]"
-        case .tuple(let items):
+        case .tuple(let items, let fields) where fields.isEmpty:
             let end = items.count == 1 ? ",)" : ")"
             out += "("
             formatItems(items, indent: indent, allowance: allowance + end.count, into: &out)

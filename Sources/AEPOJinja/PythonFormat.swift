@@ -2,12 +2,12 @@ import Foundation
 
 /// Python's printf-style formatting, `format % values` (and jinja2's `format` filter): `%s`, `%r`, `%a`, `%d`/`%i`/`%u`,
 /// `%o`, `%x`/`%X`, `%e`/`%E`, `%f`/`%F`, `%g`/`%G`, `%c` and `%%`, with `%(key)` mapping keys, the flags `#0- +`, widths
-/// and precisions (`*` takes them from the values). A tuple gives one value per conversion, anything else is the one
-/// value (a dict or list may also go unused, as in Python).
+/// and precisions (`*` takes them from the values), each laid out as a `FormatSpec`. A tuple gives one value per
+/// conversion, anything else is the one value (a dict or list may also go unused, as in Python).
 enum PythonFormat {
     static func format(_ format: String, _ values: JinjaValue) throws -> String {
         var arguments: [JinjaValue]
-        if case .tuple(let items) = values { arguments = items } else { arguments = [values] }
+        if case .tuple(let items, _) = values { arguments = items } else { arguments = [values] }
         var mappingLike = false, mapping: JinjaDictionary?
         switch values {
         case .dictionary(let d): (mappingLike, mapping) = (true, d)
@@ -27,7 +27,7 @@ enum PythonFormat {
                 continue
             }
             i += 1
-            var spec = Spec()
+            var flags: Set<Unicode.Scalar> = []
             var keyed: JinjaValue?
             if i < s.count && s[i] == "(" {
                 guard let d = mapping else { throw JinjaError.runtime("format requires a mapping") }
@@ -42,8 +42,8 @@ enum PythonFormat {
                 keyed = value
                 i = end
             }
-            while i < s.count, let flag = "-+ #0".unicodeScalars.first(where: { $0 == s[i] }) {
-                spec.flags.insert(Character(flag))
+            while i < s.count && "-+ #0".unicodeScalars.contains(s[i]) {
+                flags.insert(s[i])
                 i += 1
             }
             func number() throws -> Int? {
@@ -59,8 +59,9 @@ enum PythonFormat {
                 }
                 return digits.isEmpty ? nil : Int(digits)
             }
+            var spec = FormatSpec()
             if let width = try number() {
-                if width < 0 { spec.flags.insert("-") }
+                if width < 0 { flags.insert("-") }
                 spec.width = abs(width)
             }
             if i < s.count && s[i] == "." {
@@ -75,7 +76,10 @@ enum PythonFormat {
                 out += "%"
                 continue
             }
-            out += try convert(try keyed ?? take(), conversion, spec, at: i - 1)
+            spec.align = flags.contains("-") ? "<" : ">"
+            spec.sign = flags.contains("+") ? "+" : flags.contains(" ") ? " " : "-"
+            spec.alternate = flags.contains("#")
+            out += try convert(try keyed ?? take(), conversion, spec, zeroPadded: flags.contains("0") && !flags.contains("-"), at: i - 1)
         }
         if !arguments.isEmpty && !mappingLike {
             throw JinjaError.runtime("not all arguments converted during string formatting")
@@ -83,24 +87,15 @@ enum PythonFormat {
         return out
     }
 
-    private struct Spec {
-        var flags: Set<Character> = []
-        var width = 0
-        var precision: Int?
-
-        /// `text` padded to the width: on the right with `-`, else on the left.
-        func padded(_ text: String) -> String {
-            let fill = String(repeating: " ", count: max(0, width - text.unicodeScalars.count))
-            return flags.contains("-") ? text + fill : fill + text
-        }
-    }
-
-    private static func convert(_ value: JinjaValue, _ conversion: Character, _ spec: Spec, at index: Int) throws -> String {
+    /// One conversion of `value` laid out as `layout` says (the flags, width and precision; right-aligned unless `-`),
+    /// a number padded with zeros after its sign when `zeroPadded` (the `0` flag; a string ignores it).
+    private static func convert(_ value: JinjaValue, _ conversion: Character, _ layout: FormatSpec, zeroPadded: Bool,
+                                at index: Int) throws -> String {
+        var spec = layout, number = layout
+        if zeroPadded { (number.fill, number.align) = ("0", "=") }
         switch conversion {
         case "s", "r", "a":
-            var text = conversion == "s" ? value.text : conversion == "r" ? value.repr : ascii(value.repr)
-            if let precision = spec.precision { text = PythonString.string(text.unicodeScalars.prefix(precision)) }
-            return spec.padded(text)
+            return spec.string(conversion == "s" ? value.text : conversion == "r" ? value.repr : PythonString.ascii(value.repr))
         case "d", "i", "u", "o", "x", "X":
             let n: Int
             switch try value.defined() {
@@ -113,49 +108,22 @@ enum PythonFormat {
                 let wanted = "diu".contains(conversion) ? "a real number" : "an integer"
                 throw JinjaError.runtime("%\(conversion) format: \(wanted) is required, not \(value.typeName)")
             }
-            return integer(n, conversion, spec)
+            number.type = "iu".contains(conversion) ? "d" : conversion
+            return number.integer(n)
         case "e", "E", "f", "F", "g", "G":
             guard let d = try value.defined().number else { throw JinjaError.runtime("must be real number, not \(value.typeName)") }
-            let flags = spec.flags.sorted().map(String.init).joined()
-            return String(format: "%\(flags)\(spec.width).\(spec.precision ?? 6)\(conversion)", d)
+            number.type = conversion
+            return number.float(d)
         case "c":
-            if case .string(let c) = value, c.unicodeScalars.count == 1 { return spec.padded(c) }
+            spec.precision = nil
+            if case .string(let c) = value, c.unicodeScalars.count == 1 { return spec.string(c) }
             guard let code = value.integer, code >= 0, let scalar = Unicode.Scalar(UInt32(clamping: code)) else {
                 throw JinjaError.runtime("%c requires an int or a unicode character, not \(value.typeName)")
             }
-            return spec.padded(String(scalar))
+            return spec.string(String(scalar))
         default:
             let code = String(conversion.unicodeScalars.first!.value, radix: 16)
             throw JinjaError.runtime("unsupported format character '\(conversion)' (0x\(code)) at index \(index)")
         }
-    }
-
-    /// `n` in base 10, 8 or 16 with Python's sign, `#` prefix (`0o`, `0x`), precision (minimum digits) and zero padding
-    /// (after the sign and prefix).
-    private static func integer(_ n: Int, _ conversion: Character, _ spec: Spec) -> String {
-        let radix = conversion == "o" ? 8 : "xX".contains(conversion) ? 16 : 10
-        var digits = String(n.magnitude, radix: radix, uppercase: conversion == "X")
-        if let precision = spec.precision { digits = digits.leftPadded(to: precision) }
-        let sign = n < 0 ? "-" : spec.flags.contains("+") ? "+" : spec.flags.contains(" ") ? " " : ""
-        let prefix = spec.flags.contains("#") && radix != 10 ? "0" + String(conversion == "o" ? "o" : conversion) : ""
-        if spec.flags.contains("0") && !spec.flags.contains("-") {
-            return sign + prefix + digits.leftPadded(to: spec.width - sign.count - prefix.count)
-        }
-        return spec.padded(sign + prefix + digits)
-    }
-
-    /// Python's `ascii(text)`: the code points past ASCII as `\xhh`, `\uhhhh` or `\Uhhhhhhhh`.
-    private static func ascii(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            let hex = String(scalar.value, radix: 16)
-            switch scalar.value {
-            case ..<0x80: out.unicodeScalars.append(scalar)
-            case ..<0x100: out += "\\x" + hex.leftPadded(to: 2)
-            case ..<0x10000: out += "\\u" + hex.leftPadded(to: 4)
-            default: out += "\\U" + hex.leftPadded(to: 8)
-            }
-        }
-        return out
     }
 }

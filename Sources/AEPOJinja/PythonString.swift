@@ -139,4 +139,19 @@ enum PythonString {
         view.append(contentsOf: scalars)
         return String(view)
     }
+
+    /// Python's `ascii(text)`: the code points past ASCII as `\xhh`, `\uhhhh` or `\Uhhhhhhhh`.
+    static func ascii(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            let hex = String(scalar.value, radix: 16)
+            switch scalar.value {
+            case ..<0x80: out.unicodeScalars.append(scalar)
+            case ..<0x100: out += "\\x" + hex.leftPadded(to: 2)
+            case ..<0x10000: out += "\\u" + hex.leftPadded(to: 4)
+            default: out += "\\U" + hex.leftPadded(to: 8)
+            }
+        }
+        return out
+    }
 }

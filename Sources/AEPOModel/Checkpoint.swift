@@ -23,8 +23,10 @@ public struct Checkpoint {
 
     public static let configFileName = "config.json"
     public static let generationConfigFileName = "generation_config.json"
-    public static let weightsFileName = "model.safetensors"
-    public static let indexFileName = "model.safetensors.index.json"
+    /// The stem of the weights' file names (`TensorFileSet`).
+    static let weightsStem = "model"
+    public static let weightsFileName = TensorFileSet.singleFileName(stem: weightsStem)
+    public static let indexFileName = TensorFileSet.indexFileName(stem: weightsStem)
     /// The weights `torch.save` wrote (transformers before safetensors), read when no safetensors are present.
     public static let pytorchWeightsFileName = "pytorch_model.bin"
     public static let pytorchIndexFileName = "pytorch_model.bin.index.json"
@@ -137,27 +139,15 @@ public struct Checkpoint {
     }
 
     /// Writes `weights` (the parameters of `config`) as F32 safetensors under their Hugging Face names into `directory`
-    /// (a directory being built, renamed into place afterwards), each tensor straight from `weights`: one
-    /// `model.safetensors` when they take at most `maxShardBytes`, else shards as transformers splits them
-    /// (`ShardPlan`) with `model.safetensors.index.json`.
+    /// (a directory being built, renamed into place afterwards), each tensor straight from `weights`: the tensor set
+    /// `model` (`TensorFileSet`), one `model.safetensors` or, above `maxShardBytes`, shards with
+    /// `model.safetensors.index.json`.
     private static func writeWeights(_ weights: UnsafeBufferPointer<Float>, of config: Qwen3Config, into directory: URL,
                                      maxShardBytes: Int) throws {
-        let entries = ParameterLayout(config: config).entries
-        let plan = ShardPlan(byteCounts: entries.map { 4 * $0.count }, maxShardBytes: maxShardBytes)
-        for (index, shard) in plan.shards.enumerated() {
-            let tensors = shard.map { entries[$0] }.map {
-                Safetensors.Tensor(name: $0.name, shape: $0.shape, memory: UnsafeBufferPointer(rebasing: weights[$0.offset..<$0.offset + $0.count]))
-            }
-            let name = plan.shards.count == 1 ? Checkpoint.weightsFileName : plan.fileName(index)
-            try Safetensors.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent(name))
+        let tensors = ParameterLayout(config: config).entries.map {
+            Safetensors.Tensor(name: $0.name, shape: $0.shape, memory: UnsafeBufferPointer(rebasing: weights[$0.offset..<$0.offset + $0.count]))
         }
-        guard plan.shards.count > 1 else { return }
-        var weightMap: [String: JSONValue] = [:]
-        for (index, shard) in plan.shards.enumerated() {
-            for tensor in shard { weightMap[entries[tensor].name] = .string(plan.fileName(index)) }
-        }
-        let index = JSONValue.object(["metadata": .object(["total_size": .integer(plan.totalBytes)]), "weight_map": .object(weightMap)])
-        try Data((index.serialized(indent: 2) + "\n").utf8).write(to: directory.appendingPathComponent(Checkpoint.indexFileName))
+        try TensorFileSet.write(tensors, metadata: ["format": "pt"], stem: weightsStem, into: directory, maxShardBytes: maxShardBytes)
     }
 
     /// Convenience for `Checkpoint(config:parameters:).save(to:tokenizer:maxShardBytes:)`.

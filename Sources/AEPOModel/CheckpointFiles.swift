@@ -20,33 +20,25 @@ struct CheckpointFiles {
         layout = ParameterLayout(config: config)
         let files = try Self.weightFiles(in: directory)
 
-        var owner: [String: Safetensors] = [:]
-        for file in files {
-            for name in file.tensors.keys {
-                if let other = owner[name] {
-                    throw InputError("tensor '\(name)' also appears in \(other.url.path)", source: file.url.path)
-                }
-                owner[name] = file
-            }
-        }
-
         // Every tensor present with its shape before allocating, so a config that claims a huge model
         // over a small file is refused instead of exhausting memory.
+        var unused = Set(files.names)
         var sources: [Safetensors] = []
         for entry in layout.entries {
-            guard let file = owner.removeValue(forKey: entry.name) else {
-                throw InputError("missing tensor '\(entry.name)' (shape \(entry.shape))", source: files.map(\.url.path).joined(separator: ", "))
+            guard let file = files[entry.name] else {
+                throw InputError("missing tensor '\(entry.name)' (shape \(entry.shape))", source: files.files.map(\.url.path).joined(separator: ", "))
             }
             let shape = file.tensors[entry.name]!.shape
             guard shape == entry.shape else {
                 throw InputError("tensor '\(entry.name)' has shape \(shape), but config.json implies \(entry.shape)", source: file.url.path)
             }
+            unused.remove(entry.name)
             sources.append(file)
         }
-        tiedHead = config.tieWordEmbeddings ? owner.removeValue(forKey: "lm_head.weight") : nil
-        if let (name, file) = owner.min(by: { $0.key < $1.key }) {
-            let more = owner.count > 1 ? " (and \(owner.count - 1) more)" : ""
-            throw InputError("unexpected tensor '\(name)'\(more) not used by a Qwen3 model with this config", source: file.url.path)
+        tiedHead = config.tieWordEmbeddings && unused.remove("lm_head.weight") != nil ? files["lm_head.weight"] : nil
+        if let name = unused.min() {
+            let more = unused.count > 1 ? " (and \(unused.count - 1) more)" : ""
+            throw InputError("unexpected tensor '\(name)'\(more) not used by a Qwen3 model with this config", source: files[name]!.url.path)
         }
         self.sources = sources
     }
@@ -98,46 +90,14 @@ struct CheckpointFiles {
     }
 
     /// Opens the first of the single file or the index of shards, of the first format that has one.
-    private static func weightFiles(in directory: URL) throws -> [Safetensors] {
+    private static func weightFiles(in directory: URL) throws -> TensorFileSet {
         for format in WeightFileFormat.allCases {
-            let single = directory.appendingPathComponent(format.modelFileName)
-            if FileManager.default.fileExists(atPath: single.path) { return [try format.open(single)] }
-            let index = directory.appendingPathComponent(format.indexFileName)
-            if FileManager.default.fileExists(atPath: index.path) { return try shards(listedIn: index, format: format) }
+            if let set = try TensorFileSet(single: directory.appendingPathComponent(format.modelFileName),
+                                           index: directory.appendingPathComponent(format.indexFileName), format: format) {
+                return set
+            }
         }
         let names = WeightFileFormat.modelWeightFileNames
         throw InputError("no \(names.dropLast().joined(separator: ", ")) or \(names.last!) in the directory", source: directory.path)
-    }
-
-    /// Opens the shards listed in the index `indexURL`, checking each tensor is in the file the index says.
-    private static func shards(listedIn indexURL: URL, format: WeightFileFormat) throws -> [Safetensors] {
-        let directory = indexURL.deletingLastPathComponent()
-        let data: Data
-        do { data = try Data(contentsOf: indexURL) } catch { throw InputError("cannot read file", source: indexURL.path) }
-        let index: JSONValue
-        do { index = try JSONValue.parse(data) } catch let error as JSONValue.SyntaxError {
-            throw InputError(error.description, source: indexURL.path)
-        }
-        guard let weightMap = index.objectValue?["weight_map"]?.objectValue else {
-            throw InputError("expected an object 'weight_map' of tensor name → file name", source: indexURL.path, field: "weight_map")
-        }
-        var fileOf: [String: String] = [:]
-        for (name, value) in weightMap {
-            guard let file = value.stringValue, !file.isEmpty, !file.contains("/"), file != "..", file != "." else {
-                throw InputError("tensor '\(name)' maps to \(value.serialized()), expected a file name in this directory", source: indexURL.path, field: "weight_map")
-            }
-            fileOf[name] = file
-        }
-        let fileNames = Set(fileOf.values).sorted()
-        let shards = try fileNames.map { try format.open(directory.appendingPathComponent($0)) }
-        for (fileName, shard) in zip(fileNames, shards) {
-            for name in shard.tensors.keys where fileOf[name] != fileName {
-                throw InputError("tensor '\(name)' is in this shard but \(format.indexFileName) maps it to \(fileOf[name].map { "'\($0)'" } ?? "nothing")", source: shard.url.path)
-            }
-            for (name, file) in fileOf where file == fileName && shard.tensors[name] == nil {
-                throw InputError("tensor '\(name)' is listed for this shard in \(format.indexFileName) but missing", source: shard.url.path)
-            }
-        }
-        return shards
     }
 }

@@ -187,6 +187,9 @@ public final class Qwen3Model {
     /// The parameters training updates: the adapter's when one is attached, else all of the model's.
     public var trainableParameters: UnsafeMutableBufferPointer<Float> { adapter?.parameters ?? parameters }
 
+    /// The named tensors of `trainableParameters`, laid end to end in order.
+    public var trainableEntries: [ParameterLayout.Entry] { adapter?.entries ?? layout.entries }
+
     /// The gradients of `trainableParameters` (empty until `allocateGradients`).
     public var trainableGradients: UnsafeMutableBufferPointer<Float> { adapter?.gradients ?? gradients }
 

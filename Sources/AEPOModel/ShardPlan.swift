@@ -1,6 +1,7 @@
-/// How a checkpoint's tensors are split into safetensors shards, as transformers splits them (`max_shard_size`): in
-/// order, each tensor joins the current shard unless that would take it past `maxShardBytes`, when a new shard starts;
-/// a tensor larger than the limit gets a shard of its own. Shard `i` of `n` is `model-0000i-of-0000n.safetensors`.
+/// How a set of tensors (a checkpoint's weights, an optimizer's state) is split into safetensors shards, as
+/// transformers splits them (`max_shard_size`): in order, each tensor joins the current shard unless that would take it
+/// past `maxShardBytes`, when a new shard starts; a tensor larger than the limit gets a shard of its own. Shard `i` of
+/// `n` of the set `stem` is `<stem>-0000i-of-0000n.safetensors` (`model-00001-of-00002.safetensors`).
 struct ShardPlan: Equatable {
     /// Each shard's tensors, as indices into the byte counts given, in order.
     let shards: [[Int]]
@@ -23,12 +24,12 @@ struct ShardPlan: Equatable {
         totalBytes = byteCounts.reduce(0, +)
     }
 
-    /// The file name of shard `index` (from 0).
-    func fileName(_ index: Int) -> String {
+    /// The file name of shard `index` (from 0) of the set `stem`.
+    func fileName(_ index: Int, stem: String) -> String {
         func number(_ n: Int) -> String {
             let digits = String(n)
             return String(repeating: "0", count: max(0, 5 - digits.count)) + digits
         }
-        return "model-\(number(index + 1))-of-\(number(shards.count)).safetensors"
+        return "\(stem)-\(number(index + 1))-of-\(number(shards.count)).safetensors"
     }
 }

@@ -56,38 +56,84 @@ public final class AdamW {
 
     // MARK: - State
 
-    /// Writes the optimizer state (moments as F32 tensors `exp_avg`, `exp_avg_sq`; step and
-    /// hyper-parameters as metadata) to a safetensors file, atomically.
-    public func save(to url: URL) throws {
-        let n = parameterCount
-        try Safetensors.write([
-            Safetensors.Tensor(name: "exp_avg", shape: [n], memory: firstMoment),
-            Safetensors.Tensor(name: "exp_avg_sq", shape: [n], memory: secondMoment),
-        ], metadata: [
+    /// The moments' tensor names: `<tensor>.exp_avg` and `<tensor>.exp_avg_sq` per trained tensor.
+    private static let momentNames = ["exp_avg", "exp_avg_sq"]
+
+    /// Writes the optimizer state into `directory` (a directory being built, renamed into place afterwards) as the tensor
+    /// set `stem` (`TensorFileSet`: one file, or shards of at most `maxShardBytes` with an index): each trained tensor's
+    /// moments as F32 tensors `<name>.exp_avg` and `<name>.exp_avg_sq` (`entries`: the trained tensors, laid end to end
+    /// over the parameters), step and hyper-parameters as every file's metadata.
+    public func save(into directory: URL, stem: String, entries: [ParameterLayout.Entry],
+                     maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) throws {
+        precondition(Self.tile(entries, parameterCount), "the entries do not lay the \(parameterCount) parameters end to end")
+        let tensors = entries.flatMap { entry in
+            Self.momentNames.enumerated().map { moment, suffix in
+                let start = moment * parameterCount + entry.offset
+                return Safetensors.Tensor(name: "\(entry.name).\(suffix)", shape: entry.shape,
+                                          memory: UnsafeBufferPointer(rebasing: moments[start..<start + entry.count]))
+            }
+        }
+        try TensorFileSet.write(tensors, metadata: [
             "step": String(step), "beta1": String(beta1), "beta2": String(beta2),
             "epsilon": String(epsilon), "weight_decay": String(weightDecay),
-        ], to: url)
+        ], stem: stem, into: directory, maxShardBytes: maxShardBytes)
     }
 
-    /// Reads a state written by `save(to:)`; its parameter count must be `parameterCount`.
-    public convenience init(contentsOf url: URL, parameterCount: Int) throws {
-        let file = try Safetensors(contentsOf: url)
+    /// Reads the state `save(into:stem:entries:)` wrote for the trained tensors `entries`, or an earlier state: one
+    /// `<stem>.safetensors` whose `exp_avg` and `exp_avg_sq` each hold every parameter's moments.
+    public convenience init(contentsOf directory: URL, stem: String, entries: [ParameterLayout.Entry]) throws {
+        let parameterCount = entries.reduce(0) { $0 + $1.count }
+        precondition(Self.tile(entries, parameterCount), "the entries do not lay the parameters end to end")
+        let set = try TensorFileSet(stem: stem, in: directory)
+        let metadata = set.files[0].metadata
+        if let other = set.files.first(where: { $0.metadata != metadata }) {
+            throw InputError("optimizer metadata differs from that of \(set.files[0].url.lastPathComponent)", source: other.url.path)
+        }
         func number(_ key: String) throws -> Float {
-            guard let text = file.metadata[key], let value = Float(text) else {
-                throw InputError("missing or invalid optimizer metadata '\(key)'", source: url.path)
+            guard let text = metadata[key], let value = Float(text) else {
+                throw InputError("missing or invalid optimizer metadata '\(key)'", source: set.files[0].url.path)
             }
             return value
         }
-        guard let stepText = file.metadata["step"], let step = Int(stepText), step >= 0 else {
-            throw InputError("missing or invalid optimizer metadata 'step'", source: url.path)
+        guard let stepText = metadata["step"], let step = Int(stepText), step >= 0 else {
+            throw InputError("missing or invalid optimizer metadata 'step'", source: set.files[0].url.path)
         }
-        for name in ["exp_avg", "exp_avg_sq"] where file.tensors[name]?.count != parameterCount {
-            throw InputError("tensor '\(name)' must hold \(parameterCount) values", source: url.path)
+        // Each moment tensor expected, with its shape and its place in the moments.
+        let expected: [(name: String, shape: [Int], start: Int)] = set["exp_avg"] != nil
+            ? Self.momentNames.enumerated().map { ($1, [parameterCount], $0 * parameterCount) }
+            : entries.flatMap { entry in
+                Self.momentNames.enumerated().map { ("\(entry.name).\($1)", entry.shape, $0 * parameterCount + entry.offset) }
+            }
+        var unused = Set(set.names)
+        for tensor in expected {
+            guard let file = set[tensor.name] else {
+                throw InputError("missing tensor '\(tensor.name)' (shape \(tensor.shape))", source: set.source.path)
+            }
+            let shape = file.tensors[tensor.name]!.shape
+            guard shape == tensor.shape else {
+                throw InputError("tensor '\(tensor.name)' has shape \(shape), but the trained parameters imply \(tensor.shape)", source: file.url.path)
+            }
+            unused.remove(tensor.name)
+        }
+        if let name = unused.min() {
+            throw InputError("unexpected tensor '\(name)', not a moment of the trained parameters", source: set[name]!.url.path)
         }
         try self.init(parameterCount: parameterCount, beta1: try number("beta1"), beta2: try number("beta2"),
                       epsilon: try number("epsilon"), weightDecay: try number("weight_decay"))
         self.step = step
-        try file.read("exp_avg", into: UnsafeMutableBufferPointer(rebasing: moments[..<parameterCount]))
-        try file.read("exp_avg_sq", into: UnsafeMutableBufferPointer(rebasing: moments[parameterCount...]))
+        for tensor in expected {
+            let count = tensor.shape.reduce(1, *)
+            try set[tensor.name]!.read(tensor.name, into: UnsafeMutableBufferPointer(rebasing: moments[tensor.start..<tensor.start + count]))
+        }
+    }
+
+    /// Whether `entries` lay `parameterCount` parameters end to end, in order.
+    private static func tile(_ entries: [ParameterLayout.Entry], _ parameterCount: Int) -> Bool {
+        var offset = 0
+        for entry in entries {
+            guard entry.offset == offset else { return false }
+            offset += entry.count
+        }
+        return offset == parameterCount
     }
 }

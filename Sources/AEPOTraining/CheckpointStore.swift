@@ -4,21 +4,28 @@ import Foundation
 
 /// The checkpoints of a run, `<run>/checkpoints/step-NNNNNN/`, each written atomically as one directory:
 /// `model/` (a Hugging Face directory with `tokenizer.json`) — or, when a LoRA adapter trains on a frozen base,
-/// `adapter/` (PEFT's directory, `PEFTAdapterFormat`) —, `optimizer.safetensors` (`AdamW`, over the trained parameters)
-/// and `trainer_state.json` (`TrainerState`). Only the newest `keepLast` are kept; an old one is renamed to a temporary
-/// before it is deleted, so a kill never leaves a half-deleted checkpoint under a checkpoint's name.
+/// `adapter/` (PEFT's directory, `PEFTAdapterFormat`) —, the optimizer's state (`AdamW`, over the trained parameters:
+/// `optimizer.safetensors`, or above `maxShardBytes` shards listed in `optimizer.safetensors.index.json`, as the model's
+/// weights) and `trainer_state.json` (`TrainerState`). Only the newest `keepLast` are kept; an old one is renamed to a
+/// temporary before it is deleted, so a kill never leaves a half-deleted checkpoint under a checkpoint's name.
 public struct CheckpointStore {
     public static let modelDirectory = "model"
     public static let adapterDirectory = "adapter"
-    public static let optimizerFile = "optimizer.safetensors"
+    /// The stem of the optimizer state's file names (`TensorFileSet`).
+    public static let optimizerStem = "optimizer"
+    public static let optimizerFile = TensorFileSet.singleFileName(stem: optimizerStem)
+    public static let optimizerIndexFile = TensorFileSet.indexFileName(stem: optimizerStem)
     public static let stateFile = "trainer_state.json"
 
     public let directory: URL
     public let keepLast: Int
+    /// The largest file of the model's weights or the optimizer's state; more is written as shards.
+    public let maxShardBytes: Int
 
-    public init(run: URL, keepLast: Int) {
+    public init(run: URL, keepLast: Int, maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) {
         directory = run.appendingPathComponent("checkpoints")
         self.keepLast = keepLast
+        self.maxShardBytes = maxShardBytes
     }
 
     /// Checkpoint directories, oldest first.
@@ -34,11 +41,11 @@ public struct CheckpointStore {
         case model(Checkpoint)
         case adapter(LoRAAdapter)
 
-        /// The number of trained parameters (of the optimizer's state).
-        var trainedCount: Int {
+        /// The trained tensors (of the optimizer's state), laid end to end.
+        var trainedEntries: [ParameterLayout.Entry] {
             switch self {
-            case .model(let checkpoint): return checkpoint.parameters.count
-            case .adapter(let adapter): return adapter.parameters.count
+            case .model(let checkpoint): return ParameterLayout(config: checkpoint.config).entries
+            case .adapter(let adapter): return adapter.entries
             }
         }
     }
@@ -53,10 +60,10 @@ public struct CheckpointStore {
             } else {
                 try model.withParameterValues {
                     try Checkpoint.save(config: model.config, weights: $0, to: temporary.appendingPathComponent(Self.modelDirectory),
-                                        tokenizer: tokenizer)
+                                        tokenizer: tokenizer, maxShardBytes: maxShardBytes)
                 }
             }
-            try optimizer.save(to: temporary.appendingPathComponent(Self.optimizerFile))
+            try optimizer.save(into: temporary, stem: Self.optimizerStem, entries: model.trainableEntries, maxShardBytes: maxShardBytes)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             try AtomicFile.write(try encoder.encode(state), to: temporary.appendingPathComponent(Self.stateFile))
@@ -98,7 +105,7 @@ public struct CheckpointStore {
         case (false, _?):
             throw InputError("the checkpoint holds a whole model, but this run trains a LoRA adapter (model.lora.rank > 0)", source: url.path)
         }
-        let optimizer = try AdamW(contentsOf: url.appendingPathComponent(optimizerFile), parameterCount: weights.trainedCount)
+        let optimizer = try AdamW(contentsOf: url, stem: optimizerStem, entries: weights.trainedEntries)
         let stateURL = url.appendingPathComponent(stateFile)
         guard let data = try? Data(contentsOf: stateURL) else { throw InputError("cannot read file", source: stateURL.path) }
         do {

@@ -83,6 +83,7 @@ extension Trainer {
         metrics["generation_rounds"] = Double(collection.rounds)
         metrics["dropped_groups"] = Double(collection.dropped)
         metrics["premonitor_tokens"] = Double(collection.monitorTokens)
+        if agent.backend is NativeSampler { metrics["forward_passes"] = Double(agent.backend.statistics.passes) }
         metrics.merge(collection.branching.metrics) { $1 }
         return collection
     }

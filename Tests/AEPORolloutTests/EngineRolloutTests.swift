@@ -128,5 +128,8 @@ final class EngineRolloutTests: XCTestCase {
         }
         XCTAssertEqual(native.statistics.prefillTokens, 2 * prompts.reduce(0) { $0 + $1.count })
         XCTAssertEqual(native.engine.statistics.prefillTokens, native.statistics.prefillTokens)
+        // Every pass of the engine is counted, prefills (four opens) and decode steps alike.
+        XCTAssertEqual(native.statistics.passes, native.engine.statistics.passes)
+        XCTAssertEqual(native.statistics.passes, native.statistics.decodeSteps + 1 + prompts.count)
     }
 }

@@ -50,6 +50,43 @@ final class ResumeTests: XCTestCase {
         }
     }
 
+    /// A checkpoint whose weights and optimizer state are written as shards (`model.safetensors.index.json`,
+    /// `optimizer.safetensors.index.json`) resumes to the same bytes as the same checkpoint in single files.
+    func testShardedCheckpointResumesAsTheSingleFiles() throws {
+        let root = try Fixtures.temporaryDirectory("resume-shards")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fm = FileManager.default
+        let (single, sharded) = (root.appendingPathComponent("single"), root.appendingPathComponent("sharded"))
+        func config(_ run: URL) throws -> TrainingConfig {
+            try TrainingConfig.resolve(algorithm: "aepo", file: nil, overrides: TrainingFixture.settings(run: run) + ["trainer.save_freq=2"])
+        }
+        let first = try Trainer(config: try config(single), phase: .sft)
+        try first.train(until: 2)
+        try fm.copyItem(at: single, to: sharded)
+        let store = CheckpointStore(run: sharded, keepLast: 2, maxShardBytes: 4096)
+        try store.save(model: first.model, optimizer: first.optimizer, state: first.state, tokenizer: first.tokenizerURL)
+        let checkpoint = try XCTUnwrap(store.latest)
+        XCTAssertEqual(store.checkpoints().map(\.lastPathComponent), ["step-000002"])
+        let names = try fm.contentsOfDirectory(atPath: checkpoint.path)
+        XCTAssertFalse(names.contains(CheckpointStore.optimizerFile))
+        XCTAssertGreaterThan(names.filter { $0.hasPrefix("optimizer-") }.count, 2, "\(names)")
+        XCTAssertTrue(names.contains(CheckpointStore.optimizerIndexFile))
+        let model = try fm.contentsOfDirectory(atPath: checkpoint.appendingPathComponent(CheckpointStore.modelDirectory).path)
+        XCTAssertTrue(model.contains("model.safetensors.index.json"), "\(model)")
+
+        let a = try Trainer(config: try config(single), phase: .sft, start: .resume)
+        let b = try Trainer(config: try config(sharded), phase: .sft, start: .resume)
+        XCTAssertEqual(b.state.step, 2)
+        XCTAssertEqual(b.optimizer.firstMoment.map(\.bitPattern), a.optimizer.firstMoment.map(\.bitPattern))
+        XCTAssertEqual(b.optimizer.secondMoment.map(\.bitPattern), a.optimizer.secondMoment.map(\.bitPattern))
+        try a.train()
+        try b.train()
+        XCTAssertEqual(b.model.parameterValues.map(\.bitPattern), a.model.parameterValues.map(\.bitPattern))
+        XCTAssertNotEqual(b.model.parameterValues.map(\.bitPattern), first.model.parameterValues.map(\.bitPattern), "training moved the weights")
+        XCTAssertEqual(b.optimizer.secondMoment.map(\.bitPattern), a.optimizer.secondMoment.map(\.bitPattern))
+        XCTAssertEqual(b.optimizer.step, 4)
+    }
+
     func testSFTResumesBitIdentically() throws {
         try resumedRunMatches(phase: .sft, preset: "aepo", extra: [])
     }

@@ -73,6 +73,22 @@ final class SamplingBackendConfigTests: XCTestCase {
         XCTAssertTrue(TrainingConfig.resumableKeys.contains("rollout.max_num_batched_tokens"), "a memory setting")
     }
 
+    /// An RL step's native engine takes `rollout.max_num_batched_tokens`: at 1 every token the step's rollout runs
+    /// (prompts, tool results, sampled tokens) is a forward pass of its own, so the step's `forward_passes` is several
+    /// times that of the same step at 4,096, where each prefill or decode step is one pass.
+    func testAStepsEngineRunsPassesOfMaxNumBatchedTokens() throws {
+        let root = try Fixtures.temporaryDirectory("pass-size")
+        defer { try? FileManager.default.removeItem(at: root) }
+        func passes(_ tokens: Int) throws -> Double {
+            let config = try TrainingConfig.resolve(algorithm: "grpo", file: nil, overrides: TrainingFixture.settings(
+                run: root.appendingPathComponent("\(tokens)")) + ["rollout.max_num_batched_tokens=\(tokens)"])
+            return try XCTUnwrap(try Trainer(config: config, phase: .rl).step()["forward_passes"])
+        }
+        let (one, whole) = (try passes(1), try passes(4096))
+        XCTAssertGreaterThan(whole, 0)
+        XCTAssertGreaterThan(one, 3 * whole, "passes of one token: \(one), of whole calls: \(whole)")
+    }
+
     func testAnOpenAIBackendNeedsServers() throws {
         let run = try Fixtures.temporaryDirectory("no-servers")
         defer { try? FileManager.default.removeItem(at: run) }
