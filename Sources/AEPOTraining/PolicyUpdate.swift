@@ -12,6 +12,10 @@ import AEPOModel
 /// ∂loss/∂H)` accumulates its exact gradient (the KL loss's term `β·w_t·∂KL_t/∂log π` included). AEPO's entropy
 /// z-score is taken over the whole mini-batch (docs/algorithm.md §4.4): when the mini-batch spans several micro-batches, a
 /// forward pass over them first gives its statistics, so the micro-batch size changes memory, not the update.
+///
+/// An on-policy update (no old log-probs given: one update of the step's whole batch, docs/algorithm.md §6.2) takes
+/// each micro-batch's own forward log-probs as the old policy's, so its ratios are exactly 1, and hands them back
+/// (`Summary.logProbs`) for what reports from the old policy.
 public struct PolicyUpdate {
     public var objective: ActorObjective
     /// Sequences per forward pass; 0 for the whole mini-batch at once.
@@ -43,13 +47,18 @@ public struct PolicyUpdate {
         public var highClipped: [Bool] = []
         /// Per trained token, in the same order: the entropy-aware advantage's factor `1 + a·z_t`; empty when it is off.
         public var entropyAdvantageWeights: [Double] = []
+        /// Per trained token, in the same order: its cell (`b·T + t`) and its log-prob by the update's forward (the
+        /// weights before this update).
+        public var cells: [Int] = []
+        public var logProbs: [Double] = []
     }
 
     /// Adds the gradient of the aggregated loss over `rows` of `tensors` into `model.trainableGradients` and returns the
     /// loss and its statistics. `oldLogProbs`, `advantages`, `refLogProbs` (the reference's, required by the KL loss) and
     /// `importanceWeights` (the rollout correction's factors on the policy loss, docs/algorithm.md §5.11) are B×T over all
-    /// of `tensors`' rows. An adapter's dropout draws each micro-batch's masks from a stream of `dropoutSeed`.
-    public func accumulate(into model: Qwen3Model, tensors: RolloutTensors, rows: [Int], oldLogProbs: TokenMatrix,
+    /// of `tensors`' rows; `oldLogProbs` `nil`: the update is on-policy, and each micro-batch's forward log-probs are the
+    /// old ones. An adapter's dropout draws each micro-batch's masks from a stream of `dropoutSeed`.
+    public func accumulate(into model: Qwen3Model, tensors: RolloutTensors, rows: [Int], oldLogProbs: TokenMatrix?,
                            advantages: TokenMatrix, refLogProbs: TokenMatrix? = nil, importanceWeights: TokenMatrix? = nil,
                            dropoutSeed: UInt64 = 0) throws -> Summary {
         let columns = tensors.columns
@@ -80,8 +89,8 @@ public struct PolicyUpdate {
             for (i, cell) in cells.enumerated() {
                 let l = local(cell)
                 mask.values[l] = 1
-                old.values[l] = oldLogProbs.values[cell]
                 current.values[l] = Double(out.logProbs[i])
+                old.values[l] = oldLogProbs?.values[cell] ?? current.values[l]
                 advantage.values[l] = advantages.values[cell]
                 entropy.values[l] = Double(out.entropies[i])
                 ref.values[l] = refLogProbs?.values[cell] ?? 0
@@ -105,6 +114,8 @@ public struct PolicyUpdate {
             summary.approxKL += result.statistics.approxKL * n
             for cell in cells {
                 let l = local(cell)
+                summary.cells.append(cell)
+                summary.logProbs.append(current.values[l])
                 summary.entropy += entropy.values[l]
                 summary.tokenEntropies.append(entropy.values[l])
                 summary.highClipped.append(result.statistics.regions[l] == .high)

@@ -6,9 +6,11 @@ import AEPORollout
 import Foundation
 
 extension Trainer {
-    /// One RL step, in the order of the algorithm (docs/algorithm.md): rollout (with DAPO's dynamic sampling when on)
+    /// One RL step, in the order of the algorithm (docs/algorithm.md §6.2): rollout (with DAPO's dynamic sampling when on)
     /// → rewards (with the overlong penalty when on) → old-policy (and, with a KL term, reference) log-probs by the
     /// training forward → advantages → `actor.ppo_epochs` passes of mini-batch updates (`PolicyUpdate`, clip, AdamW).
+    /// An on-policy step (`updatesOnPolicy`) skips the separate old-policy pass: its one update's own forward gives the
+    /// old log-probs (ratio exactly 1), and the rollout correction's metrics and `kl_ref` are reported from them after it.
     func rlStep(seed: UInt64) throws -> [String: Double] {
         var rng = SeededGenerator(seed: seed)
         var metrics: [String: Double] = [:]
@@ -20,15 +22,29 @@ extension Trainer {
         }
         metrics.merge(collection.outcomeMetrics) { $1 }
         let tensors = RolloutTensors(collection.trajectories)
-        let (old, ref) = try evaluateOldPolicy(tensors: tensors, metrics: &metrics)
-        let correction = rolloutCorrection.apply(trainer: old, sampler: samplerLogProbs(collection.trajectories, like: tensors.mask),
-                                                 mask: tensors.mask)
-        metrics.merge(correction.metrics) { $1 }
-        let advantages = try computeAdvantages(collection, tensors: tensors, old: old, ref: ref, metrics: &metrics)
-        try updatePolicy(collection, tensors: tensors.restricted(to: correction.mask), old: old, ref: ref, advantages: advantages,
-                         importanceWeights: rolloutCorrection.weighting == .none ? nil : correction.weights, using: &rng,
-                         metrics: &metrics)
+        let sampler = samplerLogProbs(collection.trajectories, like: tensors.mask)
+        let prior = updatesOnPolicy(groups: collection.groups.count) ? nil : try evaluateOldPolicy(tensors: tensors, metrics: &metrics)
+        let ref = try evaluateReference(tensors: tensors, metrics: &metrics)
+        let correction = prior.map { rolloutCorrection.apply(trainer: $0, sampler: sampler, mask: tensors.mask) }
+        let advantages = try computeAdvantages(collection, tensors: tensors, old: prior, ref: ref, metrics: &metrics)
+        let old = try updatePolicy(collection, tensors: correction.map { tensors.restricted(to: $0.mask) } ?? tensors, old: prior,
+                                   ref: ref, advantages: advantages,
+                                   importanceWeights: rolloutCorrection.weighting == .none ? nil : correction?.weights,
+                                   using: &rng, metrics: &metrics)
+        metrics.merge((correction ?? rolloutCorrection.apply(trainer: old, sampler: sampler, mask: tensors.mask)).metrics) { $1 }
+        if let ref { metrics["kl_ref"] = klToReference(old: old, ref: ref, cells: tensors.cells) }
         return metrics
+    }
+
+    /// Whether this step's update is on-policy, so that its own forward gives the old policy's log-probs (docs/algorithm.md
+    /// §6.2): `trainer.old_logprob_pass` `auto`, one update of one mini-batch (`actor.ppo_epochs` 1, the `groups` kept
+    /// within one `actor.ppo_mini_batch_size`), no adapter dropout, no KL in the reward (it needs the old log-probs before
+    /// the advantages), and a rollout correction that neither weights nor masks (§5.11).
+    func updatesOnPolicy(groups: Int) -> Bool {
+        let a = config.algorithm, correction = rolloutCorrection
+        return config.trainer.oldLogProbPass == .auto && a.actor.ppoEpochs == 1 && groups <= a.actor.ppoMiniBatchSize
+            && (model.adapter?.config.dropout ?? 0) == 0 && !a.algorithm.useKLInReward
+            && correction.weighting == .none && correction.rejection == .none
     }
 
     /// `algorithm.rollout_correction.*` with `auto` resolved for this trainer's sampler (docs/algorithm.md §5.11).
@@ -103,35 +119,45 @@ extension Trainer {
                                    vocabularySize: model.config.vocabSize, contextLength: model.config.maxPositionEmbeddings)
     }
 
-    /// The old policy's (and the reference's) log-probs of the trained tokens by the training forward at the training
-    /// temperature. With an adapter the reference is the base, the adapter switched off.
-    private func evaluateOldPolicy(tensors: RolloutTensors, metrics: inout [String: Double]) throws -> (old: TokenMatrix, ref: TokenMatrix?) {
-        let a = config.algorithm
-        let chunk = config.trainer.microBatchSize, temperature = a.trainingTemperature
+    /// The old policy's log-probs of the trained tokens by the training forward at the training temperature, in a pass of
+    /// their own (`time/old_logprob_s`).
+    private func evaluateOldPolicy(tensors: RolloutTensors, metrics: inout [String: Double]) throws -> TokenMatrix {
         let clock = Date()
-        let old = try tensors.evaluate(model, chunk: chunk, temperature: temperature).logProbs
+        let old = try tensors.evaluate(model, chunk: config.trainer.microBatchSize, temperature: config.algorithm.trainingTemperature).logProbs
         metrics["time/old_logprob_s"] = Date().timeIntervalSince(clock)
-        guard config.usesReferenceModel else { return (old, nil) }
-        let refClock = Date()
+        return old
+    }
+
+    /// The reference's log-probs of the trained tokens by the training forward at the training temperature (`nil` without a
+    /// KL term). With an adapter the reference is the base, the adapter switched off.
+    private func evaluateReference(tensors: RolloutTensors, metrics: inout [String: Double]) throws -> TokenMatrix? {
+        guard config.usesReferenceModel else { return nil }
+        let chunk = config.trainer.microBatchSize, temperature = config.algorithm.trainingTemperature
+        let clock = Date()
         let ref = try reference.map { try tensors.evaluate($0, chunk: chunk, temperature: temperature).logProbs }
             ?? model.withoutAdapter { try tensors.evaluate(model, chunk: chunk, temperature: temperature).logProbs }
-        metrics["time/ref_logprob_s"] = Date().timeIntervalSince(refClock)
+        metrics["time/ref_logprob_s"] = Date().timeIntervalSince(clock)
+        return ref
+    }
+
+    /// `kl_ref`: the mean over the trained `cells` of the KL estimator in use (the KL loss's, else the reward penalty's)
+    /// between the old policy and the reference.
+    private func klToReference(old: TokenMatrix, ref: TokenMatrix, cells: [Int]) -> Double {
+        let a = config.algorithm
         let estimator = a.actor.useKLLoss ? a.actor.klLossType : a.algorithm.klPenalty
-        metrics["kl_ref"] = tensors.cells.reduce(0.0) { $0 + estimator.term(logProb: old.values[$1], refLogProb: ref.values[$1]).value }
-            / Double(max(tensors.cells.count, 1))
-        return (old, ref)
+        return cells.reduce(0.0) { $0 + estimator.term(logProb: old.values[$1], refLogProb: ref.values[$1]).value } / Double(max(cells.count, 1))
     }
 
     /// Advantages of `algorithm.adv_estimator`. With KL in the reward (`algorithm.use_kl_in_reward`, verl's
     /// `apply_kl_penalty`) the outcome score sits on each sequence's last trained token and every trained token t gets
     /// `− kl_coef · KL_t(log π_old, log π_ref)` (`algorithm.kl_penalty`); GRPO-like estimators then see each sequence's
-    /// sum `R − kl_coef · Σ_t KL_t`, REINFORCE++ the per-token returns.
-    private func computeAdvantages(_ collection: RolloutCollection, tensors: RolloutTensors, old: TokenMatrix, ref: TokenMatrix?,
+    /// sum `R − kl_coef · Σ_t KL_t`, REINFORCE++ the per-token returns (such a step is never on-policy, so `old` is given).
+    private func computeAdvantages(_ collection: RolloutCollection, tensors: RolloutTensors, old: TokenMatrix?, ref: TokenMatrix?,
                                    metrics: inout [String: Double]) throws -> TokenMatrix {
         let a = config.algorithm
         let scores = collection.flatScores
         var input = AdvantageInput(scores: scores, groupIDs: collection.groupIDs, mask: tensors.mask)
-        if a.algorithm.useKLInReward, let ref {
+        if a.algorithm.useKLInReward, let old, let ref {
             input.tokenRewards = a.algorithm.klPenalty.penalizedRewards(input.tokenRewards, logProbs: old, refLogProbs: ref,
                                                                         mask: tensors.mask, coefficient: a.algorithm.klCoef)
             metrics["kl_reward_penalty"] = zip(scores, input.sequenceScores).reduce(0.0) { $0 + $1.0 - $1.1 } / Double(scores.count)
@@ -143,10 +169,10 @@ extension Trainer {
     /// `actor.ppo_mini_batch_size` questions. The KL loss (`actor.use_kl_loss`) adds
     /// `kl_loss_coef · agg(KL_t(log π_θ, log π_ref))` to the actor loss; `importanceWeights` multiply the policy loss's
     /// terms (docs/algorithm.md §5.11). An adapter's dropout masks come from a stream derived per update (drawing nothing
-    /// from `rng`).
-    private func updatePolicy(_ collection: RolloutCollection, tensors: RolloutTensors, old: TokenMatrix, ref: TokenMatrix?,
+    /// from `rng`). Returns the old policy's log-probs: `old`, or, on-policy (`old` `nil`), those of the update's forward.
+    private func updatePolicy(_ collection: RolloutCollection, tensors: RolloutTensors, old: TokenMatrix?, ref: TokenMatrix?,
                               advantages: TokenMatrix, importanceWeights: TokenMatrix?, using rng: inout SeededGenerator,
-                              metrics: inout [String: Double]) throws {
+                              metrics: inout [String: Double]) throws -> TokenMatrix {
         let a = config.algorithm
         let clock = Date()
         let update = PolicyUpdate(objective: try a.actorObjective(), microBatchSize: config.trainer.microBatchSize,
@@ -172,6 +198,10 @@ extension Trainer {
         let finite = norms.filter(\.isFinite)
         metrics["grad_norm"] = finite.reduce(0, +) / Double(max(finite.count, 1))
         metrics.merge(totals.metrics) { $1 }
+        if let old { return old }
+        var evaluated = TokenMatrix(rows: tensors.rows, columns: tensors.columns)
+        for (cell, logProb) in zip(totals.cells, totals.logProbs) { evaluated.values[cell] = logProb }
+        return evaluated
     }
 }
 
@@ -184,6 +214,8 @@ extension PolicyUpdate.Summary {
             self[keyPath: path] = (self[keyPath: path] * tokens + other[keyPath: path] * other.tokens) / n
         }
         tokens = n
+        cells += other.cells
+        logProbs += other.logProbs
         loss += other.loss
         klLoss += other.klLoss
         tokenEntropies += other.tokenEntropies

@@ -52,6 +52,7 @@ extension TrainingConfig: KeyedConfiguration {
         Key("trainer.micro_batch_size", \.trainer.microBatchSize),
         Key("trainer.activation_checkpointing", \.trainer.activationCheckpointing),
         Key("trainer.log_freq", \.trainer.logFreq),
+        Key("trainer.old_logprob_pass", \.trainer.oldLogProbPass),
         Key("rollout.backend", \.sampling.backend),
         Key(text: "rollout.endpoints", \.sampling.endpoints),
         Key(text: "rollout.api_key_env", \.sampling.apiKeyEnvironment),

@@ -96,6 +96,14 @@ public struct TrainingConfig: Equatable, Sendable {
         public var activationCheckpointing = false
         /// Print a progress line every this many steps.
         public var logFreq = 1
+        /// When an RL step evaluates the old policy's log-probs in a pass of their own.
+        public var oldLogProbPass = OldLogProbPass.auto
+
+        /// `trainer.old_logprob_pass`: `auto` leaves the separate pass out of an on-policy step, whose one update's own
+        /// forward gives the old log-probs (`Trainer.updatesOnPolicy`, docs/algorithm.md §6.2); `always` runs it every step.
+        public enum OldLogProbPass: String, CaseIterable, Sendable, ConfigChoice {
+            case auto, always
+        }
     }
 
     /// `rollout.backend` and, for `openai`, the servers RL rollouts are sampled from (`RolloutServers`), kept on the
