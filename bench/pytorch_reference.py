@@ -38,7 +38,8 @@ memory is lowered once the model is loaded (/proc/self/clear_refs), as aepo does
                                    --lora-alpha, default 2 x rank; --lora-targets, default all seven modules).
                                    The LM head and log-softmax run in chunks of max(2^24, 1024 x vocab) / vocab
                                    rows, each chunk recomputed in backward (torch.utils.checkpoint), as aepo keeps
-                                   one chunk of logits; --activation-checkpointing turns on transformers' gradient
+                                   one chunk of logits (--keep-logits: every chunk's graph kept instead, autograd's
+                                   default); --activation-checkpointing turns on transformers' gradient
                                    checkpointing (per layer, use_reentrant=False).
   train_on_policy_tokens_per_s     the same update timed without its old log-probs' pass, as an on-policy step
   train_lora_on_policy_tokens_per_s  runs it (TRL's num_iterations == 1: the old log-probs are the update's own).
@@ -111,9 +112,10 @@ def model_main(args):
     print(json.dumps(report, sort_keys=True))
 
 
-def token_log_probs(causal_lm, ids, chunk_rows, grad):
+def token_log_probs(causal_lm, ids, chunk_rows, grad, keep_logits=False):
     """log p(ids[:, t+1] | ids[:, :t+1]) for every t, [batch, length - 1]: the decoder once, then the LM head and the
-    log-softmax chunk by chunk (each chunk recomputed in backward, so one chunk of logits is alive at a time)."""
+    log-softmax chunk by chunk (each chunk recomputed in backward, so one chunk of logits is alive at a time; with
+    keep_logits every chunk's graph is kept instead, as autograd does by default)."""
     hidden = causal_lm.model(input_ids=ids).last_hidden_state[:, :-1]
     rows, targets = hidden.reshape(-1, hidden.shape[-1]), ids[:, 1:].reshape(-1)
 
@@ -123,7 +125,8 @@ def token_log_probs(causal_lm, ids, chunk_rows, grad):
     parts = []
     for start in range(0, rows.shape[0], chunk_rows):
         h, t = rows[start:start + chunk_rows], targets[start:start + chunk_rows]
-        parts.append(torch.utils.checkpoint.checkpoint(chunk, h, t, use_reentrant=False) if grad else chunk(h, t))
+        recompute = grad and not keep_logits
+        parts.append(torch.utils.checkpoint.checkpoint(chunk, h, t, use_reentrant=False) if recompute else chunk(h, t))
     return torch.cat(parts).view(ids.shape[0], ids.shape[1] - 1)
 
 
@@ -192,7 +195,7 @@ def measure(args):
             with torch.no_grad():
                 old = token_log_probs(causal_lm, ids, chunk_rows, grad=False)
             middle = time.perf_counter()
-            new = token_log_probs(causal_lm, ids, chunk_rows, grad=True)
+            new = token_log_probs(causal_lm, ids, chunk_rows, grad=True, keep_logits=args.keep_logits)
             ratio = torch.exp(new - old)
             clipped = torch.maximum(-advantages * ratio, -advantages * ratio.clamp(0.8, 1.2))
             loss = torch.where(advantages < 0, torch.minimum(-advantages * 3.0, clipped), clipped).mean()
@@ -237,6 +240,8 @@ def main():
     parser.add_argument("--prompt-length", type=int, default=32)
     parser.add_argument("--new-tokens", type=int, default=128)
     parser.add_argument("--activation-checkpointing", action="store_true")
+    parser.add_argument("--keep-logits", action="store_true",
+                        help="with --model: keep every LM-head chunk's logits for backward instead of recomputing them")
     parser.add_argument("--only", action="append", choices=["prefill", "decode", "train", "train-lora"])
     parser.add_argument("--workload", help=argparse.SUPPRESS)
     args = parser.parse_args()
