@@ -53,11 +53,11 @@ struct BenchContext: Sendable {
         return samples.sorted()[samples.count / 2]
     }
 
-    /// The median over `repetitions` calls (after `warmup` untimed ones) of the total of the phase durations, in
-    /// seconds, `body` returns, and the median of each phase's.
-    func medianPhaseSeconds(warmup: Int, _ body: () throws -> [Double]) rethrows -> (total: Double, phases: [Double]) {
-        for _ in 0..<warmup { _ = try body() }
-        let samples = try (0..<repetitions).map { _ in try body() }
+    /// The median wall time, in seconds, of `phases` run one after the other, and the median of each phase's, over
+    /// `repetitions` runs after `warmup` untimed ones.
+    func medianPhaseSeconds(warmup: Int, _ phases: [() throws -> Void]) throws -> (total: Double, phases: [Double]) {
+        for _ in 0..<warmup { try phases.forEach { try $0() } }
+        let samples = try (0..<repetitions).map { _ in try phases.map { try Self.seconds(calls: 1, $0).wall } }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         return (median(samples.map { $0.reduce(0, +) }), samples[0].indices.map { i in median(samples.map { $0[i] }) })
     }

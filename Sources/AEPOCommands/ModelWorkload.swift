@@ -2,7 +2,6 @@ import AEPOAlgorithms
 import AEPOCore
 import AEPOModel
 import AEPOTraining
-import Dispatch
 
 /// One workload `aepo bench --model DIR` measures on a Hugging Face model, each in its own process: prefill, decoding
 /// at one batch size, a full fine-tuning RL update, a LoRA RL update. Every one works on random tokens drawn from a
@@ -96,7 +95,9 @@ enum ModelWorkload: Equatable {
                 try model.attach(try LoRAAdapter(config: adapter, model: model.config, seed: 3))
             }
             let update = try RLUpdate(model: model, sequences: sequences)
-            let (step, phases) = try context.medianPhaseSeconds(warmup: bench.warmup, update.step)
+            var old: [Float] = []
+            let (step, phases) = try context.medianPhaseSeconds(warmup: bench.warmup, [{ old = try update.oldLogProbs() },
+                                                                                     { try update.run(old: old) }])
             let key = self == .train ? "train" : "train_lora"
             return ["\(key)_tokens_per_s": (tokens / step).rounded(), "\(key)_on_policy_tokens_per_s": (tokens / phases[1]).rounded()]
         }
@@ -128,17 +129,11 @@ private struct RLUpdate {
         optimizer = try AdamW(parameterCount: model.trainableParameters.count)
     }
 
-    /// Runs one update and returns the seconds of its two phases: the old log-probs, the update.
-    func step() throws -> [Double] {
-        let start = DispatchTime.now().uptimeNanoseconds
-        let old = try model.forward(batch).logProbs
-        let middle = DispatchTime.now().uptimeNanoseconds
-        try update(old: old)
-        let end = DispatchTime.now().uptimeNanoseconds
-        return [Double(middle - start) / 1e9, Double(end - middle) / 1e9]
-    }
+    /// The first phase: the old log-probs, by a forward pass.
+    func oldLogProbs() throws -> [Float] { try model.forward(batch).logProbs }
 
-    private func update(old: [Float]) throws {
+    /// The second phase: the update, with `old` as the old policy's log-probs.
+    func run(old: [Float]) throws {
         model.zeroGradients()
         let current = try model.forward(batch).logProbs
         func matrix(_ values: [Float]) -> TokenMatrix { TokenMatrix(rows: mask.rows, columns: mask.columns, values: values.map(Double.init)) }
