@@ -135,7 +135,7 @@ private struct RLUpdate {
     /// The second phase: the update, with `old` as the old policy's log-probs.
     func run(old: [Float]) throws {
         model.zeroGradients()
-        let current = try model.forward(batch).logProbs
+        let current = try model.forward(batch, preparingLogProbGradient: true).logProbs
         func matrix(_ values: [Float]) -> TokenMatrix { TokenMatrix(rows: mask.rows, columns: mask.columns, values: values.map(Double.init)) }
         let loss = ActorObjective(policyLoss: .ppoClip)(PolicyLossInput(oldLogProbs: matrix(old), logProbs: matrix(current),
                                                                          advantages: advantages, mask: mask))

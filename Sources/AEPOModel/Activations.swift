@@ -103,6 +103,9 @@ struct Activations {
     /// `1/T` applied to the LM head's output before the log-softmax (1: untempered).
     var logitScale: Float = 1
     var logNormalizers: UnsafeMutablePointer<Float> // [targets]
+    /// `−∂log p_t/∂hidden = s·(p − e_t)·W` at each target (`s = logitScale`, W the LM head), when the forward prepared
+    /// the backward pass of a frozen head from each chunk of logits (`Qwen3Model.forward`'s `preparingLogProbGradient`).
+    var headGradients: UnsafeMutablePointer<Float>? // [targets, hidden]
     var logProbs: UnsafeMutablePointer<Float>
     var entropies: UnsafeMutablePointer<Float>
     /// The adapter's activations, when the pass ran with one.
@@ -112,14 +115,21 @@ struct Activations {
     var recomputed: Bool
 
     /// The floats `init` takes from its arena (in `Double`, like `LayerActivations.floatCount`).
-    static func floatCount(_ c: Qwen3Config, _ s: BatchShape, chunkRows: Int, recomputed: Bool = false) -> Double {
+    static func floatCount(_ c: Qwen3Config, _ s: BatchShape, chunkRows: Int, recomputed: Bool = false,
+                           headGradients: Bool = false) -> Double {
         let layers = recomputed
             ? Double(c.numHiddenLayers) * LayerActivations.keptFloatCount(c, s) + LayerActivations.workingFloatCount(c, s)
             : Double(c.numHiddenLayers) * LayerActivations.floatCount(c, s)
         return layers
             + Double(s.rows) * Double(2 * c.hiddenSize + 1)
-            + Double(s.targets) * Double(c.hiddenSize + 3)
+            + Double(s.targets) * Double((headGradients ? 2 : 1) * c.hiddenSize + 3)
             + Double(chunkRows) * Double(c.vocabSize)
+    }
+
+    /// Whether a forward pass with a frozen LM head prepares its backward pass in `headGradients`: when asked to, and
+    /// when its logits come in more than one chunk (kept logits already spare the backward pass their recomputation).
+    static func preparesHeadGradients(requested: Bool, frozenHead: Bool, targets: Int, chunkRows: Int) -> Bool {
+        requested && frozenHead && targets > chunkRows
     }
 
     /// The scratch floats `Qwen3Model.backward` takes beyond the saved activations.
@@ -130,8 +140,10 @@ struct Activations {
     }
 
     /// Lays out a forward pass's activations in `arena`, all of every layer's or (`recomputed`) their inputs and
-    /// residuals after attention and one shared set of the rest (an `OutOfMemoryError` when they do not fit).
-    init(_ c: Qwen3Config, _ batch: TokenBatch, chunkRows: Int, recomputed: Bool = false, arena: FloatArena) throws {
+    /// residuals after attention and one shared set of the rest (an `OutOfMemoryError` when they do not fit), with room
+    /// for `headGradients` when asked.
+    init(_ c: Qwen3Config, _ batch: TokenBatch, chunkRows: Int, recomputed: Bool = false, headGradients: Bool = false,
+         arena: FloatArena) throws {
         attention = AttentionShape(lengths: batch.sequences.map(\.count), heads: c.numAttentionHeads, kvHeads: c.numKeyValueHeads,
                                    headDim: c.headDim, valueStride: c.queryKeyValueWidth)
         shape = BatchShape(rows: attention.rows, squares: attention.squares, targets: batch.targets.count)
@@ -143,7 +155,8 @@ struct Activations {
         self.chunkRows = max(1, min(chunkRows, shape.targets))
         logitsRetained = shape.targets <= chunkRows
         self.recomputed = recomputed
-        try arena.reset(reserving: Int(Activations.floatCount(c, shape, chunkRows: self.chunkRows, recomputed: recomputed)))
+        try arena.reset(reserving: Int(Activations.floatCount(c, shape, chunkRows: self.chunkRows, recomputed: recomputed,
+                                                              headGradients: headGradients)))
         let shape = shape
         var layers: [LayerActivations] = []
         for _ in 0..<c.numHiddenLayers {
@@ -156,6 +169,7 @@ struct Activations {
         gathered = arena.take(shape.targets * c.hiddenSize)
         logits = arena.take(self.chunkRows * c.vocabSize)
         logNormalizers = arena.take(shape.targets)
+        self.headGradients = headGradients ? arena.take(shape.targets * c.hiddenSize) : nil
         logProbs = arena.take(shape.targets)
         entropies = arena.take(shape.targets)
     }

@@ -55,7 +55,9 @@ public struct MemoryEstimate: Equatable, Sendable {
         let shape = BatchShape.uniform(sequences: sequences, positions: positions)
         let chunkRows = max(1, min(shape.targets, Qwen3Model.defaultLogitsBudget(vocabulary: config.vocabSize) / config.vocabSize))
         let adapterFloats = adapter.map { LoRAActivations.floatCount($0, model: config, rows: shape.rows, dropout: $0.dropout > 0) } ?? 0
-        let floats = Activations.floatCount(config, shape, chunkRows: chunkRows, recomputed: recomputing)
+        let headGradients = Activations.preparesHeadGradients(requested: true, frozenHead: adapter != nil,
+                                                              targets: shape.targets, chunkRows: chunkRows)
+        let floats = Activations.floatCount(config, shape, chunkRows: chunkRows, recomputed: recomputing, headGradients: headGradients)
             + Activations.backwardScratchCount(config, shape)
             + adapterFloats
         parts.append(Part(name: "activations of \(sequences) × \(positions) tokens", bytes: Self.bytes(floats: floats)))

@@ -251,16 +251,26 @@ public final class Qwen3Model {
     /// in `batch.targets` order, under `softmax(z / temperature)` (the distribution a sampler at that
     /// temperature draws from; 1: the model's own). Saves the activations for `backward`. An adapter with dropout
     /// drops its inputs with masks drawn from `dropoutSeed` (a training pass); without a seed it does not (evaluation).
-    public func forward(_ batch: TokenBatch, temperature: Float = 1,
-                        dropoutSeed: UInt64? = nil) throws -> (logProbs: [Float], entropies: [Float]) {
+    ///
+    /// `preparingLogProbGradient` says that the `backward` to come takes no entropy weights. The LM head of a model
+    /// with an adapter is frozen, so its backward pass needs only `∂log p_t/∂hidden = s·(e_t − p)·W` (`s = 1/T`)
+    /// at each target; when the logits come in chunks, which the backward pass would compute again, the forward pass
+    /// computes that product from each chunk as it goes: one LM-head product a token less. (A `backward` with entropy
+    /// weights after all recomputes the logits, as without it.)
+    public func forward(_ batch: TokenBatch, temperature: Float = 1, dropoutSeed: UInt64? = nil,
+                        preparingLogProbGradient: Bool = false) throws -> (logProbs: [Float], entropies: [Float]) {
         precondition(temperature > 0 && temperature.isFinite, "temperature must be positive, got \(temperature)")
         checkValid(batch)
-        var a = try runDecoder(batch, chunkRows: max(1, logitsBudget / config.vocabSize), dropoutSeed: dropoutSeed)
+        let chunkRows = max(1, logitsBudget / config.vocabSize)
+        let prepares = Activations.preparesHeadGradients(requested: preparingLogProbGradient, frozenHead: activeAdapter != nil,
+                                                         targets: batch.targets.count, chunkRows: chunkRows)
+        var a = try runDecoder(batch, chunkRows: chunkRows, headGradients: prepares, dropoutSeed: dropoutSeed)
         a.logitScale = 1 / temperature
         let c = config
         for r in 0..<a.shape.targets {
             (a.gathered + r * c.hiddenSize).update(from: a.finalNorm + Int(a.targetRows[r]) * c.hiddenSize, count: c.hiddenSize)
         }
+        let minusOnes = [Float](repeating: -1, count: prepares ? a.chunkRows : 0)
         a.targetTokens.withUnsafeBufferPointer { targets in
             for start in stride(from: 0, to: a.shape.targets, by: a.chunkRows) {
                 let rows = min(a.chunkRows, a.shape.targets - start)
@@ -268,12 +278,26 @@ public final class Qwen3Model {
                 LogSoftmax.forward(logProbs: a.logProbs + start, entropies: a.entropies + start,
                                    logNormalizers: a.logNormalizers + start, logits: a.logits,
                                    targets: targets.baseAddress! + start, rows: rows, vocabulary: c.vocabSize)
+                guard let headGradients = a.headGradients else { continue }
+                // p − e_t (the log-softmax's backward with weight −1), then (p − e_t)·W.
+                LogSoftmax.backward(logits: a.logits, logNormalizers: a.logNormalizers + start, entropies: a.entropies + start,
+                                    targets: targets.baseAddress! + start, logProbWeights: minusOnes, entropyWeights: nil,
+                                    rows: rows, vocabulary: c.vocabSize)
+                Linear.backward(inputGradient: headGradients + start * c.hiddenSize, weightGradient: nil,
+                                outputGradient: a.logits, input: a.gathered + start * c.hiddenSize,
+                                weight: matrix(layout.lmHeadOffset), rows: rows, inputWidth: c.hiddenSize, outputWidth: c.vocabSize)
             }
+        }
+        if let headGradients = a.headGradients, a.logitScale != 1 {
+            VectorMath.scale(headGradients, count: a.shape.targets * c.hiddenSize, by: a.logitScale)
         }
         saved = a
         return (Array(UnsafeBufferPointer(start: a.logProbs, count: a.shape.targets)),
                 Array(UnsafeBufferPointer(start: a.entropies, count: a.shape.targets)))
     }
+
+    /// Whether the last forward pass prepared the LM head's backward pass (`forward`'s `preparingLogProbGradient`).
+    var preparedHeadGradients: Bool { saved?.headGradients != nil }
 
     /// Full next-token logits for inspection: `result[b][t]` is the vocabulary-sized vector after
     /// `sequences[b][t]`. Does not keep activations for `backward`.
@@ -311,9 +335,11 @@ public final class Qwen3Model {
     }
 
     /// Embedding, decoder layers (with the adapter, if any) and the final norm over the batch's tokens (no padding).
-    private func runDecoder(_ batch: TokenBatch, chunkRows: Int, dropoutSeed: UInt64? = nil) throws -> Activations {
+    private func runDecoder(_ batch: TokenBatch, chunkRows: Int, headGradients: Bool = false,
+                            dropoutSeed: UInt64? = nil) throws -> Activations {
         let c = config
-        var a = try Activations(c, batch, chunkRows: chunkRows, recomputed: recomputesActivations, arena: activationArena)
+        var a = try Activations(c, batch, chunkRows: chunkRows, recomputed: recomputesActivations, headGradients: headGradients,
+                                arena: activationArena)
         let n = a.shape.rows
         if let adapter = activeAdapter {
             a.adapter = try LoRAActivations(adapter, rows: n, dropoutSeed: dropoutSeed, arena: adapterArena)
@@ -429,25 +455,28 @@ public final class Qwen3Model {
         let attentionScratch = scratchArena.take(a.attention.backwardScratchCount)
         let dGathered = scratchArena.take(a.shape.targets * c.hiddenSize)
 
-        // LM head, chunk by chunk (recomputing the logits unless they were all kept).
+        // LM head, chunk by chunk (recomputing the logits unless they were all kept), unless the forward pass prepared it.
         let lmHead = layout.lmHeadOffset
         let entropyWeightValues = entropyWeights ?? []
-        a.targetTokens.withUnsafeBufferPointer { targets in
-            logProbWeights.withUnsafeBufferPointer { logProbWeights in
-                entropyWeightValues.withUnsafeBufferPointer { entropyWeightBuffer in
-                    for start in stride(from: 0, to: a.shape.targets, by: a.chunkRows) {
-                        let rows = min(a.chunkRows, a.shape.targets - start)
-                        let hidden = a.gathered + start * c.hiddenSize
-                        if !a.logitsRetained { computeLogits(rows: rows, from: hidden, into: a.logits, scale: a.logitScale) }
-                        LogSoftmax.backward(logits: a.logits, logNormalizers: a.logNormalizers + start, entropies: a.entropies + start,
-                                            targets: targets.baseAddress! + start, logProbWeights: logProbWeights.baseAddress! + start,
-                                            entropyWeights: entropyWeights == nil ? nil : entropyWeightBuffer.baseAddress! + start,
-                                            rows: rows, vocabulary: c.vocabSize)
-                        // ∂L/∂(hidden·Wᵀ) = scale · ∂L/∂(scaled logits).
-                        if a.logitScale != 1 { VectorMath.scale(a.logits, count: rows * c.vocabSize, by: a.logitScale) }
-                        Linear.backward(inputGradient: dGathered + start * c.hiddenSize, weightGradient: g(lmHead),
-                                        outputGradient: a.logits, input: hidden, weight: matrix(lmHead),
-                                        rows: rows, inputWidth: c.hiddenSize, outputWidth: c.vocabSize)
+        let prepared = entropyWeights == nil ? a.headGradients : nil
+        if prepared == nil {
+            a.targetTokens.withUnsafeBufferPointer { targets in
+                logProbWeights.withUnsafeBufferPointer { logProbWeights in
+                    entropyWeightValues.withUnsafeBufferPointer { entropyWeightBuffer in
+                        for start in stride(from: 0, to: a.shape.targets, by: a.chunkRows) {
+                            let rows = min(a.chunkRows, a.shape.targets - start)
+                            let hidden = a.gathered + start * c.hiddenSize
+                            if !a.logitsRetained { computeLogits(rows: rows, from: hidden, into: a.logits, scale: a.logitScale) }
+                            LogSoftmax.backward(logits: a.logits, logNormalizers: a.logNormalizers + start, entropies: a.entropies + start,
+                                                targets: targets.baseAddress! + start, logProbWeights: logProbWeights.baseAddress! + start,
+                                                entropyWeights: entropyWeights == nil ? nil : entropyWeightBuffer.baseAddress! + start,
+                                                rows: rows, vocabulary: c.vocabSize)
+                            // ∂L/∂(hidden·Wᵀ) = scale · ∂L/∂(scaled logits).
+                            if a.logitScale != 1 { VectorMath.scale(a.logits, count: rows * c.vocabSize, by: a.logitScale) }
+                            Linear.backward(inputGradient: dGathered + start * c.hiddenSize, weightGradient: g(lmHead),
+                                            outputGradient: a.logits, input: hidden, weight: matrix(lmHead),
+                                            rows: rows, inputWidth: c.hiddenSize, outputWidth: c.vocabSize)
+                        }
                     }
                 }
             }
@@ -456,7 +485,9 @@ public final class Qwen3Model {
         saved = nil
         dFinal.update(repeating: 0, count: n * c.hiddenSize)
         for r in 0..<a.shape.targets {
-            Reduction.addScaled(dFinal + Int(a.targetRows[r]) * c.hiddenSize, dGathered + r * c.hiddenSize, 1, c.hiddenSize)
+            // A prepared row is −∂log p_t/∂hidden: its gradient is −logProbWeights[r] times it.
+            let (row, weight) = prepared.map { ($0 + r * c.hiddenSize, -logProbWeights[r]) } ?? (dGathered + r * c.hiddenSize, 1)
+            Reduction.addScaled(dFinal + Int(a.targetRows[r]) * c.hiddenSize, row, weight, c.hiddenSize)
         }
         dResidual.update(repeating: 0, count: n * c.hiddenSize)
         let finalNorm = layout["model.norm.weight"]!.offset

@@ -81,7 +81,8 @@ public struct PolicyUpdate {
             let (batch, cells) = tensors.batch(rows: chunk)
             guard !batch.targets.isEmpty else { continue }
             let out = try model.forward(batch, temperature: temperature,
-                                        dropoutSeed: SeededGenerator(seed: dropoutSeed).derivedSeed(stream: UInt64(start)))
+                                        dropoutSeed: SeededGenerator(seed: dropoutSeed).derivedSeed(stream: UInt64(start)),
+                                        preparingLogProbGradient: objective.entropyCoefficient == 0)
             let localRow = Dictionary(uniqueKeysWithValues: chunk.enumerated().map { ($1, $0) })
             func local(_ cell: Int) -> Int { localRow[cell / columns]! * columns + cell % columns }
             var mask = TokenMatrix(rows: chunk.count, columns: columns)

@@ -13,7 +13,7 @@ extension Trainer {
         let resultCount = isToolOutput.filter { $0 }.count
         let policyCount = isToolOutput.count - resultCount
         guard policyCount + resultCount > 0 else { return ["loss": 0, "tokens": 0] }
-        let (logProbs, _) = try model.forward(batch, dropoutSeed: seed)
+        let (logProbs, _) = try model.forward(batch, dropoutSeed: seed, preparingLogProbGradient: true)
         var policySum = 0.0, resultSum = 0.0
         for (lp, result) in zip(logProbs, isToolOutput) {
             if result { resultSum -= Double(lp) } else { policySum -= Double(lp) }

@@ -1,5 +1,5 @@
 import AEPOCore
-import AEPOModel
+@testable import AEPOModel
 import XCTest
 
 /// A Qwen3 model with a LoRA adapter: gradients of A and B (through every adapted module, the fused q|k|v slices
@@ -53,22 +53,62 @@ final class LoRAModelTests: XCTestCase {
         XCTAssertNotEqual(try adapted.forward(batch, dropoutSeed: 11).logProbs, try adapted.forward(batch).logProbs)
     }
 
-    /// `Σ a·log p + b·H` differentiated along a random direction over the entries of `matrices`, against central
-    /// differences in float32 (as `Qwen3ModelEntropyGradientTests`).
-    private func checkGradients(_ adapter: LoRAAdapter, matrices: [String], dropoutSeed: UInt64? = nil,
-                                file: StaticString = #filePath, line: UInt = #line) throws {
-        let model = try model(adapter)
-        let base = model.parameterValues
+    /// With logits in chunks and no entropy term, the forward pass computes the frozen LM head's part of the backward
+    /// pass (`preparingLogProbGradient`): the gradients against central differences, at T = 1 and at a tempered T.
+    func testPreparedLMHeadGradientsMatchCentralDifferences() throws {
+        for temperature: Float in [1, 0.7] {
+            try checkGradients(adapter(), matrices: ["lora_A", "lora_B"], logitRowsPerChunk: 2, temperature: temperature,
+                               entropy: false)
+        }
+    }
+
+    /// The prepared LM head gives the gradients of the recomputed one (to rounding), and a backward pass with entropy
+    /// weights after a prepared forward pass recomputes the logits: the same bits as without preparing.
+    func testPreparedLMHeadAgreesWithRecomputedOne() throws {
         let a = batch.targets.indices.map { 0.3 - 0.2 * Float($0 % 3) }
         let b = batch.targets.indices.map { 0.5 + 0.1 * Float($0 % 2) }
+        func gradients(preparing: Bool, entropyWeights: [Float]?, rowsPerChunk: Int = 2) throws -> [Float] {
+            let model = try model(adapter())
+            model.logitsBudget = rowsPerChunk * config.vocabSize
+            _ = try model.forward(batch, temperature: 0.8, preparingLogProbGradient: preparing)
+            XCTAssertEqual(model.preparedHeadGradients, preparing && rowsPerChunk < batch.targets.count)
+            try model.allocateGradients()
+            model.zeroGradients()
+            try model.backward(logProbWeights: a, entropyWeights: entropyWeights)
+            return Array(model.trainableGradients)
+        }
+        let recomputed = try gradients(preparing: false, entropyWeights: nil)
+        let prepared = try gradients(preparing: true, entropyWeights: nil)
+        let scale = recomputed.map(abs).max()!
+        XCTAssertGreaterThan(scale, 0.01)
+        XCTAssertLessThan(zip(recomputed, prepared).map { abs($0 - $1) }.max()!, 1e-5 * scale)
+        XCTAssertEqual(try gradients(preparing: true, entropyWeights: b), try gradients(preparing: false, entropyWeights: b))
+        XCTAssertEqual(try gradients(preparing: true, entropyWeights: nil, rowsPerChunk: 64),
+                       try gradients(preparing: false, entropyWeights: nil, rowsPerChunk: 64), "kept logits: nothing to prepare")
+    }
+
+    /// `Σ a·log p + b·H` (or, without `entropy`, `Σ a·log p`) at temperature `temperature`, differentiated along a random
+    /// direction over the entries of `matrices`, against central differences in float32 (as
+    /// `Qwen3ModelEntropyGradientTests`); with `logitRowsPerChunk`, logits in chunks of that many rows.
+    private func checkGradients(_ adapter: LoRAAdapter, matrices: [String], dropoutSeed: UInt64? = nil,
+                                logitRowsPerChunk: Int? = nil, temperature: Float = 1, entropy: Bool = true,
+                                file: StaticString = #filePath, line: UInt = #line) throws {
+        let model = try model(adapter)
+        if let logitRowsPerChunk { model.logitsBudget = logitRowsPerChunk * config.vocabSize }
+        let base = model.parameterValues
+        let a = batch.targets.indices.map { 0.3 - 0.2 * Float($0 % 3) }
+        let b = batch.targets.indices.map { entropy ? 0.5 + 0.1 * Float($0 % 2) : 0 }
         func objective() throws -> Double {
-            let (logProbs, entropies) = try model.forward(batch, dropoutSeed: dropoutSeed)
+            let (logProbs, entropies) = try model.forward(batch, temperature: temperature, dropoutSeed: dropoutSeed,
+                                                          preparingLogProbGradient: !entropy)
             return logProbs.indices.reduce(0.0) { $0 + Double(a[$1] * logProbs[$1]) + Double(b[$1] * entropies[$1]) }
         }
         _ = try objective()
+        XCTAssertEqual(model.preparedHeadGradients, !entropy && logitRowsPerChunk.map { $0 < batch.targets.count } == true,
+                       file: file, line: line)
         try model.allocateGradients()
         model.zeroGradients()
-        try model.backward(logProbWeights: a, entropyWeights: b)
+        try model.backward(logProbWeights: a, entropyWeights: entropy ? b : nil)
         XCTAssertEqual(model.gradients.count, 0, "no gradient buffer for the frozen base", file: file, line: line)
         XCTAssertEqual(model.trainableGradients.count, adapter.parameters.count, file: file, line: line)
         var generator = SeededGenerator(seed: 9)
