@@ -37,23 +37,13 @@ struct MergeCommand: ParsableCommand {
         guard base.standardizedFileURL != destination.standardizedFileURL else {
             throw InputError("--out must differ from the base model's directory", source: "--out")
         }
-        guard let maxShardBytes = Self.byteCount(maxShardSize), maxShardBytes > 0 else {
-            throw InputError("expected a positive size such as 5GB, 500MB or 1000000, got '\(maxShardSize)'", source: "--max-shard-size")
+        guard let shardSize = ShardSize(maxShardSize) else {
+            throw InputError("expected \(ShardSize.expectedDescription), got '\(maxShardSize)'", source: "--max-shard-size")
         }
         var checkpoint = try Checkpoint.load(directory: base)
         try checkpoint.mergeAdapter(at: URL(fileURLWithPath: adapter))
-        try checkpoint.save(to: destination, besideFilesOf: base, maxShardBytes: maxShardBytes)
+        try checkpoint.save(to: destination, besideFilesOf: base, maxShardBytes: shardSize.bytes)
         return destination
     }
 
-    /// `text` in bytes, read as transformers reads a `max_shard_size`: a whole number of bytes, or a number followed by
-    /// KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024); `nil` for anything else.
-    static func byteCount(_ text: String) -> Int? {
-        let units: [(String, Double)] = [("KiB", 0x1p10), ("MiB", 0x1p20), ("GiB", 0x1p30), ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("B", 1)]
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let (unit, scale) = units.first { trimmed.uppercased().hasSuffix($0.0.uppercased()) } ?? ("", 1)
-        guard let number = Double(trimmed.dropLast(unit.count).trimmingCharacters(in: .whitespaces)), number.isFinite, number >= 0,
-              number * scale < 0x1p62 else { return nil }
-        return Int(number * scale)
-    }
 }

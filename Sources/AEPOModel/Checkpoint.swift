@@ -76,12 +76,9 @@ public struct Checkpoint {
         try CheckpointFiles(directory: directory).holdsBFloat16Only
     }
 
-    /// transformers' default `max_shard_size` ("5GB"): weights above it are written as shards.
-    public static let defaultMaxShardBytes = 5_000_000_000
-
     /// Writes `config.json`, `generation_config.json` and the F32 weights (`writeWeights`) (and copies `tokenizer` to
     /// `tokenizer.json` when given, with the `tokenizerCompanionFileNames` beside it) as one atomic directory replacement.
-    public func save(to directory: URL, tokenizer: URL? = nil, maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) throws {
+    public func save(to directory: URL, tokenizer: URL? = nil, maxShardBytes: Int = ShardSize.standard.bytes) throws {
         try parameters.withUnsafeBufferPointer {
             try Checkpoint.save(config: config, weights: $0, to: directory, tokenizer: tokenizer, maxShardBytes: maxShardBytes)
         }
@@ -90,7 +87,7 @@ public struct Checkpoint {
     /// `save(to:tokenizer:maxShardBytes:)` for parameters held in `weights` (laid out by `ParameterLayout(config:)`),
     /// written from there without a copy: a model's own buffer.
     public static func save(config: Qwen3Config, weights: UnsafeBufferPointer<Float>, to directory: URL, tokenizer: URL? = nil,
-                            maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) throws {
+                            maxShardBytes: Int = ShardSize.standard.bytes) throws {
         precondition(weights.count == ParameterLayout(config: config).totalCount, "parameter count does not match the config")
         try AtomicFile.writeDirectory(at: directory) { temporary in
             try config.jsonData().write(to: temporary.appendingPathComponent(Checkpoint.configFileName))
@@ -113,7 +110,7 @@ public struct Checkpoint {
     /// Writes the F32 weights (`writeWeights`) beside copies of every other file of the Hugging Face directory `base` (its
     /// `config.json`, `generation_config.json`, tokenizer files, chat template, …; not its weights), as one atomic
     /// directory replacement: a model derived from `base` (an adapter merged in) as a directory of its own.
-    public func save(to directory: URL, besideFilesOf base: URL, maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) throws {
+    public func save(to directory: URL, besideFilesOf base: URL, maxShardBytes: Int = ShardSize.standard.bytes) throws {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? []
         let weightFiles = [".safetensors", ".bin", ".pt", ".pth"] + WeightFileFormat.allCases.map(\.indexFileName)
         try AtomicFile.writeDirectory(at: directory) { temporary in
@@ -152,7 +149,7 @@ public struct Checkpoint {
 
     /// Convenience for `Checkpoint(config:parameters:).save(to:tokenizer:maxShardBytes:)`.
     public static func save(config: Qwen3Config, parameters: [Float], to directory: URL, tokenizer: URL? = nil,
-                            maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) throws {
+                            maxShardBytes: Int = ShardSize.standard.bytes) throws {
         try Checkpoint(config: config, parameters: parameters).save(to: directory, tokenizer: tokenizer, maxShardBytes: maxShardBytes)
     }
 

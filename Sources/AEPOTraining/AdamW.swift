@@ -64,7 +64,7 @@ public final class AdamW {
     /// moments as F32 tensors `<name>.exp_avg` and `<name>.exp_avg_sq` (`entries`: the trained tensors, laid end to end
     /// over the parameters), step and hyper-parameters as every file's metadata.
     public func save(into directory: URL, stem: String, entries: [ParameterLayout.Entry],
-                     maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) throws {
+                     maxShardBytes: Int = ShardSize.standard.bytes) throws {
         precondition(Self.tile(entries, parameterCount), "the entries do not lay the \(parameterCount) parameters end to end")
         let tensors = entries.flatMap { entry in
             Self.momentNames.enumerated().map { moment, suffix in

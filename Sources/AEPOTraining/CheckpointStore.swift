@@ -22,7 +22,7 @@ public struct CheckpointStore {
     /// The largest file of the model's weights or the optimizer's state; more is written as shards.
     public let maxShardBytes: Int
 
-    public init(run: URL, keepLast: Int, maxShardBytes: Int = Checkpoint.defaultMaxShardBytes) {
+    public init(run: URL, keepLast: Int, maxShardBytes: Int = ShardSize.standard.bytes) {
         directory = run.appendingPathComponent("checkpoints")
         self.keepLast = keepLast
         self.maxShardBytes = maxShardBytes

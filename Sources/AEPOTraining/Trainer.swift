@@ -75,7 +75,7 @@ public final class Trainer {
         self.log = log
         self.progress = progress
         run = URL(fileURLWithPath: config.trainer.runDir)
-        store = CheckpointStore(run: run, keepLast: config.trainer.keepLast)
+        store = CheckpointStore(run: run, keepLast: config.trainer.keepLast, maxShardBytes: config.trainer.maxShardSize.bytes)
         guard !config.data.benchmark.isEmpty else {
             throw InputError("a benchmark directory is required", source: "config", field: "data.benchmark")
         }

@@ -47,6 +47,7 @@ extension TrainingConfig: KeyedConfiguration {
         Key("trainer.steps", \.trainer.steps),
         Key("trainer.save_freq", \.trainer.saveFreq),
         Key("trainer.keep_last", \.trainer.keepLast),
+        Key("trainer.max_shard_size", \.trainer.maxShardSize),
         Key("trainer.seed", \.trainer.seed),
         Key(text: "trainer.run_dir", \.trainer.runDir),
         Key("trainer.micro_batch_size", \.trainer.microBatchSize),

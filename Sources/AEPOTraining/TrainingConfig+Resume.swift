@@ -4,11 +4,12 @@ import Foundation
 
 extension TrainingConfig {
     /// The keys a resumed run may change: how long it runs, how often it logs and checkpoints, how many checkpoints
-    /// it keeps, the micro-batch split, activation checkpointing and the engine's pass size (memory settings: the update
-    /// does not depend on them), where its directory is, and which servers it samples from and how it talks to them.
+    /// it keeps and how large their files are, the micro-batch split, activation checkpointing and the engine's pass
+    /// size (memory settings: the update does not depend on them), where its directory is, and which servers it samples
+    /// from and how it talks to them.
     /// Every other key is part of the run (`runIdentity`).
     public static let resumableKeys: Set<String> = [
-        "sft.steps", "trainer.steps", "trainer.save_freq", "trainer.keep_last", "trainer.log_freq",
+        "sft.steps", "trainer.steps", "trainer.save_freq", "trainer.keep_last", "trainer.max_shard_size", "trainer.log_freq",
         "trainer.micro_batch_size", "trainer.activation_checkpointing", "trainer.run_dir",
         "rollout.endpoints", "rollout.api_key_env", "rollout.timeout", "rollout.retries", "rollout.concurrency",
         "rollout.max_num_batched_tokens",

@@ -85,6 +85,8 @@ public struct TrainingConfig: Equatable, Sendable {
         public var saveFreq = 0
         /// Checkpoints kept (the oldest are removed).
         public var keepLast = 2
+        /// The largest file of a checkpoint's weights or optimizer state; more is written as shards.
+        public var maxShardSize = ShardSize.standard
         public var seed = 1
         /// The run directory: resolved config, metrics, checkpoints, final model.
         public var runDir = "runs/train"
@@ -200,3 +202,9 @@ public struct TrainingConfig: Equatable, Sendable {
 
 /// `rollout.kv_cache_dtype` is spelt by the type's name.
 extension KVCacheDataType: ConfigChoice {}
+
+/// `trainer.max_shard_size` is spelt as transformers' `max_shard_size`.
+extension ShardSize: ConfigValue {
+    public init?(configText text: String) { self.init(text) }
+    public var configText: String { description }
+}

@@ -50,29 +50,33 @@ final class ResumeTests: XCTestCase {
         }
     }
 
-    /// A checkpoint whose weights and optimizer state are written as shards (`model.safetensors.index.json`,
-    /// `optimizer.safetensors.index.json`) resumes to the same bytes as the same checkpoint in single files.
+    /// A run with `trainer.max_shard_size` 4KiB writes its checkpoint's weights and optimizer state as shards
+    /// (`model.safetensors.index.json`, `optimizer.safetensors.index.json`) and resumes to the same bytes as the same run
+    /// whose checkpoint holds single files.
     func testShardedCheckpointResumesAsTheSingleFiles() throws {
         let root = try Fixtures.temporaryDirectory("resume-shards")
         defer { try? FileManager.default.removeItem(at: root) }
         let fm = FileManager.default
         let (single, sharded) = (root.appendingPathComponent("single"), root.appendingPathComponent("sharded"))
         func config(_ run: URL) throws -> TrainingConfig {
-            try TrainingConfig.resolve(algorithm: "aepo", file: nil, overrides: TrainingFixture.settings(run: run) + ["trainer.save_freq=2"])
+            let shards = run == sharded ? ["trainer.max_shard_size=4KiB"] : []
+            return try TrainingConfig.resolve(algorithm: "aepo", file: nil,
+                                              overrides: TrainingFixture.settings(run: run) + ["trainer.save_freq=2"] + shards)
         }
         let first = try Trainer(config: try config(single), phase: .sft)
         try first.train(until: 2)
-        try fm.copyItem(at: single, to: sharded)
-        let store = CheckpointStore(run: sharded, keepLast: 2, maxShardBytes: 4096)
-        try store.save(model: first.model, optimizer: first.optimizer, state: first.state, tokenizer: first.tokenizerURL)
-        let checkpoint = try XCTUnwrap(store.latest)
-        XCTAssertEqual(store.checkpoints().map(\.lastPathComponent), ["step-000002"])
+        let firstSharded = try Trainer(config: try config(sharded), phase: .sft)
+        try firstSharded.train(until: 2)
+        XCTAssertEqual(firstSharded.store.checkpoints().map(\.lastPathComponent), ["step-000002"])
+        let checkpoint = try XCTUnwrap(firstSharded.store.latest)
         let names = try fm.contentsOfDirectory(atPath: checkpoint.path)
         XCTAssertFalse(names.contains(CheckpointStore.optimizerFile))
         XCTAssertGreaterThan(names.filter { $0.hasPrefix("optimizer-") }.count, 2, "\(names)")
         XCTAssertTrue(names.contains(CheckpointStore.optimizerIndexFile))
         let model = try fm.contentsOfDirectory(atPath: checkpoint.appendingPathComponent(CheckpointStore.modelDirectory).path)
         XCTAssertTrue(model.contains("model.safetensors.index.json"), "\(model)")
+        let singleNames = try fm.contentsOfDirectory(atPath: try XCTUnwrap(first.store.latest).path)
+        XCTAssertTrue(singleNames.contains(CheckpointStore.optimizerFile), "the default writes single files: \(singleNames)")
 
         let a = try Trainer(config: try config(single), phase: .sft, start: .resume)
         let b = try Trainer(config: try config(sharded), phase: .sft, start: .resume)

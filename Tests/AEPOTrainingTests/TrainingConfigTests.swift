@@ -42,6 +42,22 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertThrowsError(try TrainingConfig.resolve(algorithm: "ppo", file: nil, overrides: []))
     }
 
+    /// `trainer.max_shard_size` reads a size as transformers' `max_shard_size` and writes it back as given; anything but
+    /// a positive size is an error naming the key and what it expects.
+    func testMaxShardSizeReadsASizeAndRefusesOthers() throws {
+        XCTAssertEqual(try TrainingConfig.resolve(algorithm: "aepo", file: nil, overrides: []).trainer.maxShardSize.bytes, 5_000_000_000)
+        let config = try TrainingConfig.resolve(algorithm: "aepo", file: nil, overrides: ["trainer.max_shard_size=4KiB"])
+        XCTAssertEqual(config.trainer.maxShardSize.bytes, 4096)
+        XCTAssertEqual(config.value(of: "trainer.max_shard_size"), "4KiB")
+        for bad in ["5XB", "0", "-1", ""] {
+            XCTAssertThrowsError(try TrainingConfig.resolve(algorithm: "aepo", file: nil, overrides: ["trainer.max_shard_size=\(bad)"])) { error in
+                let error = error as? InputError
+                XCTAssertEqual(error?.field, "trainer.max_shard_size", bad)
+                XCTAssertEqual(error?.message, "expected a positive size such as 5GB, 500MB or 1000000, got '\(bad)'")
+            }
+        }
+    }
+
     /// The run's identity changes with every key but those a resume may change; a key set to its default changes nothing.
     func testRunIdentityIgnoresOnlyTheResumableKeys() throws {
         func identity(_ algorithm: String, _ overrides: [String]) throws -> String {
@@ -50,7 +66,8 @@ final class TrainingConfigTests: XCTestCase {
         let base = try identity("aepo", [])
         XCTAssertEqual(base.count, 16)
         XCTAssertEqual(try identity("aepo", ["sft.steps=40", "trainer.steps=7", "trainer.save_freq=3", "trainer.keep_last=5",
-                                             "trainer.log_freq=9", "trainer.micro_batch_size=4", "trainer.run_dir=elsewhere"]), base)
+                                             "trainer.log_freq=9", "trainer.micro_batch_size=4", "trainer.run_dir=elsewhere",
+                                             "trainer.max_shard_size=1MB"]), base)
         XCTAssertEqual(try identity("aepo", ["model.hidden_size=256", "rollout.n=\(AlgorithmPreset.aepo.config.rollout.n)"]), base)
         for changed in [["model.hidden_size=32"], ["data.benchmark=b"], ["trainer.seed=2"], ["rollout.n=16"], ["sft.lr=0.1"]] {
             XCTAssertNotEqual(try identity("aepo", changed), base, "\(changed)")
