@@ -10,7 +10,7 @@ import AEPOKernelsAVX512
 /// Fast shapes (all run on `Parallel.threadCount` threads):
 /// - `y = x·Wᵀ` with `W` stored `[out, in]`: `transA: false, transB: true, m: tokens, n: out, k: in`.
 ///   Up to `smallBatchLimit` rows of `x` (decoding), with `in ≥ 64`, take a matrix–vector path that
-///   streams `W` once per few rows; larger `m` takes the packed, cache-blocked 6×16 SIMD kernel (12×16 with AVX-512, `GemmKernel`).
+///   streams `W` once per few rows; larger `m` takes the packed, cache-blocked 6×16 SIMD kernel (8×32 and 12×16 with AVX-512, `GemmKernel`).
 /// - `dX = dY·W`: `transA: false, transB: false`; `dW = dYᵀ·X`: `transA: true, transB: false`.
 ///   Both take the packed kernel, which resolves transposition while packing (or reads A in place).
 /// With `AEPO_BLAS=openblas` and an OpenBLAS library present, the call goes to `cblas_sgemm`.
@@ -153,17 +153,22 @@ private func sgemmPacked(_ g: GemmOperands) {
                                                     p0: pc, depth: depth, into: workspace.packedA[worker])
                         packedA = UnsafePointer(workspace.packedA[worker])
                     }
-                    for sliver in (slivers * part / columnSplit)..<(slivers * (part + 1) / columnSplit) {
+                    /// Twelve rows of A at row `i` of the block, as the wide tiles read them: two packed six-row slivers,
+                    /// or twelve rows in place.
+                    func twelveRows(_ i: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, Int, Int) {
+                        packedA.map { ($0 + i * depth, $0 + (i + mr) * depth, 1, mr) }
+                            ?? (a + (ic + i) * lda + pc, a + (ic + i + mr) * lda + pc, lda, 1)
+                    }
+                    /// The tiles of column sliver `sliver` from row `i` of the block down.
+                    func sweep(_ sliver: Int, from start: Int) {
                         let j = sliver * nr
                         let cols = min(nr, width - j)
                         let packedB = UnsafePointer(workspace.packedB + j * depth)
-                        var i = 0
+                        var i = start
                         while i < height {
                             let (tile, rows) = (c + (ic + i) * ldc + jc + j, min(mr, height - i))
                             if wide && cols == nr && height - i >= 2 * mr {
-                                // Two packed six-row slivers, or twelve rows of A in place.
-                                let (upper, lower, rowStride, depthStride) = packedA.map { ($0 + i * depth, $0 + (i + mr) * depth, 1, mr) }
-                                    ?? (a + (ic + i) * lda + pc, a + (ic + i + mr) * lda + pc, lda, 1)
+                                let (upper, lower, rowStride, depthStride) = twelveRows(i)
                                 gemmWideTile(kc: depth, upper: upper, lower: lower, rowStride: rowStride, depthStride: depthStride,
                                              b: packedB, c: tile, ldc: ldc, alpha: alpha, beta: betaNow)
                                 i += 2 * mr
@@ -178,6 +183,23 @@ private func sgemmPacked(_ g: GemmOperands) {
                             }
                             i += mr
                         }
+                    }
+                    // With AVX-512 and A in place, two full slivers at a time take the 8×32 tile down to the last
+                    // eight rows.
+                    let columns = (slivers * part / columnSplit)..<(slivers * (part + 1) / columnSplit)
+                    let step = wide && packedA == nil ? 2 : 1
+                    for first in stride(from: columns.lowerBound, to: columns.upperBound, by: step) {
+                        let last = min(first + step, columns.upperBound)
+                        var i = 0
+                        if last - first == 2 && last * nr <= width {
+                            let (b0, b1) = (workspace.packedB + first * nr * depth, workspace.packedB + (first + 1) * nr * depth)
+                            while height - i >= 8 {
+                                gemmEightRowPairTile(kc: depth, rows: a + (ic + i) * lda + pc, lda: lda, first: b0, second: b1,
+                                                     c: c + (ic + i) * ldc + jc + first * nr, ldc: ldc, alpha: alpha, beta: betaNow)
+                                i += 8
+                            }
+                        }
+                        for sliver in first..<last { sweep(sliver, from: i) }
                     }
                 }
             }

@@ -2,8 +2,9 @@ import AEPOKernelsAVX512
 import Foundation
 
 /// The register tiles the packed GEMM sweeps. `base`: the 6×16 tile of 8-float vectors (AVX2 with FMA on x86-64).
-/// `avx512`: on x86-64 CPUs with AVX-512, a 12×16 tile of 16-float vectors (`gemmWideTile`) wherever twelve rows and
-/// sixteen columns fit, the 6×16 tile at the edges; every element is computed by the same fused multiply-adds in the
+/// `avx512`: on x86-64 CPUs with AVX-512, tiles of 16-float vectors: 8×32 (`gemmEightRowPairTile`) wherever eight rows
+/// of an A read in place and two full 16-column slivers fit, 12×16 (`gemmWideTile`) wherever twelve rows and one full
+/// sliver do, the 6×16 tile at the edges; every element is computed by the same fused multiply-adds in the
 /// same order, so the results are bit for bit those of `base` — the choice changes speed only.
 /// `AEPO_GEMM_KERNEL=base` keeps the 6×16 tile on any CPU (for comparisons).
 public enum GemmKernel: String, Sendable, CaseIterable {

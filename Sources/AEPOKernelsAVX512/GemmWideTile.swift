@@ -44,6 +44,45 @@ public func gemmWideTile(
     store(c10, to: c + 10 * ldc, alpha: alpha, beta: beta); store(c11, to: c + 11 * ldc, alpha: alpha, beta: beta)
 }
 
+/// The packed GEMM's register tile for eight rows of a row-major A read in place and two adjacent packed B slivers,
+/// `second` after `first`: `C[8×32] = alpha · A·B̃ + beta · C`, `A(r, p) = a[r·lda + p]`, columns 16 on from `second`.
+/// Sixteen accumulators, two per row, each broadcast of A feeding two fused multiply-adds: ten loads a step for
+/// sixteen products (the 12×16 tile's thirteen for twelve bound it by the loads), all in registers, and eight rows
+/// of A in place are fewer streams than the cache set they share when `lda` is a multiple of 1,024 floats holds. Every
+/// element is computed by the same operations in the same order as by `gemmWideTile` (bit for bit).
+@inline(never)
+public func gemmEightRowPairTile(
+    kc: Int, rows a: UnsafePointer<Float>, lda: Int, first: UnsafePointer<Float>, second: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+) {
+    typealias V = SIMD16<Float>
+    var (c0, c1, c2, c3, c4, c5, c6, c7) = (V(), V(), V(), V(), V(), V(), V(), V())
+    var (d0, d1, d2, d3, d4, d5, d6, d7) = (V(), V(), V(), V(), V(), V(), V(), V())
+    let (a1, a2, a3, a4, a5, a6, a7) = (a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, a + 5 * lda, a + 6 * lda, a + 7 * lda)
+    var (pb, pd) = (UnsafeRawPointer(first), UnsafeRawPointer(second))
+    for p in 0..<kc {
+        let (x, y) = (pb.load(as: V.self), pd.load(as: V.self))
+        var s = V(repeating: a[p]); c0 = c0.addingProduct(s, x); d0 = d0.addingProduct(s, y)
+        s = V(repeating: a1[p]); c1 = c1.addingProduct(s, x); d1 = d1.addingProduct(s, y)
+        s = V(repeating: a2[p]); c2 = c2.addingProduct(s, x); d2 = d2.addingProduct(s, y)
+        s = V(repeating: a3[p]); c3 = c3.addingProduct(s, x); d3 = d3.addingProduct(s, y)
+        s = V(repeating: a4[p]); c4 = c4.addingProduct(s, x); d4 = d4.addingProduct(s, y)
+        s = V(repeating: a5[p]); c5 = c5.addingProduct(s, x); d5 = d5.addingProduct(s, y)
+        s = V(repeating: a6[p]); c6 = c6.addingProduct(s, x); d6 = d6.addingProduct(s, y)
+        s = V(repeating: a7[p]); c7 = c7.addingProduct(s, x); d7 = d7.addingProduct(s, y)
+        pb += 64
+        pd += 64
+    }
+    store(c0, to: c, alpha: alpha, beta: beta); store(d0, to: c + 16, alpha: alpha, beta: beta)
+    store(c1, to: c + ldc, alpha: alpha, beta: beta); store(d1, to: c + ldc + 16, alpha: alpha, beta: beta)
+    store(c2, to: c + 2 * ldc, alpha: alpha, beta: beta); store(d2, to: c + 2 * ldc + 16, alpha: alpha, beta: beta)
+    store(c3, to: c + 3 * ldc, alpha: alpha, beta: beta); store(d3, to: c + 3 * ldc + 16, alpha: alpha, beta: beta)
+    store(c4, to: c + 4 * ldc, alpha: alpha, beta: beta); store(d4, to: c + 4 * ldc + 16, alpha: alpha, beta: beta)
+    store(c5, to: c + 5 * ldc, alpha: alpha, beta: beta); store(d5, to: c + 5 * ldc + 16, alpha: alpha, beta: beta)
+    store(c6, to: c + 6 * ldc, alpha: alpha, beta: beta); store(d6, to: c + 6 * ldc + 16, alpha: alpha, beta: beta)
+    store(c7, to: c + 7 * ldc, alpha: alpha, beta: beta); store(d7, to: c + 7 * ldc + 16, alpha: alpha, beta: beta)
+}
+
 /// `row[0..<16] = alpha · x + beta · row[0..<16]` (a fused multiply-add per element, as the AVX2 tile's store), not
 /// reading `row` when `beta == 0`.
 @inline(__always)
