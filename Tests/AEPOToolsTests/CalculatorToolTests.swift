@@ -165,14 +165,17 @@ final class CalculatorToolTests: XCTestCase {
             Array(repeating: "2", count: 99).joined(separator: "**"),
         ]
         let done = expectation(description: "evaluated on a small stack")
-        var outputs: [String] = []
+        /// Written by the thread before it fulfils `done`, read after the wait.
+        final class Results: @unchecked Sendable { var outputs: [String] = [] }
+        let results = Results()
         let thread = Thread {
-            outputs = deepest.map { CalculatorTool(maxIntegerBits: 64).call($0) }
+            results.outputs = deepest.map { CalculatorTool(maxIntegerBits: 64).call($0) }
             done.fulfill()
         }
         thread.stackSize = 512 * 1024
         thread.start()
         wait(for: [done], timeout: 30)
+        let outputs = results.outputs
         XCTAssertEqual(outputs.count, 3)
         XCTAssertEqual(outputs.first, "1")
         XCTAssertEqual(outputs.dropFirst().first, "-1")
