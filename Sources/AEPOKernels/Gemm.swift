@@ -193,10 +193,10 @@ private func sgemmPacked(_ g: GemmOperands) {
                         var i = 0
                         if last - first == 2 && last * nr <= width {
                             let (b0, b1) = (workspace.packedB + first * nr * depth, workspace.packedB + (first + 1) * nr * depth)
-                            while height - i >= 8 {
+                            while height - i >= GemmBlocking.pairRows {
                                 gemmEightRowPairTile(kc: depth, rows: a + (ic + i) * lda + pc, lda: lda, first: b0, second: b1,
                                                      c: c + (ic + i) * ldc + jc + first * nr, ldc: ldc, alpha: alpha, beta: betaNow)
-                                i += 8
+                                i += GemmBlocking.pairRows
                             }
                         }
                         for sliver in first..<last { sweep(sliver, from: i) }

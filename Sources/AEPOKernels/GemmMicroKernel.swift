@@ -6,6 +6,8 @@ enum GemmBlocking {
     static let kc = 256
     static let mc = 120
     static let nc = 4080
+    /// Rows of A (read in place) per AVX-512 tile over two slivers (`gemmEightRowPairTile`).
+    static let pairRows = 8
 }
 
 /// The register-blocked inner kernel: `C[rows×cols] = alpha · Ã·B̃ + beta · C` for one 6×16 tile,
