@@ -1,3 +1,4 @@
+import AEPOKernelsAVX512
 import Foundation
 
 /// Causal grouped-query self-attention over sequences packed back to back (no padding rows).
@@ -25,6 +26,8 @@ public struct AttentionShape: Sendable, Equatable {
     /// Floats between consecutive positions of the values and their gradients: `kvHeads · headDim`
     /// by default, more when the values sit inside wider rows (fused q|k|v projections).
     public var valueStride: Int
+    /// The register tiles of the products (the results do not depend on it, `GemmKernel`).
+    public var kernel = GemmKernel.current
 
     public init(lengths: [Int], heads: Int, kvHeads: Int, headDim: Int, valueStride: Int? = nil) {
         precondition(heads % kvHeads == 0, "query heads must be a multiple of key/value heads")
@@ -56,13 +59,16 @@ public struct AttentionShape: Sendable, Equatable {
     public var probabilityCount: Int { heads * squares }
     /// Floats of scratch the backward pass needs: `kvHeads · Σ length²`.
     public var backwardScratchCount: Int { kvHeads * squares }
+    /// Rows of a query (or key) tile: eight for the AVX-512 8×32 tile (`gemmEightRowPairTile`), else six.
+    var tileRows: Int { kernel == .avx512 ? GemmBlocking.pairRows : GemmBlocking.mr }
 }
 
-/// The products run straight on the GEMM micro-kernel, tile by tile, with no general `sgemm` call:
-/// queries are taken `mr` (6) rows at a time and a tile of rows `[i, i + 6)` only meets keys
-/// `s < i + 6`, so the causal mask costs at most one partial tile per row. Each head's keys and
-/// values are packed once into the micro-kernel's B slivers; A operands (queries, probabilities,
-/// their gradients, and the transposes of the latter two) are read in place.
+/// The products run straight on the GEMM's register tiles, tile by tile, with no general `sgemm` call:
+/// queries are taken `tileRows` (8 with AVX-512, else 6) rows at a time and a tile of rows `[i, i + rows)` only meets
+/// keys `s < i + rows`, so the causal mask costs at most one partial tile per row. Each head's keys and
+/// values are packed once into the tiles' B slivers; A operands (queries, probabilities,
+/// their gradients, and the transposes of the latter two) are read in place. Eight-row tiles add only exact zeros
+/// (masked probabilities) to the six-row tiles' sums: the results are the same bit for bit.
 public enum Attention {
     /// Writes `output` and saves the attention `probabilities` for the backward pass (row `t` of a
     /// block holds `P[t, s]` for `s ≤ t` and zeros up to the end of `t`'s row tile).
@@ -71,6 +77,7 @@ public enum Attention {
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>, shape: AttentionShape
     ) {
         let (D, qW, kvW, vS) = (shape.headDim, shape.queryWidth, shape.keyValueWidth, shape.valueStride)
+        let wide = shape.kernel == .avx512
         Packs.with(time: shape.longest, headDim: D, count: 2) { packs in
             Parallel.forEachWorker(shape.lengths.count * shape.kvHeads) { task, worker in
                 let b = task / shape.kvHeads, kvh = task % shape.kvHeads
@@ -86,12 +93,12 @@ public enum Attention {
                     let q = query + row0 * qW + h * D
                     let o = output + row0 * qW + h * D
                     let p = probabilities + shape.heads * shape.squareStarts[b] + h * T * T
-                    forEachRowTile(T) { i, rows, end in
+                    forEachRowTile(T, rows: shape.tileRows) { i, rows, end in
                         product(rows: rows, cols: end, depth: D, a: .rows(q + i * qW, stride: qW),
-                                b: keys, bDepth: D, c: p + i * T, ldc: T, alpha: shape.scale, beta: 0)
+                                b: keys, bDepth: D, c: p + i * T, ldc: T, alpha: shape.scale, beta: 0, wide: wide)
                         for t in i..<(i + rows) { causalSoftmax(p + t * T, count: t + 1, length: end) }
                         product(rows: rows, cols: D, depth: end, a: .rows(p + i * T, stride: T),
-                                b: values, bDepth: T, c: o + i * qW, ldc: qW, alpha: 1, beta: 0)
+                                b: values, bDepth: T, c: o + i * qW, ldc: qW, alpha: 1, beta: 0, wide: wide)
                     }
                 }
             }
@@ -107,6 +114,7 @@ public enum Attention {
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>, shape: AttentionShape
     ) {
         let (D, qW, kvW, vS) = (shape.headDim, shape.queryWidth, shape.keyValueWidth, shape.valueStride)
+        let wide = shape.kernel == .avx512
         Packs.with(time: shape.longest, headDim: D, count: 4) { packs in
             Parallel.forEachWorker(shape.lengths.count * shape.kvHeads) { task, worker in
                 let b = task / shape.kvHeads, kvh = task % shape.kvHeads
@@ -133,64 +141,91 @@ public enum Attention {
                     packs.rows(q, stride: qW, count: T, into: queries)
                     packs.rows(dO, stride: qW, count: T, into: outputGradients)
                     // Query tiles: dS rows, then dQ.
-                    forEachRowTile(T) { i, rows, end in
+                    forEachRowTile(T, rows: shape.tileRows) { i, rows, end in
                         product(rows: rows, cols: end, depth: D, a: .rows(dO + i * qW, stride: qW),
-                                b: valuesT, bDepth: D, c: ds + i * T, ldc: T, alpha: 1, beta: 0)
+                                b: valuesT, bDepth: D, c: ds + i * T, ldc: T, alpha: 1, beta: 0, wide: wide)
                         for t in i..<(i + rows) { softmaxGradient(ds + t * T, probabilities: p + t * T, count: t + 1, length: end) }
                         product(rows: rows, cols: D, depth: end, a: .rows(ds + i * T, stride: T),
-                                b: keys, bDepth: T, c: dq + i * qW, ldc: qW, alpha: shape.scale, beta: 0)
+                                b: keys, bDepth: T, c: dq + i * qW, ldc: qW, alpha: shape.scale, beta: 0, wide: wide)
                     }
                     // Key tiles `[s0, s0 + rows)` meet queries `t ≥ s0`: dK and dV from the transposes of dS and P.
-                    forEachRowTile(T) { s0, rows, _ in
+                    forEachRowTile(T, rows: shape.tileRows) { s0, rows, _ in
                         let offset = s0 * T + s0
                         product(rows: rows, cols: D, depth: T - s0, a: .columns(ds + offset, stride: T),
-                                b: queries + s0 * GemmBlocking.nr, bDepth: T, c: dk + s0 * kvW, ldc: kvW, alpha: shape.scale, beta: 1)
+                                b: queries + s0 * GemmBlocking.nr, bDepth: T, c: dk + s0 * kvW, ldc: kvW, alpha: shape.scale, beta: 1, wide: wide)
                         product(rows: rows, cols: D, depth: T - s0, a: .columns(p + offset, stride: T),
-                                b: outputGradients + s0 * GemmBlocking.nr, bDepth: T, c: dv + s0 * vS, ldc: vS, alpha: 1, beta: 1)
+                                b: outputGradients + s0 * GemmBlocking.nr, bDepth: T, c: dv + s0 * vS, ldc: vS, alpha: 1, beta: 1, wide: wide)
                     }
                 }
             }
         }
     }
 
-    /// Calls `body(i, rows, end)` for the row tiles `[i, i + rows)` of `0..<length`, `rows = min(6, length − i)`,
+    /// Calls `body(i, rows, end)` for the row tiles `[i, i + rows)` of `0..<length`, `rows = min(height, length − i)`,
     /// `end = i + rows`.
     @inline(__always)
-    private static func forEachRowTile(_ length: Int, _ body: (_ i: Int, _ rows: Int, _ end: Int) -> Void) {
+    private static func forEachRowTile(_ length: Int, rows height: Int, _ body: (_ i: Int, _ rows: Int, _ end: Int) -> Void) {
         var i = 0
         while i < length {
-            let rows = min(GemmBlocking.mr, length - i)
+            let rows = min(height, length - i)
             body(i, rows, i + rows)
-            i += GemmBlocking.mr
+            i += height
         }
     }
 
-    /// An A operand read in place by the micro-kernel: tile rows are rows of a row-major matrix
+    /// An A operand read in place by the tiles: tile rows are rows of a row-major matrix
     /// (`stride` floats apart), or its columns (depth steps `stride` floats apart: the transpose).
     private enum Operand {
         case rows(UnsafePointer<Float>, stride: Int)
         case columns(UnsafePointer<Float>, stride: Int)
+
+        /// The operand from its row `r` on.
+        func dropping(_ r: Int) -> Operand {
+            switch self {
+            case let .rows(x, stride): return .rows(x + r * stride, stride: stride)
+            case let .columns(x, stride): return .columns(x + r, stride: stride)
+            }
+        }
     }
 
-    /// `C[rows × cols] = alpha · A·B + beta · C` for one row tile (`rows ≤ 6`), sweeping the
-    /// micro-kernel over B's slivers of 16 columns; sliver `j` starts at `b + j·16·bDepth`.
+    /// `C[rows × cols] = alpha · A·B + beta · C` for one row tile (`rows ≤ 8`), over B's slivers of 16 columns, sliver
+    /// `j` at `b + j·16·bDepth`: with `wide` (AVX-512) and eight rows, pairs of full slivers take the 8×32 tile; the
+    /// rest takes the 6×16 micro-kernel, six rows at a time.
     @inline(__always)
     private static func product(
         rows: Int, cols: Int, depth: Int, a: Operand,
-        b: UnsafePointer<Float>, bDepth: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+        b: UnsafePointer<Float>, bDepth: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, wide: Bool
     ) {
+        let nr = GemmBlocking.nr
         var j = 0
-        while j < cols {
-            let (sliver, tile, width) = (b + j * bDepth, c + j, min(GemmBlocking.nr, cols - j))
-            switch a {
-            case let .rows(x, stride):
-                gemmMicroKernel(kc: depth, rowsOf: x, lda: stride, b: sliver, c: tile, ldc: ldc,
-                                rows: rows, cols: width, alpha: alpha, beta: beta)
-            case let .columns(x, stride):
-                gemmMicroKernel(kc: depth, columnsOf: x, lda: stride, b: sliver, c: tile, ldc: ldc,
-                                rows: rows, cols: width, alpha: alpha, beta: beta)
+        if wide && rows == GemmBlocking.pairRows {
+            while j + 2 * nr <= cols {
+                let (first, second, tile) = (b + j * bDepth, b + (j + nr) * bDepth, c + j)
+                switch a {
+                case let .rows(x, stride):
+                    gemmEightRowPairTile(kc: depth, rows: x, lda: stride, first: first, second: second, c: tile, ldc: ldc,
+                                         alpha: alpha, beta: beta)
+                case let .columns(x, stride):
+                    gemmEightRowPairTile(kc: depth, columns: x, lda: stride, first: first, second: second, c: tile, ldc: ldc,
+                                         alpha: alpha, beta: beta)
+                }
+                j += 2 * nr
             }
-            j += GemmBlocking.nr
+        }
+        while j < cols {
+            let (sliver, width) = (b + j * bDepth, min(nr, cols - j))
+            for r in stride(from: 0, to: rows, by: GemmBlocking.mr) {
+                let (tile, height) = (c + r * ldc + j, min(GemmBlocking.mr, rows - r))
+                switch a.dropping(r) {
+                case let .rows(x, stride):
+                    gemmMicroKernel(kc: depth, rowsOf: x, lda: stride, b: sliver, c: tile, ldc: ldc,
+                                    rows: height, cols: width, alpha: alpha, beta: beta)
+                case let .columns(x, stride):
+                    gemmMicroKernel(kc: depth, columnsOf: x, lda: stride, b: sliver, c: tile, ldc: ldc,
+                                    rows: height, cols: width, alpha: alpha, beta: beta)
+                }
+            }
+            j += nr
         }
     }
 

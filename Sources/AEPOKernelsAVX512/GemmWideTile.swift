@@ -55,21 +55,44 @@ public func gemmEightRowPairTile(
     kc: Int, rows a: UnsafePointer<Float>, lda: Int, first: UnsafePointer<Float>, second: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
 ) {
+    eightRowPairTile(kc: kc, a: a, rowStride: lda, depthStride: 1, first: first, second: second, c: c, ldc: ldc,
+                     alpha: alpha, beta: beta)
+}
+
+/// `gemmEightRowPairTile` on the transpose of a row-major matrix read in place: `A(r, p) = a[r + p·lda]` (tile row
+/// `r` is its column `r`), as attention's key and value gradients read the probabilities and their gradients.
+@inline(never)
+public func gemmEightRowPairTile(
+    kc: Int, columns a: UnsafePointer<Float>, lda: Int, first: UnsafePointer<Float>, second: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+) {
+    eightRowPairTile(kc: kc, a: a, rowStride: 1, depthStride: lda, first: first, second: second, c: c, ldc: ldc,
+                     alpha: alpha, beta: beta)
+}
+
+/// The 8×32 tile with `A(r, p) = a[r·rowStride + p·depthStride]`, inlined into each entry point with its strides.
+@inline(__always)
+private func eightRowPairTile(
+    kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, first: UnsafePointer<Float>,
+    second: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+) {
     typealias V = SIMD16<Float>
     var (c0, c1, c2, c3, c4, c5, c6, c7) = (V(), V(), V(), V(), V(), V(), V(), V())
     var (d0, d1, d2, d3, d4, d5, d6, d7) = (V(), V(), V(), V(), V(), V(), V(), V())
-    let (a1, a2, a3, a4, a5, a6, a7) = (a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, a + 5 * lda, a + 6 * lda, a + 7 * lda)
+    let (a1, a2, a3) = (a + rowStride, a + 2 * rowStride, a + 3 * rowStride)
+    let (a4, a5, a6, a7) = (a + 4 * rowStride, a + 5 * rowStride, a + 6 * rowStride, a + 7 * rowStride)
     var (pb, pd) = (UnsafeRawPointer(first), UnsafeRawPointer(second))
     for p in 0..<kc {
+        let q = p * depthStride
         let (x, y) = (pb.load(as: V.self), pd.load(as: V.self))
-        var s = V(repeating: a[p]); c0 = c0.addingProduct(s, x); d0 = d0.addingProduct(s, y)
-        s = V(repeating: a1[p]); c1 = c1.addingProduct(s, x); d1 = d1.addingProduct(s, y)
-        s = V(repeating: a2[p]); c2 = c2.addingProduct(s, x); d2 = d2.addingProduct(s, y)
-        s = V(repeating: a3[p]); c3 = c3.addingProduct(s, x); d3 = d3.addingProduct(s, y)
-        s = V(repeating: a4[p]); c4 = c4.addingProduct(s, x); d4 = d4.addingProduct(s, y)
-        s = V(repeating: a5[p]); c5 = c5.addingProduct(s, x); d5 = d5.addingProduct(s, y)
-        s = V(repeating: a6[p]); c6 = c6.addingProduct(s, x); d6 = d6.addingProduct(s, y)
-        s = V(repeating: a7[p]); c7 = c7.addingProduct(s, x); d7 = d7.addingProduct(s, y)
+        var s = V(repeating: a[q]); c0 = c0.addingProduct(s, x); d0 = d0.addingProduct(s, y)
+        s = V(repeating: a1[q]); c1 = c1.addingProduct(s, x); d1 = d1.addingProduct(s, y)
+        s = V(repeating: a2[q]); c2 = c2.addingProduct(s, x); d2 = d2.addingProduct(s, y)
+        s = V(repeating: a3[q]); c3 = c3.addingProduct(s, x); d3 = d3.addingProduct(s, y)
+        s = V(repeating: a4[q]); c4 = c4.addingProduct(s, x); d4 = d4.addingProduct(s, y)
+        s = V(repeating: a5[q]); c5 = c5.addingProduct(s, x); d5 = d5.addingProduct(s, y)
+        s = V(repeating: a6[q]); c6 = c6.addingProduct(s, x); d6 = d6.addingProduct(s, y)
+        s = V(repeating: a7[q]); c7 = c7.addingProduct(s, x); d7 = d7.addingProduct(s, y)
         pb += 64
         pd += 64
     }

@@ -55,6 +55,47 @@ final class AttentionTests: XCTestCase {
         }
     }
 
+    /// The AVX-512 tiles (eight-row query and key tiles, the 8×32 tile on pairs of slivers) give the 6×16 tile's
+    /// results bit for bit: output, the probabilities at `s ≤ t`, and the three gradients, on shapes with partial
+    /// tiles, odd slivers and grouped heads.
+    func testAVX512TilesEqualTheBaseTileBitForBit() throws {
+        try XCTSkipUnless(GemmKernel.avx512Available, "no AVX-512 on this CPU")
+        for (lengths, heads, kvHeads, headDim) in [([37, 23, 8, 1, 0], 4, 2, 48), ([64, 19], 6, 2, 64), ([45], 2, 1, 20)] {
+            func run(_ kernel: GemmKernel) -> [[Float]] {
+                var shape = AttentionShape(lengths: lengths, heads: heads, kvHeads: kvHeads, headDim: headDim)
+                shape.kernel = kernel
+                let (qCount, kvCount) = (shape.rows * heads * headDim, shape.rows * kvHeads * headDim)
+                let q = KernelTesting.floats(KernelTesting.random(qCount, seed: 31))
+                let k = KernelTesting.floats(KernelTesting.random(kvCount, seed: 32))
+                let v = KernelTesting.floats(KernelTesting.random(kvCount, seed: 33))
+                let c = KernelTesting.floats(KernelTesting.random(qCount, seed: 34))
+                var out = [Float](repeating: .nan, count: qCount)
+                var probabilities = [Float](repeating: .nan, count: shape.probabilityCount)
+                Attention.forward(output: &out, probabilities: &probabilities, query: q, key: k, value: v, shape: shape)
+                var dq = [Float](repeating: .nan, count: qCount), dk = [Float](repeating: .nan, count: kvCount)
+                var dv = [Float](repeating: .nan, count: kvCount)
+                var scratch = [Float](repeating: .nan, count: shape.backwardScratchCount)
+                Attention.backward(queryGradient: &dq, keyGradient: &dk, valueGradient: &dv, scratch: &scratch, outputGradient: c,
+                                   probabilities: probabilities, query: q, key: k, value: v, shape: shape)
+                var causal: [Float] = []
+                for (b, length) in lengths.enumerated() {
+                    for h in 0..<heads {
+                        let block = heads * lengths[..<b].reduce(0) { $0 + $1 * $1 } + h * length * length
+                        for t in 0..<length { causal += probabilities[(block + t * length)...(block + t * length + t)] }
+                    }
+                }
+                return [out, causal, dq, dk, dv]
+            }
+            let (base, wide) = (run(.base), run(.avx512))
+            for (name, (x, y)) in zip(["output", "probabilities", "dq", "dk", "dv"], zip(base, wide)) {
+                XCTAssertFalse(x.contains { !$0.isFinite }, "\(name) of \(lengths) is not finite")
+                let differing = zip(x, y).enumerated().filter { $0.element.0.bitPattern != $0.element.1.bitPattern }.map(\.offset)
+                XCTAssertEqual(x.count, y.count)
+                XCTAssertEqual(differing.count, 0, "\(name) of \(lengths), \(heads) heads of \(headDim): first differing at \(differing.first ?? -1)")
+            }
+        }
+    }
+
     /// The probabilities and scratch take `heads · Σ length²` and `kvHeads · Σ length²` floats: no padding.
     func testPackedSizes() {
         let shape = AttentionShape(lengths: [3, 0, 5], heads: 4, kvHeads: 2, headDim: 8)
