@@ -28,19 +28,25 @@ public func sgemm(
 
 /// `sgemm` with B held as float32 or bfloat16 (`WeightPointer`): bfloat16 is widened as it is read, so the result is
 /// that of float32 B holding the same values, bit for bit; it always takes the Swift kernels (OpenBLAS has no such B).
+/// `terms` are then added to C in order (`LowRankTerm`: fused into the packed product's register tiles where it can).
 public func sgemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     alpha: Float,
     a: UnsafePointer<Float>, lda: Int,
     b: WeightPointer, ldb: Int,
     beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    adding terms: [LowRankTerm] = []
 ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension m=\(m) n=\(n) k=\(k)")
+    precondition(terms.allSatisfy { $0.columns.lowerBound >= 0 && $0.columns.upperBound <= n }, "sgemm: a term's columns lie outside C")
     let operands = GemmOperands(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, terms: terms)
     if m == 0 || n == 0 { return }
-    if let blas = OpenBLAS.selected, blas.sgemm(operands) { return }
+    if let blas = OpenBLAS.selected, blas.sgemm(operands) {
+        for term in terms { term.add(m: m, to: c, ldc: ldc) }
+        return
+    }
     sgemmNative(operands)
 }
 
@@ -54,6 +60,19 @@ struct GemmOperands {
     var c: UnsafeMutablePointer<Float>, ldc: Int
     /// The register tiles of the packed path (the results do not depend on it).
     var kernel = GemmKernel.current
+    /// Low-rank updates added after the product, in order.
+    var terms: [LowRankTerm] = []
+
+    /// Whether the packed path adds `terms` to its tiles (else after the product, by their own calls): with A in place
+    /// and each term's columns starting at a 16-column sliver and ending at one (or at C's end), and only where the
+    /// terms' own calls would take the same tiles (not OpenBLAS, not the matrix–vector path).
+    var fusesTerms: Bool {
+        let nr = GemmBlocking.nr
+        return !transA && OpenBLAS.selected == nil && terms.allSatisfy {
+            $0.columns.lowerBound % nr == 0 && ($0.columns.upperBound % nr == 0 || $0.columns.upperBound == n)
+                && !(m <= smallBatchLimit && $0.rank >= smallBatchMinimumDepth)
+        }
+    }
 }
 
 /// The number of rows of `x` up to which `sgemm(transA: _, transB: true, …)` uses the
@@ -73,7 +92,9 @@ func sgemmNative(_ g: GemmOperands) {
         sgemmSmallBatch(g)
     } else {
         sgemmPacked(g)
+        return
     }
+    for term in g.terms { term.add(m: g.m, to: g.c, ldc: g.ldc) }
 }
 
 /// `C = beta · C`, writing zeros (not `0 · NaN`) when `beta == 0`.
@@ -93,7 +114,9 @@ private func scale(c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, by 
 /// micro-kernel over them. A row-major A is read in place (six row streams, no copy). A transposed
 /// A (the weight-gradient shapes `dW = dYᵀ·X`) is packed: by each task into its own buffer when
 /// there are many row blocks, or, when there are few and the columns are split too (so several
-/// tasks share each A block), once per panel, alongside B, into a shared buffer.
+/// tasks share each A block), once per panel, alongside B, into a shared buffer. With A in place and every term's
+/// columns starting at a sliver (and ending at one or at C's end), the terms are added to each tile after its last
+/// depth panel (`PackedTerms`); otherwise after the product, as their own calls.
 private func sgemmPacked(_ g: GemmOperands) {
     let (m, n, k, alpha, beta, a, lda, b, ldb, c, ldc) = (g.m, g.n, g.k, g.alpha, g.beta, g.a, g.lda, g.b, g.ldb, g.c, g.ldc)
     let (mr, nr, mc, kc, nc) = (GemmBlocking.mr, GemmBlocking.nr, GemmBlocking.mc, GemmBlocking.kc, GemmBlocking.nc)
@@ -102,10 +125,13 @@ private func sgemmPacked(_ g: GemmOperands) {
     let threads = min(Parallel.availableThreadCount, maxThreads)
     let rowBlocks = (m + mc - 1) / mc
     let wide = g.kernel == .avx512
+    let fusesTerms = g.fusesTerms
     GemmWorkspace.with { workspace in
         for jc in stride(from: 0, to: n, by: nc) {
             let width = min(nc, n - jc)
             let slivers = (width + nr - 1) / nr
+            // A row-major A is never packed whole, so the shared buffer is free for the terms' slivers.
+            let terms = fusesTerms ? PackedTerms(g.terms, panel: jc..<(jc + width), into: workspace.buffer(count:)) : nil
             // Split the columns too when there are too few row blocks to keep every thread busy.
             let columnSplit = threads == 1 ? 1 : min(slivers, max(1, (threads * 8 + rowBlocks - 1) / rowBlocks))
             let aSlivers = g.transA && columnSplit > 1 ? (m + mr - 1) / mr : 0
@@ -139,11 +165,18 @@ private func sgemmPacked(_ g: GemmOperands) {
                     }
                 }
 
+                let lastPanel = pc + depth == k
                 Parallel.forEachWorker(rowBlocks * columnSplit, maxThreads: maxThreads) { task, worker in
                     let block = task / columnSplit
                     let part = task % columnSplit
                     let ic = block * mc
                     let height = min(mc, m - ic)
+                    /// After the last depth panel, the terms over the tile of rows `i ..< i + rows` of the block and
+                    /// column slivers `tile`.
+                    func addTerms(row i: Int, rows: Int, slivers tile: Range<Int>) {
+                        guard lastPanel, let terms else { return }
+                        terms.add(to: c + (ic + i) * ldc + jc, ldc: ldc, row: ic + i, rows: rows, slivers: tile, width: width, wide: wide)
+                    }
                     // A row-major A is read in place; a transposed one is packed.
                     var packedA: UnsafePointer<Float>?
                     if let sharedA {
@@ -171,6 +204,7 @@ private func sgemmPacked(_ g: GemmOperands) {
                                 let (upper, lower, rowStride, depthStride) = twelveRows(i)
                                 gemmWideTile(kc: depth, upper: upper, lower: lower, rowStride: rowStride, depthStride: depthStride,
                                              b: packedB, c: tile, ldc: ldc, alpha: alpha, beta: betaNow)
+                                addTerms(row: i, rows: 2 * mr, slivers: sliver..<(sliver + 1))
                                 i += 2 * mr
                                 continue
                             }
@@ -181,6 +215,7 @@ private func sgemmPacked(_ g: GemmOperands) {
                                 gemmMicroKernel(kc: depth, rowsOf: a + (ic + i) * lda + pc, lda: lda, b: packedB, c: tile, ldc: ldc,
                                                 rows: rows, cols: cols, alpha: alpha, beta: betaNow)
                             }
+                            addTerms(row: i, rows: rows, slivers: sliver..<(sliver + 1))
                             i += mr
                         }
                     }
@@ -196,6 +231,7 @@ private func sgemmPacked(_ g: GemmOperands) {
                             while height - i >= GemmBlocking.pairRows {
                                 gemmEightRowPairTile(kc: depth, rows: a + (ic + i) * lda + pc, lda: lda, first: b0, second: b1,
                                                      c: c + (ic + i) * ldc + jc + first * nr, ldc: ldc, alpha: alpha, beta: betaNow)
+                                addTerms(row: i, rows: GemmBlocking.pairRows, slivers: first..<last)
                                 i += GemmBlocking.pairRows
                             }
                         }
@@ -204,5 +240,8 @@ private func sgemmPacked(_ g: GemmOperands) {
                 }
             }
         }
+    }
+    if !fusesTerms {
+        for term in g.terms { term.add(m: m, to: c, ldc: ldc) }
     }
 }

@@ -1,14 +1,15 @@
 /// A bias-free linear layer over rows, `y = x · Wᵀ` with `W` stored `[outputWidth, inputWidth]`
 /// (PyTorch's `nn.Linear` layout), as `sgemm` calls; W is float32 or bfloat16 (`WeightPointer`).
 public enum Linear {
-    /// `output[rows, outputWidth] = input[rows, inputWidth] · Wᵀ`, added to `output` when `accumulate`.
+    /// `output[rows, outputWidth] = input[rows, inputWidth] · Wᵀ`, added to `output` when `accumulate`, then `terms`
+    /// (an adapter's `s · u · Bᵀ`, `LowRankTerm`) added in order.
     public static func forward(
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: WeightPointer,
-        rows: Int, inputWidth: Int, outputWidth: Int, accumulate: Bool = false
+        rows: Int, inputWidth: Int, outputWidth: Int, accumulate: Bool = false, adding terms: [LowRankTerm] = []
     ) {
         sgemm(transA: false, transB: true, m: rows, n: outputWidth, k: inputWidth, alpha: 1,
               a: input, lda: inputWidth, b: weight, ldb: inputWidth,
-              beta: accumulate ? 1 : 0, c: output, ldc: outputWidth)
+              beta: accumulate ? 1 : 0, c: output, ldc: outputWidth, adding: terms)
     }
 
     /// `∂L/∂x = ∂L/∂y · W` (written, or added when `accumulateInput`) and `∂L/∂W += (∂L/∂y)ᵀ · x`

@@ -36,11 +36,21 @@ public enum LowRankLinear {
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         projected u: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, shape s: Shape, dropout: Dropout?
     ) {
+        project(input: input, a: a, b: b, projected: u, scratch: scratch, shape: s, dropout: dropout)
+            .add(m: s.rows, to: output, ldc: s.outputStride)
+    }
+
+    /// `u = dropout(x) · Aᵀ` (written to `projected`, `rows × rank`), and `y += s · u · Bᵀ` as a term for the frozen
+    /// layer's own product to add (`Linear.forward(…, adding:)`), at the product's output columns from `column` on: the
+    /// same sums as `forward`, without reading and writing y once more.
+    public static func project(
+        input: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>, projected u: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>?, shape s: Shape, dropout: Dropout?, column: Int = 0
+    ) -> LowRankTerm {
         let x = dropped(input, into: scratch, shape: s, dropout: dropout)
         sgemm(transA: false, transB: true, m: s.rows, n: s.rank, k: s.inputWidth, alpha: 1,
               a: x, lda: s.inputWidth, b: a, ldb: s.inputWidth, beta: 0, c: u, ldc: s.rank)
-        sgemm(transA: false, transB: true, m: s.rows, n: s.outputWidth, k: s.rank, alpha: s.scale,
-              a: u, lda: s.rank, b: b, ldb: s.rank, beta: 1, c: output, ldc: s.outputStride)
+        return LowRankTerm(columns: column..<(column + s.outputWidth), u: u, v: b, rank: s.rank, alpha: s.scale)
     }
 
     /// Adds `∂L/∂B += s · (∂L/∂y)ᵀ · u`, `∂L/∂A += (∂L/∂u)ᵀ · dropout(x)` with `∂L/∂u = s · ∂L/∂y · B`, and

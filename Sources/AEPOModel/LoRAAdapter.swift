@@ -126,6 +126,16 @@ public final class LoRAAdapter {
                               shape: site.shape(rows: rows, stride: stride, config: config), dropout: dropout)
     }
 
+    /// `u = dropout(input) · Aᵀ` through the adapted module `site` over `rows` rows (kept in `projected`), and the term
+    /// `s · u · Bᵀ` for the frozen layer's product to add at its output columns from `column` on (`LowRankLinear.project`).
+    func term(_ site: Site, input: UnsafePointer<Float>, rows: Int, column: Int, projected: UnsafeMutablePointer<Float>,
+              scratch: UnsafeMutablePointer<Float>?, dropout: Dropout?) -> LowRankTerm {
+        let q = parameters.baseAddress!
+        return LowRankLinear.project(input: input, a: q + site.a, b: q + site.b, projected: projected, scratch: scratch,
+                                     shape: site.shape(rows: rows, stride: site.outputs, config: config),
+                                     dropout: dropout, column: column)
+    }
+
     /// `W += s · B · A` for module `target` of `layer`, whose `[out, in]` weight is at `weight`; nothing when that
     /// module is not adapted.
     public func merge(_ target: LoRATarget, layer: Int, into weight: UnsafeMutablePointer<Float>) {

@@ -364,21 +364,22 @@ public final class Qwen3Model {
         let c = config
         let n = a.shape.rows
         let s = a.layers[l]
-        /// `output += s · B(A(dropout(input)))` for the module `target` of layer `l`, when it is adapted.
-        func adapt(_ target: LoRATarget, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, stride: Int) {
-            guard let adapter = activeAdapter, let lora = a.adapter, let (index, site) = adapter.site(layer: l, target: target) else { return }
-            adapter.forward(site, input: input, output: output, rows: n, stride: stride, projected: lora.projected[index],
-                            scratch: lora.scratch, dropout: lora.dropout(site: index))
+        /// `s · B(A(dropout(input)))` of the module `target` of layer `l`, when it is adapted, as a term for the frozen
+        /// product to add at its output columns from `column` on.
+        func adapter(_ target: LoRATarget, input: UnsafePointer<Float>, column: Int = 0) -> [LowRankTerm] {
+            guard let adapter = activeAdapter, let lora = a.adapter, let (index, site) = adapter.site(layer: l, target: target) else { return [] }
+            return [adapter.term(site, input: input, rows: n, column: column, projected: lora.projected[index], scratch: lora.scratch,
+                                 dropout: lora.dropout(site: index))]
         }
         let w = weights[l]
         let qkvW = c.queryKeyValueWidth
         RMSNorm.forward(output: s.norm1, rstd: s.norm1Rstd, input: s.input, weight: vector(w.inputNorm),
                         rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
         // q|k|v as one product (their weights are adjacent), then the per-head norms in place.
-        Linear.forward(output: s.projections, input: s.norm1, weight: matrix(w.queryProjection), rows: n, inputWidth: c.hiddenSize, outputWidth: qkvW)
-        adapt(.query, input: s.norm1, output: s.projections, stride: qkvW)
-        adapt(.key, input: s.norm1, output: s.projections + c.queryWidth, stride: qkvW)
-        adapt(.value, input: s.norm1, output: s.projections + c.queryWidth + c.keyValueWidth, stride: qkvW)
+        let qkvAdapters = adapter(.query, input: s.norm1) + adapter(.key, input: s.norm1, column: c.queryWidth)
+            + adapter(.value, input: s.norm1, column: c.queryWidth + c.keyValueWidth)
+        Linear.forward(output: s.projections, input: s.norm1, weight: matrix(w.queryProjection), rows: n, inputWidth: c.hiddenSize,
+                       outputWidth: qkvW, adding: qkvAdapters)
         RMSNorm.forward(output: s.query, rstd: s.queryRstd, input: s.projections, weight: vector(w.queryNorm),
                         rows: n * c.numAttentionHeads, width: c.headDim, eps: c.rmsNormEps,
                         heads: c.numAttentionHeads, inputStride: qkvW)
@@ -394,21 +395,19 @@ public final class Qwen3Model {
         if next != nil {
             s.middle.update(from: s.input, count: n * c.hiddenSize)
             Linear.forward(output: s.middle, input: s.attention, weight: matrix(w.outputProjection), rows: n,
-                           inputWidth: c.queryWidth, outputWidth: c.hiddenSize, accumulate: true)
-            adapt(.output, input: s.attention, output: s.middle, stride: c.hiddenSize)
+                           inputWidth: c.queryWidth, outputWidth: c.hiddenSize, accumulate: true, adding: adapter(.output, input: s.attention))
         }
         RMSNorm.forward(output: s.norm2, rstd: s.norm2Rstd, input: s.middle, weight: vector(w.postAttentionNorm),
                         rows: n, width: c.hiddenSize, eps: c.rmsNormEps)
-        Linear.forward(output: s.gate, input: s.norm2, weight: matrix(w.gateProjection), rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
-        Linear.forward(output: s.up, input: s.norm2, weight: matrix(w.upProjection), rows: n, inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
-        adapt(.gate, input: s.norm2, output: s.gate, stride: c.intermediateSize)
-        adapt(.up, input: s.norm2, output: s.up, stride: c.intermediateSize)
+        Linear.forward(output: s.gate, input: s.norm2, weight: matrix(w.gateProjection), rows: n, inputWidth: c.hiddenSize,
+                       outputWidth: c.intermediateSize, adding: adapter(.gate, input: s.norm2))
+        Linear.forward(output: s.up, input: s.norm2, weight: matrix(w.upProjection), rows: n, inputWidth: c.hiddenSize,
+                       outputWidth: c.intermediateSize, adding: adapter(.up, input: s.norm2))
         SwiGLU.forward(output: s.activated, gate: s.gate, up: s.up, count: n * c.intermediateSize)
         guard let next else { return }
         next.update(from: s.middle, count: n * c.hiddenSize)
         Linear.forward(output: next, input: s.activated, weight: matrix(w.downProjection), rows: n,
-                       inputWidth: c.intermediateSize, outputWidth: c.hiddenSize, accumulate: true)
-        adapt(.down, input: s.activated, output: next, stride: c.hiddenSize)
+                       inputWidth: c.intermediateSize, outputWidth: c.hiddenSize, accumulate: true, adding: adapter(.down, input: s.activated))
     }
 
     // MARK: - Backward
