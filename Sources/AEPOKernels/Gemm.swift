@@ -44,7 +44,7 @@ public func sgemm(
                                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, terms: terms)
     if m == 0 || n == 0 { return }
     if let blas = OpenBLAS.selected, blas.sgemm(operands) {
-        for term in terms { term.add(m: m, to: c, ldc: ldc) }
+        operands.addTermsSeparately()
         return
     }
     sgemmNative(operands)
@@ -73,6 +73,11 @@ struct GemmOperands {
                 && !(m <= smallBatchLimit && $0.rank >= smallBatchMinimumDepth)
         }
     }
+
+    /// Adds `terms` to C after the product, each by its own call.
+    func addTermsSeparately() {
+        for term in terms { term.add(m: m, to: c, ldc: ldc) }
+    }
 }
 
 /// The number of rows of `x` up to which `sgemm(transA: _, transB: true, …)` uses the
@@ -94,7 +99,7 @@ func sgemmNative(_ g: GemmOperands) {
         sgemmPacked(g)
         return
     }
-    for term in g.terms { term.add(m: g.m, to: g.c, ldc: g.ldc) }
+    g.addTermsSeparately()
 }
 
 /// `C = beta · C`, writing zeros (not `0 · NaN`) when `beta == 0`.
@@ -241,7 +246,5 @@ private func sgemmPacked(_ g: GemmOperands) {
             }
         }
     }
-    if !fusesTerms {
-        for term in g.terms { term.add(m: m, to: c, ldc: ldc) }
-    }
+    if !fusesTerms { g.addTermsSeparately() }
 }

@@ -114,6 +114,7 @@ public struct RemoteTestError: Error, CustomStringConvertible {
 }
 
 /// Runs blocking work (the synchronous agent loop) on its own thread, off the concurrency pool the server uses.
+@discardableResult
 public func offPool<T>(_ work: @escaping () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try work() }) }.start()
