@@ -1,4 +1,3 @@
-import AEPOKernelsAVX512
 import Foundation
 
 /// Causal grouped-query self-attention over sequences packed back to back (no padding rows).
@@ -63,7 +62,7 @@ public struct AttentionShape: Sendable, Equatable {
     var tileRows: Int { kernel == .avx512 ? GemmBlocking.pairRows : GemmBlocking.mr }
 }
 
-/// The products run straight on the GEMM's register tiles, tile by tile, with no general `sgemm` call:
+/// The products run straight on the GEMM's register tiles (`tileProduct`), tile by tile, with no general `sgemm` call:
 /// queries are taken `tileRows` (8 with AVX-512, else 6) rows at a time and a tile of rows `[i, i + rows)` only meets
 /// keys `s < i + rows`, so the causal mask costs at most one partial tile per row. Each head's keys and
 /// values are packed once into the tiles' B slivers; A operands (queries, probabilities,
@@ -94,10 +93,10 @@ public enum Attention {
                     let o = output + row0 * qW + h * D
                     let p = probabilities + shape.heads * shape.squareStarts[b] + h * T * T
                     forEachRowTile(T, rows: shape.tileRows) { i, rows, end in
-                        product(rows: rows, cols: end, depth: D, a: .rows(q + i * qW, stride: qW),
+                        tileProduct(rows: rows, cols: end, depth: D, a: .rows(q + i * qW, stride: qW),
                                 b: keys, bDepth: D, c: p + i * T, ldc: T, alpha: shape.scale, beta: 0, wide: wide)
                         for t in i..<(i + rows) { causalSoftmax(p + t * T, count: t + 1, length: end) }
-                        product(rows: rows, cols: D, depth: end, a: .rows(p + i * T, stride: T),
+                        tileProduct(rows: rows, cols: D, depth: end, a: .rows(p + i * T, stride: T),
                                 b: values, bDepth: T, c: o + i * qW, ldc: qW, alpha: 1, beta: 0, wide: wide)
                     }
                 }
@@ -142,18 +141,18 @@ public enum Attention {
                     packs.rows(dO, stride: qW, count: T, into: outputGradients)
                     // Query tiles: dS rows, then dQ.
                     forEachRowTile(T, rows: shape.tileRows) { i, rows, end in
-                        product(rows: rows, cols: end, depth: D, a: .rows(dO + i * qW, stride: qW),
+                        tileProduct(rows: rows, cols: end, depth: D, a: .rows(dO + i * qW, stride: qW),
                                 b: valuesT, bDepth: D, c: ds + i * T, ldc: T, alpha: 1, beta: 0, wide: wide)
                         for t in i..<(i + rows) { softmaxGradient(ds + t * T, probabilities: p + t * T, count: t + 1, length: end) }
-                        product(rows: rows, cols: D, depth: end, a: .rows(ds + i * T, stride: T),
+                        tileProduct(rows: rows, cols: D, depth: end, a: .rows(ds + i * T, stride: T),
                                 b: keys, bDepth: T, c: dq + i * qW, ldc: qW, alpha: shape.scale, beta: 0, wide: wide)
                     }
                     // Key tiles `[s0, s0 + rows)` meet queries `t ≥ s0`: dK and dV from the transposes of dS and P.
                     forEachRowTile(T, rows: shape.tileRows) { s0, rows, _ in
                         let offset = s0 * T + s0
-                        product(rows: rows, cols: D, depth: T - s0, a: .columns(ds + offset, stride: T),
+                        tileProduct(rows: rows, cols: D, depth: T - s0, a: .columns(ds + offset, stride: T),
                                 b: queries + s0 * GemmBlocking.nr, bDepth: T, c: dk + s0 * kvW, ldc: kvW, alpha: shape.scale, beta: 1, wide: wide)
-                        product(rows: rows, cols: D, depth: T - s0, a: .columns(p + offset, stride: T),
+                        tileProduct(rows: rows, cols: D, depth: T - s0, a: .columns(p + offset, stride: T),
                                 b: outputGradients + s0 * GemmBlocking.nr, bDepth: T, c: dv + s0 * vS, ldc: vS, alpha: 1, beta: 1, wide: wide)
                     }
                 }
@@ -170,62 +169,6 @@ public enum Attention {
             let rows = min(height, length - i)
             body(i, rows, i + rows)
             i += height
-        }
-    }
-
-    /// An A operand read in place by the tiles: tile rows are rows of a row-major matrix
-    /// (`stride` floats apart), or its columns (depth steps `stride` floats apart: the transpose).
-    private enum Operand {
-        case rows(UnsafePointer<Float>, stride: Int)
-        case columns(UnsafePointer<Float>, stride: Int)
-
-        /// The operand from its row `r` on.
-        func dropping(_ r: Int) -> Operand {
-            switch self {
-            case let .rows(x, stride): return .rows(x + r * stride, stride: stride)
-            case let .columns(x, stride): return .columns(x + r, stride: stride)
-            }
-        }
-    }
-
-    /// `C[rows × cols] = alpha · A·B + beta · C` for one row tile (`rows ≤ 8`), over B's slivers of 16 columns, sliver
-    /// `j` at `b + j·16·bDepth`: with `wide` (AVX-512) and eight rows, pairs of full slivers take the 8×32 tile; the
-    /// rest takes the 6×16 micro-kernel, six rows at a time.
-    @inline(__always)
-    private static func product(
-        rows: Int, cols: Int, depth: Int, a: Operand,
-        b: UnsafePointer<Float>, bDepth: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, wide: Bool
-    ) {
-        let nr = GemmBlocking.nr
-        var j = 0
-        if wide && rows == GemmBlocking.pairRows {
-            while j + 2 * nr <= cols {
-                let (first, second, tile) = (b + j * bDepth, b + (j + nr) * bDepth, c + j)
-                switch a {
-                case let .rows(x, stride):
-                    gemmEightRowPairTile(kc: depth, rows: x, lda: stride, first: first, second: second, c: tile, ldc: ldc,
-                                         alpha: alpha, beta: beta)
-                case let .columns(x, stride):
-                    gemmEightRowPairTile(kc: depth, columns: x, lda: stride, first: first, second: second, c: tile, ldc: ldc,
-                                         alpha: alpha, beta: beta)
-                }
-                j += 2 * nr
-            }
-        }
-        while j < cols {
-            let (sliver, width) = (b + j * bDepth, min(nr, cols - j))
-            for r in stride(from: 0, to: rows, by: GemmBlocking.mr) {
-                let (tile, height) = (c + r * ldc + j, min(GemmBlocking.mr, rows - r))
-                switch a.dropping(r) {
-                case let .rows(x, stride):
-                    gemmMicroKernel(kc: depth, rowsOf: x, lda: stride, b: sliver, c: tile, ldc: ldc,
-                                    rows: height, cols: width, alpha: alpha, beta: beta)
-                case let .columns(x, stride):
-                    gemmMicroKernel(kc: depth, columnsOf: x, lda: stride, b: sliver, c: tile, ldc: ldc,
-                                    rows: height, cols: width, alpha: alpha, beta: beta)
-                }
-            }
-            j += nr
         }
     }
 

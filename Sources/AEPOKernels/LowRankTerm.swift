@@ -1,5 +1,3 @@
-import AEPOKernelsAVX512
-
 /// A low-rank update of some output columns of a product, `C[:, columns] += alpha · U · Vᵀ`, with `U` `[m, rank]`
 /// (rows `rank` floats apart) and `V` `[columns.count, rank]` (`nn.Linear`'s layout): LoRA's `s · (x·Aᵀ)·Bᵀ`
 /// (`LowRankLinear`) beside the frozen layer's `x·Wᵀ`.
@@ -68,35 +66,19 @@ struct PackedTerms {
     }
 
     /// Adds every term over the panel's slivers `tile` to C's rows `row ..< row + rows` (`c` at that row and the
-    /// panel's first column, `width` columns in the panel), with the tile the product used there: 8×32 for eight rows
-    /// over two full slivers, 12×16 for twelve rows over one (`wide`: AVX-512), else the 6×16 micro-kernel.
+    /// panel's first column, `width` columns in the panel), with the tiles `tileProduct` chooses for that shape — those
+    /// the product used there.
     func add(to c: UnsafeMutablePointer<Float>, ldc: Int, row: Int, rows: Int, slivers tile: Range<Int>, width: Int, wide: Bool) {
-        let (nr, mr, kc) = (GemmBlocking.nr, GemmBlocking.mr, GemmBlocking.kc)
+        let (nr, kc) = (GemmBlocking.nr, GemmBlocking.kc)
         for entry in entries {
             let covered = entry.slivers.clamped(to: tile)
             if covered.isEmpty { continue }
-            let (rank, alpha) = (entry.term.rank, entry.term.alpha)
-            let u = entry.term.u + row * rank
+            let rank = entry.term.rank
+            let cols = min(width, covered.upperBound * nr) - covered.lowerBound * nr
             for p0 in stride(from: 0, to: rank, by: kc) {
-                let depth = min(kc, rank - p0)
-                if wide && rows == GemmBlocking.pairRows && covered.count == 2 && covered.upperBound * nr <= width {
-                    gemmEightRowPairTile(kc: depth, rows: u + p0, lda: rank, first: entry.sliver(covered.lowerBound, depth: p0),
-                                         second: entry.sliver(covered.lowerBound + 1, depth: p0),
-                                         c: c + covered.lowerBound * nr, ldc: ldc, alpha: alpha, beta: 1)
-                    continue
-                }
-                for s in covered {
-                    let (b, cols, tileC) = (entry.sliver(s, depth: p0), min(nr, width - s * nr), c + s * nr)
-                    if wide && rows == 2 * mr && cols == nr {
-                        gemmWideTile(kc: depth, upper: u + p0, lower: u + mr * rank + p0, rowStride: rank, depthStride: 1,
-                                     b: b, c: tileC, ldc: ldc, alpha: alpha, beta: 1)
-                        continue
-                    }
-                    for r in stride(from: 0, to: rows, by: mr) {
-                        gemmMicroKernel(kc: depth, rowsOf: u + r * rank + p0, lda: rank, b: b, c: tileC + r * ldc, ldc: ldc,
-                                        rows: min(mr, rows - r), cols: cols, alpha: alpha, beta: 1)
-                    }
-                }
+                tileProduct(rows: rows, cols: cols, depth: min(kc, rank - p0), a: .rows(entry.term.u + row * rank + p0, stride: rank),
+                            b: entry.sliver(covered.lowerBound, depth: p0), bDepth: rank, c: c + covered.lowerBound * nr, ldc: ldc,
+                            alpha: entry.term.alpha, beta: 1, wide: wide)
             }
         }
     }
