@@ -114,17 +114,23 @@ private func scale(c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, by 
     }
 }
 
-/// The cache-blocked GEMM (Goto's scheme): for each `nc`-wide, `kc`-deep panel of B, pack it once
+/// The cache-blocked GEMM (Goto's scheme): for each `nc`-wide group of B's `kc`-deep panels, pack it once
 /// (in parallel), then let the threads take (A block × column range) tasks and sweep the
-/// micro-kernel over them. A row-major A is read in place (six row streams, no copy). A transposed
-/// A (the weight-gradient shapes `dW = dYᵀ·X`) is packed: by each task into its own buffer when
-/// there are many row blocks, or, when there are few and the columns are split too (so several
-/// tasks share each A block), once per panel, alongside B, into a shared buffer. With A in place and every term's
+/// micro-kernel over them, panel after panel. A row-major A is read in place (six row streams, no copy); its groups
+/// are as deep as `GemmBlocking.groupFloats` allows (the whole depth for `k · nc` up to it), so each task's block of
+/// C stays in cache across the group's panels instead of being read from memory once per panel. A transposed
+/// A (the weight-gradient shapes `dW = dYᵀ·X`) is packed, a panel at a time (its groups are single panels): by each
+/// task into its own buffer when there are many row blocks, or, when there are few and the columns are split too (so
+/// several tasks share each A block), once per panel, alongside B, into a shared buffer. Every element of C sums its
+/// panels in order, each as one `kc`-deep call would, whatever the grouping. With A in place and every term's
 /// columns starting at a sliver (and ending at one or at C's end), the terms are added to each tile after its last
 /// depth panel (`PackedTerms`); otherwise after the product, as their own calls.
 private func sgemmPacked(_ g: GemmOperands) {
     let (m, n, k, alpha, beta, a, lda, b, ldb, c, ldc) = (g.m, g.n, g.k, g.alpha, g.beta, g.a, g.lda, g.b, g.ldb, g.c, g.ldc)
-    let (mr, nr, mc, kc, nc) = (GemmBlocking.mr, GemmBlocking.nr, GemmBlocking.mc, GemmBlocking.kc, GemmBlocking.nc)
+    let (mr, nr, mc, kc) = (GemmBlocking.mr, GemmBlocking.nr, GemmBlocking.mc, GemmBlocking.kc)
+    let nc = g.transA ? GemmBlocking.nc : GemmBlocking.groupColumns
+    // The packed columns of a full-width group, and as many of its panels as the buffer holds.
+    let groupDepth = g.transA ? kc : GemmBlocking.groupFloats / ((min(nc, n) + nr - 1) / nr * nr) / kc * kc
     // Below ~1 MFLOP, waking the other threads costs more than it saves.
     let maxThreads = m * n * k < 1 << 19 ? 1 : Int.max
     let threads = min(Parallel.availableThreadCount, maxThreads)
@@ -141,106 +147,117 @@ private func sgemmPacked(_ g: GemmOperands) {
             let columnSplit = threads == 1 ? 1 : min(slivers, max(1, (threads * 8 + rowBlocks - 1) / rowBlocks))
             let aSlivers = g.transA && columnSplit > 1 ? (m + mr - 1) / mr : 0
             let sharedA = aSlivers > 0 ? workspace.buffer(count: aSlivers * mr * kc) : nil
-            for pc in stride(from: 0, to: k, by: kc) {
-                let depth = min(kc, k - pc)
-                let betaNow: Float = pc == 0 ? beta : 1
+            for group in stride(from: 0, to: k, by: groupDepth) {
+                let groupEnd = min(k, group + groupDepth)
+                let panels = stride(from: group, to: groupEnd, by: kc)
+                /// Panel `pc`'s packed slivers (each `depth × nr`), after the group's earlier panels.
+                func packedB(_ pc: Int) -> UnsafeMutablePointer<Float> { workspace.packedB + (pc - group) * slivers * nr }
 
-                // Pack tasks cover B's slivers, then (when shared) A's.
-                let packTasks = min(slivers + aSlivers, threads * 4)
+                // Pack tasks cover B's slivers, panel by panel, then (when shared) A's.
+                let bSlivers = (groupEnd - group + kc - 1) / kc * slivers
+                let packTasks = min(bSlivers + aSlivers, threads * 4)
                 Parallel.forEachWorker(packTasks, maxThreads: maxThreads) { task, _ in
-                    let range = Parallel.chunkRange(task, of: packTasks, total: slivers + aSlivers)
-                    let bPart = range.clamped(to: 0..<slivers)
-                    if !bPart.isEmpty {
+                    let range = Parallel.chunkRange(task, of: packTasks, total: bSlivers + aSlivers)
+                    for (index, pc) in panels.enumerated() {
+                        let bPart = range.clamped(to: (index * slivers)..<((index + 1) * slivers))
+                        if bPart.isEmpty { continue }
+                        let (depth, part) = (min(kc, k - pc), (bPart.lowerBound - index * slivers)..<(bPart.upperBound - index * slivers))
                         switch b {
                         case .float32(let b):
                             GemmPacking.packB(transposed: g.transB, b: b, ldb: ldb, p0: pc, depth: depth, j0: jc, cols: width,
-                                              slivers: bPart, into: workspace.packedB)
+                                              slivers: part, into: packedB(pc))
                         case .bfloat16(let b):
                             GemmPacking.packB(transposed: g.transB, b: b, ldb: ldb, p0: pc, depth: depth, j0: jc, cols: width,
-                                              slivers: bPart, into: workspace.packedB)
+                                              slivers: part, into: packedB(pc))
                         }
                     }
+                    // A transposed A's groups are single panels.
                     if let sharedA {
-                        let aPart = range.clamped(to: slivers..<(slivers + aSlivers))
+                        let aPart = range.clamped(to: bSlivers..<(bSlivers + aSlivers))
                         if !aPart.isEmpty {
-                            let i0 = (aPart.lowerBound - slivers) * mr
+                            let (i0, depth) = ((aPart.lowerBound - bSlivers) * mr, groupEnd - group)
                             GemmPacking.packTransposedA(a: a, lda: lda, i0: i0, rows: min(aPart.count * mr, m - i0),
-                                                        p0: pc, depth: depth, into: sharedA + i0 * depth)
+                                                        p0: group, depth: depth, into: sharedA + i0 * depth)
                         }
                     }
                 }
 
-                let lastPanel = pc + depth == k
                 Parallel.forEachWorker(rowBlocks * columnSplit, maxThreads: maxThreads) { task, worker in
                     let block = task / columnSplit
                     let part = task % columnSplit
                     let ic = block * mc
                     let height = min(mc, m - ic)
-                    /// After the last depth panel, the terms over the tile of rows `i ..< i + rows` of the block and
-                    /// column slivers `tile`.
-                    func addTerms(row i: Int, rows: Int, slivers tile: Range<Int>) {
-                        guard lastPanel, let terms else { return }
-                        terms.add(to: c + (ic + i) * ldc + jc, ldc: ldc, row: ic + i, rows: rows, slivers: tile, width: width, wide: wide)
-                    }
-                    // A row-major A is read in place; a transposed one is packed.
-                    var packedA: UnsafePointer<Float>?
-                    if let sharedA {
-                        packedA = UnsafePointer(sharedA + ic * depth)
-                    } else if g.transA {
-                        GemmPacking.packTransposedA(a: a, lda: lda, i0: ic, rows: height,
-                                                    p0: pc, depth: depth, into: workspace.packedA[worker])
-                        packedA = UnsafePointer(workspace.packedA[worker])
-                    }
-                    /// Twelve rows of A at row `i` of the block, as the wide tiles read them: two packed six-row slivers,
-                    /// or twelve rows in place.
-                    func twelveRows(_ i: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, Int, Int) {
-                        packedA.map { ($0 + i * depth, $0 + (i + mr) * depth, 1, mr) }
-                            ?? (a + (ic + i) * lda + pc, a + (ic + i + mr) * lda + pc, lda, 1)
-                    }
-                    /// The tiles of column sliver `sliver` from row `i` of the block down.
-                    func sweep(_ sliver: Int, from start: Int) {
-                        let j = sliver * nr
-                        let cols = min(nr, width - j)
-                        let packedB = UnsafePointer(workspace.packedB + j * depth)
-                        var i = start
-                        while i < height {
-                            let (tile, rows) = (c + (ic + i) * ldc + jc + j, min(mr, height - i))
-                            if wide && cols == nr && height - i >= 2 * mr {
-                                let (upper, lower, rowStride, depthStride) = twelveRows(i)
-                                gemmWideTile(kc: depth, upper: upper, lower: lower, rowStride: rowStride, depthStride: depthStride,
-                                             b: packedB, c: tile, ldc: ldc, alpha: alpha, beta: betaNow)
-                                addTerms(row: i, rows: 2 * mr, slivers: sliver..<(sliver + 1))
-                                i += 2 * mr
-                                continue
-                            }
-                            if let packedA {
-                                gemmMicroKernel(kc: depth, packedA: packedA + i * depth, b: packedB, c: tile, ldc: ldc,
-                                                rows: rows, cols: cols, alpha: alpha, beta: betaNow)
-                            } else {
-                                gemmMicroKernel(kc: depth, rowsOf: a + (ic + i) * lda + pc, lda: lda, b: packedB, c: tile, ldc: ldc,
-                                                rows: rows, cols: cols, alpha: alpha, beta: betaNow)
-                            }
-                            addTerms(row: i, rows: rows, slivers: sliver..<(sliver + 1))
-                            i += mr
-                        }
-                    }
-                    // With AVX-512 and A in place, two full slivers at a time take the 8×32 tile down to the last
-                    // eight rows.
                     let columns = (slivers * part / columnSplit)..<(slivers * (part + 1) / columnSplit)
-                    let step = wide && packedA == nil ? 2 : 1
-                    for first in stride(from: columns.lowerBound, to: columns.upperBound, by: step) {
-                        let last = min(first + step, columns.upperBound)
-                        var i = 0
-                        if last - first == 2 && last * nr <= width {
-                            let (b0, b1) = (workspace.packedB + first * nr * depth, workspace.packedB + (first + 1) * nr * depth)
-                            while height - i >= GemmBlocking.pairRows {
-                                gemmEightRowPairTile(kc: depth, rows: a + (ic + i) * lda + pc, lda: lda, first: b0, second: b1,
-                                                     c: c + (ic + i) * ldc + jc + first * nr, ldc: ldc, alpha: alpha, beta: betaNow)
-                                addTerms(row: i, rows: GemmBlocking.pairRows, slivers: first..<last)
-                                i += GemmBlocking.pairRows
+                    for pc in panels {
+                        let depth = min(kc, k - pc)
+                        let betaNow: Float = pc == 0 ? beta : 1
+                        let lastPanel = pc + depth == k
+                        let panelB = packedB(pc)
+                        /// After the last depth panel, the terms over the tile of rows `i ..< i + rows` of the block and
+                        /// column slivers `tile`.
+                        func addTerms(row i: Int, rows: Int, slivers tile: Range<Int>) {
+                            guard lastPanel, let terms else { return }
+                            terms.add(to: c + (ic + i) * ldc + jc, ldc: ldc, row: ic + i, rows: rows, slivers: tile, width: width, wide: wide)
+                        }
+                        // A row-major A is read in place; a transposed one is packed.
+                        var packedA: UnsafePointer<Float>?
+                        if let sharedA {
+                            packedA = UnsafePointer(sharedA + ic * depth)
+                        } else if g.transA {
+                            GemmPacking.packTransposedA(a: a, lda: lda, i0: ic, rows: height,
+                                                        p0: pc, depth: depth, into: workspace.packedA[worker])
+                            packedA = UnsafePointer(workspace.packedA[worker])
+                        }
+                        /// Twelve rows of A at row `i` of the block, as the wide tiles read them: two packed six-row slivers,
+                        /// or twelve rows in place.
+                        func twelveRows(_ i: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, Int, Int) {
+                            packedA.map { ($0 + i * depth, $0 + (i + mr) * depth, 1, mr) }
+                                ?? (a + (ic + i) * lda + pc, a + (ic + i + mr) * lda + pc, lda, 1)
+                        }
+                        /// The tiles of column sliver `sliver` from row `i` of the block down.
+                        func sweep(_ sliver: Int, from start: Int) {
+                            let j = sliver * nr
+                            let cols = min(nr, width - j)
+                            let sliverB = UnsafePointer(panelB + j * depth)
+                            var i = start
+                            while i < height {
+                                let (tile, rows) = (c + (ic + i) * ldc + jc + j, min(mr, height - i))
+                                if wide && cols == nr && height - i >= 2 * mr {
+                                    let (upper, lower, rowStride, depthStride) = twelveRows(i)
+                                    gemmWideTile(kc: depth, upper: upper, lower: lower, rowStride: rowStride, depthStride: depthStride,
+                                                 b: sliverB, c: tile, ldc: ldc, alpha: alpha, beta: betaNow)
+                                    addTerms(row: i, rows: 2 * mr, slivers: sliver..<(sliver + 1))
+                                    i += 2 * mr
+                                    continue
+                                }
+                                if let packedA {
+                                    gemmMicroKernel(kc: depth, packedA: packedA + i * depth, b: sliverB, c: tile, ldc: ldc,
+                                                    rows: rows, cols: cols, alpha: alpha, beta: betaNow)
+                                } else {
+                                    gemmMicroKernel(kc: depth, rowsOf: a + (ic + i) * lda + pc, lda: lda, b: sliverB, c: tile, ldc: ldc,
+                                                    rows: rows, cols: cols, alpha: alpha, beta: betaNow)
+                                }
+                                addTerms(row: i, rows: rows, slivers: sliver..<(sliver + 1))
+                                i += mr
                             }
                         }
-                        for sliver in first..<last { sweep(sliver, from: i) }
+                        // With AVX-512 and A in place, two full slivers at a time take the 8×32 tile down to the last
+                        // eight rows.
+                        let step = wide && packedA == nil ? 2 : 1
+                        for first in stride(from: columns.lowerBound, to: columns.upperBound, by: step) {
+                            let last = min(first + step, columns.upperBound)
+                            var i = 0
+                            if last - first == 2 && last * nr <= width {
+                                let (b0, b1) = (panelB + first * nr * depth, panelB + (first + 1) * nr * depth)
+                                while height - i >= GemmBlocking.pairRows {
+                                    gemmEightRowPairTile(kc: depth, rows: a + (ic + i) * lda + pc, lda: lda, first: b0, second: b1,
+                                                         c: c + (ic + i) * ldc + jc + first * nr, ldc: ldc, alpha: alpha, beta: betaNow)
+                                    addTerms(row: i, rows: GemmBlocking.pairRows, slivers: first..<last)
+                                    i += GemmBlocking.pairRows
+                                }
+                            }
+                            for sliver in first..<last { sweep(sliver, from: i) }
+                        }
                     }
                 }
             }

@@ -1,11 +1,15 @@
 /// Block sizes of the packed GEMM: a `mr × nr` register tile, A blocks of `mc × kc` (kept in L2),
-/// B panels of `kc × nc` (kept in L3), B slivers of `kc × nr` (kept in L1).
+/// B panels of `kc × nc` (kept in L3), B slivers of `kc × nr` (kept in L1). With A read in place, B's panels are
+/// packed in groups of up to `groupFloats` floats, `groupColumns` wide, so that a task's `mc × groupColumns` block of C
+/// stays in L2 across the group's panels.
 enum GemmBlocking {
     static let mr = 6
     static let nr = 16
     static let kc = 256
     static let mc = 120
     static let nc = 4080
+    static let groupColumns = 2048
+    static let groupFloats = 1 << 21
     /// Rows of A (read in place) per AVX-512 tile over two slivers (`gemmEightRowPairTile`).
     static let pairRows = 8
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Packing buffers for one `sgemm` or attention call: a shared panel of B (`kc × nc`), one block
+/// Packing buffers for one `sgemm` or attention call: a shared group of B's panels (`GemmBlocking.groupFloats`), one block
 /// of A (`mc × kc`) per thread, and a growable buffer for anything larger (see `buffer(count:)`).
 /// Allocated once and recycled through a free list, so concurrent or nested calls each get their
 /// own and steady-state calls allocate nothing.
@@ -23,7 +23,7 @@ final class GemmWorkspace {
     }
 
     private init() {
-        packedB = Self.allocate(GemmBlocking.kc * GemmBlocking.nc)
+        packedB = Self.allocate(max(GemmBlocking.kc * GemmBlocking.nc, GemmBlocking.groupFloats))
         packedA = (0..<Parallel.threadCount).map { _ in Self.allocate(GemmBlocking.mc * GemmBlocking.kc) }
     }
 

@@ -101,6 +101,39 @@ final class GemmTests: XCTestCase {
         check(Case(transA: true, transB: true, m: 19, n: GemmBlocking.nc + 3, k: 5, alpha: 2), seed: 93)
     }
 
+    func testDepthPanelGroupsSumAsOnePanelAtATime() {
+        // With A in place, B's kc-deep panels are packed in groups (here two column groups, the first two depth
+        // groups deep): each element must still be the sum of separate one-panel calls, the first with beta, bit for bit.
+        let (m, n, k, kc) = (smallBatchLimit + 12, GemmBlocking.groupColumns + 48, GemmBlocking.groupFloats / GemmBlocking.groupColumns + 300, GemmBlocking.kc)
+        var rng = SeededGenerator(seed: 94)
+        let a = (0..<(m * k)).map { _ in rng.nextFloat() * 2 - 1 }
+        let b = (0..<(k * n)).map { _ in rng.nextFloat() * 2 - 1 }
+        let start = (0..<(m * n)).map { _ in rng.nextFloat() * 2 - 1 }
+        for kernel in GemmKernel.avx512Available ? [GemmKernel.base, .avx512] : [.base] {
+            for transB in [true, false] {
+                func product(depths: StrideTo<Int>, width: Int) -> [Float] {
+                    var c = start
+                    for p0 in depths {
+                        let depth = min(width, k - p0)
+                        let panelA = Array(a.indices.lazy.filter { $0 % k >= p0 && $0 % k < p0 + depth }.map { a[$0] })
+                        let panelB = transB ? Array(b.indices.lazy.filter { $0 % k >= p0 && $0 % k < p0 + depth }.map { b[$0] })
+                                            : Array(b[(p0 * n)..<((p0 + depth) * n)])
+                        withGemmOperands(transA: false, transB: transB, m: m, n: n, k: depth, alpha: 0.75, a: panelA, lda: depth,
+                                         b: panelB, ldb: transB ? depth : n, beta: p0 == 0 ? 0.5 : 1, c: &c, ldc: n) { operands in
+                            var operands = operands
+                            operands.kernel = kernel
+                            sgemmNative(operands)
+                        }
+                    }
+                    return c
+                }
+                let whole = product(depths: stride(from: 0, to: k, by: k), width: k)
+                let panels = product(depths: stride(from: 0, to: k, by: kc), width: kc)
+                XCTAssertEqual(whole.map(\.bitPattern), panels.map(\.bitPattern), "kernel \(kernel) transB \(transB)")
+            }
+        }
+    }
+
     func testAlphaBetaAndPaddedStrides() {
         for (alpha, beta): (Float, Float) in [(1, 1), (-0.5, 2), (2, 0), (1, -1)] {
             for (transA, transB) in [(false, true), (false, false), (true, false)] {
