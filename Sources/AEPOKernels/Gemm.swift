@@ -70,7 +70,7 @@ struct GemmOperands {
         let nr = GemmBlocking.nr
         return !transA && OpenBLAS.selected == nil && terms.allSatisfy {
             $0.columns.lowerBound % nr == 0 && ($0.columns.upperBound % nr == 0 || $0.columns.upperBound == n)
-                && !(m <= smallBatchLimit && $0.rank >= smallBatchMinimumDepth)
+                && !(!$0.vTransposed && m <= smallBatchLimit && $0.rank >= smallBatchMinimumDepth)
         }
     }
 

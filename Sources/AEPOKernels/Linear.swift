@@ -12,16 +12,17 @@ public enum Linear {
               beta: accumulate ? 1 : 0, c: output, ldc: outputWidth, adding: terms)
     }
 
-    /// `∂L/∂x = ∂L/∂y · W` (written, or added when `accumulateInput`) and `∂L/∂W += (∂L/∂y)ᵀ · x`
-    /// (not computed when `weightGradient` is `nil`: a frozen weight; a bfloat16 weight is always frozen).
+    /// `∂L/∂x = ∂L/∂y · W` (written, or added when `accumulateInput`), then `terms` added to it in order (adapters'
+    /// `(∂L/∂u) · A`, `LowRankLinear.backwardTerm`), and `∂L/∂W += (∂L/∂y)ᵀ · x` (not computed when `weightGradient` is
+    /// `nil`: a frozen weight; a bfloat16 weight is always frozen).
     public static func backward(
         inputGradient: UnsafeMutablePointer<Float>, weightGradient: UnsafeMutablePointer<Float>?,
         outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: WeightPointer,
-        rows: Int, inputWidth: Int, outputWidth: Int, accumulateInput: Bool = false
+        rows: Int, inputWidth: Int, outputWidth: Int, accumulateInput: Bool = false, adding terms: [LowRankTerm] = []
     ) {
         sgemm(transA: false, transB: false, m: rows, n: inputWidth, k: outputWidth, alpha: 1,
               a: outputGradient, lda: outputWidth, b: weight, ldb: inputWidth,
-              beta: accumulateInput ? 1 : 0, c: inputGradient, ldc: inputWidth)
+              beta: accumulateInput ? 1 : 0, c: inputGradient, ldc: inputWidth, adding: terms)
         guard let weightGradient else { return }
         precondition(weight.float32 != nil, "a bfloat16 weight is frozen: it has no gradient")
         sgemm(transA: true, transB: false, m: outputWidth, n: inputWidth, k: rows, alpha: 1,

@@ -1,6 +1,7 @@
 /// A low-rank update of some output columns of a product, `C[:, columns] += alpha · U · Vᵀ`, with `U` `[m, rank]`
 /// (rows `rank` floats apart) and `V` `[columns.count, rank]` (`nn.Linear`'s layout): LoRA's `s · (x·Aᵀ)·Bᵀ`
-/// (`LowRankLinear`) beside the frozen layer's `x·Wᵀ`.
+/// (`LowRankLinear`) beside the frozen layer's `x·Wᵀ`. With `vTransposed`, `v` holds `Vᵀ` (`[rank, columns.count]`):
+/// LoRA's `(∂L/∂u)·A` beside the frozen layer's input gradient `(∂L/∂y)·W`.
 ///
 /// `sgemm(…, adding:)` adds its terms after the product, in order, exactly as separate `sgemm` calls with `beta = 1`
 /// would (the same fused multiply-adds per element, bit for bit). Where the product takes the packed path with A read
@@ -13,15 +14,21 @@ public struct LowRankTerm {
     public var v: UnsafePointer<Float>
     public var rank: Int
     public var alpha: Float
+    /// Whether `v` holds `Vᵀ`, `[rank, columns.count]`, rather than `V`.
+    public var vTransposed: Bool
 
-    public init(columns: Range<Int>, u: UnsafePointer<Float>, v: UnsafePointer<Float>, rank: Int, alpha: Float) {
+    public init(columns: Range<Int>, u: UnsafePointer<Float>, v: UnsafePointer<Float>, rank: Int, alpha: Float,
+                vTransposed: Bool = false) {
         precondition(rank > 0, "a low-rank term needs a positive rank")
-        (self.columns, self.u, self.v, self.rank, self.alpha) = (columns, u, v, rank, alpha)
+        (self.columns, self.u, self.v, self.rank, self.alpha, self.vTransposed) = (columns, u, v, rank, alpha, vTransposed)
     }
+
+    /// Floats between consecutive rows of `v` as stored.
+    var ldv: Int { vTransposed ? columns.count : rank }
 
     /// `C[:, columns] += alpha · U · Vᵀ` for `m` rows of C (`ldc` floats apart) as its own `sgemm` call.
     func add(m: Int, to c: UnsafeMutablePointer<Float>, ldc: Int) {
-        sgemm(transA: false, transB: true, m: m, n: columns.count, k: rank, alpha: alpha, a: u, lda: rank, b: v, ldb: rank,
+        sgemm(transA: false, transB: !vTransposed, m: m, n: columns.count, k: rank, alpha: alpha, a: u, lda: rank, b: v, ldb: ldv,
               beta: 1, c: c + columns.lowerBound, ldc: ldc)
     }
 }
@@ -56,7 +63,7 @@ struct PackedTerms {
         var next = buffer(max(total, 1))
         var entries: [Entry] = []
         for ((term, overlap), slivers) in zip(zip(terms, overlaps), sliverRanges) where !overlap.isEmpty {
-            GemmPacking.packB(transposed: true, b: term.v, ldb: term.rank, p0: 0, depth: term.rank,
+            GemmPacking.packB(transposed: !term.vTransposed, b: term.v, ldb: term.ldv, p0: 0, depth: term.rank,
                               j0: overlap.lowerBound - term.columns.lowerBound, cols: overlap.count,
                               slivers: 0..<slivers.count, into: next)
             entries.append(Entry(term: term, slivers: slivers, packed: next))

@@ -426,16 +426,35 @@ public final class Qwen3Model {
         /// Where the gradient of the base parameter at `offset` goes: nowhere when the base is frozen.
         let base = gradientStorage?.baseAddress
         func g(_ offset: Int) -> UnsafeMutablePointer<Float>? { base.map { $0 + offset } }
-        /// The adapter's part of module `target` of layer `l` (when adapted): its gradients from `∂L/∂output`, and its
-        /// term of `∂L/∂input` added into `inputGradient`.
-        func adapt(_ target: LoRATarget, _ l: Int, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, stride: Int,
-                   inputGradient: UnsafeMutablePointer<Float>) {
-            guard let adapter, let lora = a.adapter, let (index, site) = adapter.site(layer: l, target: target) else { return }
+        /// The frozen input-gradient product `product` into `inputGradient` and the adapters of layer `l`'s modules behind
+        /// it (`targets`, each with its output's gradient and that gradient's row stride; the modules read `input`). Without
+        /// dropout each adapter's gradients come first and the product adds its term of `∂L/∂input`
+        /// (`LowRankLinear.backwardTerm`); with dropout the product runs first and each adapter adds its masked term after.
+        func backwardAdapted(_ l: Int, _ targets: [(LoRATarget, outputGradient: UnsafeMutablePointer<Float>, stride: Int)],
+                             input: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>, product: ([LowRankTerm]) -> Void) {
+            guard let adapter, let lora = a.adapter else { return product([]) }
             let (q, dq) = (adapter.parameters.baseAddress!, adapter.gradients.baseAddress!)
-            LowRankLinear.backward(inputGradient: inputGradient, aGradient: dq + site.a, bGradient: dq + site.b,
-                                   outputGradient: outputGradient, input: input, a: q + site.a, b: q + site.b,
-                                   projected: lora.projected[index], scratch: lora.scratch,
-                                   shape: site.shape(rows: n, stride: stride, config: adapter.config), dropout: lora.dropout(site: index))
+            let sites = targets.compactMap { target, dy, stride in
+                adapter.site(layer: l, target: target).map { (index: $0.index, site: $0.site, dy: dy, stride: stride) }
+            }
+            precondition(sites.count <= LoRAActivations.termsPerProduct, "more adapted modules behind one product than the scratch holds")
+            guard lora.dropoutSeed != nil else {
+                let terms = sites.enumerated().map { slot, entry in
+                    LowRankLinear.backwardTerm(aGradient: dq + entry.site.a, bGradient: dq + entry.site.b, outputGradient: entry.dy,
+                                               input: input, a: q + entry.site.a, b: q + entry.site.b,
+                                               projected: lora.projected[entry.index], scratch: lora.scratch + slot * n * adapter.config.rank,
+                                               shape: entry.site.shape(rows: n, stride: entry.stride, config: adapter.config))
+                }
+                return product(terms)
+            }
+            product([])
+            for entry in sites {
+                LowRankLinear.backward(inputGradient: inputGradient, aGradient: dq + entry.site.a, bGradient: dq + entry.site.b,
+                                       outputGradient: entry.dy, input: input, a: q + entry.site.a, b: q + entry.site.b,
+                                       projected: lora.projected[entry.index], scratch: lora.scratch,
+                                       shape: entry.site.shape(rows: n, stride: entry.stride, config: adapter.config),
+                                       dropout: lora.dropout(site: entry.index))
+            }
         }
         let (H, KV, D) = (c.numAttentionHeads, c.numKeyValueHeads, c.headDim)
         let qkvW = c.queryKeyValueWidth
@@ -498,27 +517,30 @@ public final class Qwen3Model {
             // The layer's activations again from its input and its saved residual after attention.
             if a.recomputed { forwardLayer(l, of: a, output: nil) }
             // x_out = middle + down(silu(gate) ⊙ up)
-            Linear.backward(inputGradient: dActivated, weightGradient: g(w.downProjection), outputGradient: dResidual,
-                            input: s.activated, weight: matrix(w.downProjection), rows: n,
-                            inputWidth: c.intermediateSize, outputWidth: c.hiddenSize)
-            adapt(.down, l, input: s.activated, outputGradient: dResidual, stride: c.hiddenSize, inputGradient: dActivated)
+            backwardAdapted(l, [(.down, dResidual, c.hiddenSize)], input: s.activated, inputGradient: dActivated) { terms in
+                Linear.backward(inputGradient: dActivated, weightGradient: g(w.downProjection), outputGradient: dResidual,
+                                input: s.activated, weight: matrix(w.downProjection), rows: n,
+                                inputWidth: c.intermediateSize, outputWidth: c.hiddenSize, adding: terms)
+            }
             SwiGLU.backward(gateGradient: dGate, upGradient: dUp, outputGradient: dActivated, gate: s.gate, up: s.up,
                             count: n * c.intermediateSize)
             Linear.backward(inputGradient: dNorm, weightGradient: g(w.gateProjection), outputGradient: dGate,
                             input: s.norm2, weight: matrix(w.gateProjection), rows: n,
                             inputWidth: c.hiddenSize, outputWidth: c.intermediateSize)
-            Linear.backward(inputGradient: dNorm, weightGradient: g(w.upProjection), outputGradient: dUp,
-                            input: s.norm2, weight: matrix(w.upProjection), rows: n,
-                            inputWidth: c.hiddenSize, outputWidth: c.intermediateSize, accumulateInput: true)
-            adapt(.gate, l, input: s.norm2, outputGradient: dGate, stride: c.intermediateSize, inputGradient: dNorm)
-            adapt(.up, l, input: s.norm2, outputGradient: dUp, stride: c.intermediateSize, inputGradient: dNorm)
+            backwardAdapted(l, [(.gate, dGate, c.intermediateSize), (.up, dUp, c.intermediateSize)], input: s.norm2,
+                            inputGradient: dNorm) { terms in
+                Linear.backward(inputGradient: dNorm, weightGradient: g(w.upProjection), outputGradient: dUp,
+                                input: s.norm2, weight: matrix(w.upProjection), rows: n,
+                                inputWidth: c.hiddenSize, outputWidth: c.intermediateSize, accumulateInput: true, adding: terms)
+            }
             RMSNorm.backward(inputGradient: dResidual, weightGradient: g(w.postAttentionNorm), outputGradient: dNorm,
                              input: s.middle, weight: vector(w.postAttentionNorm), rstd: s.norm2Rstd, rows: n, width: c.hiddenSize)
             // middle = input + o_proj(attention)
-            Linear.backward(inputGradient: dAttention, weightGradient: g(w.outputProjection), outputGradient: dResidual,
-                            input: s.attention, weight: matrix(w.outputProjection), rows: n,
-                            inputWidth: c.queryWidth, outputWidth: c.hiddenSize)
-            adapt(.output, l, input: s.attention, outputGradient: dResidual, stride: c.hiddenSize, inputGradient: dAttention)
+            backwardAdapted(l, [(.output, dResidual, c.hiddenSize)], input: s.attention, inputGradient: dAttention) { terms in
+                Linear.backward(inputGradient: dAttention, weightGradient: g(w.outputProjection), outputGradient: dResidual,
+                                input: s.attention, weight: matrix(w.outputProjection), rows: n,
+                                inputWidth: c.queryWidth, outputWidth: c.hiddenSize, adding: terms)
+            }
             // dv goes straight into its columns of the fused q|k|v gradient; dq and dk reach theirs through the norms.
             dProjections.update(repeating: 0, count: n * qkvW)
             let valueOffset = c.queryWidth + c.keyValueWidth
@@ -535,12 +557,12 @@ public final class Qwen3Model {
             RMSNorm.backward(inputGradient: dProjections + c.queryWidth, weightGradient: g(w.keyNorm), outputGradient: dKey,
                              input: s.projections + c.queryWidth, weight: vector(w.keyNorm), rstd: s.keyRstd, rows: n * KV, width: D,
                              heads: KV, inputStride: qkvW)
-            Linear.backward(inputGradient: dNorm, weightGradient: g(w.queryProjection), outputGradient: dProjections,
-                            input: s.norm1, weight: matrix(w.queryProjection), rows: n,
-                            inputWidth: c.hiddenSize, outputWidth: qkvW)
-            adapt(.query, l, input: s.norm1, outputGradient: dProjections, stride: qkvW, inputGradient: dNorm)
-            adapt(.key, l, input: s.norm1, outputGradient: dProjections + c.queryWidth, stride: qkvW, inputGradient: dNorm)
-            adapt(.value, l, input: s.norm1, outputGradient: dProjections + valueOffset, stride: qkvW, inputGradient: dNorm)
+            backwardAdapted(l, [(.query, dProjections, qkvW), (.key, dProjections + c.queryWidth, qkvW),
+                                (.value, dProjections + valueOffset, qkvW)], input: s.norm1, inputGradient: dNorm) { terms in
+                Linear.backward(inputGradient: dNorm, weightGradient: g(w.queryProjection), outputGradient: dProjections,
+                                input: s.norm1, weight: matrix(w.queryProjection), rows: n,
+                                inputWidth: c.hiddenSize, outputWidth: qkvW, adding: terms)
+            }
             RMSNorm.backward(inputGradient: dResidual, weightGradient: g(w.inputNorm), outputGradient: dNorm,
                              input: s.input, weight: vector(w.inputNorm), rstd: s.norm1Rstd, rows: n, width: c.hiddenSize)
         }

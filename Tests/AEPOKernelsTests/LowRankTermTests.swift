@@ -4,19 +4,21 @@ import XCTest
 
 /// `sgemm(…, adding:)` gives the product and then its low-rank terms exactly as separate `sgemm` calls with `beta = 1`
 /// give them (bit for bit), where the packed path adds them to its register tiles (both kernels; ranks deeper than a
-/// depth panel; terms over slivers, to C's end, overlapping) and where it adds them after; and the sums are those of
-/// double precision.
+/// depth panel; terms over slivers, to C's end, overlapping; V stored as it is or transposed) and where it adds them
+/// after; and the sums are those of double precision.
 final class LowRankTermTests: XCTestCase {
     struct Operands {
         var a: [Float], b: [Float], c: [Float]
-        var terms: [(columns: Range<Int>, u: [Float], v: [Float], rank: Int, alpha: Float)]
+        /// `v` is `[columns.count, rank]`, or `[rank, columns.count]` when `vTransposed`.
+        var terms: [(columns: Range<Int>, u: [Float], v: [Float], rank: Int, alpha: Float, vTransposed: Bool)]
     }
 
-    func operands(m: Int, n: Int, k: Int, terms: [(Range<Int>, Int)], seed: UInt64) -> Operands {
+    /// Random operands; with `transposingV`, every other term holds `Vᵀ`.
+    func operands(m: Int, n: Int, k: Int, terms: [(Range<Int>, Int)], seed: UInt64, transposingV: Bool = false) -> Operands {
         var rng = SeededGenerator(seed: seed)
         func values(_ count: Int) -> [Float] { (0..<count).map { _ in rng.nextFloat() * 2 - 1 } }
         return Operands(a: values(m * k), b: values(k * n), c: values(m * n), terms: terms.enumerated().map { i, term in
-            (term.0, values(m * term.1), values(term.0.count * term.1), term.1, 0.5 + Float(i))
+            (term.0, values(m * term.1), values(term.0.count * term.1), term.1, 0.5 + Float(i), transposingV && i % 2 == 0)
         })
     }
 
@@ -30,7 +32,8 @@ final class LowRankTermTests: XCTestCase {
         let terms = zip(o.terms, buffers).map { term, buffer in
             _ = buffer.0.initialize(from: term.u)
             _ = buffer.1.initialize(from: term.v)
-            return LowRankTerm(columns: term.columns, u: buffer.0.baseAddress!, v: buffer.1.baseAddress!, rank: term.rank, alpha: term.alpha)
+            return LowRankTerm(columns: term.columns, u: buffer.0.baseAddress!, v: buffer.1.baseAddress!, rank: term.rank, alpha: term.alpha,
+                               vTransposed: term.vTransposed)
         }
         withGemmOperands(transA: false, transB: transB, m: m, n: n, k: k, alpha: 0.75, a: o.a, lda: k, b: o.b,
                          ldb: transB ? k : n, beta: beta, c: &c, ldc: n) { operands in
@@ -60,13 +63,13 @@ final class LowRankTermTests: XCTestCase {
         ]
         for (m, n, k, terms) in cases {
             for kernel in kernels {
-                for transB in [true, false] {
+                for (transB, transposingV) in [(true, false), (false, false), (false, true), (true, true)] {
                     for beta: Float in [0, 1] {
-                        let o = operands(m: m, n: n, k: k, terms: terms, seed: seed)
+                        let o = operands(m: m, n: n, k: k, terms: terms, seed: seed, transposingV: transposingV)
                         let fused = result(o, kernel: kernel, transB: transB, m: m, n: n, k: k, beta: beta, fused: true, expectFusion: true)
                         let separate = result(o, kernel: kernel, transB: transB, m: m, n: n, k: k, beta: beta, fused: false)
                         let differing = zip(fused, separate).filter { $0.bitPattern != $1.bitPattern }.count
-                        XCTAssertEqual(differing, 0, "\(kernel) transB \(transB) \(m)×\(n)×\(k) beta \(beta): elements differing")
+                        XCTAssertEqual(differing, 0, "\(kernel) transB \(transB) Vᵀ \(transposingV) \(m)×\(n)×\(k) beta \(beta): elements differing")
                         seed += 1
                     }
                 }
@@ -88,7 +91,7 @@ final class LowRankTermTests: XCTestCase {
     func testTermsMatchDoublePrecision() {
         let (m, n, k) = (37, 70, 40)
         let terms = [(0..<32, 6), (16..<70, 3)]
-        let o = operands(m: m, n: n, k: k, terms: terms, seed: 7)
+        let o = operands(m: m, n: n, k: k, terms: terms, seed: 7, transposingV: true)
         let got = result(o, kernel: .current, transB: true, m: m, n: n, k: k, beta: 1, fused: true, expectFusion: true)
         for i in 0..<m {
             for j in 0..<n {
@@ -97,7 +100,8 @@ final class LowRankTermTests: XCTestCase {
                 for term in o.terms where term.columns.contains(j) {
                     let column = j - term.columns.lowerBound
                     for r in 0..<term.rank {
-                        expected += Double(term.alpha) * Double(term.u[i * term.rank + r]) * Double(term.v[column * term.rank + r])
+                        let v = term.vTransposed ? term.v[r * term.columns.count + column] : term.v[column * term.rank + r]
+                        expected += Double(term.alpha) * Double(term.u[i * term.rank + r]) * Double(v)
                     }
                 }
                 XCTAssertEqual(Double(got[i * n + j]), expected, accuracy: 1e-4, "C[\(i), \(j)]")
