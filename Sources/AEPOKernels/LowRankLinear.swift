@@ -60,48 +60,40 @@ public enum LowRankLinear {
         outputGradient dy: UnsafePointer<Float>, input: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         projected u: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, shape s: Shape, dropout: Dropout?
     ) {
-        let du = scratch, inputScratch = dropout == nil ? nil : scratch + s.rows * s.rank
-        parameterGradients(aGradient: aGradient, bGradient: bGradient, outputGradient: dy, input: input, b: b, projected: u,
-                           inputGradientOfU: du, inputScratch: inputScratch, shape: s, dropout: dropout)
-        guard let dropout, let inputScratch else {
-            return inputTerm(du: du, a: a, shape: s).add(m: s.rows, to: inputGradient, ldc: s.inputWidth)
-        }
-        sgemm(transA: false, transB: false, m: s.rows, n: s.inputWidth, k: s.rank, alpha: 1,
-              a: du, lda: s.rank, b: a, ldb: s.inputWidth, beta: 0, c: inputScratch, ldc: s.inputWidth)
-        dropout.apply(output: inputGradient, input: inputScratch, count: s.rows * s.inputWidth, accumulate: true)
+        let droppedScratch = scratch + s.rows * s.rank  // read only with dropout
+        let term = backwardTerm(aGradient: aGradient, bGradient: bGradient, outputGradient: dy, input: input, a: a, b: b, projected: u,
+                                scratch: scratch, droppedScratch: droppedScratch, shape: s, dropout: dropout)
+        guard let dropout else { return term.add(m: s.rows, to: inputGradient, ldc: s.inputWidth) }
+        addDropped(term, dropout: dropout, to: inputGradient, scratch: droppedScratch, shape: s)
     }
 
-    /// `backward` without dropout, run before the frozen layer's input-gradient product: the adapter's gradients, and
-    /// `∂L/∂x`'s part `∂L/∂u · A` as a term for that product to add (`Linear.backward(…, adding:)`), with `∂L/∂u` kept in
-    /// `scratch` until then: the sums of `backward` after the product, without reading and writing `∂L/∂x` once more.
+    /// `backward`'s gradients of A and B, and `∂L/∂x`'s part before dropout, `∂L/∂u · A`, returned as a term: without
+    /// dropout, for the frozen layer's input-gradient product to add (`Linear.backward(…, adding:)`), the sums of adding
+    /// it after the product without reading and writing `∂L/∂x` once more; with dropout, for `addDropped` after the
+    /// product. `∂L/∂u` stays in `scratch` (`rows × rank`) until then; `droppedScratch` (`rows × inputWidth`, only with
+    /// dropout) holds the dropped input meanwhile.
     public static func backwardTerm(
         aGradient: UnsafeMutablePointer<Float>, bGradient: UnsafeMutablePointer<Float>, outputGradient dy: UnsafePointer<Float>,
         input: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>, projected u: UnsafePointer<Float>,
-        scratch: UnsafeMutablePointer<Float>, shape s: Shape
+        scratch du: UnsafeMutablePointer<Float>, droppedScratch: UnsafeMutablePointer<Float>?, shape s: Shape, dropout: Dropout?
     ) -> LowRankTerm {
-        parameterGradients(aGradient: aGradient, bGradient: bGradient, outputGradient: dy, input: input, b: b, projected: u,
-                           inputGradientOfU: scratch, inputScratch: nil, shape: s, dropout: nil)
-        return inputTerm(du: scratch, a: a, shape: s)
-    }
-
-    /// `∂L/∂B += s · (∂L/∂y)ᵀ · u`, `∂L/∂u = s · ∂L/∂y · B` (into `du`) and `∂L/∂A += (∂L/∂u)ᵀ · dropout(x)`.
-    private static func parameterGradients(
-        aGradient: UnsafeMutablePointer<Float>, bGradient: UnsafeMutablePointer<Float>, outputGradient dy: UnsafePointer<Float>,
-        input: UnsafePointer<Float>, b: UnsafePointer<Float>, projected u: UnsafePointer<Float>,
-        inputGradientOfU du: UnsafeMutablePointer<Float>, inputScratch: UnsafeMutablePointer<Float>?, shape s: Shape, dropout: Dropout?
-    ) {
         sgemm(transA: true, transB: false, m: s.outputWidth, n: s.rank, k: s.rows, alpha: s.scale,
               a: dy, lda: s.outputStride, b: u, ldb: s.rank, beta: 1, c: bGradient, ldc: s.rank)
         sgemm(transA: false, transB: false, m: s.rows, n: s.rank, k: s.outputWidth, alpha: s.scale,
               a: dy, lda: s.outputStride, b: b, ldb: s.rank, beta: 0, c: du, ldc: s.rank)
-        let x = dropped(input, into: inputScratch, shape: s, dropout: dropout)
+        let x = dropped(input, into: droppedScratch, shape: s, dropout: dropout)
         sgemm(transA: true, transB: false, m: s.rank, n: s.inputWidth, k: s.rows, alpha: 1,
               a: du, lda: s.rank, b: x, ldb: s.inputWidth, beta: 1, c: aGradient, ldc: s.inputWidth)
+        return LowRankTerm(columns: 0..<s.inputWidth, u: du, v: a, rank: s.rank, alpha: 1, vTransposed: true)
     }
 
-    /// `∂L/∂x`'s part before dropout, `∂L/∂u · A`, as a term over all of x's columns.
-    private static func inputTerm(du: UnsafePointer<Float>, a: UnsafePointer<Float>, shape s: Shape) -> LowRankTerm {
-        LowRankTerm(columns: 0..<s.inputWidth, u: du, v: a, rank: s.rank, alpha: 1, vTransposed: true)
+    /// `∂L/∂x += dropout(term)`: a `backwardTerm` with dropout, after the frozen layer's input-gradient product, through
+    /// `scratch` (`rows × inputWidth`).
+    public static func addDropped(_ term: LowRankTerm, dropout: Dropout, to inputGradient: UnsafeMutablePointer<Float>,
+                                  scratch: UnsafeMutablePointer<Float>, shape s: Shape) {
+        sgemm(transA: false, transB: false, m: s.rows, n: s.inputWidth, k: s.rank, alpha: 1,
+              a: term.u, lda: s.rank, b: term.v, ldb: s.inputWidth, beta: 0, c: scratch, ldc: s.inputWidth)
+        dropout.apply(output: inputGradient, input: scratch, count: s.rows * s.inputWidth, accumulate: true)
     }
 
     /// `W += s · B · A`: the adapter folded into the layer's weight `W` (`[outputWidth, inputWidth]`, contiguous), after

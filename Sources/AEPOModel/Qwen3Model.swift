@@ -427,9 +427,9 @@ public final class Qwen3Model {
         let base = gradientStorage?.baseAddress
         func g(_ offset: Int) -> UnsafeMutablePointer<Float>? { base.map { $0 + offset } }
         /// The frozen input-gradient product `product` into `inputGradient` and the adapters of layer `l`'s modules behind
-        /// it (`targets`, each with its output's gradient and that gradient's row stride; the modules read `input`). Without
-        /// dropout each adapter's gradients come first and the product adds its term of `∂L/∂input`
-        /// (`LowRankLinear.backwardTerm`); with dropout the product runs first and each adapter adds its masked term after.
+        /// it (`targets`, each with its output's gradient and that gradient's row stride; the modules read `input`): each
+        /// adapter's gradients first (`LowRankLinear.backwardTerm`), then the product, which adds their terms of
+        /// `∂L/∂input` — or, with dropout, whose masks come after them, each adapter adds its masked term after it.
         func backwardAdapted(_ l: Int, _ targets: [(LoRATarget, outputGradient: UnsafeMutablePointer<Float>, stride: Int)],
                              input: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>, product: ([LowRankTerm]) -> Void) {
             guard let adapter, let lora = a.adapter else { return product([]) }
@@ -438,22 +438,20 @@ public final class Qwen3Model {
                 adapter.site(layer: l, target: target).map { (index: $0.index, site: $0.site, dy: dy, stride: stride) }
             }
             precondition(sites.count <= LoRAActivations.termsPerProduct, "more adapted modules behind one product than the scratch holds")
-            guard lora.dropoutSeed != nil else {
-                let terms = sites.enumerated().map { slot, entry in
-                    LowRankLinear.backwardTerm(aGradient: dq + entry.site.a, bGradient: dq + entry.site.b, outputGradient: entry.dy,
-                                               input: input, a: q + entry.site.a, b: q + entry.site.b,
-                                               projected: lora.projected[entry.index], scratch: lora.scratch + slot * n * adapter.config.rank,
-                                               shape: entry.site.shape(rows: n, stride: entry.stride, config: adapter.config))
-                }
-                return product(terms)
+            let rank = adapter.config.rank
+            let droppedScratch = lora.scratch + LoRAActivations.termsPerProduct * n * rank
+            let terms = sites.enumerated().map { slot, entry in
+                LowRankLinear.backwardTerm(aGradient: dq + entry.site.a, bGradient: dq + entry.site.b, outputGradient: entry.dy,
+                                           input: input, a: q + entry.site.a, b: q + entry.site.b, projected: lora.projected[entry.index],
+                                           scratch: lora.scratch + slot * n * rank, droppedScratch: droppedScratch,
+                                           shape: entry.site.shape(rows: n, stride: entry.stride, config: adapter.config),
+                                           dropout: lora.dropout(site: entry.index))
             }
+            guard lora.dropoutSeed != nil else { return product(terms) }
             product([])
-            for entry in sites {
-                LowRankLinear.backward(inputGradient: inputGradient, aGradient: dq + entry.site.a, bGradient: dq + entry.site.b,
-                                       outputGradient: entry.dy, input: input, a: q + entry.site.a, b: q + entry.site.b,
-                                       projected: lora.projected[entry.index], scratch: lora.scratch,
-                                       shape: entry.site.shape(rows: n, stride: entry.stride, config: adapter.config),
-                                       dropout: lora.dropout(site: entry.index))
+            for (term, entry) in zip(terms, sites) {
+                LowRankLinear.addDropped(term, dropout: lora.dropout(site: entry.index)!, to: inputGradient, scratch: droppedScratch,
+                                         shape: entry.site.shape(rows: n, stride: entry.stride, config: adapter.config))
             }
         }
         let (H, KV, D) = (c.numAttentionHeads, c.numKeyValueHeads, c.headDim)
